@@ -1,0 +1,25 @@
+//! `metanas`: prints its version and the default search spaces. The workbench and the
+//! headless commands (train, adapt, eval, export) build on the engine in later versions.
+
+use metanas_core::space::SearchSpace;
+use metanas_core::supernet::{Network, NetworkInit};
+use metanas_core::CpuBackend;
+
+fn main() {
+    println!("metanas {}", env!("CARGO_PKG_VERSION"));
+    let device = Default::default();
+    for (label, space) in [
+        ("default image space", SearchSpace::default_image()),
+        ("default vector space (M-NAS regression)", SearchSpace::default_vector()),
+    ] {
+        let net = Network::<CpuBackend>::supernet(&space, NetworkInit::default(), &device);
+        let input = &space.inputs[0];
+        let hw = [input.height.max(1), input.width.max(1)];
+        println!("\n{label}:\n{}", space.summary());
+        println!(
+            "supernet: {} weights (each a Gaussian mean and scale), {} multiply-accumulates per sample",
+            net.num_weights(),
+            net.macs(0, hw)
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! Gaussian weights ψ = (μ, σ) with the reparameterised sample θ = μ + ε·σ (BASE eq. 9).
+
+use burn::module::{Module, Param};
+use burn::prelude::*;
+use burn::tensor::activation::softplus;
+
+use crate::rng::SeededRng;
+
+/// Whether a forward pass uses the posterior mean of the weights or a reparameterised sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightMode {
+    /// θ = μ (evaluation, deterministic).
+    Mean,
+    /// θ = μ + ε·σ with ε ~ N(0, I) drawn from the sampler's seeded stream.
+    Sample,
+}
+
+/// Draws the weight noise ε of one forward pass.
+#[derive(Clone, Debug)]
+pub struct WeightSampler {
+    /// Mean or sample.
+    pub mode: WeightMode,
+    rng: SeededRng,
+}
+
+impl WeightSampler {
+    /// A sampler in `mode` seeded by `seed`.
+    pub fn new(mode: WeightMode, seed: u64) -> Self {
+        Self {
+            mode,
+            rng: SeededRng::new(seed),
+        }
+    }
+
+    /// A sampler that always uses the mean (draws nothing).
+    pub fn mean() -> Self {
+        Self::new(WeightMode::Mean, 0)
+    }
+
+    fn noise<B: Backend, const D: usize>(&mut self, shape: [usize; D], device: &B::Device) -> Tensor<B, D> {
+        let n = shape.iter().product();
+        Tensor::from_data(TensorData::new(self.rng.normal_vec(n), shape), device)
+    }
+}
+
+/// Softplus inverse: the ρ for which softplus(ρ) = σ.
+pub fn rho_for_sigma(sigma: f64) -> f64 {
+    // ln(exp(σ) − 1), written to stay accurate for small σ.
+    sigma + (-(-sigma).exp_m1()).ln()
+}
+
+/// A tensor of Gaussian weights: mean `mu` and scale σ = softplus(`rho`).
+#[derive(Module, Debug)]
+pub struct GaussianParam<B: Backend, const D: usize> {
+    /// Posterior mean μ.
+    pub mu: Param<Tensor<B, D>>,
+    /// Unconstrained scale parameter; σ = softplus(ρ) = ln(1 + e^ρ).
+    pub rho: Param<Tensor<B, D>>,
+}
+
+impl<B: Backend, const D: usize> GaussianParam<B, D> {
+    /// Means drawn uniformly in [-bound, bound) from `rng` (PyTorch's default conv/linear
+    /// init uses bound = 1/sqrt(fan_in)), scales all equal to `sigma`.
+    pub fn init_uniform(shape: [usize; D], bound: f64, sigma: f64, rng: &mut SeededRng, device: &B::Device) -> Self {
+        let n: usize = shape.iter().product();
+        let mu = Tensor::from_data(TensorData::new(rng.symmetric_vec(n, bound), shape), device);
+        let rho = Tensor::full(shape, rho_for_sigma(sigma), device);
+        Self {
+            mu: Param::from_tensor(mu),
+            rho: Param::from_tensor(rho),
+        }
+    }
+
+    /// The scale σ = softplus(ρ).
+    pub fn sigma(&self) -> Tensor<B, D> {
+        softplus(self.rho.val(), 1.0)
+    }
+
+    /// θ: the mean, or μ + ε·σ, as the sampler says.
+    pub fn sample(&self, sampler: &mut WeightSampler) -> Tensor<B, D> {
+        match sampler.mode {
+            WeightMode::Mean => self.mu.val(),
+            WeightMode::Sample => {
+                let mu = self.mu.val();
+                let eps = sampler.noise::<B, D>(mu.dims(), &mu.device());
+                mu + eps * self.sigma()
+            }
+        }
+    }
+
+    /// Number of weights (entries of μ).
+    pub fn numel(&self) -> usize {
+        self.mu.val().dims().iter().product()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+
+    type B = NdArray<f32>;
+
+    #[test]
+    fn rho_inverts_softplus() {
+        for sigma in [1e-4, 1e-2, 0.5, 3.0] {
+            let rho = rho_for_sigma(sigma);
+            let back = (1.0 + rho.exp()).ln();
+            assert!((back - sigma).abs() < 1e-9 * sigma.max(1.0), "{sigma} {back}");
+        }
+    }
+
+    #[test]
+    fn sample_is_mean_plus_scaled_noise() {
+        let device = Default::default();
+        let p = GaussianParam::<B, 1>::init_uniform([4], 0.5, 0.1, &mut SeededRng::new(0), &device);
+        let mean = p.sample(&mut WeightSampler::mean());
+        assert_eq!(mean.to_data(), p.mu.val().to_data());
+        let theta = p.sample(&mut WeightSampler::new(WeightMode::Sample, 9));
+        // The same noise, drawn independently: θ = μ + 0.1 ε.
+        let eps = SeededRng::new(9).normal_vec(4);
+        let mu = p.mu.val().into_data().to_vec::<f32>().unwrap();
+        let got = theta.into_data().to_vec::<f32>().unwrap();
+        for i in 0..4 {
+            assert!((got[i] - (mu[i] + 0.1 * eps[i])).abs() < 1e-6);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The BASE variational posterior over a task: architecture logits φ and Gaussian weights
+//! ψ = (μ, σ) of the supernet. The shared prior W = (μ, σ, α) has the same type.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::arch::{ArchLogits, Relaxation};
+use super::kl::{categorical_kl, gaussian_kl};
+use crate::nn::{WeightMode, WeightSampler};
+use crate::rng::SeededRng;
+use crate::space::SearchSpace;
+use crate::supernet::{Network, NetworkInit};
+
+/// How a posterior is initialised.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PosteriorInit {
+    /// Initial σ of every weight.
+    pub sigma: f64,
+    /// Scale of the initial architecture logits (`scale · N(0, 1)`, DARTS uses 1e-3).
+    pub arch_scale: f64,
+    /// Seed of all initial values.
+    pub seed: u64,
+}
+
+impl Default for PosteriorInit {
+    fn default() -> Self {
+        Self {
+            sigma: 1e-2,
+            arch_scale: 1e-3,
+            seed: 0,
+        }
+    }
+}
+
+/// How one forward pass samples the posterior.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleSpec {
+    /// Architecture relaxation.
+    pub relaxation: Relaxation,
+    /// Gumbel-softmax temperature τ.
+    pub tau: f64,
+    /// Mean weights or a reparameterised sample.
+    pub weights: WeightMode,
+}
+
+/// The KL terms of eq. (9) of one posterior against a prior.
+#[derive(Clone, Debug)]
+pub struct KlTerms<B: Backend> {
+    /// Σ KL of the Gaussian weights.
+    pub weights: Tensor<B, 1>,
+    /// Σ KL of the categorical architecture distributions (normal and reduce).
+    pub arch: Tensor<B, 1>,
+}
+
+/// Architecture logits and Gaussian weights of a supernet.
+#[derive(Module, Debug)]
+pub struct Posterior<B: Backend> {
+    /// φ.
+    pub arch: ArchLogits<B>,
+    /// ψ: the supernet with Gaussian weights.
+    pub net: Network<B>,
+}
+
+impl<B: Backend> Posterior<B> {
+    /// A fresh posterior (or prior) for a validated space.
+    pub fn new(space: &SearchSpace, init: PosteriorInit, device: &B::Device) -> Self {
+        let mut rng = SeededRng::new(init.seed);
+        let arch = ArchLogits::init(space, init.arch_scale, &mut rng, device);
+        let net = Network::supernet(
+            space,
+            NetworkInit {
+                sigma: init.sigma,
+                seed: rng.next_u64(),
+            },
+            device,
+        );
+        Self { arch, net }
+    }
+
+    /// One stochastic forward pass: draws z from φ and θ from ψ with `rng`, then runs the
+    /// supernet on `x` from input source `input`. `None` if `input` has no stem.
+    pub fn forward(&self, x: Tensor<B, 4>, input: usize, spec: SampleSpec, rng: &mut SeededRng) -> Option<Tensor<B, 2>> {
+        let z = self.arch.sample(spec.relaxation, spec.tau, rng);
+        let mut sampler = WeightSampler::new(spec.weights, rng.next_u64());
+        self.net.forward(x, input, Some(&z), &mut sampler)
+    }
+
+    /// KL(q ‖ p) of this posterior q against `prior` p, weights and architecture (eq. 9).
+    pub fn kl(&self, prior: &Self) -> KlTerms<B> {
+        let q = GaussianTensors::of(&self.net);
+        let p = GaussianTensors::of(&prior.net);
+        let weights = gaussian_kl(q.mu, q.sigma, p.mu, p.sigma);
+        let mut arch = categorical_kl(self.arch.normal.val(), prior.arch.normal.val());
+        if let (Some(rq), Some(rp)) = (&self.arch.reduce, &prior.arch.reduce) {
+            arch = arch + categorical_kl(rq.val(), rp.val());
+        }
+        KlTerms { weights, arch }
+    }
+}
+
+/// Every Gaussian weight of a module, flattened and concatenated in visiting order: μ and
+/// σ = softplus(ρ) as two vectors of equal length.
+pub struct GaussianTensors<B: Backend> {
+    /// All μ.
+    pub mu: Tensor<B, 1>,
+    /// All σ.
+    pub sigma: Tensor<B, 1>,
+}
+
+impl<B: Backend> GaussianTensors<B> {
+    /// Collects the `mu` / `rho` fields of every [`crate::nn::GaussianParam`] in `module`.
+    pub fn of<M: Module<B>>(module: &M) -> Self {
+        let mut v = Collector {
+            path: Vec::new(),
+            mu: Vec::new(),
+            rho: Vec::new(),
+        };
+        module.visit(&mut v);
+        let rho = Tensor::cat(v.rho, 0);
+        Self {
+            mu: Tensor::cat(v.mu, 0),
+            sigma: burn::tensor::activation::softplus(rho, 1.0),
+        }
+    }
+}
+
+struct Collector<B: Backend> {
+    path: Vec<String>,
+    mu: Vec<Tensor<B, 1>>,
+    rho: Vec<Tensor<B, 1>>,
+}
+
+impl<B: Backend> ModuleVisitor<B> for Collector<B> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        let t = param.val();
+        let n = t.dims().iter().product::<usize>();
+        let flat = t.reshape([n]);
+        match self.path.last().map(String::as_str) {
+            Some("mu") => self.mu.push(flat),
+            Some("rho") => self.rho.push(flat),
+            _ => {}
+        }
+    }
+}

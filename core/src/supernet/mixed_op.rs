@@ -1,0 +1,75 @@
+//! The mixed op: every candidate op of an edge, weighted by the edge's row of an
+//! architecture sample `z[edge][op]`.
+
+use burn::module::Module;
+use burn::prelude::*;
+
+use super::topology::EdgeOps;
+use crate::nn::{CandidateOp, Init, WeightSampler};
+
+/// The ops of one edge.
+#[derive(Module, Debug)]
+pub struct MixedOp<B: Backend> {
+    /// Instantiated ops (`none` is not instantiated: it contributes zero).
+    pub ops: Vec<CandidateOp<B>>,
+    /// Column in `alpha` of each op in `ops`.
+    pub columns: Vec<usize>,
+    /// Row of the edge in `alpha`.
+    pub row: usize,
+    /// Source node.
+    pub from: usize,
+    /// Target node.
+    pub to: usize,
+}
+
+impl<B: Backend> MixedOp<B> {
+    /// The ops of `edge` on `c` channels; stride 2 when `reducing` and the source is a cell
+    /// input.
+    pub fn new(edge: &EdgeOps, c: usize, reducing: bool, in_supernet: bool, init: &mut Init<'_>, device: &B::Device) -> Self {
+        let stride = if reducing && edge.from < 2 { 2 } else { 1 };
+        let mut ops = Vec::new();
+        let mut columns = Vec::new();
+        for &(col, op) in &edge.ops {
+            if let Some(m) = CandidateOp::new(op, c, stride, in_supernet, init, device) {
+                ops.push(m);
+                columns.push(col);
+            }
+        }
+        Self {
+            ops,
+            columns,
+            row: edge.row,
+            from: edge.from,
+            to: edge.to,
+        }
+    }
+
+    /// `Σ_k z[row][col_k] · op_k(x)`, or the plain sum when `z` is `None` (fixed networks).
+    /// `None` when the edge has only `none`.
+    pub fn forward(&self, x: Tensor<B, 4>, z: Option<&Tensor<B, 2>>, sampler: &mut WeightSampler) -> Option<Tensor<B, 4>> {
+        let mut acc: Option<Tensor<B, 4>> = None;
+        for (op, &col) in self.ops.iter().zip(&self.columns) {
+            let y = op.forward(x.clone(), sampler);
+            let y = match z {
+                Some(z) => {
+                    let w = z
+                        .clone()
+                        .slice([self.row..self.row + 1, col..col + 1])
+                        .reshape([1, 1, 1, 1]);
+                    y * w
+                }
+                None => y,
+            };
+            acc = Some(match acc {
+                Some(a) => a + y,
+                None => y,
+            });
+        }
+        acc
+    }
+
+    /// Multiply-accumulates for one sample of size `hw`.
+    pub fn macs(&self, hw: [usize; 2]) -> u64 {
+        self.ops.iter().map(|op| op.macs(hw).0).sum()
+    }
+}

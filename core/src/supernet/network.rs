@@ -1,0 +1,193 @@
+//! The network motif: a stem per input source, a sequence of normal and reduction cells,
+//! global average pooling and a classifier (or regression) head.
+
+use burn::module::Module;
+use burn::prelude::*;
+
+use super::cell::{Cell, CellChannels};
+use super::topology::CellTopology;
+use crate::genotype::Genotype;
+use crate::nn::layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init};
+use crate::nn::WeightSampler;
+use crate::rng::SeededRng;
+use crate::space::{Aggregate, CellKind, Domain, SearchSpace};
+
+/// An architecture sample (or probabilities): `z[edge][op]` for each kind of cell.
+#[derive(Clone, Debug)]
+pub struct ArchWeights<B: Backend> {
+    /// Normal cells.
+    pub normal: Tensor<B, 2>,
+    /// Reduction cells (absent when the space has none).
+    pub reduce: Option<Tensor<B, 2>>,
+}
+
+/// The stem of one input source.
+#[derive(Module, Debug)]
+pub enum Stem<B: Backend> {
+    /// Image stem: 3x3 convolution and batch norm (DARTS).
+    Conv(GaussianConv2d<B>),
+    /// Vector stem: a linear layer.
+    Linear(GaussianLinear<B>),
+}
+
+/// Options for building a network.
+#[derive(Clone, Copy, Debug)]
+pub struct NetworkInit {
+    /// Initial σ of every Gaussian weight.
+    pub sigma: f64,
+    /// Seed of the initial means.
+    pub seed: u64,
+}
+
+impl Default for NetworkInit {
+    fn default() -> Self {
+        Self {
+            sigma: 1e-2,
+            seed: 0,
+        }
+    }
+}
+
+/// A network of cells: the supernet (every live op, weighted by an architecture sample) or a
+/// fixed network derived from a genotype. Both use the same modules.
+#[derive(Module, Debug)]
+pub struct Network<B: Backend> {
+    /// One stem per input source (in the order of the space's `inputs`).
+    pub stems: Vec<Stem<B>>,
+    /// The cells.
+    pub cells: Vec<Cell<B>>,
+    /// Classifier / regression head on the pooled features.
+    pub head: GaussianLinear<B>,
+}
+
+impl<B: Backend> Network<B> {
+    /// The supernet of a (validated) space.
+    pub fn supernet(space: &SearchSpace, init: NetworkInit, device: &B::Device) -> Self {
+        let normal = CellTopology::supernet(space, CellKind::Normal);
+        let reduce = CellTopology::supernet(space, CellKind::Reduce);
+        Self::build(space, &normal, &reduce, init, device)
+    }
+
+    /// The fixed network a genotype describes, in the motif of `space`.
+    pub fn fixed(space: &SearchSpace, genotype: &Genotype, init: NetworkInit, device: &B::Device) -> Self {
+        let normal = CellTopology::fixed(space, genotype, CellKind::Normal);
+        let reduce = CellTopology::fixed(space, genotype, CellKind::Reduce);
+        Self::build(space, &normal, &reduce, init, device)
+    }
+
+    fn build(space: &SearchSpace, normal: &CellTopology, reduce: &CellTopology, init: NetworkInit, device: &B::Device) -> Self {
+        let mut rng = SeededRng::new(init.seed);
+        let mut init = Init {
+            sigma: init.sigma,
+            rng: &mut rng,
+        };
+        let concat = space.aggregate == Aggregate::Concat;
+        let c = space.channels;
+        match space.domain {
+            Domain::Image => {
+                let c_stem = space.stem_multiplier * c;
+                let stems = space
+                    .inputs
+                    .iter()
+                    .map(|input| Stem::Conv(ConvSpec::square(input.channels, c_stem, 3, 1, 1).init(&mut init, device)))
+                    .collect();
+                let (mut c_pp, mut c_p, mut c_cur) = (c_stem, c_stem, c);
+                let mut reduction_prev = false;
+                let mut cells = Vec::new();
+                for &kind in &space.cells {
+                    let is_reduce = kind == CellKind::Reduce;
+                    if is_reduce {
+                        c_cur *= 2;
+                    }
+                    let topology = if is_reduce { reduce } else { normal };
+                    let ch = CellChannels {
+                        c_prev_prev: c_pp,
+                        c_prev: c_p,
+                        c: c_cur,
+                    };
+                    cells.push(Cell::image(topology, ch, is_reduce, reduction_prev, concat, &mut init, device));
+                    reduction_prev = is_reduce;
+                    c_pp = c_p;
+                    c_p = Cell::<B>::out_channels(topology.nodes, c_cur, concat);
+                }
+                let head = GaussianLinear::new(c_p, space.num_outputs, &mut init, device);
+                Self { stems, cells, head }
+            }
+            Domain::Vector => {
+                let stems = space
+                    .inputs
+                    .iter()
+                    .map(|input| Stem::Linear(GaussianLinear::new(input.channels, c, &mut init, device)))
+                    .collect();
+                let cells: Vec<Cell<B>> = space
+                    .cells
+                    .iter()
+                    .map(|_| Cell::vector(normal, c, concat, &mut init, device))
+                    .collect();
+                let c_out = Cell::<B>::out_channels(normal.nodes, c, concat);
+                let head = GaussianLinear::new(c_out, space.num_outputs, &mut init, device);
+                Self { stems, cells, head }
+            }
+        }
+    }
+
+    /// Logits (or regression outputs) `[n, num_outputs]` for images `[n, c, h, w]` or
+    /// vectors `[n, features, 1, 1]` from input source `input`.
+    ///
+    /// `arch` weights the supernet's ops (ignored by fixed networks). Returns `None` when
+    /// `input` is not a stem of this network.
+    pub fn forward(&self, x: Tensor<B, 4>, input: usize, arch: Option<&ArchWeights<B>>, sampler: &mut WeightSampler) -> Option<Tensor<B, 2>> {
+        let stem = self.stems.get(input)?;
+        let s = match stem {
+            Stem::Conv(conv) => batch_norm(conv.forward(x, sampler)),
+            Stem::Linear(lin) => {
+                let [n, f, _, _] = x.dims();
+                let y = lin.forward(x.reshape([n, f]), sampler);
+                let [n, d] = y.dims();
+                y.reshape([n, d, 1, 1])
+            }
+        };
+        let (mut s0, mut s1) = (s.clone(), s);
+        for cell in &self.cells {
+            let z = arch.and_then(|a| if cell.reduce { a.reduce.as_ref() } else { Some(&a.normal) });
+            let out = cell.forward(s0, s1.clone(), z, sampler);
+            s0 = s1;
+            s1 = out;
+        }
+        let [n, c, _, _] = s1.dims();
+        let pooled = s1.mean_dim(3).mean_dim(2).reshape([n, c]);
+        Some(self.head.forward(pooled, sampler))
+    }
+
+    /// Forward for vectors `[n, features]`.
+    pub fn forward_vectors(&self, x: Tensor<B, 2>, input: usize, arch: Option<&ArchWeights<B>>, sampler: &mut WeightSampler) -> Option<Tensor<B, 2>> {
+        let [n, f] = x.dims();
+        self.forward(x.reshape([n, f, 1, 1]), input, arch, sampler)
+    }
+
+    /// Number of weights: entries of the weight means μ (a Gaussian weight counts once).
+    pub fn num_weights(&self) -> usize {
+        // Every float parameter of the network is either a μ or its ρ twin.
+        self.num_params() / 2
+    }
+
+    /// Multiply-accumulates of one forward pass of one sample from input source `input` of
+    /// spatial size `hw` (vectors: `[1, 1]`). Supernets count every instantiated op.
+    pub fn macs(&self, input: usize, hw: [usize; 2]) -> u64 {
+        let Some(stem) = self.stems.get(input) else {
+            return 0;
+        };
+        let mut total = match stem {
+            Stem::Conv(conv) => conv.macs(hw),
+            Stem::Linear(lin) => lin.macs(),
+        };
+        let (mut hw0, mut hw1) = (hw, hw);
+        for cell in &self.cells {
+            let (m, out) = cell.macs(hw0, hw1);
+            total += m;
+            hw0 = hw1;
+            hw1 = out;
+        }
+        total + self.head.macs()
+    }
+}
