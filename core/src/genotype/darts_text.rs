@@ -256,16 +256,19 @@ impl Parser<'_> {
             return Err(self.error("a quoted op name"));
         };
         self.pos += 1;
-        let Some(end) = self.rest().find(quote) else {
-            self.pos = start;
-            return Err(self.error("a closing quote"));
-        };
-        let name = self.rest()[..end].to_string();
+        // Op names are identifiers: a quote left open is reported where the name ends.
+        let len: usize = self
+            .rest()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .count();
+        let name = self.rest()[..len].to_string();
+        self.pos += len;
+        if !self.eat(quote) {
+            return Err(self.error(&format!("a closing quote {quote} after the op name")));
+        }
         match name.parse::<Op>() {
-            Ok(op) => {
-                self.pos += end + 1;
-                Ok(op)
-            }
+            Ok(op) => Ok(op),
             Err(e) => {
                 self.pos = start;
                 Err(self.error(&format!("a known op name ({e})")))
