@@ -10,7 +10,10 @@ fn main() {
     let device = Default::default();
     for (label, space) in [
         ("default image space", SearchSpace::default_image()),
-        ("default vector space (M-NAS regression)", SearchSpace::default_vector()),
+        (
+            "default vector space (M-NAS regression)",
+            SearchSpace::default_vector(),
+        ),
     ] {
         let net = Network::<CpuBackend>::supernet(&space, NetworkInit::default(), &device);
         let input = &space.inputs[0];

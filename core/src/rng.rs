@@ -114,7 +114,10 @@ mod tests {
         let gmean = gs.iter().sum::<f64>() / n as f64;
         let gvar = gs.iter().map(|x| (x - gmean).powi(2)).sum::<f64>() / n as f64;
         assert!((gmean - 0.577_215_66).abs() < 0.01, "{gmean}");
-        assert!((gvar - std::f64::consts::PI.powi(2) / 6.0).abs() < 0.03, "{gvar}");
+        assert!(
+            (gvar - std::f64::consts::PI.powi(2) / 6.0).abs() < 0.03,
+            "{gvar}"
+        );
     }
 
     #[test]

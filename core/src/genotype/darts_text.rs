@@ -44,7 +44,10 @@ pub struct GenotypeParseError {
 /// Writes the DARTS text of a genotype.
 pub fn write(g: &Genotype) -> String {
     fn pairs(p: &[(Op, usize)]) -> String {
-        let items: Vec<String> = p.iter().map(|(op, from)| format!("('{}', {from})", op.name())).collect();
+        let items: Vec<String> = p
+            .iter()
+            .map(|(op, from)| format!("('{}', {from})", op.name()))
+            .collect();
         format!("[{}]", items.join(", "))
     }
     fn concat(c: &[usize]) -> String {
@@ -92,7 +95,9 @@ pub fn parse(text: &str) -> Result<Genotype, GenotypeParseError> {
         }
         let start = p.pos;
         let Some(name) = p.ident() else {
-            return Err(p.error("a field name (normal, normal_concat, reduce, reduce_concat) or `)`"));
+            return Err(
+                p.error("a field name (normal, normal_concat, reduce, reduce_concat) or `)`")
+            );
         };
         let slot = match name.as_str() {
             "normal" => 0,
@@ -101,7 +106,9 @@ pub fn parse(text: &str) -> Result<Genotype, GenotypeParseError> {
             "reduce_concat" => 3,
             _ => {
                 p.pos = start;
-                return Err(p.error("one of the fields normal, normal_concat, reduce, reduce_concat"));
+                return Err(
+                    p.error("one of the fields normal, normal_concat, reduce, reduce_concat")
+                );
             }
         };
         if fields[slot].is_some() {
@@ -132,7 +139,9 @@ pub fn parse(text: &str) -> Result<Genotype, GenotypeParseError> {
     if let Some(name) = missing {
         return Err(p.error(&format!("the field `{name}` before the end")));
     }
-    let [Some(Field::Pairs(normal)), Some(Field::Concat(normal_concat)), Some(Field::Pairs(reduce)), Some(Field::Concat(reduce_concat))] = fields else {
+    let [Some(Field::Pairs(normal)), Some(Field::Concat(normal_concat)), Some(Field::Pairs(reduce)), Some(Field::Concat(reduce_concat))] =
+        fields
+    else {
         return Err(p.error("the four genotype fields"));
     };
     Ok(Genotype {

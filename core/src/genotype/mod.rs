@@ -66,7 +66,13 @@ impl Genotype {
             ("reduce", &self.reduce, &self.reduce_concat),
         ] {
             if pairs.len() % INPUTS_PER_NODE != 0 {
-                return Err(invalid(name, format!("has {} pairs; expected {INPUTS_PER_NODE} per node", pairs.len())));
+                return Err(invalid(
+                    name,
+                    format!(
+                        "has {} pairs; expected {INPUTS_PER_NODE} per node",
+                        pairs.len()
+                    ),
+                ));
             }
             let nodes = pairs.len() / INPUTS_PER_NODE;
             for (i, &(op, from)) in pairs.iter().enumerate() {
@@ -78,7 +84,10 @@ impl Genotype {
                     ));
                 }
                 if op == Op::None {
-                    return Err(invalid(format!("{name}[{i}]"), "`none` is never kept in a genotype"));
+                    return Err(invalid(
+                        format!("{name}[{i}]"),
+                        "`none` is never kept in a genotype",
+                    ));
                 }
             }
             for (i, &node) in concat.iter().enumerate() {
@@ -123,7 +132,10 @@ impl Genotype {
                     };
                     let row = crate::space::edge_index(space.nodes, from, j + 2).unwrap_or(0);
                     if !live[row][col] {
-                        return Err(invalid(field, format!("`{op}` on edge {from}->{} is switched off", j + 2)));
+                        return Err(invalid(
+                            field,
+                            format!("`{op}` on edge {from}->{} is switched off", j + 2),
+                        ));
                     }
                 }
             }
@@ -136,7 +148,9 @@ impl Genotype {
     pub fn derive(space: &SearchSpace, normal: &[Vec<f32>], reduce: Option<&[Vec<f32>]>) -> Self {
         let concat: Vec<usize> = (2..space.nodes + 2).collect();
         let (reduce, reduce_concat) = match reduce {
-            Some(p) if space.has_reduce() => (derive_cell(space, CellKind::Reduce, p), concat.clone()),
+            Some(p) if space.has_reduce() => {
+                (derive_cell(space, CellKind::Reduce, p), concat.clone())
+            }
             _ => (Vec::new(), Vec::new()),
         };
         Self {

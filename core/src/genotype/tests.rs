@@ -36,11 +36,11 @@ fn derivation_on_hand_made_probabilities() {
         vec![0.00, 0.50, 0.10, 0.40], // 2->3: skip 0.5
     ];
     let reduce = vec![
-        vec![0.1, 0.3, 0.3, 0.3],  // 0->2: three-way op tie at 0.3: skip (earliest column)
-        vec![0.1, 0.3, 0.3, 0.3],  // 1->2: same strength as 0->2
-        vec![0.0, 0.2, 0.2, 0.6],  // 0->3: pool 0.6
-        vec![0.0, 0.6, 0.2, 0.2],  // 1->3: skip 0.6, ties with 0->3: lower source first
-        vec![0.4, 0.1, 0.1, 0.4],  // 2->3: pool 0.4, dropped
+        vec![0.1, 0.3, 0.3, 0.3], // 0->2: three-way op tie at 0.3: skip (earliest column)
+        vec![0.1, 0.3, 0.3, 0.3], // 1->2: same strength as 0->2
+        vec![0.0, 0.2, 0.2, 0.6], // 0->3: pool 0.6
+        vec![0.0, 0.6, 0.2, 0.2], // 1->3: skip 0.6, ties with 0->3: lower source first
+        vec![0.4, 0.1, 0.1, 0.4], // 2->3: pool 0.4, dropped
     ];
     let g = Genotype::derive(&space, &normal, Some(&reduce));
     assert_eq!(
@@ -154,19 +154,62 @@ fn malformed_text_is_rejected_with_position_and_expectation() {
         (String::new(), "`Genotype(`", 1),
         ("Genotyp(normal=[])".into(), "`Genotype(`", 1),
         ("Genotype normal=[]".into(), "`(`", 10),
-        (ok.replace("'sep_conv_3x3', 0)", "'sep_conv_9x9', 0)"), "known op name", 19),
-        (ok.replace("('sep_conv_3x3', 0)", "('sep_conv_3x3' 0)"), "`,`", 34),
-        (ok.replace("('sep_conv_3x3', 0)", "('sep_conv_3x3', -1)"), "non-negative integer", 35),
-        (ok.replace("('sep_conv_3x3', 0)", "(sep_conv_3x3, 0)"), "quoted op name", 19),
-        (ok.replace("('sep_conv_3x3', 0)", "('sep_conv_3x3, 0)"), "closing quote", 32),
-        (ok.replace("normal_concat=range(2, 6)", "normal_concat=range(6, 2)"), "range end of at least 6", 0),
-        (ok.replace("normal_concat=range(2, 6)", "normal_concat=(2, 6)"), "`range(a, b)`", 0),
-        (ok.replace("reduce_concat=range(2, 6))", "reduce_concat=range(2, 6)"), "`)`", 0),
-        (ok.replace(", reduce_concat=range(2, 6))", ")"), "the field `reduce_concat`", 0),
+        (
+            ok.replace("'sep_conv_3x3', 0)", "'sep_conv_9x9', 0)"),
+            "known op name",
+            19,
+        ),
+        (
+            ok.replace("('sep_conv_3x3', 0)", "('sep_conv_3x3' 0)"),
+            "`,`",
+            34,
+        ),
+        (
+            ok.replace("('sep_conv_3x3', 0)", "('sep_conv_3x3', -1)"),
+            "non-negative integer",
+            35,
+        ),
+        (
+            ok.replace("('sep_conv_3x3', 0)", "(sep_conv_3x3, 0)"),
+            "quoted op name",
+            19,
+        ),
+        (
+            ok.replace("('sep_conv_3x3', 0)", "('sep_conv_3x3, 0)"),
+            "closing quote",
+            32,
+        ),
+        (
+            ok.replace("normal_concat=range(2, 6)", "normal_concat=range(6, 2)"),
+            "range end of at least 6",
+            0,
+        ),
+        (
+            ok.replace("normal_concat=range(2, 6)", "normal_concat=(2, 6)"),
+            "`range(a, b)`",
+            0,
+        ),
+        (
+            ok.replace("reduce_concat=range(2, 6))", "reduce_concat=range(2, 6)"),
+            "`)`",
+            0,
+        ),
+        (
+            ok.replace(", reduce_concat=range(2, 6))", ")"),
+            "the field `reduce_concat`",
+            0,
+        ),
         (ok.replace("reduce=", "normal="), "each field once", 0),
         (ok.replace("reduce=", "reduction="), "one of the fields", 0),
         (ok.clone() + " extra", "end of text after `)`", 0),
-        (ok.replace("('sep_conv_3x3', 1)", "('sep_conv_3x3', 99999999999999999999)"), "integer below", 0),
+        (
+            ok.replace(
+                "('sep_conv_3x3', 1)",
+                "('sep_conv_3x3', 99999999999999999999)",
+            ),
+            "integer below",
+            0,
+        ),
     ];
     for (text, expected, column) in cases {
         let err = match Genotype::from_darts(&text) {
@@ -188,18 +231,36 @@ fn structurally_wrong_genotypes_are_rejected() {
     // Node 2 (first node) reading from node 2: parses, fails validation.
     let bad = ok.replacen("('sep_conv_3x3', 0)", "('sep_conv_3x3', 2)", 1);
     let e = Genotype::from_darts(&bad).unwrap_err().to_string();
-    assert!(e.contains("`normal[0]`") && e.contains("does not precede node 2"), "{e}");
+    assert!(
+        e.contains("`normal[0]`") && e.contains("does not precede node 2"),
+        "{e}"
+    );
     let bad = ok.replacen("('sep_conv_3x3', 0)", "('none', 0)", 1);
-    assert!(Genotype::from_darts(&bad).unwrap_err().to_string().contains("`none` is never kept"));
+    assert!(Genotype::from_darts(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("`none` is never kept"));
     let bad = ok.replacen("normal_concat=range(2, 6)", "normal_concat=range(2, 7)", 1);
-    assert!(Genotype::from_darts(&bad).unwrap_err().to_string().contains("normal_concat[4]"));
+    assert!(Genotype::from_darts(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("normal_concat[4]"));
     let bad = ok.replacen(", ('dil_conv_3x3', 2)", "", 1);
-    assert!(Genotype::from_darts(&bad).unwrap_err().to_string().contains("has 7 pairs"));
+    assert!(Genotype::from_darts(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("has 7 pairs"));
     // Does not fit the 2-node space.
-    let e = darts_v2().validate_for(&small_space()).unwrap_err().to_string();
+    let e = darts_v2()
+        .validate_for(&small_space())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("has 4 nodes; the space has 2"), "{e}");
     // JSON with a wrong type names the problem.
-    assert!(Genotype::from_json("{\"normal\": 3}").unwrap_err().to_string().starts_with("genotype JSON:"));
+    assert!(Genotype::from_json("{\"normal\": 3}")
+        .unwrap_err()
+        .to_string()
+        .starts_with("genotype JSON:"));
 }
 
 fn arb_genotype() -> impl Strategy<Value = Genotype> {
@@ -208,14 +269,23 @@ fn arb_genotype() -> impl Strategy<Value = Genotype> {
         let ops = ops.clone();
         let cell = move |ops: Vec<Op>| {
             (0..nodes * INPUTS_PER_NODE)
-                .map(|i| (proptest::sample::select(ops.clone()), 0..(i / INPUTS_PER_NODE + 2)))
+                .map(|i| {
+                    (
+                        proptest::sample::select(ops.clone()),
+                        0..(i / INPUTS_PER_NODE + 2),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         (cell(ops.clone()), cell(ops)).prop_map(move |(normal, reduce)| Genotype {
             normal,
             normal_concat: (2..nodes + 2).collect(),
             reduce: if with_reduce { reduce } else { vec![] },
-            reduce_concat: if with_reduce { (2..nodes + 2).collect() } else { vec![] },
+            reduce_concat: if with_reduce {
+                (2..nodes + 2).collect()
+            } else {
+                vec![]
+            },
         })
     })
 }

@@ -38,7 +38,11 @@ impl WeightSampler {
         Self::new(WeightMode::Mean, 0)
     }
 
-    fn noise<B: Backend, const D: usize>(&mut self, shape: [usize; D], device: &B::Device) -> Tensor<B, D> {
+    fn noise<B: Backend, const D: usize>(
+        &mut self,
+        shape: [usize; D],
+        device: &B::Device,
+    ) -> Tensor<B, D> {
         let n = shape.iter().product();
         Tensor::from_data(TensorData::new(self.rng.normal_vec(n), shape), device)
     }
@@ -62,7 +66,13 @@ pub struct GaussianParam<B: Backend, const D: usize> {
 impl<B: Backend, const D: usize> GaussianParam<B, D> {
     /// Means drawn uniformly in [-bound, bound) from `rng` (PyTorch's default conv/linear
     /// init uses bound = 1/sqrt(fan_in)), scales all equal to `sigma`.
-    pub fn init_uniform(shape: [usize; D], bound: f64, sigma: f64, rng: &mut SeededRng, device: &B::Device) -> Self {
+    pub fn init_uniform(
+        shape: [usize; D],
+        bound: f64,
+        sigma: f64,
+        rng: &mut SeededRng,
+        device: &B::Device,
+    ) -> Self {
         let n: usize = shape.iter().product();
         let mu = Tensor::from_data(TensorData::new(rng.symmetric_vec(n, bound), shape), device);
         let rho = Tensor::full(shape, rho_for_sigma(sigma), device);
@@ -107,7 +117,10 @@ mod tests {
         for sigma in [1e-4, 1e-2, 0.5, 3.0] {
             let rho = rho_for_sigma(sigma);
             let back = (1.0 + rho.exp()).ln();
-            assert!((back - sigma).abs() < 1e-9 * sigma.max(1.0), "{sigma} {back}");
+            assert!(
+                (back - sigma).abs() < 1e-9 * sigma.max(1.0),
+                "{sigma} {back}"
+            );
         }
     }
 

@@ -27,7 +27,12 @@ pub fn batch_norm<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     const EPS: f64 = 1e-5;
     let mean = x.clone().mean_dim(0).mean_dim(2).mean_dim(3);
     let centred = x - mean;
-    let var = centred.clone().powi_scalar(2).mean_dim(0).mean_dim(2).mean_dim(3);
+    let var = centred
+        .clone()
+        .powi_scalar(2)
+        .mean_dim(0)
+        .mean_dim(2)
+        .mean_dim(3);
     centred / (var + EPS).sqrt()
 }
 
@@ -82,9 +87,20 @@ impl ConvSpec {
     /// Builds the layer.
     pub fn init<B: Backend>(self, init: &mut Init<'_>, device: &B::Device) -> GaussianConv2d<B> {
         let fan_in = self.c_in / self.groups * self.kernel[0] * self.kernel[1];
-        let shape = [self.c_out, self.c_in / self.groups, self.kernel[0], self.kernel[1]];
+        let shape = [
+            self.c_out,
+            self.c_in / self.groups,
+            self.kernel[0],
+            self.kernel[1],
+        ];
         GaussianConv2d {
-            weight: GaussianParam::init_uniform(shape, 1.0 / (fan_in as f64).sqrt(), init.sigma, init.rng, device),
+            weight: GaussianParam::init_uniform(
+                shape,
+                1.0 / (fan_in as f64).sqrt(),
+                init.sigma,
+                init.rng,
+                device,
+            ),
             stride: self.stride,
             padding: self.padding,
             dilation: self.dilation,
@@ -186,7 +202,10 @@ mod tests {
     fn conv_output_size_and_macs() {
         let device = Default::default();
         let mut rng = SeededRng::new(0);
-        let mut init = Init { sigma: 0.01, rng: &mut rng };
+        let mut init = Init {
+            sigma: 0.01,
+            rng: &mut rng,
+        };
         let conv: GaussianConv2d<B> = ConvSpec::square(3, 4, 3, 2, 1).init(&mut init, &device);
         let x = Tensor::<B, 4>::zeros([1, 3, 7, 7], &device);
         let y = conv.forward(x, &mut WeightSampler::mean());
@@ -199,12 +218,19 @@ mod tests {
     fn linear_is_xw_plus_b() {
         let device = Default::default();
         let mut rng = SeededRng::new(0);
-        let mut init = Init { sigma: 0.01, rng: &mut rng };
+        let mut init = Init {
+            sigma: 0.01,
+            rng: &mut rng,
+        };
         let lin = GaussianLinear::<B>::new(2, 1, &mut init, &device);
         let w = lin.weight.mu.val().into_data().to_vec::<f32>().unwrap();
         let b = lin.bias.mu.val().into_data().to_vec::<f32>().unwrap();
         let x = Tensor::<B, 2>::from_data(TensorData::new(vec![3.0f32, -1.0], [1, 2]), &device);
-        let y = lin.forward(x, &mut WeightSampler::mean()).into_data().to_vec::<f32>().unwrap();
+        let y = lin
+            .forward(x, &mut WeightSampler::mean())
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap();
         assert!((y[0] - (3.0 * w[0] - w[1] + b[0])).abs() < 1e-6);
     }
 }

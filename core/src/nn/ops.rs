@@ -47,7 +47,15 @@ pub struct DilConv<B: Backend> {
 
 impl<B: Backend> DilConv<B> {
     /// `k`x`k` depthwise conv with `dilation`, padding chosen to keep the resolution.
-    pub fn new(c_in: usize, c_out: usize, k: usize, stride: usize, dilation: usize, init: &mut Init<'_>, device: &B::Device) -> Self {
+    pub fn new(
+        c_in: usize,
+        c_out: usize,
+        k: usize,
+        stride: usize,
+        dilation: usize,
+        init: &mut Init<'_>,
+        device: &B::Device,
+    ) -> Self {
         let pad = dilation * (k - 1) / 2;
         let depthwise = ConvSpec {
             c_in,
@@ -89,7 +97,14 @@ pub struct SepConv<B: Backend> {
 
 impl<B: Backend> SepConv<B> {
     /// A `k`x`k` separable convolution.
-    pub fn new(c_in: usize, c_out: usize, k: usize, stride: usize, init: &mut Init<'_>, device: &B::Device) -> Self {
+    pub fn new(
+        c_in: usize,
+        c_out: usize,
+        k: usize,
+        stride: usize,
+        init: &mut Init<'_>,
+        device: &B::Device,
+    ) -> Self {
         Self {
             first: DilConv::new(c_in, c_in, k, stride, 1, init, device),
             second: DilConv::new(c_in, c_out, k, 1, 1, init, device),
@@ -146,7 +161,10 @@ impl<B: Backend> Conv7x1x7<B> {
     /// Multiply-accumulates for one sample of size `hw`, and the output size.
     pub fn macs(&self, hw: [usize; 2]) -> (u64, [usize; 2]) {
         let mid = self.conv_1x7.out_hw(hw);
-        (self.conv_1x7.macs(hw) + self.conv_7x1.macs(mid), self.conv_7x1.out_hw(mid))
+        (
+            self.conv_1x7.macs(hw) + self.conv_7x1.macs(mid),
+            self.conv_7x1.out_hw(mid),
+        )
     }
 }
 
@@ -189,7 +207,10 @@ impl<B: Backend> FactorizedReduce<B> {
 
     /// Multiply-accumulates for one sample of size `hw`, and the output size.
     pub fn macs(&self, hw: [usize; 2]) -> (u64, [usize; 2]) {
-        (self.conv_a.macs(hw) + self.conv_b.macs(hw), self.conv_a.out_hw(hw))
+        (
+            self.conv_a.macs(hw) + self.conv_b.macs(hw),
+            self.conv_a.out_hw(hw),
+        )
     }
 }
 
@@ -273,6 +294,8 @@ impl Pool {
 pub struct Identity;
 
 /// One candidate op instantiated on an edge. `none` has no module: it contributes zero.
+// Built once per edge and never moved in a hot loop; Burn modules cannot be boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum CandidateOp<B: Backend> {
     /// `skip_connect` with stride 2: a factorized reduction.
@@ -293,7 +316,14 @@ pub enum CandidateOp<B: Backend> {
 
 impl<B: Backend> CandidateOp<B> {
     /// Builds `op` on `c` channels with `stride`; `None` for the `none` op.
-    pub fn new(op: Op, c: usize, stride: usize, in_supernet: bool, init: &mut Init<'_>, device: &B::Device) -> Option<Self> {
+    pub fn new(
+        op: Op,
+        c: usize,
+        stride: usize,
+        in_supernet: bool,
+        init: &mut Init<'_>,
+        device: &B::Device,
+    ) -> Option<Self> {
         Some(match op {
             Op::None => return None,
             Op::SkipConnect if stride == 1 => CandidateOp::Identity(Identity),
@@ -334,6 +364,96 @@ impl<B: Backend> CandidateOp<B> {
             CandidateOp::Conv7(m) => m.macs(hw),
             CandidateOp::Linear(m) => (m.linear.macs(), hw),
             CandidateOp::Identity(_) => (0, hw),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SeededRng;
+    use crate::CpuBackend as B;
+
+    fn standardise(v: &[f32]) -> Vec<f32> {
+        let n = v.len() as f32;
+        let mean = v.iter().sum::<f32>() / n;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n;
+        v.iter().map(|x| (x - mean) / (var + 1e-5).sqrt()).collect()
+    }
+
+    #[test]
+    fn factorized_reduce_reads_even_and_shifted_pixels() {
+        let device = Default::default();
+        let mut rng = SeededRng::new(0);
+        let mut init = Init {
+            sigma: 0.01,
+            rng: &mut rng,
+        };
+        let fr = FactorizedReduce::<B>::new(1, 2, &mut init, &device);
+        let wa = fr
+            .conv_a
+            .weight
+            .mu
+            .val()
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap()[0];
+        let wb = fr
+            .conv_b
+            .weight
+            .mu
+            .val()
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap()[0];
+        // 5x5 input x[i][j] = (5i + j)²: half a reads (even i, even j), half b reads
+        // (odd i, odd j) and, past the edge, the zero padding.
+        let values: Vec<f32> = (0..25).map(|k| (k * k) as f32).collect();
+        let x = Tensor::<B, 4>::from_data(TensorData::new(values, [1, 1, 5, 5]), &device);
+        let y = fr.forward(x, &mut WeightSampler::mean());
+        assert_eq!(y.dims(), [1, 2, 3, 3]);
+        let y = y.into_data().to_vec::<f32>().unwrap();
+        let at = |i: usize, j: usize| ((5 * i + j) * (5 * i + j)) as f32;
+        let a: Vec<f32> = [0, 2, 4]
+            .iter()
+            .flat_map(|&i| [0, 2, 4].map(|j| at(i, j) * wa))
+            .collect();
+        let b: Vec<f32> = [1, 3, 5]
+            .iter()
+            .flat_map(|&i| [1, 3, 5].map(|j| if i < 5 && j < 5 { at(i, j) * wb } else { 0.0 }))
+            .collect();
+        let expect: Vec<f32> = standardise(&a).into_iter().chain(standardise(&b)).collect();
+        for (g, e) in y.iter().zip(&expect) {
+            assert!((g - e).abs() < 1e-3, "{y:?} vs {expect:?}");
+        }
+    }
+
+    #[test]
+    fn every_image_op_keeps_or_halves_the_size() {
+        let device = Default::default();
+        let mut rng = SeededRng::new(0);
+        let mut init = Init {
+            sigma: 0.01,
+            rng: &mut rng,
+        };
+        for op in Op::base_image_set() {
+            for stride in [1, 2] {
+                let Some(m) = CandidateOp::<B>::new(op, 4, stride, true, &mut init, &device) else {
+                    assert_eq!(op, Op::None);
+                    continue;
+                };
+                for size in [7usize, 8] {
+                    let x = Tensor::<B, 4>::ones([2, 4, size, size], &device);
+                    let y = m.forward(x, &mut WeightSampler::mean());
+                    let out = if stride == 2 { size.div_ceil(2) } else { size };
+                    assert_eq!(
+                        y.dims(),
+                        [2, 4, out, out],
+                        "{op} stride {stride} size {size}"
+                    );
+                    assert_eq!(m.macs([size, size]).1, [out, out], "{op}");
+                }
+            }
         }
     }
 }

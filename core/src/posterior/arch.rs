@@ -42,7 +42,12 @@ pub struct ArchLogits<B: Backend> {
 }
 
 fn dead_of(space: &SearchSpace, kind: CellKind) -> Vec<bool> {
-    space.live_mask(kind).into_iter().flatten().map(|l| !l).collect()
+    space
+        .live_mask(kind)
+        .into_iter()
+        .flatten()
+        .map(|l| !l)
+        .collect()
 }
 
 impl<B: Backend> ArchLogits<B> {
@@ -50,7 +55,11 @@ impl<B: Backend> ArchLogits<B> {
     pub fn init(space: &SearchSpace, scale: f64, rng: &mut SeededRng, device: &B::Device) -> Self {
         let shape = [space.num_edges(), space.ops.len()];
         let table = |rng: &mut SeededRng| {
-            let values: Vec<f32> = rng.normal_vec(shape[0] * shape[1]).iter().map(|v| v * scale as f32).collect();
+            let values: Vec<f32> = rng
+                .normal_vec(shape[0] * shape[1])
+                .iter()
+                .map(|v| v * scale as f32)
+                .collect();
             Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
         };
         let normal = table(rng);
@@ -64,10 +73,18 @@ impl<B: Backend> ArchLogits<B> {
     }
 
     /// Logits from given tables (`[edge][op]`), for tests and loading.
-    pub fn from_tables(space: &SearchSpace, normal: &[Vec<f32>], reduce: Option<&[Vec<f32>]>, device: &B::Device) -> Self {
+    pub fn from_tables(
+        space: &SearchSpace,
+        normal: &[Vec<f32>],
+        reduce: Option<&[Vec<f32>]>,
+        device: &B::Device,
+    ) -> Self {
         let table = |rows: &[Vec<f32>]| {
             let values: Vec<f32> = rows.iter().flatten().copied().collect();
-            Param::from_tensor(Tensor::from_data(TensorData::new(values, [rows.len(), space.ops.len()]), device))
+            Param::from_tensor(Tensor::from_data(
+                TensorData::new(values, [rows.len(), space.ops.len()]),
+                device,
+            ))
         };
         Self {
             normal: table(normal),
@@ -77,13 +94,22 @@ impl<B: Backend> ArchLogits<B> {
         }
     }
 
-    pub(crate) fn relax_one(logits: Tensor<B, 2>, dead: &[bool], relaxation: Relaxation, tau: f64, rng: &mut SeededRng) -> Tensor<B, 2> {
+    pub(crate) fn relax_one(
+        logits: Tensor<B, 2>,
+        dead: &[bool],
+        relaxation: Relaxation,
+        tau: f64,
+        rng: &mut SeededRng,
+    ) -> Tensor<B, 2> {
         let dims = logits.dims();
         let device = logits.device();
         let scaled = match relaxation {
             Relaxation::Softmax => logits,
             Relaxation::Gumbel | Relaxation::HardGumbel => {
-                let g = Tensor::<B, 2>::from_data(TensorData::new(rng.gumbel_vec(dims[0] * dims[1]), dims), &device);
+                let g = Tensor::<B, 2>::from_data(
+                    TensorData::new(rng.gumbel_vec(dims[0] * dims[1]), dims),
+                    &device,
+                );
                 (logits + g) / tau
             }
         };
@@ -92,7 +118,12 @@ impl<B: Backend> ArchLogits<B> {
         if relaxation != Relaxation::HardGumbel {
             return soft;
         }
-        let hard = soft.clone().argmax(1).one_hot::<2>(dims[1]).float();
+        let hard = soft
+            .clone()
+            .argmax(1)
+            .squeeze_dim::<1>(1)
+            .one_hot::<2>(dims[1])
+            .float();
         hard - soft.clone().detach() + soft
     }
 
@@ -123,6 +154,10 @@ impl<B: Backend> ArchLogits<B> {
 /// A `[rows, cols]` tensor as nested rows on the host.
 pub fn to_table<B: Backend>(t: Tensor<B, 2>) -> Vec<Vec<f32>> {
     let [_, cols] = t.dims();
-    let values = t.into_data().convert::<f32>().to_vec::<f32>().unwrap_or_default();
+    let values = t
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default();
     values.chunks(cols.max(1)).map(<[f32]>::to_vec).collect()
 }

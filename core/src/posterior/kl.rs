@@ -6,7 +6,12 @@ use burn::tensor::activation::log_softmax;
 
 /// KL( N(μq, σq²) ‖ N(μp, σp²) ), summed over all entries:
 /// `Σ ln(σp/σq) + (σq² + (μq − μp)²) / (2σp²) − 1/2`.
-pub fn gaussian_kl<B: Backend>(mu_q: Tensor<B, 1>, sigma_q: Tensor<B, 1>, mu_p: Tensor<B, 1>, sigma_p: Tensor<B, 1>) -> Tensor<B, 1> {
+pub fn gaussian_kl<B: Backend>(
+    mu_q: Tensor<B, 1>,
+    sigma_q: Tensor<B, 1>,
+    mu_p: Tensor<B, 1>,
+    sigma_p: Tensor<B, 1>,
+) -> Tensor<B, 1> {
     let var_p = sigma_p.clone().powi_scalar(2);
     let ratio = (sigma_q.clone().powi_scalar(2) + (mu_q - mu_p).powi_scalar(2)) / (var_p * 2.0);
     ((sigma_p / sigma_q).log() + ratio - 0.5).sum()
@@ -26,9 +31,13 @@ pub fn categorical_kl<B: Backend>(logits_q: Tensor<B, 2>, logits_p: Tensor<B, 2>
 }
 
 /// Log-density of a Gumbel-softmax (concrete) sample `z` (each row on the simplex) with
-/// logits `φ` and temperature `τ` (BASE 002 eq. 6, with r = L), summed over rows:
+/// logits `φ` and temperature `τ` (BASE 002 eq. 6, with r = L), one value per row:
 /// `ln Γ(L) + (L−1) ln τ + Σ_l (ln π_l − (τ+1) ln z_l) − L ln Σ_l π_l z_l^(−τ)`.
-pub fn concrete_log_density<B: Backend>(z: Tensor<B, 2>, logits: Tensor<B, 2>, tau: f64) -> Tensor<B, 1> {
+pub fn concrete_log_density<B: Backend>(
+    z: Tensor<B, 2>,
+    logits: Tensor<B, 2>,
+    tau: f64,
+) -> Tensor<B, 1> {
     let [rows, l] = z.dims();
     let log_pi = log_softmax(logits, 1);
     let log_z = z.log();
@@ -38,7 +47,7 @@ pub fn concrete_log_density<B: Backend>(z: Tensor<B, 2>, logits: Tensor<B, 2>, t
     let lse = (terms - max.clone()).exp().sum_dim(1).log() + max;
     let per_row = (log_pi - log_z * (tau + 1.0)).sum_dim(1) - lse * l as f64;
     let constant = ln_gamma(l) + (l as f64 - 1.0) * tau.ln();
-    per_row.sum() + constant * rows as f64
+    per_row.reshape([rows]) + constant
 }
 
 /// ln Γ(n) = ln (n−1)! for a positive integer n.

@@ -81,7 +81,13 @@ impl<B: Backend> Posterior<B> {
 
     /// One stochastic forward pass: draws z from φ and θ from ψ with `rng`, then runs the
     /// supernet on `x` from input source `input`. `None` if `input` has no stem.
-    pub fn forward(&self, x: Tensor<B, 4>, input: usize, spec: SampleSpec, rng: &mut SeededRng) -> Option<Tensor<B, 2>> {
+    pub fn forward(
+        &self,
+        x: Tensor<B, 4>,
+        input: usize,
+        spec: SampleSpec,
+        rng: &mut SeededRng,
+    ) -> Option<Tensor<B, 2>> {
         let z = self.arch.sample(spec.relaxation, spec.tau, rng);
         let mut sampler = WeightSampler::new(spec.weights, rng.next_u64());
         self.net.forward(x, input, Some(&z), &mut sampler)

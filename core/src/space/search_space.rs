@@ -239,7 +239,10 @@ impl SearchSpace {
             return Err(invalid("nodes", "must be at least 1 intermediate node"));
         }
         if self.nodes > 16 {
-            return Err(invalid("nodes", format!("{} is more than the supported 16", self.nodes)));
+            return Err(invalid(
+                "nodes",
+                format!("{} is more than the supported 16", self.nodes),
+            ));
         }
         if self.channels == 0 {
             return Err(invalid("channels", "must be at least 1"));
@@ -278,7 +281,10 @@ impl SearchSpace {
         let mut seen = HashSet::new();
         for (i, &op) in self.ops.iter().enumerate() {
             if !seen.insert(op) {
-                return Err(invalid(format!("ops[{i}]"), format!("`{op}` is listed twice")));
+                return Err(invalid(
+                    format!("ops[{i}]"),
+                    format!("`{op}` is listed twice"),
+                ));
             }
             if !op.allowed_in(self.domain) {
                 return Err(invalid(
@@ -309,7 +315,10 @@ impl SearchSpace {
                 ));
             }
             if input.channels == 0 {
-                return Err(invalid(format!("inputs[{i}].channels"), "must be at least 1"));
+                return Err(invalid(
+                    format!("inputs[{i}].channels"),
+                    "must be at least 1",
+                ));
             }
             if self.domain == Domain::Image && (input.height == 0 || input.width == 0) {
                 return Err(invalid(
@@ -327,17 +336,27 @@ impl SearchSpace {
             if c.to < 2 || c.to >= self.nodes + 2 {
                 return Err(invalid(
                     format!("{field}.to"),
-                    format!("node {} is not an intermediate node (2..={})", c.to, self.nodes + 1),
+                    format!(
+                        "node {} is not an intermediate node (2..={})",
+                        c.to,
+                        self.nodes + 1
+                    ),
                 ));
             }
             if c.from >= c.to {
                 return Err(invalid(
                     format!("{field}.from"),
-                    format!("node {} does not feed node {} (sources come before targets)", c.from, c.to),
+                    format!(
+                        "node {} does not feed node {} (sources come before targets)",
+                        c.from, c.to
+                    ),
                 ));
             }
             if c.cell == CellKind::Reduce && !self.has_reduce() {
-                return Err(invalid(format!("{field}.cell"), "the space has no reduction cell"));
+                return Err(invalid(
+                    format!("{field}.cell"),
+                    "the space has no reduction cell",
+                ));
             }
             if let Some(op) = c.op {
                 if self.op_index(op).is_none() {

@@ -30,7 +30,9 @@ fn unknown_op_is_named() {
     let toml = SearchSpace::default_image()
         .to_toml_string()
         .replace("\"sep_conv_3x3\"", "\"sep_conv_9x9\"");
-    let err = SearchSpace::from_toml_str(&toml, "space.toml").unwrap_err().to_string();
+    let err = SearchSpace::from_toml_str(&toml, "space.toml")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("space.toml"), "{err}");
     assert!(err.contains("unknown op `sep_conv_9x9`"), "{err}");
 }
@@ -38,7 +40,9 @@ fn unknown_op_is_named() {
 #[test]
 fn unknown_field_is_named() {
     let toml = SearchSpace::default_vector().to_toml_string() + "\nnode_count = 3\n";
-    let err = SearchSpace::from_toml_str(&toml, "v.toml").unwrap_err().to_string();
+    let err = SearchSpace::from_toml_str(&toml, "v.toml")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("node_count"), "{err}");
 }
 
@@ -106,7 +110,10 @@ fn constraint_errors() {
         op: None,
     });
     let e = err_of(&s);
-    assert!(e.contains("node 2 of the reduce cell with 1 live input"), "{e}");
+    assert!(
+        e.contains("node 2 of the reduce cell with 1 live input"),
+        "{e}"
+    );
 
     // Switching off every non-none op on an edge kills it just the same.
     let mut s = SearchSpace::default_vector();

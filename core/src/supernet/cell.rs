@@ -11,6 +11,8 @@ use crate::nn::ops::{FactorizedReduce, ReluConvBn};
 use crate::nn::{Init, WeightSampler};
 
 /// How a cell input is brought to the cell's channel count.
+// Built once per edge and never moved in a hot loop; Burn modules cannot be boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Preprocess<B: Backend> {
     /// The previous cell reduced but this input comes from before it: reduce it too (DARTS).
@@ -79,14 +81,37 @@ impl<B: Backend> Cell<B> {
         let pre0 = if reduction_prev {
             Preprocess::Reduce(FactorizedReduce::new(ch.c_prev_prev, ch.c, init, device))
         } else {
-            Preprocess::Conv(ReluConvBn::new(ConvSpec::square(ch.c_prev_prev, ch.c, 1, 1, 0), init, device))
+            Preprocess::Conv(ReluConvBn::new(
+                ConvSpec::square(ch.c_prev_prev, ch.c, 1, 1, 0),
+                init,
+                device,
+            ))
         };
-        let pre1 = Preprocess::Conv(ReluConvBn::new(ConvSpec::square(ch.c_prev, ch.c, 1, 1, 0), init, device));
-        Self::with_preprocess(topology, ch.c, Some(pre0), Some(pre1), reduce, concat, init, device)
+        let pre1 = Preprocess::Conv(ReluConvBn::new(
+            ConvSpec::square(ch.c_prev, ch.c, 1, 1, 0),
+            init,
+            device,
+        ));
+        Self::with_preprocess(
+            topology,
+            ch.c,
+            Some(pre0),
+            Some(pre1),
+            reduce,
+            concat,
+            init,
+            device,
+        )
     }
 
     /// A vector cell on `c` features (inputs already have `c` features).
-    pub fn vector(topology: &CellTopology, c: usize, concat: bool, init: &mut Init<'_>, device: &B::Device) -> Self {
+    pub fn vector(
+        topology: &CellTopology,
+        c: usize,
+        concat: bool,
+        init: &mut Init<'_>,
+        device: &B::Device,
+    ) -> Self {
         Self::with_preprocess(topology, c, None, None, false, concat, init, device)
     }
 
@@ -127,7 +152,13 @@ impl<B: Backend> Cell<B> {
 
     /// Applies the cell to the outputs of the previous two cells. `z` is this cell kind's
     /// architecture sample `[edges, ops]` (ignored by fixed cells).
-    pub fn forward(&self, s0: Tensor<B, 4>, s1: Tensor<B, 4>, z: Option<&Tensor<B, 2>>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
+    pub fn forward(
+        &self,
+        s0: Tensor<B, 4>,
+        s1: Tensor<B, 4>,
+        z: Option<&Tensor<B, 2>>,
+        sampler: &mut WeightSampler,
+    ) -> Tensor<B, 4> {
         let s0 = match &self.pre0 {
             Some(p) => p.forward(s0, sampler),
             None => s0,
@@ -166,7 +197,11 @@ impl<B: Backend> Cell<B> {
             Tensor::cat(inner, 1)
         } else {
             let count = inner.len() as f64;
-            inner.into_iter().reduce(|a, b| a + b).map(|s| s / count).unwrap_or_else(|| states.remove(1))
+            inner
+                .into_iter()
+                .reduce(|a, b| a + b)
+                .map(|s| s / count)
+                .unwrap_or_else(|| states.remove(1))
         }
     }
 
@@ -178,7 +213,11 @@ impl<B: Backend> Cell<B> {
         let (m1, hw1) = self.pre1.as_ref().map_or((0, hw1), |p| p.macs(hw1));
         total += m0 + m1;
         debug_assert_eq!(hw0, hw1);
-        let out = if self.reduce { hw1.map(|d| d.div_ceil(2)) } else { hw1 };
+        let out = if self.reduce {
+            hw1.map(|d| d.div_ceil(2))
+        } else {
+            hw1
+        };
         for edge in &self.edges {
             let hw = if edge.from < 2 { hw1 } else { out };
             total += edge.macs(hw);

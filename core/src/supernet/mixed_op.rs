@@ -25,7 +25,14 @@ pub struct MixedOp<B: Backend> {
 impl<B: Backend> MixedOp<B> {
     /// The ops of `edge` on `c` channels; stride 2 when `reducing` and the source is a cell
     /// input.
-    pub fn new(edge: &EdgeOps, c: usize, reducing: bool, in_supernet: bool, init: &mut Init<'_>, device: &B::Device) -> Self {
+    pub fn new(
+        edge: &EdgeOps,
+        c: usize,
+        reducing: bool,
+        in_supernet: bool,
+        init: &mut Init<'_>,
+        device: &B::Device,
+    ) -> Self {
         let stride = if reducing && edge.from < 2 { 2 } else { 1 };
         let mut ops = Vec::new();
         let mut columns = Vec::new();
@@ -46,7 +53,12 @@ impl<B: Backend> MixedOp<B> {
 
     /// `Σ_k z[row][col_k] · op_k(x)`, or the plain sum when `z` is `None` (fixed networks).
     /// `None` when the edge has only `none`.
-    pub fn forward(&self, x: Tensor<B, 4>, z: Option<&Tensor<B, 2>>, sampler: &mut WeightSampler) -> Option<Tensor<B, 4>> {
+    pub fn forward(
+        &self,
+        x: Tensor<B, 4>,
+        z: Option<&Tensor<B, 2>>,
+        sampler: &mut WeightSampler,
+    ) -> Option<Tensor<B, 4>> {
         let mut acc: Option<Tensor<B, 4>> = None;
         for (op, &col) in self.ops.iter().zip(&self.columns) {
             let y = op.forward(x.clone(), sampler);

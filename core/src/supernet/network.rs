@@ -69,13 +69,24 @@ impl<B: Backend> Network<B> {
     }
 
     /// The fixed network a genotype describes, in the motif of `space`.
-    pub fn fixed(space: &SearchSpace, genotype: &Genotype, init: NetworkInit, device: &B::Device) -> Self {
+    pub fn fixed(
+        space: &SearchSpace,
+        genotype: &Genotype,
+        init: NetworkInit,
+        device: &B::Device,
+    ) -> Self {
         let normal = CellTopology::fixed(space, genotype, CellKind::Normal);
         let reduce = CellTopology::fixed(space, genotype, CellKind::Reduce);
         Self::build(space, &normal, &reduce, init, device)
     }
 
-    fn build(space: &SearchSpace, normal: &CellTopology, reduce: &CellTopology, init: NetworkInit, device: &B::Device) -> Self {
+    fn build(
+        space: &SearchSpace,
+        normal: &CellTopology,
+        reduce: &CellTopology,
+        init: NetworkInit,
+        device: &B::Device,
+    ) -> Self {
         let mut rng = SeededRng::new(init.seed);
         let mut init = Init {
             sigma: init.sigma,
@@ -89,7 +100,12 @@ impl<B: Backend> Network<B> {
                 let stems = space
                     .inputs
                     .iter()
-                    .map(|input| Stem::Conv(ConvSpec::square(input.channels, c_stem, 3, 1, 1).init(&mut init, device)))
+                    .map(|input| {
+                        Stem::Conv(
+                            ConvSpec::square(input.channels, c_stem, 3, 1, 1)
+                                .init(&mut init, device),
+                        )
+                    })
                     .collect();
                 let (mut c_pp, mut c_p, mut c_cur) = (c_stem, c_stem, c);
                 let mut reduction_prev = false;
@@ -105,7 +121,15 @@ impl<B: Backend> Network<B> {
                         c_prev: c_p,
                         c: c_cur,
                     };
-                    cells.push(Cell::image(topology, ch, is_reduce, reduction_prev, concat, &mut init, device));
+                    cells.push(Cell::image(
+                        topology,
+                        ch,
+                        is_reduce,
+                        reduction_prev,
+                        concat,
+                        &mut init,
+                        device,
+                    ));
                     reduction_prev = is_reduce;
                     c_pp = c_p;
                     c_p = Cell::<B>::out_channels(topology.nodes, c_cur, concat);
@@ -117,7 +141,9 @@ impl<B: Backend> Network<B> {
                 let stems = space
                     .inputs
                     .iter()
-                    .map(|input| Stem::Linear(GaussianLinear::new(input.channels, c, &mut init, device)))
+                    .map(|input| {
+                        Stem::Linear(GaussianLinear::new(input.channels, c, &mut init, device))
+                    })
                     .collect();
                 let cells: Vec<Cell<B>> = space
                     .cells
@@ -136,7 +162,13 @@ impl<B: Backend> Network<B> {
     ///
     /// `arch` weights the supernet's ops (ignored by fixed networks). Returns `None` when
     /// `input` is not a stem of this network.
-    pub fn forward(&self, x: Tensor<B, 4>, input: usize, arch: Option<&ArchWeights<B>>, sampler: &mut WeightSampler) -> Option<Tensor<B, 2>> {
+    pub fn forward(
+        &self,
+        x: Tensor<B, 4>,
+        input: usize,
+        arch: Option<&ArchWeights<B>>,
+        sampler: &mut WeightSampler,
+    ) -> Option<Tensor<B, 2>> {
         let stem = self.stems.get(input)?;
         let s = match stem {
             Stem::Conv(conv) => batch_norm(conv.forward(x, sampler)),
@@ -149,7 +181,13 @@ impl<B: Backend> Network<B> {
         };
         let (mut s0, mut s1) = (s.clone(), s);
         for cell in &self.cells {
-            let z = arch.and_then(|a| if cell.reduce { a.reduce.as_ref() } else { Some(&a.normal) });
+            let z = arch.and_then(|a| {
+                if cell.reduce {
+                    a.reduce.as_ref()
+                } else {
+                    Some(&a.normal)
+                }
+            });
             let out = cell.forward(s0, s1.clone(), z, sampler);
             s0 = s1;
             s1 = out;
@@ -160,7 +198,13 @@ impl<B: Backend> Network<B> {
     }
 
     /// Forward for vectors `[n, features]`.
-    pub fn forward_vectors(&self, x: Tensor<B, 2>, input: usize, arch: Option<&ArchWeights<B>>, sampler: &mut WeightSampler) -> Option<Tensor<B, 2>> {
+    pub fn forward_vectors(
+        &self,
+        x: Tensor<B, 2>,
+        input: usize,
+        arch: Option<&ArchWeights<B>>,
+        sampler: &mut WeightSampler,
+    ) -> Option<Tensor<B, 2>> {
         let [n, f] = x.dims();
         self.forward(x.reshape([n, f, 1, 1]), input, arch, sampler)
     }

@@ -6,7 +6,13 @@ use crate::nn::WeightSampler;
 use crate::space::{Aggregate, CellKind, Domain, InputSpec, Op, SearchSpace};
 use crate::CpuBackend as B;
 
-fn image_space(ops: Vec<Op>, nodes: usize, cells: Vec<CellKind>, channels: usize, stem: usize) -> SearchSpace {
+fn image_space(
+    ops: Vec<Op>,
+    nodes: usize,
+    cells: Vec<CellKind>,
+    channels: usize,
+    stem: usize,
+) -> SearchSpace {
     SearchSpace {
         domain: Domain::Image,
         ops,
@@ -40,7 +46,12 @@ fn uniform_arch(space: &SearchSpace) -> ArchWeights<B> {
 fn image_shapes_through_cells_at_several_sizes() {
     let device = Default::default();
     let mut space = SearchSpace::default_image();
-    space.cells = vec![CellKind::Normal, CellKind::Reduce, CellKind::Reduce, CellKind::Normal];
+    space.cells = vec![
+        CellKind::Normal,
+        CellKind::Reduce,
+        CellKind::Reduce,
+        CellKind::Normal,
+    ];
     space.inputs = [(1, 8), (1, 28), (3, 32)]
         .iter()
         .enumerate()
@@ -58,7 +69,9 @@ fn image_shapes_through_cells_at_several_sizes() {
         let x = Tensor::<B, 4>::ones([2, c, s, s], &device);
         let mut sampler = WeightSampler::mean();
         // Walk the cells by hand to check every intermediate shape.
-        let Stem::Conv(conv) = &net.stems[input] else { panic!("image stem") };
+        let Stem::Conv(conv) = &net.stems[input] else {
+            panic!("image stem")
+        };
         let stem = conv.forward(x.clone(), &mut sampler);
         assert_eq!(stem.dims(), [2, 24, s, s]);
         let (mut s0, mut s1) = (stem.clone(), stem);
@@ -69,17 +82,37 @@ fn image_shapes_through_cells_at_several_sizes() {
                 expect_hw = expect_hw.div_ceil(2);
                 expect_c *= 2;
             }
-            let z = if cell.reduce { arch.reduce.as_ref() } else { Some(&arch.normal) };
+            let z = if cell.reduce {
+                arch.reduce.as_ref()
+            } else {
+                Some(&arch.normal)
+            };
             let out = cell.forward(s0, s1.clone(), z, &mut sampler);
-            assert_eq!(out.dims(), [2, 4 * expect_c, expect_hw, expect_hw], "size {s}");
+            assert_eq!(
+                out.dims(),
+                [2, 4 * expect_c, expect_hw, expect_hw],
+                "size {s}"
+            );
             s0 = s1;
             s1 = out;
         }
         let y = net.forward(x, input, Some(&arch), &mut sampler).unwrap();
         assert_eq!(y.dims(), [2, 5]);
-        assert!(y.into_data().to_vec::<f32>().unwrap().iter().all(|v| v.is_finite()));
+        assert!(y
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .all(|v| v.is_finite()));
     }
-    assert!(net.forward(Tensor::ones([1, 1, 8, 8], &device), 7, None, &mut WeightSampler::mean()).is_none());
+    assert!(net
+        .forward(
+            Tensor::ones([1, 1, 8, 8], &device),
+            7,
+            None,
+            &mut WeightSampler::mean()
+        )
+        .is_none());
 }
 
 #[test]
@@ -88,7 +121,14 @@ fn vector_shapes() {
     let space = SearchSpace::default_vector();
     let net = Network::<B>::supernet(&space, NetworkInit::default(), &device);
     let x = Tensor::<B, 2>::ones([10, 1], &device);
-    let y = net.forward_vectors(x, 0, Some(&uniform_arch(&space)), &mut WeightSampler::mean()).unwrap();
+    let y = net
+        .forward_vectors(
+            x,
+            0,
+            Some(&uniform_arch(&space)),
+            &mut WeightSampler::mean(),
+        )
+        .unwrap();
     assert_eq!(y.dims(), [10, 1]);
     // Mean aggregation keeps the width: the head reads 50 features.
     assert_eq!(net.head.weight.mu.dims(), [50, 1]);
@@ -99,7 +139,13 @@ fn parameter_count_matches_hand_count_image() {
     let device = Default::default();
     // stem 3x3 1->2: 18; pre0, pre1 1x1 2->2: 4 + 4; two sep_conv_3x3 edges, each twice
     // (depthwise 2*9 + pointwise 2*2) = 44; head 2->3: 6 + 3. Total 18 + 8 + 88 + 9 = 123.
-    let space = image_space(vec![Op::None, Op::SkipConnect, Op::SepConv3x3], 1, vec![CellKind::Normal], 2, 1);
+    let space = image_space(
+        vec![Op::None, Op::SkipConnect, Op::SepConv3x3],
+        1,
+        vec![CellKind::Normal],
+        2,
+        1,
+    );
     space.validate().unwrap();
     let net = Network::<B>::supernet(&space, NetworkInit::default(), &device);
     assert_eq!(net.num_weights(), 123);
@@ -148,7 +194,12 @@ fn parameter_count_vector_and_fixed_network() {
     assert_eq!(fixed.num_weights(), 33);
     assert_eq!(fixed.macs(0, [1, 1]), 4 + 16 + 4);
     let y = fixed
-        .forward_vectors(Tensor::ones([3, 1], &device), 0, None, &mut WeightSampler::mean())
+        .forward_vectors(
+            Tensor::ones([3, 1], &device),
+            0,
+            None,
+            &mut WeightSampler::mean(),
+        )
         .unwrap();
     assert_eq!(y.dims(), [3, 1]);
 }
@@ -169,7 +220,12 @@ fn fixed_image_network_from_genotype() {
     let supernet = Network::<B>::supernet(&space, NetworkInit::default(), &device);
     assert!(fixed.num_weights() < supernet.num_weights() / 3);
     let y = fixed
-        .forward(Tensor::ones([2, 1, 28, 28], &device), 0, None, &mut WeightSampler::mean())
+        .forward(
+            Tensor::ones([2, 1, 28, 28], &device),
+            0,
+            None,
+            &mut WeightSampler::mean(),
+        )
         .unwrap();
     assert_eq!(y.dims(), [2, 5]);
 }
@@ -177,7 +233,13 @@ fn fixed_image_network_from_genotype() {
 #[test]
 fn constraints_remove_ops_from_the_supernet() {
     let device = Default::default();
-    let mut space = image_space(vec![Op::None, Op::SkipConnect, Op::SepConv3x3], 1, vec![CellKind::Normal], 2, 1);
+    let mut space = image_space(
+        vec![Op::None, Op::SkipConnect, Op::SepConv3x3],
+        1,
+        vec![CellKind::Normal],
+        2,
+        1,
+    );
     space.constraints.push(crate::space::Constraint {
         cell: CellKind::Normal,
         from: 0,
