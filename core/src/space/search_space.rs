@@ -94,7 +94,8 @@ pub struct SearchSpace {
     /// Channels of the first cell (doubled at each reduction), or the hidden width of a
     /// vector network.
     pub channels: usize,
-    /// Image stems output `stem_multiplier * channels` channels (DARTS uses 3).
+    /// Image stems output `stem_multiplier * channels` channels (DARTS uses 3); vector stems
+    /// ignore it.
     #[serde(default = "default_stem_multiplier")]
     pub stem_multiplier: usize,
     /// How a cell combines its intermediate nodes.
@@ -150,7 +151,8 @@ impl SearchSpace {
             nodes: 3,
             cells: vec![CellKind::Normal],
             channels: 50,
-            stem_multiplier: 1,
+            // Unused by vector stems (they output `channels` features).
+            stem_multiplier: default_stem_multiplier(),
             aggregate: Aggregate::Mean,
             inputs: vec![InputSpec {
                 name: "x".into(),
