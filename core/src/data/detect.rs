@@ -1,0 +1,119 @@
+//! Loading a dataset from a path whose format is recognised from its name and contents.
+
+use std::path::{Path, PathBuf};
+
+use super::cifar::{load_cifar, CifarKind};
+use super::csv::{load_csv, CsvOptions};
+use super::error::DataError;
+use super::folder::load_image_folders;
+use super::idx::load_idx_pairs;
+use super::store::{Dataset, LoadOptions};
+
+/// Reads a dataset from `path`, recognising:
+/// - a folder with IDX files (`*-images-idx3-ubyte[.gz]` with matching `*-labels-idx1-ubyte[.gz]`;
+///   all pairs are loaded together), or one such images file;
+/// - a folder with CIFAR batches (`data_batch_*.bin`, `test_batch.bin`: CIFAR-10;
+///   `train.bin`, `test.bin`: CIFAR-100), or one batch file;
+/// - a `.csv` file;
+/// - otherwise a folder or `.zip` of images (ImageFolder or Omniglot layout).
+pub fn load_path(
+    path: &Path,
+    csv: &CsvOptions,
+    opts: &mut LoadOptions<'_>,
+) -> Result<Dataset, DataError> {
+    if !path.exists() {
+        return Err(DataError::io(path, "no such file or folder"));
+    }
+    if path.is_dir() {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| DataError::io(path, e))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        names.sort();
+        let pairs = idx_pairs(&names);
+        if !pairs.is_empty() {
+            return load_idx_pairs(&pairs, opts);
+        }
+        let file_name = |p: &PathBuf| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let cifar10: Vec<PathBuf> = names
+            .iter()
+            .filter(|p| {
+                let n = file_name(p);
+                (n.starts_with("data_batch_") && n.ends_with(".bin")) || n == "test_batch.bin"
+            })
+            .cloned()
+            .collect();
+        if !cifar10.is_empty() {
+            return load_cifar(&cifar10, CifarKind::Cifar10, opts);
+        }
+        let cifar100: Vec<PathBuf> = names
+            .iter()
+            .filter(|p| matches!(file_name(p).as_str(), "train.bin" | "test.bin"))
+            .cloned()
+            .collect();
+        if !cifar100.is_empty() {
+            return load_cifar(&cifar100, CifarKind::Cifar100, opts);
+        }
+        return load_image_folders(&[path.to_path_buf()], opts);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".csv") {
+        return load_csv(path, csv, opts);
+    }
+    if name.ends_with(".zip") {
+        return load_image_folders(&[path.to_path_buf()], opts);
+    }
+    if name.contains("-images-idx3-ubyte") || name.contains("-images.idx3-ubyte") {
+        let labels = PathBuf::from(
+            path.to_string_lossy()
+                .replace("-images-idx3", "-labels-idx1")
+                .replace("-images.idx3", "-labels.idx1"),
+        );
+        if !labels.exists() {
+            return Err(DataError::io(
+                &labels,
+                "the labels file for these images is missing",
+            ));
+        }
+        return load_idx_pairs(&[(path.to_path_buf(), labels)], opts);
+    }
+    if name.ends_with(".bin") {
+        let kind = if name == "train.bin" || name == "test.bin" {
+            CifarKind::Cifar100
+        } else {
+            CifarKind::Cifar10
+        };
+        return load_cifar(&[path.to_path_buf()], kind, opts);
+    }
+    Err(DataError::Unrecognised {
+        path: path.to_path_buf(),
+        message: "expected a folder of images or IDX/CIFAR files, a .zip of images, a .csv, an IDX images file or a CIFAR .bin batch".into(),
+    })
+}
+
+/// Pairs every `X-images-idx3-ubyte[.gz]` with its `X-labels-idx1-ubyte[.gz]`.
+fn idx_pairs(files: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
+    files
+        .iter()
+        .filter_map(|images| {
+            let s = images.to_string_lossy();
+            if !(s.contains("-images-idx3-ubyte") || s.contains("-images.idx3-ubyte")) {
+                return None;
+            }
+            let labels = PathBuf::from(
+                s.replace("-images-idx3", "-labels-idx1")
+                    .replace("-images.idx3", "-labels.idx1"),
+            );
+            files.contains(&labels).then(|| (images.clone(), labels))
+        })
+        .collect()
+}
