@@ -57,7 +57,7 @@ pub fn parse_cifar<'a>(
             message: "the batch file is empty".into(),
         });
     }
-    if bytes.len() % record != 0 {
+    if !bytes.len().is_multiple_of(record) {
         let whole = bytes.len() / record;
         return Err(DataError::Truncated {
             path: path.to_path_buf(),
