@@ -14,6 +14,7 @@ pub mod posterior;
 pub mod rng;
 pub mod space;
 pub mod supernet;
+pub mod tasks;
 
 /// The default CPU backend.
 pub type CpuBackend = burn::backend::NdArray<f32>;
