@@ -1,6 +1,8 @@
-//! `metanas`: prints its version and the default search spaces. The workbench and the
-//! headless commands (train, adapt, eval, export) build on the engine in later versions.
+//! `metanas`: prints its version, the default search spaces and the built-in dataset. The
+//! workbench and the headless commands (train, adapt, eval, export) build on the engine in
+//! later versions.
 
+use metanas_core::data::{uci_digits, LoadOptions, DIGITS_CREDIT};
 use metanas_core::space::SearchSpace;
 use metanas_core::supernet::{Network, NetworkInit};
 use metanas_core::CpuBackend;
@@ -24,5 +26,20 @@ fn main() {
             net.num_weights(),
             net.macs(0, hw)
         );
+    }
+    match uci_digits(&mut LoadOptions::default()) {
+        Ok(d) => {
+            let spec = d
+                .image_spec()
+                .map(|s| format!("{}x{}x{}", s.channels, s.height, s.width))
+                .unwrap_or_default();
+            println!(
+                "\nbuilt-in dataset `{}`: {} images of {spec}, {} classes ({DIGITS_CREDIT})",
+                d.name,
+                d.len(),
+                d.num_classes()
+            );
+        }
+        Err(e) => eprintln!("built-in dataset: {e}"),
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod data;
 pub mod genotype;
+pub mod learners;
 pub mod nn;
 pub mod posterior;
 pub mod rng;

@@ -28,3 +28,6 @@ pub use store::{
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod proptests;

@@ -27,7 +27,7 @@ pub struct PosteriorInit {
 impl Default for PosteriorInit {
     fn default() -> Self {
         Self {
-            sigma: 1e-2,
+            sigma: 0.05,
             arch_scale: 1e-3,
             seed: 0,
         }
@@ -95,19 +95,66 @@ impl<B: Backend> Posterior<B> {
 
     /// KL(q ‖ p) of this posterior q against `prior` p, weights and architecture (eq. 9).
     pub fn kl(&self, prior: &Self) -> KlTerms<B> {
+        self.kl_to(&PriorTensors::of(prior))
+    }
+
+    /// KL(q ‖ p) against prior tensors (e.g. a detached copy of the shared W).
+    pub fn kl_to(&self, prior: &PriorTensors<B>) -> KlTerms<B> {
         let q = GaussianTensors::of(&self.net);
-        let p = GaussianTensors::of(&prior.net);
-        let weights = gaussian_kl(q.mu, q.sigma, p.mu, p.sigma);
-        let mut arch = categorical_kl(self.arch.normal.val(), prior.arch.normal.val());
-        if let (Some(rq), Some(rp)) = (&self.arch.reduce, &prior.arch.reduce) {
-            arch = arch + categorical_kl(rq.val(), rp.val());
+        let weights = gaussian_kl(
+            q.mu,
+            q.sigma,
+            prior.weights.mu.clone(),
+            prior.weights.sigma.clone(),
+        );
+        let mut arch = categorical_kl(self.arch.normal.val(), prior.arch_normal.clone());
+        if let (Some(rq), Some(rp)) = (&self.arch.reduce, &prior.arch_reduce) {
+            arch = arch + categorical_kl(rq.val(), rp.clone());
         }
         KlTerms { weights, arch }
     }
 }
 
+/// The tensors of a prior W = (μ, σ, α) that the KL terms need.
+#[derive(Clone)]
+pub struct PriorTensors<B: Backend> {
+    /// All μ and σ of the weights.
+    pub weights: GaussianTensors<B>,
+    /// α of normal cells.
+    pub arch_normal: Tensor<B, 2>,
+    /// α of reduction cells.
+    pub arch_reduce: Option<Tensor<B, 2>>,
+}
+
+impl<B: Backend> PriorTensors<B> {
+    /// The tensors of `prior` (tracked by autodiff if `prior`'s parameters are).
+    pub fn of(prior: &Posterior<B>) -> Self {
+        Self {
+            weights: GaussianTensors::of(&prior.net),
+            arch_normal: prior.arch.normal.val(),
+            arch_reduce: prior.arch.reduce.as_ref().map(|r| r.val()),
+        }
+    }
+}
+
+impl<B: burn::tensor::backend::AutodiffBackend> PriorTensors<B> {
+    /// Constant (untracked) prior tensors on an autodiff backend from a plain prior.
+    pub fn constant(prior: &Posterior<B::InnerBackend>) -> Self {
+        let inner = PriorTensors::of(prior);
+        Self {
+            weights: GaussianTensors {
+                mu: Tensor::from_inner(inner.weights.mu),
+                sigma: Tensor::from_inner(inner.weights.sigma),
+            },
+            arch_normal: Tensor::from_inner(inner.arch_normal),
+            arch_reduce: inner.arch_reduce.map(Tensor::from_inner),
+        }
+    }
+}
+
 /// Every Gaussian weight of a module, flattened and concatenated in visiting order: μ and
 /// σ = softplus(ρ) as two vectors of equal length.
+#[derive(Clone)]
 pub struct GaussianTensors<B: Backend> {
     /// All μ.
     pub mu: Tensor<B, 1>,

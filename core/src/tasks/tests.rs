@@ -158,8 +158,8 @@ fn class_choice_is_uniform() {
     let train = tasks.sources()[0].split.train.clone();
     assert_eq!(train.len(), 6);
     let n = 6000;
-    let mut present = vec![0usize; 10];
-    let mut first = vec![0usize; 10];
+    let mut present = [0usize; 10];
+    let mut first = [0usize; 10];
     let mut rng = SeededRng::new(5);
     for _ in 0..n {
         let e = tasks.sample(Split::Train, &mut rng).unwrap();

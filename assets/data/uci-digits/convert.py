@@ -6,7 +6,7 @@ shipped inside scikit-learn's wheel (sklearn/datasets/data/digits.csv.gz: 64 pix
 Pixels are scaled to 0..255 as round(v * 255 / 16). Run once:
 
     pip download --no-deps scikit-learn -d /tmp/skl
-    python3 scripts/convert_uci_digits.py /tmp/skl/scikit_learn-*.whl assets/data/uci-digits
+    python3 assets/data/uci-digits/convert.py /tmp/skl/scikit_learn-*.whl assets/data/uci-digits
 """
 import gzip
 import io

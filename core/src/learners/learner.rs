@@ -1,0 +1,34 @@
+//! The trait every meta-learner implements, so that training, adaptation, evaluation, the
+//! views and the run directory work with any of them.
+
+use super::types::{Adaptation, ArchTables, LearnerError, StepReport};
+use crate::space::SearchSpace;
+use crate::tasks::Episode;
+
+/// A meta-learner over a search space.
+pub trait MetaLearner {
+    /// A short name (`base`, `mnas`, `maml`, ...).
+    fn name(&self) -> &'static str;
+
+    /// The search space.
+    fn space(&self) -> &SearchSpace;
+
+    /// Meta-steps done.
+    fn steps_done(&self) -> usize;
+
+    /// One meta-update on a batch of tasks.
+    fn meta_step(&mut self, tasks: &[Episode]) -> Result<StepReport, LearnerError>;
+
+    /// Adapts the meta-network to one task for `steps` steps on its support set; `seed` fixes
+    /// the noise. Does not change the learner.
+    fn adapt(&self, task: &Episode, steps: usize, seed: u64) -> Result<Adaptation, LearnerError>;
+
+    /// The shared architecture probabilities (for the cell views).
+    fn arch_probabilities(&self) -> ArchTables;
+
+    /// The complete state (parameters, optimiser state, step counter) as bytes.
+    fn state_bytes(&self) -> Result<Vec<u8>, LearnerError>;
+
+    /// Restores a state written by [`MetaLearner::state_bytes`].
+    fn load_state_bytes(&mut self, bytes: &[u8]) -> Result<(), LearnerError>;
+}

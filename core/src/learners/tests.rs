@@ -1,0 +1,163 @@
+use burn::backend::Autodiff;
+use burn::module::{AutodiffModule, Module, Param};
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+
+use super::*;
+use crate::rng::SeededRng;
+use crate::space::SearchSpace;
+use crate::tasks::RegressionTasks;
+use crate::CpuBackend;
+
+type AD = Autodiff<CpuBackend>;
+
+#[derive(Module, Debug)]
+struct Point<B: Backend> {
+    w: Param<Tensor<B, 1>>,
+}
+
+fn point<B: Backend>(v: &[f32]) -> Point<B> {
+    Point {
+        w: Param::from_tensor(Tensor::from_data(
+            TensorData::new(v.to_vec(), [v.len()]),
+            &Default::default(),
+        )),
+    }
+}
+
+fn values<B: Backend>(p: &Point<B>) -> Vec<f32> {
+    p.w.val()
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap()
+}
+
+#[test]
+fn reptile_update_matches_its_closed_form_on_quadratic_tasks() {
+    // Task c: L_c(w) = ½‖w − c‖². T SGD steps of rate η from W give
+    // w_T = c + (1 − η)^T (W − c), so W ← W + λ · mean_c (1 − (1 − η)^T)(c − W).
+    let (eta, steps, lambda) = (0.3f64, 4, 0.5f64);
+    let w0 = [1.0f32, -2.0];
+    let targets = [[3.0f32, 0.0], [-1.0, 4.0], [0.5, 0.5]];
+    let w = point::<CpuBackend>(&w0);
+    let mut copies = Vec::new();
+    for c in &targets {
+        // Task copies come from W, so their parameters keep W's ids.
+        let mut q: Point<AD> = trainable(w.clone());
+        let target =
+            Tensor::<AD, 1>::from_data(TensorData::new(c.to_vec(), [2]), &Default::default());
+        for _ in 0..steps {
+            let loss = (q.w.val() - target.clone()).powi_scalar(2).sum() * 0.5;
+            let mut grads = loss.backward();
+            let mut g = GradientsParams::from_module(&mut grads, &q);
+            q = sgd_step(q, &mut g, eta);
+        }
+        copies.push(q.valid());
+    }
+    let updated = interpolate_towards_mean(w, &copies, lambda);
+    let shrink = 1.0 - (1.0 - eta).powi(steps);
+    for (d, got) in values(&updated).iter().enumerate() {
+        let mean_c: f64 = targets.iter().map(|c| c[d] as f64).sum::<f64>() / 3.0;
+        let expect = w0[d] as f64 + lambda * shrink * (mean_c - w0[d] as f64);
+        assert!(
+            (*got as f64 - expect).abs() < 1e-5,
+            "dim {d}: {got} vs {expect}"
+        );
+    }
+}
+
+fn regression_learner(seed: u64) -> BaseLearner<AD> {
+    let mut space = SearchSpace::default_vector();
+    space.channels = 32;
+    let config = BaseConfig {
+        inner_steps: 10,
+        lr_weights: 0.005,
+        lr_arch: 0.01,
+        init: crate::posterior::PosteriorInit {
+            seed,
+            sigma: 0.05,
+            ..Default::default()
+        },
+        meta_lr: 1.0,
+        seed,
+        threads: 2,
+        ..Default::default()
+    };
+    BaseLearner::new(space, config, Default::default())
+}
+
+#[test]
+fn adaptation_reports_every_step_and_leaves_the_learner_unchanged() {
+    let learner = regression_learner(1);
+    let task = RegressionTasks::default().sample(&mut SeededRng::new(4));
+    let before = learner.arch_probabilities();
+    let a = learner.adapt(&task, 3, 7).unwrap();
+    assert_eq!(a.per_step.len(), 4);
+    assert_eq!(a.arch_history.len(), 4);
+    assert_eq!(a.arch_history[0], before);
+    assert_ne!(
+        a.arch_history[3], before,
+        "the architecture should move during adaptation"
+    );
+    assert_eq!(learner.arch_probabilities(), before);
+    assert_eq!(a.weight_sketch.len(), SKETCH_DIM);
+    a.genotype.validate_for(learner.space()).unwrap();
+    assert!(a.per_step.iter().all(|m| m.mse.is_some_and(f64::is_finite)));
+    // Same seed, same adaptation.
+    assert_eq!(learner.adapt(&task, 3, 7).unwrap(), a);
+}
+
+#[test]
+fn state_round_trips() {
+    let mut learner = regression_learner(2);
+    let tasks: Vec<_> = (0..2)
+        .map(|i| RegressionTasks::default().sample(&mut SeededRng::new(i)))
+        .collect();
+    learner.meta_step(&tasks).unwrap();
+    let bytes = learner.state_bytes().unwrap();
+    let mut fresh = regression_learner(99);
+    fresh.load_state_bytes(&bytes).unwrap();
+    assert_eq!(fresh.steps_done(), 1);
+    assert_eq!(fresh.arch_probabilities(), learner.arch_probabilities());
+    assert!(fresh.load_state_bytes(&bytes[..20]).is_err());
+}
+
+#[test]
+fn a_task_from_an_unknown_source_with_the_wrong_shape_is_refused() {
+    let learner = regression_learner(3);
+    let mut task = RegressionTasks::default().sample(&mut SeededRng::new(0));
+    task.input_shape = vec![2];
+    let err = learner.adapt(&task, 1, 0).unwrap_err().to_string();
+    assert!(
+        err.contains("input `x` expects examples of shape [1], the task has [2]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn short_base_meta_training_lowers_post_adaptation_mse_on_regression() {
+    let tasks = RegressionTasks::default();
+    let eval = |learner: &BaseLearner<AD>| {
+        evaluate(learner, 30, 5, 1000, |i| {
+            Ok(tasks.sample(&mut SeededRng::new(50_000 + i as u64)))
+        })
+        .unwrap()
+    };
+    let untrained = regression_learner(5);
+    let baseline = eval(&untrained).last().unwrap();
+    let mut learner = regression_learner(5);
+    let mut rng = SeededRng::new(77);
+    for _ in 0..100 {
+        let batch: Vec<_> = (0..4).map(|_| tasks.sample(&mut rng)).collect();
+        learner.meta_step(&batch).unwrap();
+    }
+    let trained = eval(&learner).last().unwrap();
+    eprintln!("post-adaptation MSE: untrained {baseline:?}, meta-trained {trained:?}");
+    // The same network, the same adaptation (5 SGD steps on the 10 support points), the same
+    // held-out tasks: meta-training must lower the query MSE on the [-5, 5] grid clearly.
+    assert!(
+        trained.mean < 0.8 * baseline.mean,
+        "meta-trained {trained:?} vs untrained {baseline:?}"
+    );
+}

@@ -1,0 +1,122 @@
+//! What learners report: meta-step summaries, adaptations, architecture tables, errors.
+
+use serde::{Deserialize, Serialize};
+
+use super::objective::{Predictions, TaskMetrics};
+use crate::data::DataError;
+use crate::genotype::Genotype;
+
+/// Architecture probabilities `[edge][op]` of normal and (if any) reduction cells.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArchTables {
+    /// Normal cells.
+    pub normal: Vec<Vec<f32>>,
+    /// Reduction cells.
+    pub reduce: Option<Vec<Vec<f32>>>,
+}
+
+impl ArchTables {
+    /// All probabilities in one vector (normal then reduce), for the PCA of architectures.
+    pub fn flatten(&self) -> Vec<f32> {
+        self.normal
+            .iter()
+            .chain(self.reduce.iter().flatten())
+            .flatten()
+            .copied()
+            .collect()
+    }
+}
+
+/// Summary of one meta-step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// Meta-steps done after this one.
+    pub step: usize,
+    /// Mean task loss over the meta-batch (at the end of the inner loops).
+    pub loss: f64,
+    /// Mean accuracy (classification).
+    pub accuracy: Option<f64>,
+    /// Mean MSE (regression).
+    pub mse: Option<f64>,
+    /// Gumbel-softmax temperature used.
+    pub temperature: f64,
+    /// Tasks in the meta-batch.
+    pub tasks: usize,
+}
+
+/// The result of adapting the meta-network to one task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Adaptation {
+    /// Adaptation steps taken.
+    pub steps: usize,
+    /// Query metrics before any step and after each step (`steps + 1` entries).
+    pub per_step: Vec<TaskMetrics>,
+    /// Query predictions before adaptation.
+    pub before: Predictions,
+    /// Query predictions after adaptation.
+    pub after: Predictions,
+    /// Architecture probabilities before and after each step (`steps + 1` entries): the
+    /// prior's, then the task posterior's as it moves.
+    pub arch_history: Vec<ArchTables>,
+    /// A compact sketch of the adapted weight means (count sketch of ψ_μ − W_μ), for the PCA
+    /// of task posteriors.
+    pub weight_sketch: Vec<f32>,
+    /// The genotype derived from the adapted architecture.
+    pub genotype: Genotype,
+}
+
+impl Adaptation {
+    /// The adapted architecture probabilities.
+    pub fn arch(&self) -> Option<&ArchTables> {
+        self.arch_history.last()
+    }
+}
+
+/// What can stop a learner.
+#[derive(Debug, thiserror::Error)]
+pub enum LearnerError {
+    /// The task does not fit the network (input size, source, outputs).
+    #[error("task does not fit the network: {0}")]
+    Task(String),
+    /// Loading or sampling data failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The loss became NaN or infinite.
+    #[error("training diverged at meta-step {step}: loss is {loss}; lower the learning rates")]
+    Diverged {
+        /// Meta-step.
+        step: usize,
+        /// The loss seen.
+        loss: f64,
+    },
+    /// A saved learner state could not be written or read.
+    #[error("learner state {path}: {message}")]
+    State {
+        /// File.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// A count sketch of `values` into `k` buckets: bucket and sign of each index from a seeded
+/// hash. Inner products (and so PCA geometry) are preserved in expectation.
+pub fn count_sketch(values: &[f32], k: usize, seed: u64) -> Vec<f32> {
+    let k = k.max(1);
+    let mut out = vec![0.0f32; k];
+    for (i, &v) in values.iter().enumerate() {
+        let h = splitmix64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let bucket = (h % k as u64) as usize;
+        let sign = if (h >> 63) == 1 { -1.0 } else { 1.0 };
+        out[bucket] += sign * v;
+    }
+    out
+}
+
+/// SplitMix64: a fast, well-mixed 64-bit hash (used to derive per-step and per-task seeds).
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
