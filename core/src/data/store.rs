@@ -220,6 +220,21 @@ impl Dataset {
         }
     }
 
+    /// Shape of one sample: `[channels, height, width]` or `[features]`.
+    pub fn input_shape(&self) -> Vec<usize> {
+        match &self.samples {
+            Samples::Images { spec, .. } => vec![spec.channels, spec.height, spec.width],
+            Samples::Vectors { features, .. } => vec![*features],
+        }
+    }
+
+    /// The values of the samples `ids`, concatenated.
+    pub fn gather(&self, ids: &[usize]) -> Vec<f32> {
+        ids.iter()
+            .flat_map(|&i| self.samples.sample(i).iter().copied())
+            .collect()
+    }
+
     /// The file sample `i` came from.
     pub fn origin_path(&self, i: usize) -> Option<&Path> {
         let o = self.origins.get(i)?;

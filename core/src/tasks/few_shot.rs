@@ -198,27 +198,19 @@ impl FewShotTasks {
             qry_ids.extend_from_slice(query);
             qry_y.extend(std::iter::repeat_n(label, query.len()));
         }
-        let gather = |ids: &[usize]| -> Vec<f32> {
-            ids.iter()
-                .flat_map(|&i| data.samples.sample(i).iter().copied())
-                .collect()
-        };
-        let input_shape = match data.image_spec() {
-            Some(spec) => vec![spec.channels, spec.height, spec.width],
-            None => vec![data.samples.sample_len()],
-        };
+        let input_shape = data.input_shape();
         Ok(Episode {
             source,
             source_name: s.name.clone(),
             input_shape,
             classes,
             support: Batch {
-                inputs: gather(&sup_ids),
+                inputs: data.gather(&sup_ids),
                 targets: Targets::Classes(sup_y),
                 sample_ids: sup_ids,
             },
             query: Batch {
-                inputs: gather(&qry_ids),
+                inputs: data.gather(&qry_ids),
                 targets: Targets::Classes(qry_y),
                 sample_ids: qry_ids,
             },

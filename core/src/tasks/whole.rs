@@ -95,24 +95,20 @@ pub fn sample_whole_task(
     let batches = |items: &[(usize, usize)]| -> Vec<Batch> {
         items
             .chunks(spec.batch_size)
-            .map(|chunk| Batch {
-                inputs: chunk
-                    .iter()
-                    .flat_map(|&(i, _)| data.samples.sample(i).iter().copied())
-                    .collect(),
-                targets: Targets::Classes(chunk.iter().map(|&(_, l)| l).collect()),
-                sample_ids: chunk.iter().map(|&(i, _)| i).collect(),
+            .map(|chunk| {
+                let ids: Vec<usize> = chunk.iter().map(|&(i, _)| i).collect();
+                Batch {
+                    inputs: data.gather(&ids),
+                    targets: Targets::Classes(chunk.iter().map(|&(_, l)| l).collect()),
+                    sample_ids: ids,
+                }
             })
             .collect()
-    };
-    let input_shape = match data.image_spec() {
-        Some(spec) => vec![spec.channels, spec.height, spec.width],
-        None => vec![data.samples.sample_len()],
     };
     Ok(WholeTask {
         source,
         source_name: s.name.clone(),
-        input_shape,
+        input_shape: data.input_shape(),
         classes,
         train: batches(&train),
         val: batches(&val),
