@@ -1,5 +1,6 @@
 //! Building blocks with Gaussian weights: layers and the candidate operations.
 
+pub mod depthwise;
 pub mod gaussian;
 pub mod layers;
 pub mod ops;

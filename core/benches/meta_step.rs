@@ -1,0 +1,147 @@
+//! Seconds per BASE meta-step and peak memory for the fixed configuration of the speed
+//! comparison: DARTS search net with the 8 DARTS ops, one normal then one reduction cell of 4
+//! nodes, 8 channels (stem 3x8), 28x28 grey input, 5-way 1-shot with 5 queries per class, 4
+//! tasks per meta-batch, 5 inner SGD steps on all 30 images, BASE multi-task update.
+//!
+//! Run: `cargo bench -p metanas-core --bench meta_step` (add `-- 5` for 5 timed steps; default 1).
+//! Also prints where the time of one inner step goes (forward, backward, update).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::backend::Autodiff;
+use burn::optim::GradientsParams;
+use metanas_core::data::{uci_digits, ImageSpec, LoadOptions};
+use metanas_core::learners::{
+    sgd_step, task_loss, trainable, BaseConfig, BaseLearner, MetaLearner,
+};
+use metanas_core::nn::WeightMode;
+use metanas_core::posterior::{Posterior, PriorTensors, Relaxation, SampleSpec};
+use metanas_core::rng::SeededRng;
+use metanas_core::space::{CellKind, Op, SearchSpace};
+use metanas_core::tasks::{ClassSplit, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource};
+use metanas_core::CpuBackend;
+
+type AD = Autodiff<CpuBackend>;
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    let timed: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1);
+    let mut space = SearchSpace::default_image();
+    space.ops = Op::darts_set();
+    space.cells = vec![CellKind::Normal, CellKind::Reduce];
+    space.validate().expect("bench space");
+    let mut opts = LoadOptions {
+        image: Some(ImageSpec {
+            channels: 1,
+            height: 28,
+            width: 28,
+        }),
+        ..LoadOptions::default()
+    };
+    let data = Arc::new(uci_digits(&mut opts).expect("bundled digits"));
+    let source = TaskSource {
+        name: "grey28".into(),
+        split: ClassSplit::new(
+            data.num_classes(),
+            SplitSpec {
+                train: 1.0,
+                val: 0.0,
+                seed: 0,
+            },
+        ),
+        dataset: data,
+        weight: 1.0,
+    };
+    let tasks = FewShotTasks::new(
+        vec![source],
+        EpisodeSpec {
+            ways: 5,
+            shots: 1,
+            queries: 5,
+        },
+    )
+    .expect("tasks");
+    let mut rng = SeededRng::new(1);
+    let batches: Vec<Vec<_>> = (0..timed + 1)
+        .map(|_| {
+            (0..4)
+                .map(|_| tasks.sample(Split::Train, &mut rng).expect("task"))
+                .collect()
+        })
+        .collect();
+
+    // Where one inner step's time goes.
+    let prior = BaseLearner::<AD>::new(space.clone(), BaseConfig::default(), Default::default());
+    let task = &batches[0][0];
+    let device = Default::default();
+    let mut q: Posterior<AD> = trainable(prior.prior().clone());
+    let fixed_prior = PriorTensors::<AD>::constant(prior.prior());
+    let x = task.query.input_tensor::<AD>(&task.input_shape, &device);
+    let spec = SampleSpec {
+        relaxation: Relaxation::Gumbel,
+        tau: 1.0,
+        weights: WeightMode::Sample,
+    };
+    let (mut t_fwd, mut t_bwd, mut t_upd) = (0.0, 0.0, 0.0);
+    let reps = 2;
+    for _ in 0..reps {
+        let t0 = Instant::now();
+        let out = q.forward(x.clone(), 0, spec, &mut rng).expect("stem 0");
+        let kl = q.kl_to(&fixed_prior);
+        let loss = task_loss(out, &task.query) + (kl.weights + kl.arch) / 25.0;
+        let _ = loss.clone().into_data();
+        let t1 = Instant::now();
+        let mut grads = loss.backward();
+        let t2 = Instant::now();
+        let mut ga = GradientsParams::from_module(&mut grads, &q.arch);
+        let mut gw = GradientsParams::from_module(&mut grads, &q.net);
+        q = Posterior {
+            arch: sgd_step(q.arch, &mut ga, 0.01),
+            net: sgd_step(q.net, &mut gw, 0.01),
+        };
+        let _ = q.arch.normal.val().into_data();
+        let t3 = Instant::now();
+        t_fwd += (t1 - t0).as_secs_f64();
+        t_bwd += (t2 - t1).as_secs_f64();
+        t_upd += (t3 - t2).as_secs_f64();
+    }
+    let n = reps as f64;
+    println!(
+        "one inner step on 25 images: forward + loss {:.3} s, backward {:.3} s, update {:.3} s",
+        t_fwd / n,
+        t_bwd / n,
+        t_upd / n
+    );
+    println!("BASE multi-task meta-step, DARTS 8-op search net (normal + reduce, 4 nodes, C=8, stem 24), 28x28 grey,");
+    println!("5-way 1-shot + 5 queries, 4 tasks per meta-batch, 5 inner SGD steps on 30 images; CPU (ndarray)");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for threads in [1, cores] {
+        let config = BaseConfig {
+            inner_steps: 5,
+            threads,
+            ..BaseConfig::default()
+        };
+        let mut learner = BaseLearner::<AD>::new(space.clone(), config, Default::default());
+        learner.meta_step(&batches[0]).expect("warm-up step");
+        let start = Instant::now();
+        for b in &batches[1..] {
+            learner.meta_step(b).expect("meta-step");
+        }
+        let secs = start.elapsed().as_secs_f64() / timed as f64;
+        println!("task threads {threads}: {secs:.2} s per meta-step (mean of {timed})");
+    }
+
+    if let Some(mb) = peak_rss_mb() {
+        println!("peak resident memory: {mb:.0} MB");
+    }
+}
