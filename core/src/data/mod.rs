@@ -31,3 +31,5 @@ mod tests;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod real_data_tests;
