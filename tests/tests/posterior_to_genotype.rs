@@ -30,7 +30,8 @@ fn derived_genotype_builds_a_smaller_fixed_network() {
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         // Through the DARTS text and back, as an export would go.
         let genotype = Genotype::from_darts(&genotype.to_darts()).unwrap();
-        let fixed = Network::<B>::fixed(&space, &genotype, NetworkInit::default(), &device);
+        let fixed =
+            Network::<B>::fixed(&space, &genotype, NetworkInit::default(), &device).unwrap();
         assert!(fixed.num_weights() < posterior.net.num_weights(), "{file}");
         assert!(
             fixed.macs(0, [8, 8]) < posterior.net.macs(0, [8, 8]),

@@ -6,7 +6,7 @@ use burn::prelude::*;
 
 use super::cell::{Cell, CellChannels};
 use super::topology::CellTopology;
-use crate::genotype::Genotype;
+use crate::genotype::{Genotype, GenotypeError};
 use crate::nn::layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init};
 use crate::nn::WeightSampler;
 use crate::rng::SeededRng;
@@ -68,16 +68,18 @@ impl<B: Backend> Network<B> {
         Self::build(space, &normal, &reduce, init, device)
     }
 
-    /// The fixed network a genotype describes, in the motif of `space`.
+    /// The fixed network a genotype describes, in the motif of `space`. The genotype must fit
+    /// the space (node count, ops, constraints); the error says where it does not.
     pub fn fixed(
         space: &SearchSpace,
         genotype: &Genotype,
         init: NetworkInit,
         device: &B::Device,
-    ) -> Self {
+    ) -> Result<Self, GenotypeError> {
+        genotype.validate_for(space)?;
         let normal = CellTopology::fixed(space, genotype, CellKind::Normal);
         let reduce = CellTopology::fixed(space, genotype, CellKind::Reduce);
-        Self::build(space, &normal, &reduce, init, device)
+        Ok(Self::build(space, &normal, &reduce, init, device))
     }
 
     fn build(

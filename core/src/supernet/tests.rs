@@ -190,8 +190,17 @@ fn parameter_count_vector_and_fixed_network() {
         reduce_concat: vec![],
     };
     g.validate_for(&space).unwrap();
-    let fixed = Network::<B>::fixed(&space, &g, NetworkInit::default(), &device);
+    let fixed = Network::<B>::fixed(&space, &g, NetworkInit::default(), &device).unwrap();
     assert_eq!(fixed.num_weights(), 33);
+    // A genotype that does not fit the space is refused, not built wrong.
+    let mut wrong = g.clone();
+    wrong.normal[0] = (Op::SepConv3x3, 0);
+    let err = Network::<B>::fixed(&space, &wrong, NetworkInit::default(), &device).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`sep_conv_3x3` is not an op of the space"),
+        "{err}"
+    );
     assert_eq!(fixed.macs(0, [1, 1]), 4 + 16 + 4);
     let y = fixed
         .forward_vectors(
@@ -216,7 +225,7 @@ fn fixed_image_network_from_genotype() {
     )
     .unwrap();
     g.validate_for(&space).unwrap();
-    let fixed = Network::<B>::fixed(&space, &g, NetworkInit::default(), &device);
+    let fixed = Network::<B>::fixed(&space, &g, NetworkInit::default(), &device).unwrap();
     let supernet = Network::<B>::supernet(&space, NetworkInit::default(), &device);
     assert!(fixed.num_weights() < supernet.num_weights() / 3);
     let y = fixed

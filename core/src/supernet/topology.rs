@@ -55,7 +55,8 @@ impl CellTopology {
         }
     }
 
-    /// The edges a genotype keeps in a `kind` cell, one op each.
+    /// The edges a genotype keeps in a `kind` cell, one op each. The genotype must have been
+    /// validated for `space` ([`Genotype::validate_for`]).
     pub fn fixed(space: &SearchSpace, genotype: &Genotype, kind: CellKind) -> Self {
         let cell = genotype.cell(kind);
         let mut edges = Vec::new();
