@@ -72,28 +72,6 @@ impl<B: Backend> ArchLogits<B> {
         }
     }
 
-    /// Logits from given tables (`[edge][op]`), for tests and loading.
-    pub fn from_tables(
-        space: &SearchSpace,
-        normal: &[Vec<f32>],
-        reduce: Option<&[Vec<f32>]>,
-        device: &B::Device,
-    ) -> Self {
-        let table = |rows: &[Vec<f32>]| {
-            let values: Vec<f32> = rows.iter().flatten().copied().collect();
-            Param::from_tensor(Tensor::from_data(
-                TensorData::new(values, [rows.len(), space.ops.len()]),
-                device,
-            ))
-        };
-        Self {
-            normal: table(normal),
-            reduce: reduce.map(table),
-            dead_normal: dead_of(space, CellKind::Normal),
-            dead_reduce: dead_of(space, CellKind::Reduce),
-        }
-    }
-
     pub(crate) fn relax_one(
         logits: Tensor<B, 2>,
         dead: &[bool],
