@@ -32,6 +32,12 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench binaries without
+    // it, and a test run should not spend minutes timing.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("skipped: run with `cargo bench`");
+        return;
+    }
     let timed: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -15,6 +15,12 @@ fn t<F: FnMut() -> Tensor<B, 4>>(name: &str, mut f: F) {
     println!("{name}: {:.2} ms", s.elapsed().as_secs_f64() * 200.0);
 }
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench binaries without
+    // it, and a test run should not spend minutes timing.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("skipped: run with `cargo bench`");
+        return;
+    }
     let d = Default::default();
     let x = Tensor::<B, 4>::random(
         [25, 8, 28, 28],
