@@ -175,6 +175,14 @@ impl<B: Backend> GaussianLinear<B> {
         x.matmul(w) + b.unsqueeze::<2>()
     }
 
+    /// Vectors held as `[n, in, 1, 1]` (the supernet's layout) to `[n, out, 1, 1]`.
+    pub fn forward_nchw(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
+        let [n, c, _, _] = x.dims();
+        let y = self.forward(x.reshape([n, c]), sampler);
+        let [n, d] = y.dims();
+        y.reshape([n, d, 1, 1])
+    }
+
     /// Multiply-accumulates for one sample.
     pub fn macs(&self) -> u64 {
         let [d_in, d_out] = self.weight.mu.dims();

@@ -231,10 +231,7 @@ impl<B: Backend> LinearReluBn<B> {
 
     /// Applies the block to `[n, c, 1, 1]`.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
-        let [n, c, _, _] = x.dims();
-        let y = relu(self.linear.forward(x.reshape([n, c]), sampler));
-        let [n, d] = y.dims();
-        batch_norm(y.reshape([n, d, 1, 1]))
+        batch_norm(relu(self.linear.forward_nchw(x, sampler)))
     }
 }
 

@@ -174,12 +174,7 @@ impl<B: Backend> Network<B> {
         let stem = self.stems.get(input)?;
         let s = match stem {
             Stem::Conv(conv) => batch_norm(conv.forward(x, sampler)),
-            Stem::Linear(lin) => {
-                let [n, f, _, _] = x.dims();
-                let y = lin.forward(x.reshape([n, f]), sampler);
-                let [n, d] = y.dims();
-                y.reshape([n, d, 1, 1])
-            }
+            Stem::Linear(lin) => lin.forward_nchw(x, sampler),
         };
         let (mut s0, mut s1) = (s.clone(), s);
         for cell in &self.cells {
