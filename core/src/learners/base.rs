@@ -253,24 +253,6 @@ fn tables<B: Backend>(q: &Posterior<B>) -> ArchTables {
     ArchTables { normal, reduce }
 }
 
-fn concat(a: &Batch, b: &Batch) -> Batch {
-    use crate::tasks::Targets;
-    let targets = match (&a.targets, &b.targets) {
-        (Targets::Classes(x), Targets::Classes(y)) => {
-            Targets::Classes(x.iter().chain(y).copied().collect())
-        }
-        (Targets::Values(x), Targets::Values(y)) => {
-            Targets::Values(x.iter().chain(y).copied().collect())
-        }
-        (t, _) => t.clone(),
-    };
-    Batch {
-        inputs: a.inputs.iter().chain(&b.inputs).copied().collect(),
-        targets,
-        sample_ids: a.sample_ids.iter().chain(&b.sample_ids).copied().collect(),
-    }
-}
-
 impl<B: AutodiffBackend> MetaLearner for BaseLearner<B> {
     fn name(&self) -> &'static str {
         "base"
@@ -294,7 +276,7 @@ impl<B: AutodiffBackend> MetaLearner for BaseLearner<B> {
             .map(|t| {
                 let stem = stem_for(&self.space, t)?;
                 check_shape(&self.space, stem, t)?;
-                Ok((stem, concat(&t.support, &t.query), t))
+                Ok((stem, t.support.concat(&t.query), t))
             })
             .collect::<Result<_, LearnerError>>()?;
         let threads = match self.config.threads {

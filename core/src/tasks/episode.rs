@@ -49,6 +49,29 @@ impl Batch {
         self.targets.is_empty()
     }
 
+    /// This batch followed by `other` (a task's support and query as one training set).
+    pub fn concat(&self, other: &Batch) -> Batch {
+        let targets = match (&self.targets, &other.targets) {
+            (Targets::Classes(x), Targets::Classes(y)) => {
+                Targets::Classes(x.iter().chain(y).copied().collect())
+            }
+            (Targets::Values(x), Targets::Values(y)) => {
+                Targets::Values(x.iter().chain(y).copied().collect())
+            }
+            (t, _) => t.clone(),
+        };
+        Batch {
+            inputs: self.inputs.iter().chain(&other.inputs).copied().collect(),
+            targets,
+            sample_ids: self
+                .sample_ids
+                .iter()
+                .chain(&other.sample_ids)
+                .copied()
+                .collect(),
+        }
+    }
+
     /// Inputs as a `[n, c, h, w]` tensor (vectors as `[n, features, 1, 1]`).
     pub fn input_tensor<B: Backend>(&self, shape: &[usize], device: &B::Device) -> Tensor<B, 4> {
         let dims = match shape {
