@@ -4,13 +4,16 @@
 //! tasks per meta-batch, 5 inner SGD steps on all 30 images, BASE multi-task update.
 //!
 //! Run: `cargo bench -p metanas-core --bench meta_step` (add `-- 5` for 5 timed steps; default 1).
-//! Also prints where the time of one inner step goes (forward, backward, update).
+//! `-- --backend wgpu` or `-- --backend cuda` runs it on a GPU backend (build with
+//! `--features wgpu` / `--features cuda`). Also prints where the time of one inner step goes
+//! (forward, backward, update).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use burn::backend::Autodiff;
 use burn::optim::GradientsParams;
+use burn::tensor::backend::Backend;
 use metanas_core::data::{uci_digits, ImageSpec, LoadOptions};
 use metanas_core::learners::{
     sgd_step, task_loss, trainable, BaseConfig, BaseLearner, MetaLearner,
@@ -21,8 +24,6 @@ use metanas_core::rng::SeededRng;
 use metanas_core::space::{CellKind, Op, SearchSpace};
 use metanas_core::tasks::{ClassSplit, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource};
 use metanas_core::CpuBackend;
-
-type AD = Autodiff<CpuBackend>;
 
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -38,10 +39,31 @@ fn main() {
         println!("skipped: run with `cargo bench`");
         return;
     }
-    let timed: usize = std::env::args()
+    let args: Vec<String> = std::env::args().collect();
+    let timed: usize = args
+        .iter()
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1);
+    let backend = args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .map_or("cpu", String::as_str);
+    match backend {
+        "cpu" => run::<CpuBackend>(Default::default(), "CPU (ndarray)", timed),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => run::<burn::backend::Wgpu>(Default::default(), "wgpu", timed),
+        #[cfg(feature = "cuda")]
+        "cuda" => run::<burn::backend::Cuda>(Default::default(), "CUDA", timed),
+        other => {
+            eprintln!("backend `{other}` is not built in (cpu, or build with --features wgpu/cuda)")
+        }
+    }
+}
+
+fn run<B: Backend>(device: B::Device, label: &str, timed: usize) {
+    type AD<B> = Autodiff<B>;
     let mut space = SearchSpace::default_image();
     space.ops = Op::darts_set();
     space.cells = vec![CellKind::Normal, CellKind::Reduce];
@@ -87,19 +109,23 @@ fn main() {
         .collect();
 
     // Where one inner step's time goes.
-    let prior = BaseLearner::<AD>::new(space.clone(), BaseConfig::default(), Default::default());
+    let prior = BaseLearner::<AD<B>>::new(space.clone(), BaseConfig::default(), device.clone());
     let task = &batches[0][0];
-    let device = Default::default();
-    let mut q: Posterior<AD> = trainable(prior.prior().clone());
-    let fixed_prior = PriorTensors::<AD>::constant(prior.prior());
-    let x = task.query.input_tensor::<AD>(&task.input_shape, &device);
+    let mut q: Posterior<AD<B>> = trainable(prior.prior().clone());
+    let fixed_prior = PriorTensors::<AD<B>>::constant(prior.prior());
+    let x = task.query.input_tensor::<AD<B>>(&task.input_shape, &device);
     let spec = SampleSpec {
         relaxation: Relaxation::Gumbel,
         tau: 1.0,
         weights: WeightMode::Sample,
     };
     let (mut t_fwd, mut t_bwd, mut t_upd) = (0.0, 0.0, 0.0);
-    let reps = 2;
+    let reps = 3;
+    // The first step on a GPU compiles kernels: warm up once, untimed.
+    {
+        let out = q.forward(x.clone(), 0, spec, &mut rng).expect("stem 0");
+        let _ = task_loss(out, &task.query).backward();
+    }
     for _ in 0..reps {
         let t0 = Instant::now();
         let out = q.forward(x.clone(), 0, spec, &mut rng).expect("stem 0");
@@ -129,7 +155,9 @@ fn main() {
         t_upd / n
     );
     println!("BASE multi-task meta-step, DARTS 8-op search net (normal + reduce, 4 nodes, C=8, stem 24), 28x28 grey,");
-    println!("5-way 1-shot + 5 queries, 4 tasks per meta-batch, 5 inner SGD steps on 30 images; CPU (ndarray)");
+    println!(
+        "5-way 1-shot + 5 queries, 4 tasks per meta-batch, 5 inner SGD steps on 30 images; {label}"
+    );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [cores] {
         let config = BaseConfig {
@@ -137,7 +165,11 @@ fn main() {
             threads,
             ..BaseConfig::default()
         };
-        let mut learner = BaseLearner::<AD>::new(space.clone(), config, Default::default());
+        let mut learner = BaseLearner::<AD<B>>::new(space.clone(), config, device.clone());
+        if !matches!(label, "CPU (ndarray)") {
+            // Kernel compilation and autotuning happen on the first meta-step: untimed.
+            learner.meta_step(&batches[0]).expect("warm-up meta-step");
+        }
         let start = Instant::now();
         for b in &batches[..timed] {
             learner.meta_step(b).expect("meta-step");

@@ -13,6 +13,7 @@ pub mod learners;
 pub mod nn;
 pub mod posterior;
 pub mod rng;
+pub mod run;
 pub mod space;
 pub mod supernet;
 pub mod tasks;

@@ -26,6 +26,10 @@ pub trait MetaLearner {
     /// The shared architecture probabilities (for the cell views).
     fn arch_probabilities(&self) -> ArchTables;
 
+    /// Every parameter value of the shared meta-network, flattened (for comparing states and
+    /// for analyses; parameter ids are not part of it).
+    fn parameter_values(&self) -> Vec<f32>;
+
     /// The complete state (parameters, optimiser state, step counter) as bytes.
     fn state_bytes(&self) -> Result<Vec<u8>, LearnerError>;
 

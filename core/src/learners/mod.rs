@@ -17,7 +17,7 @@ pub use objective::{
 };
 pub use schedule::{Anneal, TemperatureSchedule};
 pub use types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
-pub use update::{flat_params, interpolate_towards_mean, sgd_step, trainable};
+pub use update::{flat_params, interpolate_towards_mean, param_values, sgd_step, trainable};
 
 #[cfg(test)]
 mod tests;

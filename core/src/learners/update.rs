@@ -51,6 +51,23 @@ pub fn flat_params<B: Backend, M: Module<B>>(module: &M) -> HashMap<ParamId, Ten
     c.out
 }
 
+/// Every float parameter value of a module, in visiting order (independent of parameter ids,
+/// so two modules built alike compare equal when their values are equal).
+pub fn param_values<B: Backend, M: Module<B>>(module: &M) -> Vec<f32> {
+    struct Collect {
+        out: Vec<f32>,
+    }
+    impl<B: Backend> ModuleVisitor<B> for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let data = param.val().into_data().convert::<f32>();
+            self.out.extend(data.to_vec::<f32>().unwrap_or_default());
+        }
+    }
+    let mut c = Collect { out: Vec::new() };
+    module.visit(&mut c);
+    c.out
+}
+
 /// `W + λ · (mean_c W_c − W)` for every parameter (matched by id; the task copies must come
 /// from `W` by cloning and stepping, which keeps the ids). Parameters missing from a task
 /// copy count as unchanged.

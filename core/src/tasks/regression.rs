@@ -102,7 +102,7 @@ impl Function {
 /// A distribution over regression tasks: a family (uniformly among `families`), a function,
 /// K support points around a random centre, a query grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RegressionTasks {
     /// Families to draw from (all four: the multimodal mixture).
     pub families: Vec<Family>,

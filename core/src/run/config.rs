@@ -1,0 +1,336 @@
+//! The run config: search space, task distribution, learner, training schedule and seed, read
+//! from TOML. Paths in a config are relative to the config file; a run keeps a resolved copy
+//! (space inline, absolute dataset paths) so that it is self-contained.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::RunError;
+use crate::learners::BaseConfig;
+use crate::space::SearchSpace;
+use crate::tasks::{RegressionTasks, SplitSpec};
+
+/// The name under which the bundled UCI digits are referred to in a config.
+pub const BUNDLED_DIGITS: &str = "bundled:uci-digits";
+
+/// Everything a run needs to start (and to be re-created exactly).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The one seed of the run: task sampling, initial values and all noise derive from it.
+    pub seed: u64,
+    /// The search space.
+    pub space: SearchSpace,
+    /// Where tasks come from.
+    pub tasks: TaskConfig,
+    /// The meta-learner and its settings.
+    pub learner: LearnerConfig,
+    /// Meta-batch, steps, checkpoints, evaluation.
+    pub training: TrainingConfig,
+}
+
+/// Where tasks come from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TaskConfig {
+    /// The M-NAS toy regression families (generated, no data needed).
+    Regression(RegressionTasks),
+    /// N-way K-shot classification from one or more datasets.
+    FewShot(FewShotConfig),
+}
+
+/// N-way K-shot tasks from datasets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FewShotConfig {
+    /// N: classes per task.
+    pub ways: usize,
+    /// K: support examples per class.
+    pub shots: usize,
+    /// Q: query examples per class.
+    #[serde(default = "default_queries")]
+    pub queries: usize,
+    /// The class split applied to every dataset.
+    #[serde(default)]
+    pub split: SplitSpec,
+    /// The datasets (at least one).
+    pub datasets: Vec<DatasetConfig>,
+}
+
+fn default_queries() -> usize {
+    5
+}
+
+/// One dataset of a few-shot distribution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetConfig {
+    /// A file or folder of any supported format, or `bundled:uci-digits`.
+    pub path: String,
+    /// The search space input (stem) its images feed; may be left out when the space has
+    /// one input. Images are converted to that input's size and channels.
+    #[serde(default)]
+    pub input: Option<String>,
+    /// Relative probability of drawing a task from it.
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// Refuse to load more than this many megabytes.
+    #[serde(default = "default_cap")]
+    pub max_dataset_mb: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn default_cap() -> f64 {
+    2048.0
+}
+
+/// The meta-learner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LearnerConfig {
+    /// BASE, multi-task variant (paper 000, Algorithm 1).
+    Base(BaseConfig),
+}
+
+impl LearnerConfig {
+    /// The learner's short name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Base(_) => "base",
+        }
+    }
+}
+
+/// The training schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// Tasks per meta-step.
+    pub meta_batch: usize,
+    /// Meta-steps of the whole run (`--max-steps` can stop earlier).
+    pub max_steps: usize,
+    /// Write a checkpoint every this many meta-steps (and at the end).
+    pub checkpoint_every: usize,
+    /// Checkpoints kept (older ones are removed).
+    pub keep_checkpoints: usize,
+    /// Adaptation steps used by evaluation, `adapt` and posterior snapshots.
+    pub adapt_steps: usize,
+    /// Held-out tasks of the evaluation protocol (MAML reports 600).
+    pub eval_tasks: usize,
+    /// Record posterior snapshots (for the PCA view) every this many meta-steps (0: never).
+    pub snapshot_every: usize,
+    /// Meta-validation tasks adapted per snapshot.
+    pub snapshot_tasks: usize,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        Self {
+            meta_batch: 4,
+            max_steps: 1000,
+            checkpoint_every: 50,
+            keep_checkpoints: 3,
+            adapt_steps: 5,
+            eval_tasks: 600,
+            snapshot_every: 50,
+            snapshot_tasks: 4,
+        }
+    }
+}
+
+/// The config as written in a file: the space may be a path.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    seed: u64,
+    space: toml::Value,
+    tasks: TaskConfig,
+    learner: LearnerConfig,
+    #[serde(default)]
+    training: TrainingConfig,
+}
+
+impl RunConfig {
+    /// Reads and checks a config file; relative paths are resolved against its folder.
+    pub fn load(path: &Path) -> Result<Self, RunError> {
+        let text = std::fs::read_to_string(path).map_err(|e| RunError::io(path, e))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, path, base)
+    }
+
+    /// Parses config text; `name` is used in errors, `base` resolves relative paths.
+    pub fn parse(text: &str, name: &Path, base: &Path) -> Result<Self, RunError> {
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| RunError::config(name, toml_message(&e)))?;
+        if let Some(toml::Value::Table(l)) = table.get("learner") {
+            for key in ["seed"] {
+                if l.contains_key(key) {
+                    return Err(RunError::config(
+                        name,
+                        format!("field `learner.{key}`: set the run's top-level `seed`; the learner's seeds derive from it"),
+                    ));
+                }
+            }
+        }
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| RunError::config(name, toml_message(&e)))?;
+        let space = match &raw.space {
+            toml::Value::Table(t) if t.len() == 1 && t.contains_key("file") => {
+                let file = t["file"].as_str().ok_or_else(|| {
+                    RunError::config(name, "field `space.file` must be a path string")
+                })?;
+                let file = base.join(file);
+                SearchSpace::load(&file).map_err(|source| RunError::Space { path: file, source })?
+            }
+            toml::Value::Table(t) => {
+                let text = toml::to_string(t).map_err(|e| RunError::config(name, e.to_string()))?;
+                SearchSpace::from_toml_str(&text, &format!("{} [space]", name.display()))
+                    .map_err(|source| RunError::Space {
+                        path: name.to_path_buf(),
+                        source,
+                    })?
+            }
+            _ => {
+                return Err(RunError::config(
+                    name,
+                    "field `space` must be a table: `[space]` with the space's fields, or `space = { file = \"...\" }`",
+                ))
+            }
+        };
+        let mut config = Self {
+            seed: raw.seed,
+            space,
+            tasks: raw.tasks,
+            learner: raw.learner,
+            training: raw.training,
+        };
+        config.resolve_paths(base);
+        config.check(name)?;
+        Ok(config)
+    }
+
+    /// Makes dataset paths absolute (relative to `base`).
+    fn resolve_paths(&mut self, base: &Path) {
+        if let TaskConfig::FewShot(f) = &mut self.tasks {
+            for d in &mut f.datasets {
+                if d.path != BUNDLED_DIGITS && Path::new(&d.path).is_relative() {
+                    let joined = base.join(&d.path);
+                    let abs = std::fs::canonicalize(&joined).unwrap_or(joined);
+                    d.path = abs.to_string_lossy().into_owned();
+                }
+            }
+        }
+    }
+
+    /// Checks what the types do not: counts, names, ranges.
+    pub fn check(&self, name: &Path) -> Result<(), RunError> {
+        let bad = |field: &str, message: String| {
+            Err(RunError::config(
+                name,
+                format!("field `{field}`: {message}"),
+            ))
+        };
+        let t = &self.training;
+        if t.meta_batch == 0 {
+            return bad("training.meta_batch", "must be at least 1".into());
+        }
+        if t.checkpoint_every == 0 {
+            return bad("training.checkpoint_every", "must be at least 1".into());
+        }
+        match &self.tasks {
+            TaskConfig::Regression(r) => {
+                if r.families.is_empty() {
+                    return bad("tasks.families", "name at least one family".into());
+                }
+                if r.shots == 0 || r.queries == 0 {
+                    return bad("tasks.shots", "shots and queries must be at least 1".into());
+                }
+                if self.space.domain != crate::space::Domain::Vector {
+                    return bad(
+                        "space.domain",
+                        "regression tasks need a `vector` space with one scalar input".into(),
+                    );
+                }
+            }
+            TaskConfig::FewShot(f) => {
+                if f.datasets.is_empty() {
+                    return bad("tasks.datasets", "name at least one dataset".into());
+                }
+                if f.ways < 2 || f.shots == 0 || f.queries == 0 {
+                    return bad(
+                        "tasks.ways",
+                        format!(
+                            "need ways >= 2, shots >= 1, queries >= 1 (got {}, {}, {})",
+                            f.ways, f.shots, f.queries
+                        ),
+                    );
+                }
+                if f.ways != self.space.num_outputs {
+                    return bad(
+                        "tasks.ways",
+                        format!(
+                            "{} ways but the space's head has {} outputs (`space.num_outputs`)",
+                            f.ways, self.space.num_outputs
+                        ),
+                    );
+                }
+                for (i, d) in f.datasets.iter().enumerate() {
+                    if !(d.weight > 0.0 && d.weight.is_finite()) {
+                        return bad(
+                            &format!("tasks.datasets[{i}].weight"),
+                            format!("must be positive, got {}", d.weight),
+                        );
+                    }
+                    if let Some(input) = &d.input {
+                        if !self.space.inputs.iter().any(|s| &s.name == input) {
+                            return bad(
+                                &format!("tasks.datasets[{i}].input"),
+                                format!("the space has no input named `{input}`"),
+                            );
+                        }
+                    } else if self.space.inputs.len() != 1 {
+                        return bad(
+                            &format!("tasks.datasets[{i}].input"),
+                            "the space has several inputs: name the one this dataset feeds".into(),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The resolved config as TOML (what a run directory keeps).
+    pub fn to_toml_string(&self) -> Result<String, RunError> {
+        toml::to_string(self).map_err(|e| RunError::config(Path::new("<config>"), e.to_string()))
+    }
+
+    /// Reads a resolved config written by [`RunConfig::to_toml_string`].
+    pub fn from_resolved(text: &str, name: &Path) -> Result<Self, RunError> {
+        let config: Self =
+            toml::from_str(text).map_err(|e| RunError::config(name, toml_message(&e)))?;
+        config.space.validate().map_err(|source| RunError::Space {
+            path: name.to_path_buf(),
+            source,
+        })?;
+        Ok(config)
+    }
+}
+
+/// The TOML parser's message on one line.
+fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(_) => {
+            // The full Display shows line/column and a snippet; keep its first line.
+            let full = e.to_string();
+            let first = full.lines().next().unwrap_or("").trim().to_string();
+            format!("{first}: {msg}")
+        }
+        None => msg,
+    }
+}

@@ -1,0 +1,32 @@
+//! Runs that survive crashes: the run directory (config, checkpoints with checksums, metric
+//! and history streams), atomic writes, and training sessions that resume bit for bit.
+
+mod atomic;
+mod backend;
+mod checkpoint;
+mod config;
+mod error;
+mod records;
+mod run_dir;
+mod session;
+mod stream;
+mod tasks;
+
+pub use atomic::{write_atomic, TMP_SUFFIX};
+pub use backend::{build_learner, BackendKind};
+pub use checkpoint::{
+    decode as decode_checkpoint, encode as encode_checkpoint, Checkpoints, CHECKPOINT_VERSION,
+};
+pub use config::{
+    DatasetConfig, FewShotConfig, LearnerConfig, RunConfig, TaskConfig, TrainingConfig,
+    BUNDLED_DIGITS,
+};
+pub use error::RunError;
+pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
+pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
+pub use session::{metric_value, LoadProgressFn, Session, TrainEnd};
+pub use stream::{Stream as RunStream, StreamRead};
+pub use tasks::{load_source, stream_rng, whole_split, Stream as SeedStream, TaskDistribution};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,266 @@
+//! A training session over a run directory: create or resume, meta-train with checkpoints and
+//! streams, stop cleanly on request; and loading a trained run to adapt or evaluate it.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use super::backend::{build_learner, BackendKind};
+use super::config::RunConfig;
+use super::error::RunError;
+use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
+use super::run_dir::RunDir;
+use super::tasks::{stream_rng, Stream, TaskDistribution};
+use crate::genotype::Genotype;
+use crate::learners::{evaluate, EvalReport, LearnerError, MetaLearner, TaskMetrics};
+use crate::tasks::Split;
+
+/// Progress callback while datasets load: `(path, done, total)`.
+pub type LoadProgressFn<'a> = Option<&'a mut dyn FnMut(&str, usize, usize)>;
+
+/// A run opened for training, adapting or evaluating.
+pub struct Session {
+    /// The directory.
+    pub dir: RunDir,
+    /// Its config.
+    pub config: RunConfig,
+    /// The learner, at the step of the checkpoint it was loaded from.
+    pub learner: Box<dyn MetaLearner>,
+    /// The task distribution.
+    pub tasks: TaskDistribution,
+    /// Warnings from opening it (damaged checkpoints, torn stream lines).
+    pub warnings: Vec<String>,
+    elapsed: f64,
+}
+
+/// How a call to [`Session::train`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainEnd {
+    /// The target step was reached.
+    Done,
+    /// The stop flag was raised (Ctrl-C, the UI's stop button); a checkpoint was written.
+    Stopped,
+}
+
+/// The metric value (accuracy or MSE) of a task's metrics.
+pub fn metric_value(m: &TaskMetrics) -> Option<f64> {
+    m.accuracy.or(m.mse)
+}
+
+impl Session {
+    /// Starts a new run at `path` (see [`RunDir::create`] for `force`). Datasets are loaded
+    /// and checked before anything is written.
+    pub fn create(
+        path: &Path,
+        config: RunConfig,
+        backend: BackendKind,
+        force: bool,
+        progress: LoadProgressFn<'_>,
+    ) -> Result<Self, RunError> {
+        let tasks = TaskDistribution::build(&config.tasks, &config.space, progress)?;
+        tasks.check(Split::Train)?;
+        let learner = build_learner(&config, backend);
+        // A task that does not fit the network is found before the run exists.
+        let probe = tasks.sample(Split::Train, &mut stream_rng(config.seed, Stream::Train, 0))?;
+        learner.adapt(&probe, 0, 0)?;
+        let dir = RunDir::create(path, &config, force)?;
+        dir.write_split(&tasks.splits())?;
+        let arch = learner.arch_probabilities();
+        dir.arch().append(&ArchRecord {
+            step: 0,
+            normal: arch.normal,
+            reduce: arch.reduce,
+        })?;
+        dir.arch().sync()?;
+        Ok(Self {
+            dir,
+            config,
+            learner,
+            tasks,
+            warnings: Vec::new(),
+            elapsed: 0.0,
+        })
+    }
+
+    /// Opens the run at `path` at its newest intact checkpoint (or at step 0 when it has none,
+    /// unless `need_checkpoint`), dropping stream records written after that checkpoint.
+    pub fn open(
+        path: &Path,
+        backend: BackendKind,
+        need_checkpoint: bool,
+        progress: LoadProgressFn<'_>,
+    ) -> Result<Self, RunError> {
+        let (dir, _info, config) = RunDir::open(path)?;
+        let tasks = TaskDistribution::build(&config.tasks, &config.space, progress)?;
+        let mut learner = build_learner(&config, backend);
+        let checkpoints = dir.checkpoints();
+        let (latest, mut warnings) = checkpoints.latest_good()?;
+        let step = match latest {
+            Some((step, payload)) => {
+                learner.load_state_bytes(&payload).map_err(|e| {
+                    RunError::dir(
+                        &checkpoints.path(step),
+                        format!("cannot restore the learner: {e}"),
+                    )
+                })?;
+                step
+            }
+            None if need_checkpoint => {
+                return Err(RunError::dir(
+                    path,
+                    "has no usable checkpoint yet; train it first (`metanas train --run DIR`)",
+                ))
+            }
+            None => 0,
+        };
+        let mut elapsed = 0.0;
+        if !need_checkpoint {
+            // Training resumes here: the streams go back to the checkpoint's step.
+            checkpoints.remove_leftovers();
+            for s in dir.streams() {
+                warnings.extend(s.keep_until(step)?);
+            }
+        }
+        let metrics = dir.metrics().read::<MetricRecord>()?;
+        if need_checkpoint {
+            warnings.extend(metrics.warnings);
+        }
+        if let Some(last) = metrics.records.iter().rev().find(|r| r.step <= step) {
+            elapsed = last.elapsed_seconds;
+        }
+        Ok(Self {
+            dir,
+            config,
+            learner,
+            tasks,
+            warnings,
+            elapsed,
+        })
+    }
+
+    /// Meta-steps done.
+    pub fn steps_done(&self) -> usize {
+        self.learner.steps_done()
+    }
+
+    /// Meta-trains until `until` meta-steps are done or `stop` is raised, writing streams every
+    /// step and a checkpoint every `checkpoint_every` steps and at the end. `on_step` sees each
+    /// step's metrics.
+    pub fn train(
+        &mut self,
+        until: usize,
+        stop: &AtomicBool,
+        mut on_step: impl FnMut(&MetricRecord),
+    ) -> Result<TrainEnd, RunError> {
+        let t = self.config.training.clone();
+        let mut last_checkpoint = self.steps_done();
+        while self.steps_done() < until {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let step = self.steps_done();
+            let mut rng = stream_rng(self.config.seed, Stream::Train, step as u64);
+            let batch = (0..t.meta_batch)
+                .map(|_| self.tasks.sample(Split::Train, &mut rng))
+                .collect::<Result<Vec<_>, _>>()?;
+            let started = Instant::now();
+            let report = self.learner.meta_step(&batch)?;
+            let secs = started.elapsed().as_secs_f64();
+            self.elapsed += secs;
+            let record = MetricRecord {
+                step: report.step,
+                loss: report.loss,
+                accuracy: report.accuracy,
+                mse: report.mse,
+                temperature: report.temperature,
+                tasks: report.tasks,
+                step_seconds: secs,
+                elapsed_seconds: self.elapsed,
+            };
+            self.dir.metrics().append(&record)?;
+            let arch = self.learner.arch_probabilities();
+            self.dir.arch().append(&ArchRecord {
+                step: report.step,
+                normal: arch.normal,
+                reduce: arch.reduce,
+            })?;
+            if t.snapshot_every > 0 && report.step % t.snapshot_every == 0 {
+                self.snapshot(report.step)?;
+            }
+            on_step(&record);
+            if report.step % t.checkpoint_every == 0 {
+                self.checkpoint()?;
+                last_checkpoint = report.step;
+            }
+        }
+        if self.steps_done() != last_checkpoint {
+            self.checkpoint()?;
+        }
+        Ok(if self.steps_done() >= until {
+            TrainEnd::Done
+        } else {
+            TrainEnd::Stopped
+        })
+    }
+
+    /// Makes the streams durable, records the current genotype and writes a checkpoint.
+    pub fn checkpoint(&mut self) -> Result<(), RunError> {
+        let step = self.steps_done();
+        self.dir.genotypes().append(&GenotypeRecord {
+            step,
+            genotype: self.genotype(),
+        })?;
+        for s in self.dir.streams() {
+            s.sync()?;
+        }
+        let state = self.learner.state_bytes()?;
+        self.dir
+            .checkpoints()
+            .write(step, &state, self.config.training.keep_checkpoints)
+    }
+
+    /// The genotype of the shared architecture.
+    pub fn genotype(&self) -> Genotype {
+        let a = self.learner.arch_probabilities();
+        Genotype::derive(&self.config.space, &a.normal, a.reduce.as_deref())
+    }
+
+    /// Adapts to a few meta-validation tasks and records their posteriors.
+    fn snapshot(&mut self, step: usize) -> Result<(), RunError> {
+        let t = &self.config.training;
+        let split = if self.tasks.check(Split::Val).is_ok() {
+            Split::Val
+        } else {
+            Split::Train
+        };
+        for i in 0..t.snapshot_tasks {
+            let mut rng = stream_rng(self.config.seed, Stream::Snapshot, (step * 1000 + i) as u64);
+            let task = self.tasks.sample(split, &mut rng)?;
+            let a = self.learner.adapt(&task, t.adapt_steps, rng.next_u64())?;
+            self.dir.posteriors().append(&SnapshotRecord {
+                step,
+                task: i,
+                source: task.source,
+                source_name: task.source_name.clone(),
+                before: a.per_step.first().and_then(metric_value),
+                after: a.per_step.last().and_then(metric_value),
+                arch: a.arch().map(|t| t.flatten()).unwrap_or_default(),
+                weight_sketch: a.weight_sketch,
+                genotype: a.genotype,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The shared evaluation protocol on `tasks` held-out tasks (the test split), `steps`
+    /// adaptation steps each.
+    pub fn evaluate(&self, tasks: usize, steps: usize) -> Result<EvalReport, RunError> {
+        self.tasks.check(Split::Test)?;
+        let seed = self.config.seed;
+        Ok(evaluate(self.learner.as_ref(), tasks, steps, seed, |i| {
+            self.tasks
+                .sample(Split::Test, &mut stream_rng(seed, Stream::Eval, i as u64))
+                .map_err(|e| LearnerError::Task(e.to_string()))
+        })?)
+    }
+}

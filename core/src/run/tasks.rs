@@ -1,0 +1,168 @@
+//! The task distribution of a run, built from its config: generated regression tasks, or
+//! few-shot tasks from loaded datasets (converted to the size of the stem they feed).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::config::{DatasetConfig, TaskConfig, BUNDLED_DIGITS};
+use super::error::RunError;
+use crate::data::{load_path, uci_digits, CsvOptions, Dataset, ImageSpec, LoadOptions};
+use crate::learners::splitmix64;
+use crate::rng::SeededRng;
+use crate::space::{Domain, SearchSpace};
+use crate::tasks::{
+    ClassSplit, Episode, EpisodeSpec, FewShotTasks, RegressionTasks, Split, SplitSpec, TaskSource,
+};
+
+/// Tasks of a run.
+#[derive(Clone, Debug)]
+pub enum TaskDistribution {
+    /// Generated regression functions (no class split: each split is its own seed stream).
+    Regression(RegressionTasks),
+    /// N-way K-shot tasks from datasets.
+    FewShot(FewShotTasks),
+}
+
+/// Seed streams kept apart so that no two uses of the run's seed draw the same tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Meta-training batches.
+    Train = 1,
+    /// Posterior snapshots during training.
+    Snapshot = 2,
+    /// The evaluation protocol.
+    Eval = 3,
+    /// `adapt` on the run's own distribution.
+    Adapt = 4,
+}
+
+/// The random stream of item `index` (a meta-step, a task) in `stream`.
+pub fn stream_rng(seed: u64, stream: Stream, index: u64) -> SeededRng {
+    SeededRng::new(splitmix64(
+        splitmix64(seed ^ (stream as u64).wrapping_mul(0xA24B_AED4_963E_E407)) ^ index,
+    ))
+}
+
+impl TaskDistribution {
+    /// Builds the distribution of `config` for `space`, loading datasets (with `progress`
+    /// called as items are read).
+    pub fn build(
+        config: &TaskConfig,
+        space: &SearchSpace,
+        progress: Option<&mut dyn FnMut(&str, usize, usize)>,
+    ) -> Result<Self, RunError> {
+        let mut noop = |_: &str, _: usize, _: usize| {};
+        let progress: &mut dyn FnMut(&str, usize, usize) = match progress {
+            Some(p) => p,
+            None => &mut noop,
+        };
+        match config {
+            TaskConfig::Regression(r) => Ok(Self::Regression(r.clone())),
+            TaskConfig::FewShot(f) => {
+                let mut sources = Vec::with_capacity(f.datasets.len());
+                for d in &f.datasets {
+                    let name = input_name(space, d);
+                    let dataset = load_source(space, d, &name, &mut *progress)?;
+                    sources.push(TaskSource {
+                        split: ClassSplit::new(dataset.num_classes(), f.split),
+                        dataset: Arc::new(dataset),
+                        name,
+                        weight: d.weight,
+                    });
+                }
+                let spec = EpisodeSpec {
+                    ways: f.ways,
+                    shots: f.shots,
+                    queries: f.queries,
+                };
+                Ok(Self::FewShot(FewShotTasks::new(sources, spec)?))
+            }
+        }
+    }
+
+    /// Draws a task from `split`.
+    pub fn sample(&self, split: Split, rng: &mut SeededRng) -> Result<Episode, RunError> {
+        match self {
+            Self::Regression(r) => Ok(r.sample(rng)),
+            Self::FewShot(f) => Ok(f.sample(split, rng)?),
+        }
+    }
+
+    /// Checks that tasks can be drawn from `split`.
+    pub fn check(&self, split: Split) -> Result<(), RunError> {
+        match self {
+            Self::Regression(_) => Ok(()),
+            Self::FewShot(f) => Ok(f.check(split)?),
+        }
+    }
+
+    /// The class split of each source (empty for regression), for the run directory.
+    pub fn splits(&self) -> Vec<(String, ClassSplit)> {
+        match self {
+            Self::Regression(_) => Vec::new(),
+            Self::FewShot(f) => f
+                .sources()
+                .iter()
+                .map(|s| (s.dataset.name.clone(), s.split.clone()))
+                .collect(),
+        }
+    }
+
+    /// Names of the sources (regression families or datasets), by source index.
+    pub fn source_names(&self) -> Vec<String> {
+        match self {
+            Self::Regression(r) => r.families.iter().map(|f| f.name().to_string()).collect(),
+            Self::FewShot(f) => f.sources().iter().map(|s| s.dataset.name.clone()).collect(),
+        }
+    }
+}
+
+/// The space input a dataset feeds.
+fn input_name(space: &SearchSpace, d: &DatasetConfig) -> String {
+    d.input
+        .clone()
+        .or_else(|| space.inputs.first().map(|i| i.name.clone()))
+        .unwrap_or_default()
+}
+
+/// Loads one dataset at the size of its stem.
+pub fn load_source(
+    space: &SearchSpace,
+    d: &DatasetConfig,
+    input: &str,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<Dataset, RunError> {
+    let spec = space
+        .inputs
+        .iter()
+        .find(|i| i.name == input)
+        .filter(|_| space.domain == Domain::Image)
+        .map(|i| ImageSpec {
+            channels: i.channels,
+            height: i.height,
+            width: i.width,
+        });
+    let label = d.path.clone();
+    let mut report = |lp: crate::data::LoadProgress| progress(&label, lp.done, lp.total);
+    let mut opts = LoadOptions {
+        image: spec,
+        max_dataset_mb: d.max_dataset_mb,
+        strict: false,
+        progress: Some(&mut report),
+    };
+    let dataset = if d.path == BUNDLED_DIGITS {
+        uci_digits(&mut opts)?
+    } else {
+        load_path(Path::new(&d.path), &CsvOptions::default(), &mut opts)?
+    };
+    Ok(dataset)
+}
+
+/// The default split of a dataset given on the command line (all classes usable).
+pub fn whole_split() -> SplitSpec {
+    SplitSpec {
+        train: 0.0,
+        val: 0.0,
+        seed: 0,
+    }
+}

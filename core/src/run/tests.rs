@@ -1,0 +1,271 @@
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "metanas-run-{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SMALL_REGRESSION: &str = r#"
+seed = 7
+
+[space]
+domain = "vector"
+ops = ["none", "skip_connect", "linear"]
+nodes = 2
+cells = ["normal"]
+channels = 8
+aggregate = "mean"
+num_outputs = 1
+[[space.inputs]]
+name = "x"
+channels = 1
+
+[tasks]
+kind = "regression"
+shots = 5
+queries = 20
+
+[learner]
+kind = "base"
+inner_steps = 2
+lr_weights = 0.01
+
+[training]
+meta_batch = 2
+checkpoint_every = 2
+snapshot_every = 3
+snapshot_tasks = 2
+adapt_steps = 2
+"#;
+
+fn small_config() -> RunConfig {
+    RunConfig::parse(SMALL_REGRESSION, Path::new("test.toml"), Path::new(".")).unwrap()
+}
+
+#[test]
+fn checkpoint_round_trips_and_detects_damage() {
+    let payload: Vec<u8> = (0..200u8).collect();
+    let bytes = encode_checkpoint(42, &payload);
+    let p = Path::new("x.ckpt");
+    assert_eq!(decode_checkpoint(p, &bytes).unwrap(), (42, payload.clone()));
+    let mut flipped = bytes.clone();
+    *flipped.last_mut().unwrap() ^= 1;
+    let e = decode_checkpoint(p, &flipped).unwrap_err().to_string();
+    assert!(e.contains("checksum"), "{e}");
+    let e = decode_checkpoint(p, &bytes[..bytes.len() - 3])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("truncated"), "{e}");
+    let e = decode_checkpoint(p, &bytes[..10]).unwrap_err().to_string();
+    assert!(e.contains("header"), "{e}");
+    let mut other = bytes.clone();
+    other[..8].copy_from_slice(b"NOTACKPT");
+    assert!(decode_checkpoint(p, &other)
+        .unwrap_err()
+        .to_string()
+        .contains("magic"));
+}
+
+#[test]
+fn corrupt_newest_checkpoint_falls_back_with_a_warning() {
+    let dir = tempdir("ckpt");
+    let ck = Checkpoints::new(dir.join("checkpoints"));
+    ck.write(2, b"two", 5).unwrap();
+    ck.write(4, b"four", 5).unwrap();
+    let mut bytes = std::fs::read(ck.path(4)).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0xff;
+    std::fs::write(ck.path(4), &bytes).unwrap();
+    let (latest, warnings) = ck.latest_good().unwrap();
+    assert_eq!(latest, Some((2, b"two".to_vec())));
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains("step-00000004.ckpt") && warnings[0].contains("checksum"));
+    // Only the newest `keep` stay.
+    ck.write(6, b"six", 2).unwrap();
+    assert_eq!(ck.steps().unwrap(), vec![4, 6]);
+}
+
+#[test]
+fn streams_skip_a_torn_last_line_and_cut_back_to_a_step() {
+    let dir = tempdir("stream");
+    let s = RunStream::new(dir.join("m.jsonl"));
+    for step in 1..=4usize {
+        s.append(&serde_json::json!({ "step": step, "loss": step as f64 }))
+            .unwrap();
+    }
+    // A crash mid-append leaves half a line.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(s.path())
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"step\": 5, \"lo"))
+        .unwrap();
+    let read = s.read::<serde_json::Value>().unwrap();
+    assert_eq!(read.records.len(), 4);
+    assert_eq!(read.warnings.len(), 1);
+    assert!(read.warnings[0].contains("m.jsonl:5") && read.warnings[0].contains("torn"));
+    let warnings = s.keep_until(2).unwrap();
+    assert_eq!(warnings.len(), 1);
+    let read = s.read::<serde_json::Value>().unwrap();
+    assert_eq!(read.records.len(), 2);
+    assert!(read.warnings.is_empty());
+}
+
+#[test]
+fn config_errors_name_the_file_and_field() {
+    let name = Path::new("cfg.toml");
+    let base = Path::new(".");
+    let missing = SMALL_REGRESSION.replace("kind = \"base\"\n", "");
+    let e = RunConfig::parse(&missing, name, base)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("cfg.toml") && e.contains("kind"), "{e}");
+    let bad_op = SMALL_REGRESSION.replace("\"linear\"]", "\"linear\", \"conv_9x9\"]");
+    let e = RunConfig::parse(&bad_op, name, base).unwrap_err();
+    assert!(e.is_bad_input());
+    assert!(e.to_string().contains("conv_9x9"), "{e}");
+    let seeded = SMALL_REGRESSION.replace("inner_steps = 2", "inner_steps = 2\nseed = 3");
+    let e = RunConfig::parse(&seeded, name, base)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("learner.seed"), "{e}");
+    let typo = SMALL_REGRESSION.replace("meta_batch", "meta_bach");
+    let e = RunConfig::parse(&typo, name, base).unwrap_err().to_string();
+    assert!(e.contains("meta_bach"), "{e}");
+    let few = "seed = 1\nspace = { file = \"nope.toml\" }\n[tasks]\nkind = \"few_shot\"\nways = 5\nshots = 1\ndatasets = []\n[learner]\nkind = \"base\"\n";
+    let e = RunConfig::parse(few, name, base).unwrap_err().to_string();
+    assert!(e.contains("nope.toml"), "{e}");
+}
+
+#[test]
+fn resolved_config_round_trips_through_the_run_directory() {
+    let dir = tempdir("resolved");
+    let config = small_config();
+    let run = RunDir::create(&dir.join("r"), &config, false).unwrap();
+    let (_, info, back) = RunDir::open(run.root()).unwrap();
+    assert_eq!(back, config);
+    assert_eq!(info.format_version, RUN_FORMAT_VERSION);
+    assert_eq!(info.learner, "base");
+    // An existing run is never overwritten without force.
+    let e = RunDir::create(run.root(), &config, false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--force"), "{e}");
+    RunDir::create(run.root(), &config, true).unwrap();
+}
+
+#[test]
+fn a_run_from_another_format_version_is_refused_clearly() {
+    let dir = tempdir("version");
+    let run = RunDir::create(&dir.join("r"), &small_config(), false).unwrap();
+    let info = std::fs::read_to_string(run.info_path()).unwrap();
+    std::fs::write(
+        run.info_path(),
+        info.replace("\"format_version\": 1", "\"format_version\": 9"),
+    )
+    .unwrap();
+    let e = RunDir::open(run.root()).unwrap_err().to_string();
+    assert!(
+        e.contains("format 9") && e.contains("reads format 1") && e.contains("upgrade"),
+        "{e}"
+    );
+    std::fs::write(run.info_path(), "{}").unwrap();
+    let e = RunDir::open(run.root()).unwrap_err().to_string();
+    assert!(e.contains("format_version"), "{e}");
+}
+
+#[test]
+fn resuming_is_bit_for_bit() {
+    let dir = tempdir("resume");
+    let stop = AtomicBool::new(false);
+    let straight = dir.join("straight");
+    let mut s = Session::create(&straight, small_config(), BackendKind::Cpu, false, None).unwrap();
+    assert_eq!(s.train(6, &stop, |_| {}).unwrap(), TrainEnd::Done);
+    let want = s.learner.parameter_values();
+    assert!(!want.is_empty());
+
+    let split = dir.join("split");
+    let mut s = Session::create(&split, small_config(), BackendKind::Cpu, false, None).unwrap();
+    s.train(3, &stop, |_| {}).unwrap();
+    // Steps 4 and 5 written but not checkpointed are lost, as after a crash: simulate one by
+    // appending records past the checkpoint (step 3 is checkpointed at the end of train).
+    s.dir
+        .metrics()
+        .append(&serde_json::json!({"step": 4, "loss": 1.0}))
+        .unwrap();
+    drop(s);
+    let mut s = Session::open(&split, BackendKind::Cpu, false, None).unwrap();
+    assert_eq!(s.steps_done(), 3);
+    s.train(6, &stop, |_| {}).unwrap();
+    let got = s.learner.parameter_values();
+    let differ = got
+        .iter()
+        .zip(&want)
+        .filter(|(a, b)| a.to_bits() != b.to_bits())
+        .count();
+    assert_eq!(
+        (differ, got.len()),
+        (0, want.len()),
+        "parameters differ after resuming"
+    );
+    let metrics = s.dir.metrics().read::<MetricRecord>().unwrap();
+    let steps: Vec<usize> = metrics.records.iter().map(|r| r.step).collect();
+    assert_eq!(steps, vec![1, 2, 3, 4, 5, 6]);
+    let arch = s.dir.arch().read::<ArchRecord>().unwrap().records;
+    assert_eq!(arch.len(), 7, "the prior at step 0 and one record per step");
+    let snaps = s.dir.posteriors().read::<SnapshotRecord>().unwrap().records;
+    assert_eq!(snaps.len(), 4, "two tasks at steps 3 and 6");
+    assert!(snaps
+        .iter()
+        .all(|r| r.weight_sketch.len() == crate::learners::SKETCH_DIM));
+}
+
+#[test]
+fn a_stop_request_checkpoints_and_returns() {
+    let dir = tempdir("stop");
+    let stop = AtomicBool::new(true);
+    let mut s = Session::create(
+        &dir.join("r"),
+        small_config(),
+        BackendKind::Cpu,
+        false,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.train(5, &stop, |_| {}).unwrap(), TrainEnd::Stopped);
+    assert_eq!(s.steps_done(), 0);
+}
+
+#[test]
+fn unwritable_run_folder_is_a_clear_error_and_leaves_nothing_half_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir("readonly");
+    let ro = dir.join("ro");
+    std::fs::create_dir_all(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::write(ro.join("probe"), b"x").is_ok() {
+        // Running as root: permissions do not stop writes, so there is nothing to test here.
+        eprintln!("skipped: the test runs as a user that can write to read-only folders");
+        return;
+    }
+    let e = Session::create(
+        &ro.join("run"),
+        small_config(),
+        BackendKind::Cpu,
+        false,
+        None,
+    )
+    .err()
+    .expect("creating a run in a read-only folder fails");
+    assert!(e.to_string().contains("ro/run"), "{e}");
+    assert!(!e.is_bad_input());
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
