@@ -8,6 +8,7 @@
 //! - [`rng`]: seeded random streams that give the same numbers on every backend.
 
 pub mod data;
+pub mod figure;
 pub mod genotype;
 pub mod learners;
 pub mod nn;

@@ -18,8 +18,14 @@ pub fn cargo() -> Command {
     cmd
 }
 
-/// Path of the `metanas` binary of this build profile, building it if it is missing.
+/// Path of the `metanas` binary of this build profile, built (once per test process) so that
+/// a test never runs a stale binary (`cargo test -p metanas-tests` alone does not rebuild it).
 pub fn metanas_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_metanas).clone()
+}
+
+fn build_metanas() -> PathBuf {
     // Test executables live in target/<profile>/deps; the binary in target/<profile>.
     let exe = std::env::current_exe().unwrap_or_default();
     let profile_dir = exe
@@ -28,7 +34,7 @@ pub fn metanas_binary() -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let bin = profile_dir.join(format!("metanas{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
+    {
         let status = cargo()
             .args(["build", "-p", "metanas-app", "--bin", "metanas"])
             .status()

@@ -70,6 +70,9 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(usize, Vec<u8>), RunError> {
     Ok((step, payload.to_vec()))
 }
 
+/// A checkpoint read back: its step and payload.
+pub type Loaded = (usize, Vec<u8>);
+
 /// The checkpoints of a run: `step-00000042.ckpt` files in one folder.
 #[derive(Clone, Debug)]
 pub struct Checkpoints {
@@ -130,7 +133,7 @@ impl Checkpoints {
 
     /// The newest checkpoint that reads back intact, with a warning for each newer one that
     /// did not; `None` when there is none at all.
-    pub fn latest_good(&self) -> Result<(Option<(usize, Vec<u8>)>, Vec<String>), RunError> {
+    pub fn latest_good(&self) -> Result<(Option<Loaded>, Vec<String>), RunError> {
         let mut warnings = Vec::new();
         for step in self.steps()?.into_iter().rev() {
             let path = self.path(step);

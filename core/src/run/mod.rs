@@ -26,7 +26,7 @@ pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
 pub use session::{metric_value, LoadProgressFn, Session, TrainEnd};
 pub use stream::{Stream as RunStream, StreamRead};
-pub use tasks::{load_source, stream_rng, whole_split, Stream as SeedStream, TaskDistribution};
+pub use tasks::{load_source, stream_rng, Stream as SeedStream, TaskDistribution};
 
 #[cfg(test)]
 mod tests;

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use super::config::{DatasetConfig, TaskConfig, BUNDLED_DIGITS};
 use super::error::RunError;
+use super::session::LoadProgressFn;
 use crate::data::{load_path, uci_digits, CsvOptions, Dataset, ImageSpec, LoadOptions};
 use crate::learners::splitmix64;
 use crate::rng::SeededRng;
 use crate::space::{Domain, SearchSpace};
 use crate::tasks::{
-    ClassSplit, Episode, EpisodeSpec, FewShotTasks, RegressionTasks, Split, SplitSpec, TaskSource,
+    ClassSplit, Episode, EpisodeSpec, FewShotTasks, RegressionTasks, Split, TaskSource,
 };
 
 /// Tasks of a run.
@@ -49,7 +50,7 @@ impl TaskDistribution {
     pub fn build(
         config: &TaskConfig,
         space: &SearchSpace,
-        progress: Option<&mut dyn FnMut(&str, usize, usize)>,
+        progress: LoadProgressFn<'_>,
     ) -> Result<Self, RunError> {
         let mut noop = |_: &str, _: usize, _: usize| {};
         let progress: &mut dyn FnMut(&str, usize, usize) = match progress {
@@ -156,13 +157,4 @@ pub fn load_source(
         load_path(Path::new(&d.path), &CsvOptions::default(), &mut opts)?
     };
     Ok(dataset)
-}
-
-/// The default split of a dataset given on the command line (all classes usable).
-pub fn whole_split() -> SplitSpec {
-    SplitSpec {
-        train: 0.0,
-        val: 0.0,
-        seed: 0,
-    }
 }

@@ -45,6 +45,17 @@ pub struct TaskSource {
     pub weight: f64,
 }
 
+impl TaskSource {
+    /// How errors name the source: its dataset, and the input it feeds.
+    pub fn label(&self) -> String {
+        if self.dataset.name == self.name {
+            self.name.clone()
+        } else {
+            format!("{} (input `{}`)", self.dataset.name, self.name)
+        }
+    }
+}
+
 /// A distribution over N-way K-shot tasks.
 #[derive(Clone, Debug)]
 pub struct FewShotTasks {
@@ -99,13 +110,13 @@ impl FewShotTasks {
         for s in &sources {
             if !(s.weight.is_finite() && s.weight > 0.0) {
                 return Err(DataError::Unsuitable {
-                    dataset: s.name.clone(),
+                    dataset: s.label(),
                     message: format!("source weight {} must be a positive number", s.weight),
                 });
             }
             if s.dataset.image_spec().is_none() && s.dataset.targets.is_some() {
                 return Err(DataError::Unsuitable {
-                    dataset: s.name.clone(),
+                    dataset: s.label(),
                     message: "is a regression dataset; classification tasks need class labels"
                         .into(),
                 });
@@ -142,7 +153,7 @@ impl FewShotTasks {
             let classes = s.split.classes(split);
             if classes.len() < self.spec.ways {
                 return Err(DataError::Unsuitable {
-                    dataset: s.name.clone(),
+                    dataset: s.label(),
                     message: format!(
                         "the {} split has {} classes; {}-way tasks need at least {}",
                         split.name(),
@@ -162,7 +173,7 @@ impl FewShotTasks {
                         .cloned()
                         .unwrap_or_else(|| c.to_string());
                     return Err(DataError::Unsuitable {
-                        dataset: s.name.clone(),
+                        dataset: s.label(),
                         message: format!(
                             "class `{name}` has {have} examples; {}-shot tasks with {} queries need {need} per class",
                             self.spec.shots, self.spec.queries

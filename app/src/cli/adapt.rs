@@ -1,0 +1,211 @@
+//! `metanas adapt`: adapt the meta-network of a run to tasks drawn from a dataset (or from the
+//! run's own held-out tasks) and report the metric before and after, and the genotype.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use metanas_core::learners::MeanCi;
+use metanas_core::run::{
+    load_source, metric_value, stream_rng, DatasetConfig, SeedStream, Session, TaskConfig,
+    TaskDistribution,
+};
+use metanas_core::tasks::{ClassSplit, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource};
+use serde_json::json;
+
+use super::{warn_all, CliError, Common, Output, RunArg};
+
+/// Arguments of `adapt`.
+#[derive(Args, Debug)]
+pub struct AdaptArgs {
+    #[command(flatten)]
+    run: RunArg,
+    /// A dataset (any supported format, recognised automatically); all of its classes can be
+    /// drawn. Leave it out to draw from the run's own held-out (test) tasks.
+    #[arg(long, value_name = "PATH")]
+    data: Option<PathBuf>,
+    /// The search-space input the data feeds (needed when the space has several).
+    #[arg(long, value_name = "NAME")]
+    input: Option<String>,
+    /// N: classes per task (must equal the network's outputs); default: the run's.
+    #[arg(long, value_name = "N")]
+    ways: Option<usize>,
+    /// K: support examples per class; default: the run's.
+    #[arg(long, value_name = "K")]
+    shots: Option<usize>,
+    /// Query examples per class; default: the run's.
+    #[arg(long, value_name = "Q")]
+    queries: Option<usize>,
+    /// Adaptation steps; default: the run's `training.adapt_steps`.
+    #[arg(long, value_name = "S")]
+    steps: Option<usize>,
+    /// Seed of task sampling and adaptation noise.
+    #[arg(long, value_name = "X", default_value_t = 0)]
+    seed: u64,
+    /// Tasks to adapt to; with more than one, means and 95% CIs are reported.
+    #[arg(long, value_name = "M", default_value_t = 1)]
+    tasks: usize,
+    /// Common options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Runs `adapt`.
+pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
+    if a.tasks == 0 {
+        return Err(CliError::Input("--tasks must be at least 1".into()));
+    }
+    let session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    warn_all(&session.warnings);
+    let config = &session.config;
+    let space = &config.space;
+    let run_spec = match &config.tasks {
+        TaskConfig::FewShot(f) => Some(EpisodeSpec {
+            ways: f.ways,
+            shots: f.shots,
+            queries: f.queries,
+        }),
+        TaskConfig::Regression(_) => None,
+    };
+    let (tasks, split) = match (&a.data, run_spec) {
+        (Some(_), None) => {
+            return Err(CliError::Input(format!(
+                "{}: this run meta-trained on regression tasks; leave out --data to adapt to its own task families",
+                a.run.run.display()
+            )))
+        }
+        (Some(path), Some(spec)) => {
+            let ways = a.ways.unwrap_or(spec.ways);
+            if ways != space.num_outputs {
+                return Err(CliError::Input(format!(
+                    "--ways {ways}: the run's network has {} outputs, so its tasks are {}-way",
+                    space.num_outputs, space.num_outputs
+                )));
+            }
+            let input = match &a.input {
+                Some(i) if space.inputs.iter().any(|s| &s.name == i) => i.clone(),
+                Some(i) => {
+                    return Err(CliError::Input(format!(
+                        "--input {i}: the run's space has no such input"
+                    )))
+                }
+                None if space.inputs.len() == 1 => space.inputs[0].name.clone(),
+                None => {
+                    return Err(CliError::Input(
+                        "the run's space has several inputs: name one with --input".into(),
+                    ))
+                }
+            };
+            let d = DatasetConfig {
+                path: path.to_string_lossy().into_owned(),
+                input: Some(input.clone()),
+                weight: 1.0,
+                max_dataset_mb: 2048.0,
+            };
+            let dataset = load_source(space, &d, &input, &mut |_, _, _| {})?;
+            let source = TaskSource {
+                name: input,
+                split: ClassSplit::new(
+                    dataset.num_classes(),
+                    SplitSpec {
+                        train: 1.0,
+                        val: 0.0,
+                        seed: 0,
+                    },
+                ),
+                dataset: Arc::new(dataset),
+                weight: 1.0,
+            };
+            let spec = EpisodeSpec {
+                ways,
+                shots: a.shots.unwrap_or(spec.shots),
+                queries: a.queries.unwrap_or(spec.queries),
+            };
+            let tasks = FewShotTasks::new(vec![source], spec)
+                .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+            (TaskDistribution::FewShot(tasks), Split::Train)
+        }
+        (None, _) => (session.tasks.clone(), Split::Test),
+    };
+    tasks.check(split)?;
+    let steps = a.steps.unwrap_or(config.training.adapt_steps);
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    let mut per_task = Vec::new();
+    let mut first_genotype = None;
+    for i in 0..a.tasks {
+        let mut rng = stream_rng(a.seed, SeedStream::Adapt, i as u64);
+        let task = tasks.sample(split, &mut rng)?;
+        let ad = session
+            .learner
+            .adapt(&task, steps, rng.next_u64())
+            .map_err(|e| CliError::from(metanas_core::run::RunError::from(e)))?;
+        let b = ad
+            .per_step
+            .first()
+            .and_then(metric_value)
+            .unwrap_or(f64::NAN);
+        let f = ad
+            .per_step
+            .last()
+            .and_then(metric_value)
+            .unwrap_or(f64::NAN);
+        before.push(b);
+        after.push(f);
+        per_task.push(json!({
+            "source": task.source_name,
+            "classes": task.classes,
+            "before": b,
+            "after": f,
+            "per_step": ad.per_step.iter().map(metric_value).collect::<Vec<_>>(),
+            "genotype": ad.genotype,
+        }));
+        first_genotype.get_or_insert(ad.genotype);
+    }
+    let genotype =
+        first_genotype.ok_or_else(|| CliError::Internal("no task was adapted".into()))?;
+    let prior = session.genotype();
+    let (b, f) = (MeanCi::of(&before), MeanCi::of(&after));
+    let regression = run_spec.is_none();
+    let name = if regression { "mse" } else { "accuracy" };
+    let (ways, shots) = match (&tasks, run_spec) {
+        (TaskDistribution::FewShot(t), _) => (Some(t.spec().ways), t.spec().shots),
+        (TaskDistribution::Regression(r), _) => (None, r.shots),
+    };
+    let mut obj = json!({
+        "run": a.run.run,
+        "data": a.data,
+        "tasks": a.tasks,
+        "steps": steps,
+        "ways": ways,
+        "shots": shots,
+        "seed": a.seed,
+        "genotype": genotype,
+        "genotype_darts": genotype.to_darts(),
+        "prior_genotype": prior,
+        "per_task": per_task,
+    });
+    obj[format!("{name}_before")] = json!(b.mean);
+    obj[format!("{name}_after")] = json!(f.mean);
+    if a.tasks > 1 {
+        obj[format!("{name}_before_ci95")] = json!(b.ci95);
+        obj[format!("{name}_after_ci95")] = json!(f.ci95);
+    }
+    let fmt = |m: MeanCi| {
+        if a.tasks > 1 {
+            format!("{:.4} ± {:.4}", m.mean, m.ci95)
+        } else {
+            format!("{:.4}", m.mean)
+        }
+    };
+    let text = format!(
+        "adapted to {} task(s), {steps} steps{}\n{name} before: {}\n{name} after:  {}\nadapted genotype: {}\nprior genotype:   {}\n",
+        a.tasks,
+        ways.map(|w| format!(", {w}-way {shots}-shot")).unwrap_or_else(|| format!(", {shots}-shot regression")),
+        fmt(b),
+        fmt(f),
+        genotype.to_darts(),
+        prior.to_darts()
+    );
+    Ok(Output { text, json: obj })
+}

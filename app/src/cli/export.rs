@@ -1,0 +1,89 @@
+//! `metanas export`: the genotype of a run (JSON and DARTS text), its metrics as CSV and SVG
+//! figures of its cells, written without a display.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use metanas_core::figure::{cell_svg, metrics_csv};
+use metanas_core::run::{write_atomic, MetricRecord, Session};
+use metanas_core::space::CellKind;
+use serde_json::json;
+
+use super::{warn_all, CliError, Common, Output, RunArg};
+
+/// Arguments of `export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    run: RunArg,
+    /// The folder to write into (created if needed).
+    #[arg(long, value_name = "OUTDIR")]
+    out: PathBuf,
+    /// Common options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Runs `export`.
+pub fn run(a: &ExportArgs) -> Result<Output, CliError> {
+    let session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    let metrics = session.dir.metrics().read::<MetricRecord>()?;
+    let mut warnings = session.warnings.clone();
+    warnings.extend(metrics.warnings);
+    warn_all(&warnings);
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", a.out.display())))?;
+    let space = &session.config.space;
+    let genotype = session.genotype();
+    let arch = session.learner.arch_probabilities();
+    let darts = format!(
+        "# Genotype of {} at meta-step {} (metanas {}).\n# Load with DARTS' `from genotypes import Genotype`.\n{}\n",
+        a.run.run.display(),
+        session.steps_done(),
+        env!("CARGO_PKG_VERSION"),
+        genotype.to_darts()
+    );
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("genotype.json".into(), genotype.to_json().into_bytes()),
+        ("genotype.py".into(), darts.into_bytes()),
+        (
+            "metrics.csv".into(),
+            metrics_csv(&metrics.records).into_bytes(),
+        ),
+        (
+            "normal.svg".into(),
+            cell_svg(space, CellKind::Normal, &arch.normal, Some(&genotype)).into_bytes(),
+        ),
+    ];
+    if let Some(reduce) = &arch.reduce {
+        files.push((
+            "reduce.svg".into(),
+            cell_svg(space, CellKind::Reduce, reduce, Some(&genotype)).into_bytes(),
+        ));
+    }
+    let mut written = Vec::new();
+    for (name, bytes) in &files {
+        let path = a.out.join(name);
+        write_atomic(&path, bytes).map_err(CliError::from)?;
+        written.push(path);
+    }
+    let mut text = format!(
+        "exported {} at meta-step {} to {}:\n",
+        a.run.run.display(),
+        session.steps_done(),
+        a.out.display()
+    );
+    for p in &written {
+        text += &format!("  {}\n", p.display());
+    }
+    Ok(Output {
+        text,
+        json: json!({
+            "run": a.run.run,
+            "step": session.steps_done(),
+            "out": a.out,
+            "files": written,
+            "genotype": genotype,
+        }),
+    })
+}

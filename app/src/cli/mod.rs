@@ -1,0 +1,117 @@
+//! The command line: argument parsing, dispatch, output (text or one JSON object) and exit
+//! codes (0 success, 2 bad input, 1 internal failure).
+
+mod adapt;
+mod error;
+mod eval;
+mod export;
+mod inspect;
+mod progress;
+mod signal;
+mod train;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use metanas_core::run::BackendKind;
+
+pub use error::CliError;
+
+/// metanas: meta neural architecture search (BASE, M-NAS and baselines).
+#[derive(Parser, Debug)]
+#[command(name = "metanas", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Meta-train: start a run from a config, or resume the run in --run.
+    Train(train::TrainArgs),
+    /// Adapt the meta-network of a run to new tasks and report accuracy (or MSE) before and
+    /// after, and the adapted genotype.
+    Adapt(adapt::AdaptArgs),
+    /// Run the evaluation protocol (mean and 95% CI per adaptation step) on held-out tasks.
+    Eval(eval::EvalArgs),
+    /// Write the genotype (JSON and DARTS text), metrics CSV and cell figures of a run.
+    Export(export::ExportArgs),
+    /// Check a dataset: format, classes, counts, image size, problems.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Options every command takes.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Compute backend: cpu, or wgpu / cuda when built in.
+    #[arg(long, global = true, default_value = "cpu", value_parser = parse_backend)]
+    pub backend: BackendKind,
+}
+
+fn parse_backend(s: &str) -> Result<BackendKind, String> {
+    s.parse()
+}
+
+/// What a command prints on success.
+pub struct Output {
+    /// Human-readable text.
+    pub text: String,
+    /// The same as one JSON object.
+    pub json: serde_json::Value,
+}
+
+/// A run directory argument.
+#[derive(Args, Debug, Clone)]
+pub struct RunArg {
+    /// The run directory.
+    #[arg(long = "run", value_name = "DIR")]
+    pub run: PathBuf,
+}
+
+/// Parses the arguments, runs the command and maps its result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // Help and version are successes; usage errors exit with 2 (clap's convention).
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let Some(command) = cli.command else {
+        crate::overview::print();
+        return ExitCode::SUCCESS;
+    };
+    let (result, json) = match command {
+        Command::Train(a) => (train::run(&a), a.common.json),
+        Command::Adapt(a) => (adapt::run(&a), a.common.json),
+        Command::Eval(a) => (eval::run(&a), a.common.json),
+        Command::Export(a) => (export::run(&a), a.common.json),
+        Command::Inspect(a) => (inspect::run(&a), a.common.json),
+    };
+    match result {
+        Ok(out) => {
+            if json {
+                println!("{}", out.json);
+            } else {
+                print!("{}", out.text);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("metanas: {}", e.message());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Prints warnings on stderr.
+pub fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}

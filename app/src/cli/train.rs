@@ -1,0 +1,141 @@
+//! `metanas train`: start a run from a config, or resume one.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use metanas_core::run::{RunConfig, RunDir, Session, TrainEnd};
+use serde_json::json;
+
+use super::progress::Progress;
+use super::{signal, warn_all, CliError, Common, Output};
+
+/// Arguments of `train`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// The run config (TOML). Leave it out to resume the run in --run.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The run directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// Stop (with a checkpoint) once this many meta-steps are done; default: the config's
+    /// `training.max_steps`.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<usize>,
+    /// Replace the run in --run instead of resuming it.
+    #[arg(long)]
+    pub force: bool,
+    /// Common options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Runs `train`.
+pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
+    let quiet = a.common.json;
+    let mut report = |path: &str, done: usize, total: usize| {
+        if !quiet && (done == total || done.is_multiple_of(1000)) {
+            eprint!("\rloading {path}: {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let exists = RunDir::exists(&a.run);
+    let (mut session, resumed) = match (&a.config, exists && !a.force) {
+        (Some(config_path), false) => {
+            let config = RunConfig::load(config_path)?;
+            let s = Session::create(&a.run, config, a.common.backend, a.force, Some(&mut report))?;
+            (s, false)
+        }
+        (Some(config_path), true) => {
+            let config = RunConfig::load(config_path)?;
+            let (_, _, existing) = RunDir::open(&a.run)?;
+            if existing != config {
+                return Err(CliError::Input(format!(
+                    "{}: already holds a run with a different config; leave out --config to resume it, or pass --force to replace it",
+                    a.run.display()
+                )));
+            }
+            (
+                Session::open(&a.run, a.common.backend, false, Some(&mut report))?,
+                true,
+            )
+        }
+        (None, _) if exists => (
+            Session::open(&a.run, a.common.backend, false, Some(&mut report))?,
+            true,
+        ),
+        (None, _) => {
+            return Err(CliError::Input(format!(
+                "{}: holds no run; start one with --config FILE",
+                a.run.display()
+            )))
+        }
+    };
+    warn_all(&session.warnings);
+    let start = session.steps_done();
+    let target = a.max_steps.unwrap_or(session.config.training.max_steps);
+    if !quiet {
+        eprintln!(
+            "{} {} at step {start}, training to step {target} (Ctrl-C checkpoints and stops)",
+            if resumed { "resuming" } else { "started" },
+            a.run.display()
+        );
+    }
+    signal::install();
+    let mut progress = Progress::new(start, target.max(start));
+    let mut last = None;
+    let end = session.train(target, &signal::STOP, |r| {
+        if !quiet {
+            progress.show(r);
+        }
+        last = Some(r.clone());
+    });
+    if !quiet {
+        progress.finish();
+    }
+    let end = end?;
+    let steps = session.steps_done();
+    let genotype = session.genotype();
+    let stopped = end == TrainEnd::Stopped;
+    let digest = parameter_digest(&session.learner.parameter_values());
+    let mut text = format!(
+        "{} at step {steps} of {target}; checkpointed in {}\n",
+        if stopped { "stopped" } else { "done" },
+        a.run.display()
+    );
+    if let Some(r) = &last {
+        text += &format!(
+            "last meta-step: loss {:.5}, {:.3} s\n",
+            r.loss, r.step_seconds
+        );
+    }
+    text += &format!("genotype: {}\n", genotype.to_darts());
+    text += &format!("parameter digest: {digest}\n");
+    Ok(Output {
+        text,
+        json: json!({
+            "run": a.run,
+            "resumed": resumed,
+            "start_step": start,
+            "steps_done": steps,
+            "target": target,
+            "stopped": stopped,
+            "last": last,
+            "genotype": genotype,
+            "parameter_digest": digest,
+            "warnings": session.warnings,
+        }),
+    })
+}
+
+/// CRC-32 of every parameter's bits, in order: equal digests mean (with overwhelming
+/// likelihood) bit-identical meta-networks, e.g. a resumed run and an uninterrupted one.
+pub fn parameter_digest(values: &[f32]) -> String {
+    let mut h = crc32fast::Hasher::new();
+    for v in values {
+        h.update(&v.to_le_bytes());
+    }
+    format!("{:08x}-{}", h.finalize(), values.len())
+}

@@ -1,0 +1,48 @@
+//! `metanas` with no command: the version, the default search spaces with their sizes, the
+//! built-in dataset and the commands. (The desktop workbench will open here instead.)
+
+use metanas_core::data::{uci_digits, LoadOptions, DIGITS_CREDIT};
+use metanas_core::space::SearchSpace;
+use metanas_core::supernet::{Network, NetworkInit};
+use metanas_core::CpuBackend;
+
+/// Prints the overview.
+pub fn print() {
+    println!("metanas {}", env!("CARGO_PKG_VERSION"));
+    let device = Default::default();
+    for (label, space) in [
+        ("default image space", SearchSpace::default_image()),
+        (
+            "default vector space (M-NAS regression)",
+            SearchSpace::default_vector(),
+        ),
+    ] {
+        let net = Network::<CpuBackend>::supernet(&space, NetworkInit::default(), &device);
+        let input = &space.inputs[0];
+        let hw = [input.height.max(1), input.width.max(1)];
+        println!("\n{label}:\n{}", space.summary());
+        println!(
+            "supernet: {} weights (each a Gaussian mean and scale), {} multiply-accumulates per sample",
+            net.num_weights(),
+            net.macs(0, hw)
+        );
+    }
+    match uci_digits(&mut LoadOptions::default()) {
+        Ok(d) => {
+            let spec = d
+                .image_spec()
+                .map(|s| format!("{}x{}x{}", s.channels, s.height, s.width))
+                .unwrap_or_default();
+            println!(
+                "\nbuilt-in dataset `{}`: {} images of {spec}, {} classes ({DIGITS_CREDIT})",
+                d.name,
+                d.len(),
+                d.num_classes()
+            );
+        }
+        Err(e) => eprintln!("built-in dataset: {e}"),
+    }
+    println!(
+        "\ncommands: metanas train | adapt | eval | export | inspect  (metanas help <command>)"
+    );
+}

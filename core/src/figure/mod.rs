@@ -1,0 +1,11 @@
+//! Figures written without a window: SVG drawings of cells (edge width and label =
+//! probability) and the metric table as CSV.
+
+mod cell_svg;
+mod metrics_csv;
+
+pub use cell_svg::{cell_svg, edge_stroke_width, OP_COLOURS};
+pub use metrics_csv::metrics_csv;
+
+#[cfg(test)]
+mod tests;
