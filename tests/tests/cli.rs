@@ -433,3 +433,36 @@ fn an_existing_run_is_resumed_not_overwritten() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(json_of(&out)["start_step"], 0);
 }
+
+#[test]
+fn ctrl_c_checkpoints_and_exits_cleanly() {
+    let dir = tempdir("sigint");
+    let config = tiny_config(&dir, 100);
+    let run = dir.join("run");
+    let child = Command::new(metanas_binary())
+        .args(["train", "--config", s(&config), "--run", s(&run), "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::fs::read_to_string(run.join("metrics.jsonl")).map_or(0, |t| t.lines().count()) < 3
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json_of(&out);
+    let steps = j["steps_done"].as_u64().unwrap();
+    assert_eq!(j["stopped"], true, "{j}");
+    assert!(steps < 40);
+    assert!(run
+        .join(format!("checkpoints/step-{steps:08}.ckpt"))
+        .is_file());
+}
