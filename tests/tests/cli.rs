@@ -466,3 +466,124 @@ fn ctrl_c_checkpoints_and_exits_cleanly() {
         .join(format!("checkpoints/step-{steps:08}.ckpt"))
         .is_file());
 }
+
+/// Writes `classes` folders of 8x8 grey PNGs (ImageFolder layout).
+fn image_folder(root: &Path, classes: usize, per_class: u8) {
+    for c in 0..classes {
+        let dir = root.join(format!("class{c}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..per_class {
+            image::GrayImage::from_fn(8, 8, |x, y| {
+                image::Luma([((x + y) as u8 * 9 + i * 7) ^ c as u8])
+            })
+            .save(dir.join(format!("{i}.png")))
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn few_shot_run_adapts_to_a_dataset_given_on_the_command_line() {
+    let dir = tempdir("fewshot");
+    let config = dir.join("digits.toml");
+    std::fs::write(
+        &config,
+        r#"seed = 1
+[space]
+domain = "image"
+ops = ["none", "skip_connect", "avg_pool_3x3", "sep_conv_3x3"]
+nodes = 2
+cells = ["normal"]
+channels = 4
+stem_multiplier = 1
+aggregate = "concat"
+num_outputs = 5
+[[space.inputs]]
+name = "grey8"
+channels = 1
+height = 8
+width = 8
+
+[tasks]
+kind = "few_shot"
+ways = 5
+shots = 1
+queries = 3
+split = { train = 0.5, val = 0.0 }
+[[tasks.datasets]]
+path = "bundled:uci-digits"
+
+[learner]
+kind = "base"
+inner_steps = 2
+
+[training]
+meta_batch = 2
+snapshot_every = 2
+snapshot_tasks = 1
+adapt_steps = 2
+"#,
+    )
+    .unwrap();
+    let run = dir.join("run");
+    let out = metanas(&[
+        "train",
+        "--config",
+        s(&config),
+        "--run",
+        s(&run),
+        "--max-steps",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let split: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("split.json")).unwrap()).unwrap();
+    assert_eq!(split[0][1]["train"].as_array().map(Vec::len), Some(5));
+
+    // An ImageFolder of 6 classes the run never saw, at another image size (converted).
+    let data = dir.join("new-classes");
+    image_folder(&data, 6, 4);
+    let out = metanas(&[
+        "adapt",
+        "--run",
+        s(&run),
+        "--data",
+        s(&data),
+        "--tasks",
+        "2",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json_of(&out);
+    for key in [
+        "accuracy_before",
+        "accuracy_after",
+        "steps",
+        "ways",
+        "shots",
+        "genotype",
+    ] {
+        assert!(!j[key].is_null(), "adapt --json lacks {key}: {j}");
+    }
+    assert_eq!(
+        (j["ways"].as_u64(), j["shots"].as_u64()),
+        (Some(5), Some(1))
+    );
+    let acc = j["accuracy_after"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    // Every query prediction is one of 3 per class x 5 classes: accuracy is a multiple of 1/15.
+    for t in j["per_task"].as_array().unwrap() {
+        let a = t["after"].as_f64().unwrap() * 15.0;
+        assert!((a - a.round()).abs() < 1e-6, "{a}");
+    }
+
+    // Fewer classes than ways, and ways the head cannot give.
+    let two = dir.join("two-classes");
+    image_folder(&two, 2, 4);
+    let out = metanas(&["adapt", "--run", s(&run), "--data", s(&two)]);
+    assert_bad_input(&out, &["two-classes", "2 classes", "5-way"]);
+    let out = metanas(&["adapt", "--run", s(&run), "--data", s(&data), "--ways", "3"]);
+    assert_bad_input(&out, &["--ways 3", "5 outputs"]);
+    let out = metanas(&["adapt", "--run", s(&run), "--data", "/nonexistent/data"]);
+    assert_bad_input(&out, &["/nonexistent/data", "no such file"]);
+}

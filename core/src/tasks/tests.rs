@@ -238,7 +238,7 @@ fn unsuitable_datasets_are_explained() {
     .to_string();
     assert_eq!(
         err,
-        "digits: the train split has 3 classes; 5-way tasks need at least 5"
+        "uci-digits (input `digits`): the train split has 3 classes; 5-way tasks need at least 5"
     );
     let spec = EpisodeSpec {
         ways: 2,
@@ -250,7 +250,7 @@ fn unsuitable_datasets_are_explained() {
         .to_string();
     assert_eq!(
         err,
-        "digits: class `2` has 177 examples; 100-shot tasks with 100 queries need 200 per class"
+        "uci-digits (input `digits`): class `2` has 177 examples; 100-shot tasks with 100 queries need 200 per class"
     );
     let tasks = FewShotTasks::new(
         vec![source("digits", data.clone(), 0.5, 0.0, 1.0)],
