@@ -587,3 +587,48 @@ adapt_steps = 2
     let out = metanas(&["adapt", "--run", s(&run), "--data", "/nonexistent/data"]);
     assert_bad_input(&out, &["/nonexistent/data", "no such file"]);
 }
+
+/// A write that fails mid-run (here: a file-size limit, which fails writes like a full disk)
+/// stops training with exit code 1 and a message naming the file; the run resumes from its
+/// last checkpoint and still ends bit-identical to an uninterrupted run.
+#[test]
+fn a_failing_write_stops_cleanly_and_damages_nothing() {
+    let dir = tempdir("full");
+    let config = tiny_config(&dir, 4);
+    let straight = dir.join("straight");
+    let out = metanas(&[
+        "train",
+        "--config",
+        s(&config),
+        "--run",
+        s(&straight),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let want = json_of(&out)["parameter_digest"].clone();
+
+    let run = dir.join("run");
+    // `ulimit -f 12`: no file may grow past 12 KiB; SIGXFSZ ignored, so writes fail with EFBIG.
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f 12; trap '' XFSZ; exec '{}' train --config '{}' --run '{}'",
+            s(&metanas_binary()),
+            s(&config),
+            s(&run)
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("metanas: "))
+        .unwrap_or_default();
+    assert!(line.contains(s(&run)) && line.contains(".jsonl"), "{err}");
+    let out = metanas(&["train", "--run", s(&run), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json_of(&out);
+    assert!(j["start_step"].as_u64().unwrap() > 0, "{j}");
+    assert_eq!(j["parameter_digest"], want);
+}

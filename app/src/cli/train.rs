@@ -95,7 +95,18 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
     if !quiet {
         progress.finish();
     }
-    let end = end?;
+    let end = end.map_err(|e| {
+        let bad_input = e.is_bad_input();
+        let message = format!(
+            "{e}; training stopped, the run keeps its last checkpoint: fix this and resume with `metanas train --run {}`",
+            a.run.display()
+        );
+        if bad_input {
+            CliError::Input(message)
+        } else {
+            CliError::Internal(message)
+        }
+    })?;
     let steps = session.steps_done();
     let genotype = session.genotype();
     let stopped = end == TrainEnd::Stopped;
