@@ -1,7 +1,7 @@
 //! Helpers for the end-to-end tests in `tests/tests/`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -42,4 +42,116 @@ fn build_metanas() -> PathBuf {
         assert!(status.success(), "building metanas failed");
     }
     bin
+}
+
+/// A fresh temporary folder for one test.
+pub fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("metanas-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the `metanas` binary in the workspace root.
+pub fn metanas(args: &[&str]) -> Output {
+    Command::new(metanas_binary())
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .expect("metanas runs")
+}
+
+/// The one JSON object a command printed on stdout.
+pub fn json_of(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}):\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// What a command printed on stderr.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A path as `&str`.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A small, fast regression run (written next to the run so paths resolve).
+pub fn tiny_config(dir: &Path, checkpoint_every: usize) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"seed = 3
+[space]
+domain = "vector"
+ops = ["none", "skip_connect", "linear"]
+nodes = 2
+cells = ["normal"]
+channels = 8
+aggregate = "mean"
+num_outputs = 1
+[[space.inputs]]
+name = "x"
+channels = 1
+
+[tasks]
+kind = "regression"
+shots = 5
+queries = 20
+
+[learner]
+kind = "base"
+inner_steps = 2
+
+[training]
+meta_batch = 2
+max_steps = 40
+checkpoint_every = {checkpoint_every}
+keep_checkpoints = 3
+snapshot_every = 5
+snapshot_tasks = 1
+adapt_steps = 2
+eval_tasks = 4
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Checks exit code 2, one `metanas: ` error line without a panic, and its words.
+pub fn assert_bad_input(out: &Output, must_contain: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "exit code; stderr: {err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("metanas: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    for m in must_contain {
+        assert!(errors[0].contains(m), "`{m}` not in: {err}");
+    }
+}
+
+/// Writes `classes` folders of 8x8 grey PNGs (ImageFolder layout).
+pub fn image_folder(root: &Path, classes: usize, per_class: u8) {
+    for c in 0..classes {
+        let dir = root.join(format!("class{c}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..per_class {
+            image::GrayImage::from_fn(8, 8, |x, y| {
+                image::Luma([((x + y) as u8 * 9 + i * 7) ^ c as u8])
+            })
+            .save(dir.join(format!("{i}.png")))
+            .unwrap();
+        }
+    }
 }

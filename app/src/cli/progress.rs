@@ -38,30 +38,30 @@ impl Progress {
 
     /// The line for a step.
     pub fn line(&self, r: &MetricRecord) -> String {
-        let done = r.step - self.start_step;
-        let left = self.target.saturating_sub(r.step);
+        let done = r.report.step - self.start_step;
+        let left = self.target.saturating_sub(r.report.step);
         let secs = self.started.elapsed().as_secs_f64();
         let rate = done as f64 / secs.max(1e-9);
-        let frac = r.step as f64 / self.target.max(1) as f64;
+        let frac = r.report.step as f64 / self.target.max(1) as f64;
         let filled = (frac * 24.0).round() as usize;
         let bar: String = (0..24)
             .map(|i| if i < filled { '#' } else { '.' })
             .collect();
-        let mut metrics = format!("loss {:.4}", r.loss);
-        if let Some(a) = r.accuracy {
+        let mut metrics = format!("loss {:.4}", r.report.loss);
+        if let Some(a) = r.report.accuracy {
             metrics += &format!(" acc {a:.3}");
         }
-        if let Some(m) = r.mse {
+        if let Some(m) = r.report.mse {
             metrics += &format!(" mse {m:.4}");
         }
         format!(
             "step {}/{} [{bar}] {:>3.0}% {:.2} steps/s ETA {} {metrics} tau {:.3}",
-            r.step,
+            r.report.step,
             self.target,
             frac * 100.0,
             rate,
             duration(left as f64 / rate.max(1e-9)),
-            r.temperature
+            r.report.temperature
         )
     }
 
@@ -74,9 +74,9 @@ impl Progress {
             let _ = err.flush();
         } else {
             let every = ((self.target - self.start_step) / 20).max(1);
-            if r.step - self.last_printed >= every || r.step == self.target {
+            if r.report.step - self.last_printed >= every || r.report.step == self.target {
                 let _ = writeln!(err, "{line}");
-                self.last_printed = r.step;
+                self.last_printed = r.report.step;
             }
         }
     }

@@ -119,7 +119,7 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
     if let Some(r) = &last {
         text += &format!(
             "last meta-step: loss {:.5}, {:.3} s\n",
-            r.loss, r.step_seconds
+            r.report.loss, r.step_seconds
         );
     }
     text += &format!("genotype: {}\n", genotype.to_darts());

@@ -11,12 +11,12 @@ pub fn metrics_csv(records: &[MetricRecord]) -> String {
     for r in records {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\n",
-            r.step,
-            r.loss,
-            opt(r.accuracy),
-            opt(r.mse),
-            r.temperature,
-            r.tasks,
+            r.report.step,
+            r.report.loss,
+            opt(r.report.accuracy),
+            opt(r.report.mse),
+            r.report.temperature,
+            r.report.tasks,
             r.step_seconds,
             r.elapsed_seconds
         ));

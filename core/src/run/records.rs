@@ -3,22 +3,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::genotype::Genotype;
+use crate::learners::StepReport;
 
-/// One meta-step's metrics (`metrics.jsonl`).
+/// One meta-step's metrics (`metrics.jsonl`): the learner's report plus timings, as one flat
+/// JSON object.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricRecord {
-    /// Meta-steps done after this one.
-    pub step: usize,
-    /// Mean task loss of the meta-batch.
-    pub loss: f64,
-    /// Mean accuracy (classification), if measured.
-    pub accuracy: Option<f64>,
-    /// Mean MSE (regression).
-    pub mse: Option<f64>,
-    /// Gumbel-softmax temperature.
-    pub temperature: f64,
-    /// Tasks in the meta-batch.
-    pub tasks: usize,
+    /// What the learner reported (step, loss, accuracy or MSE, temperature, tasks).
+    #[serde(flatten)]
+    pub report: StepReport,
     /// Wall time of this meta-step, seconds.
     pub step_seconds: f64,
     /// Training wall time of the run so far (over all sessions), seconds.

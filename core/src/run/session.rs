@@ -125,7 +125,7 @@ impl Session {
         if need_checkpoint {
             warnings.extend(metrics.warnings);
         }
-        if let Some(last) = metrics.records.iter().rev().find(|r| r.step <= step) {
+        if let Some(last) = metrics.records.iter().rev().find(|r| r.report.step <= step) {
             elapsed = last.elapsed_seconds;
         }
         Ok(Self {
@@ -168,12 +168,7 @@ impl Session {
             let secs = started.elapsed().as_secs_f64();
             self.elapsed += secs;
             let record = MetricRecord {
-                step: report.step,
-                loss: report.loss,
-                accuracy: report.accuracy,
-                mse: report.mse,
-                temperature: report.temperature,
-                tasks: report.tasks,
+                report: report.clone(),
                 step_seconds: secs,
                 elapsed_seconds: self.elapsed,
             };

@@ -217,7 +217,7 @@ fn resuming_is_bit_for_bit() {
         "parameters differ after resuming"
     );
     let metrics = s.dir.metrics().read::<MetricRecord>().unwrap();
-    let steps: Vec<usize> = metrics.records.iter().map(|r| r.step).collect();
+    let steps: Vec<usize> = metrics.records.iter().map(|r| r.report.step).collect();
     assert_eq!(steps, vec![1, 2, 3, 4, 5, 6]);
     let arch = s.dir.arch().read::<ArchRecord>().unwrap().records;
     assert_eq!(arch.len(), 7, "the prior at step 0 and one record per step");
