@@ -61,6 +61,18 @@ pub fn metanas(args: &[&str]) -> Output {
         .expect("metanas runs")
 }
 
+/// Runs the `metanas` binary and checks that it succeeded (showing its stderr if not).
+pub fn metanas_ok(args: &[&str]) -> Output {
+    let out = metanas(args);
+    assert!(
+        out.status.success(),
+        "metanas {}: {}",
+        args.join(" "),
+        stderr(&out)
+    );
+    out
+}
+
 /// The one JSON object a command printed on stdout.
 pub fn json_of(out: &Output) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -2,7 +2,7 @@
 //! config and on a few-shot run; bad inputs.
 
 use metanas_tests::{
-    assert_bad_input, image_folder, json_of, metanas, s, stderr, tempdir, tiny_config,
+    assert_bad_input, image_folder, json_of, metanas, metanas_ok, s, stderr, tempdir, tiny_config,
     workspace_root,
 };
 
@@ -10,7 +10,7 @@ use metanas_tests::{
 fn train_adapt_eval_export_on_the_bundled_regression_config() {
     let dir = tempdir("e2e");
     let run = dir.join("run");
-    let out = metanas(&[
+    let out = metanas_ok(&[
         "train",
         "--config",
         "assets/configs/mnas_regression.toml",
@@ -20,7 +20,6 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
         "2",
         "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let j = json_of(&out);
     assert_eq!(j["steps_done"], 2);
     assert_eq!(j["stopped"], false);
@@ -38,7 +37,7 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     }
     assert!(run.join("checkpoints/step-00000002.ckpt").is_file());
 
-    let out = metanas(&[
+    let out = metanas_ok(&[
         "adapt",
         "--run",
         s(&run),
@@ -48,7 +47,6 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
         "2",
         "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let j = json_of(&out);
     for key in [
         "mse_before",
@@ -64,7 +62,7 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     assert_eq!(j["shots"], 10);
     assert_eq!(j["per_task"].as_array().map(Vec::len), Some(3));
 
-    let out = metanas(&[
+    let out = metanas_ok(&[
         "eval",
         "--run",
         s(&run),
@@ -74,15 +72,13 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
         "2",
         "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let j = json_of(&out);
     assert_eq!(j["metric"], "mse");
     assert_eq!(j["per_step"].as_array().map(Vec::len), Some(3));
     assert_eq!(j["per_step"][0]["n"], 4);
 
     let export = dir.join("export");
-    let out = metanas(&["export", "--run", s(&run), "--out", s(&export), "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = metanas_ok(&["export", "--run", s(&run), "--out", s(&export), "--json"]);
     let genotype: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(export.join("genotype.json")).unwrap())
             .unwrap();
@@ -209,7 +205,7 @@ adapt_steps = 2
     )
     .unwrap();
     let run = dir.join("run");
-    let out = metanas(&[
+    metanas_ok(&[
         "train",
         "--config",
         s(&config),
@@ -218,7 +214,6 @@ adapt_steps = 2
         "--max-steps",
         "2",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let split: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("split.json")).unwrap()).unwrap();
     assert_eq!(split[0][1]["train"].as_array().map(Vec::len), Some(5));
@@ -226,7 +221,7 @@ adapt_steps = 2
     // An ImageFolder of 6 classes the run never saw, at another image size (converted).
     let data = dir.join("new-classes");
     image_folder(&data, 6, 4);
-    let out = metanas(&[
+    let out = metanas_ok(&[
         "adapt",
         "--run",
         s(&run),
@@ -236,7 +231,6 @@ adapt_steps = 2
         "2",
         "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let j = json_of(&out);
     for key in [
         "accuracy_before",

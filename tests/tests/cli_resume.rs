@@ -1,12 +1,20 @@
 //! Runs survive: SIGKILL and resume bit for bit, Ctrl-C, a damaged checkpoint, a torn metric
 //! line, a failing write, an existing run.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use metanas_tests::{
-    assert_bad_input, json_of, metanas, metanas_binary, s, stderr, tempdir, tiny_config,
+    assert_bad_input, json_of, metanas, metanas_binary, metanas_ok, s, stderr, tempdir, tiny_config,
 };
+
+/// The parameter digest of `config` trained to its end in one go.
+fn uninterrupted_digest(dir: &Path, config: &Path) -> serde_json::Value {
+    let run = dir.join("straight");
+    let out = metanas_ok(&["train", "--config", s(config), "--run", s(&run), "--json"]);
+    json_of(&out)["parameter_digest"].clone()
+}
 
 /// Trains `tiny` to 40 steps in one go, and again with a SIGKILL in the middle and a resume;
 /// the parameters must be bit-identical.
@@ -14,17 +22,7 @@ use metanas_tests::{
 fn kill_and_resume_is_bit_for_bit() {
     let dir = tempdir("kill");
     let config = tiny_config(&dir, 4);
-    let straight = dir.join("straight");
-    let out = metanas(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&straight),
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let want = json_of(&out)["parameter_digest"].clone();
+    let want = uninterrupted_digest(&dir, &config);
 
     let killed = dir.join("killed");
     let mut child = Command::new(metanas_binary())
@@ -56,8 +54,7 @@ fn kill_and_resume_is_bit_for_bit() {
         !status.success(),
         "the run finished before it could be killed"
     );
-    let out = metanas(&["train", "--run", s(&killed), "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = metanas_ok(&["train", "--run", s(&killed), "--json"]);
     let j = json_of(&out);
     assert!(j["resumed"].as_bool().unwrap());
     let start = j["start_step"].as_u64().unwrap();
@@ -83,7 +80,7 @@ fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
     let dir = tempdir("corrupt");
     let config = tiny_config(&dir, 2);
     let run = dir.join("run");
-    let out = metanas(&[
+    metanas_ok(&[
         "train",
         "--config",
         s(&config),
@@ -92,7 +89,6 @@ fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
         "--max-steps",
         "6",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let newest = run.join("checkpoints/step-00000006.ckpt");
     let mut bytes = std::fs::read(&newest).unwrap();
     let n = bytes.len();
@@ -106,8 +102,7 @@ fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
     drop(metrics);
 
     let export = dir.join("export");
-    let out = metanas(&["export", "--run", s(&run), "--out", s(&export), "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = metanas_ok(&["export", "--run", s(&run), "--out", s(&export), "--json"]);
     let err = stderr(&out);
     assert!(
         err.contains("step-00000006.ckpt") && err.contains("checksum"),
@@ -126,8 +121,7 @@ fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
     assert_eq!(csv.lines().count(), 7, "header and six steps");
 
     // Resuming continues from step 4 and cuts the streams back to it.
-    let out = metanas(&["train", "--run", s(&run), "--max-steps", "6", "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = metanas_ok(&["train", "--run", s(&run), "--max-steps", "6", "--json"]);
     assert_eq!(json_of(&out)["start_step"], 4);
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
     assert_eq!(metrics.lines().count(), 6);
@@ -138,7 +132,7 @@ fn an_existing_run_is_resumed_not_overwritten() {
     let dir = tempdir("exists");
     let config = tiny_config(&dir, 2);
     let run = dir.join("run");
-    let out = metanas(&[
+    metanas_ok(&[
         "train",
         "--config",
         s(&config),
@@ -147,7 +141,6 @@ fn an_existing_run_is_resumed_not_overwritten() {
         "--max-steps",
         "2",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     let other = dir.join("other.toml");
     std::fs::write(
         &other,
@@ -158,7 +151,7 @@ fn an_existing_run_is_resumed_not_overwritten() {
     .unwrap();
     let out = metanas(&["train", "--config", s(&other), "--run", s(&run)]);
     assert_bad_input(&out, &["different config", "--force"]);
-    let out = metanas(&[
+    let out = metanas_ok(&[
         "train",
         "--config",
         s(&config),
@@ -168,9 +161,8 @@ fn an_existing_run_is_resumed_not_overwritten() {
         "3",
         "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(json_of(&out)["start_step"], 2);
-    let out = metanas(&[
+    let out = metanas_ok(&[
         "train",
         "--config",
         s(&other),
@@ -181,7 +173,6 @@ fn an_existing_run_is_resumed_not_overwritten() {
         "--force",
         "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(json_of(&out)["start_step"], 0);
 }
 
@@ -225,17 +216,7 @@ fn ctrl_c_checkpoints_and_exits_cleanly() {
 fn a_failing_write_stops_cleanly_and_damages_nothing() {
     let dir = tempdir("full");
     let config = tiny_config(&dir, 4);
-    let straight = dir.join("straight");
-    let out = metanas(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&straight),
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let want = json_of(&out)["parameter_digest"].clone();
+    let want = uninterrupted_digest(&dir, &config);
 
     let run = dir.join("run");
     // `ulimit -f 12`: no file may grow past 12 KiB; SIGXFSZ ignored, so writes fail with EFBIG.
@@ -256,8 +237,7 @@ fn a_failing_write_stops_cleanly_and_damages_nothing() {
         .find(|l| l.starts_with("metanas: "))
         .unwrap_or_default();
     assert!(line.contains(s(&run)) && line.contains(".jsonl"), "{err}");
-    let out = metanas(&["train", "--run", s(&run), "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = metanas_ok(&["train", "--run", s(&run), "--json"]);
     let j = json_of(&out);
     assert!(j["start_step"].as_u64().unwrap() > 0, "{j}");
     assert_eq!(j["parameter_digest"], want);
