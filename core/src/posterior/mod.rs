@@ -8,7 +8,9 @@ mod posterior;
 
 pub use arch::{to_table, ArchLogits, Relaxation};
 pub use kl::{categorical_kl, concrete_log_density, gaussian_kl};
-pub use posterior::{GaussianTensors, KlTerms, Posterior, PosteriorInit, PriorTensors, SampleSpec};
+pub use posterior::{
+    ArchUse, GaussianTensors, KlTerms, Posterior, PosteriorInit, PriorTensors, SampleSpec,
+};
 
 #[cfg(test)]
 mod tests;

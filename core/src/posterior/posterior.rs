@@ -45,6 +45,23 @@ pub struct SampleSpec {
     pub weights: WeightMode,
 }
 
+/// How a forward pass uses the architecture logits φ.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ArchUse {
+    /// A relaxed sample z drawn from φ.
+    Sampled {
+        /// Relaxation.
+        relaxation: Relaxation,
+        /// Temperature τ.
+        tau: f64,
+    },
+    /// The mixture softmax(φ) itself, no noise (a supernet whose architecture is held fixed
+    /// at its mixture, as MAML and Reptile on the supernet use it).
+    Mixture,
+    /// None: the network is a fixed network derived from a genotype.
+    Ignored,
+}
+
 /// The KL terms of eq. (9) of one posterior against a prior.
 #[derive(Clone, Debug)]
 pub struct KlTerms<B: Backend> {
@@ -88,9 +105,30 @@ impl<B: Backend> Posterior<B> {
         spec: SampleSpec,
         rng: &mut SeededRng,
     ) -> Option<Tensor<B, 2>> {
-        let z = self.arch.sample(spec.relaxation, spec.tau, rng);
-        let mut sampler = WeightSampler::new(spec.weights, rng.next_u64());
-        self.net.forward(x, input, Some(&z), &mut sampler)
+        let arch = ArchUse::Sampled {
+            relaxation: spec.relaxation,
+            tau: spec.tau,
+        };
+        self.forward_with(x, input, arch, spec.weights, rng)
+    }
+
+    /// A forward pass with the architecture used as `arch` says and the weights as `weights`
+    /// says; noise (if any) comes from `rng`: first the architecture's, then the weights'.
+    pub fn forward_with(
+        &self,
+        x: Tensor<B, 4>,
+        input: usize,
+        arch: ArchUse,
+        weights: WeightMode,
+        rng: &mut SeededRng,
+    ) -> Option<Tensor<B, 2>> {
+        let z = match arch {
+            ArchUse::Sampled { relaxation, tau } => Some(self.arch.sample(relaxation, tau, rng)),
+            ArchUse::Mixture => Some(self.arch.probabilities()),
+            ArchUse::Ignored => None,
+        };
+        let mut sampler = WeightSampler::new(weights, rng.next_u64());
+        self.net.forward(x, input, z.as_ref(), &mut sampler)
     }
 
     /// KL(q ‖ p) of this posterior q against `prior` p, weights and architecture (eq. 9).
@@ -140,7 +178,12 @@ impl<B: Backend> PriorTensors<B> {
 impl<B: burn::tensor::backend::AutodiffBackend> PriorTensors<B> {
     /// Constant (untracked) prior tensors on an autodiff backend from a plain prior.
     pub fn constant(prior: &Posterior<B::InnerBackend>) -> Self {
-        let inner = PriorTensors::of(prior);
+        Self::lift(PriorTensors::of(prior))
+    }
+
+    /// Inner-backend prior tensors as constants of this backend (under nested autodiff they
+    /// stay tracked one level down).
+    pub fn lift(inner: PriorTensors<B::InnerBackend>) -> Self {
         Self {
             weights: GaussianTensors {
                 mu: Tensor::from_inner(inner.weights.mu),

@@ -1,0 +1,296 @@
+//! Inner loops and the gradient of the outer loss through them (BASE few-shot, 002 appendix
+//! A; MAML).
+//!
+//! The inner loop takes S plain SGD steps `q_{k+1} = q_k − L ∇ℓ_k(q_k; W)` from `q_0 = W`
+//! (L: per-parameter learning rates, ℓ_k: [`TaskObjective::inner_loss`], whose KL terms
+//! depend on the meta-parameters W too). The meta-gradient is `d ℓ_out(q_S) / dW`:
+//! - [`MetaGradient::Exact`]: the inner steps are built on nested autodiff
+//!   (`Autodiff<Autodiff<B>>`), each step's gradient stays differentiable, and one backward
+//!   pass gives the exact gradient. Burn 0.21's pooling ops have no second-order backward, so
+//!   this needs a space without live pooling ops.
+//! - [`MetaGradient::FiniteDifference`]: backward through the steps with Hessian-vector
+//!   products by central differences of gradients (the DARTS approximation):
+//!   `v_k = v_{k+1} − H_k L v_{k+1}` with `H u ≈ (∇ℓ(q+εu) − ∇ℓ(q−εu)) / 2ε`,
+//!   `ε = c / ‖u‖` (c = [`FD_SCALE`] by default); the KL terms' dependence on W is differenced the same way. Works with
+//!   every op; two extra gradients per step.
+//! - [`MetaGradient::FirstOrder`]: `∇ℓ_out(q_S)` taken as the gradient for W (first-order
+//!   MAML).
+//! - [`MetaGradient::Auto`]: exact when the space has no live pooling op, else finite
+//!   differences.
+
+use std::collections::HashMap;
+
+use burn::backend::Autodiff;
+use burn::module::ParamId;
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use serde::{Deserialize, Serialize};
+
+use super::grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
+use super::objective::task_loss;
+use super::types::LearnerError;
+use super::unroll::TaskObjective;
+use super::update::trainable;
+use crate::posterior::{Posterior, PriorTensors};
+use crate::space::{CellKind, Op, SearchSpace};
+
+/// How the outer gradient through the inner loop is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetaGradient {
+    /// Exact second order where the space allows it, finite differences otherwise.
+    Auto,
+    /// Exact second order through nested autodiff (no pooling ops).
+    Exact,
+    /// Second order with finite-difference Hessian-vector products.
+    FiniteDifference,
+    /// First order: the outer gradient at the adapted parameters.
+    FirstOrder,
+}
+
+impl MetaGradient {
+    /// `Auto` resolved for a space: exact unless a pooling op is live in it.
+    pub fn resolve(self, space: &SearchSpace) -> Self {
+        match self {
+            MetaGradient::Auto if has_live_pooling(space) => MetaGradient::FiniteDifference,
+            MetaGradient::Auto => MetaGradient::Exact,
+            other => other,
+        }
+    }
+}
+
+/// Whether some edge of the space can use a pooling op (no second-order backward in Burn
+/// 0.21).
+pub fn has_live_pooling(space: &SearchSpace) -> bool {
+    let pooling: Vec<bool> = space
+        .ops
+        .iter()
+        .map(|op| matches!(op, Op::MaxPool3x3 | Op::AvgPool3x3))
+        .collect();
+    [CellKind::Normal, CellKind::Reduce]
+        .into_iter()
+        .any(|kind| {
+            space
+                .live_mask(kind)
+                .iter()
+                .any(|row| row.iter().zip(&pooling).any(|(&live, &pool)| live && pool))
+        })
+}
+
+/// How to compute the meta-gradient.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MetaGradientSpec {
+    /// Method (`Auto` counts as exact here: resolve it for the space first).
+    pub mode: MetaGradient,
+    /// Finite-difference step `ε = fd_scale / ‖u‖`.
+    pub fd_scale: f64,
+}
+
+/// Relative size of the finite-difference step: `ε = FD_SCALE / ‖u‖` (DARTS uses 0.01).
+pub const FD_SCALE: f64 = 1e-2;
+
+/// Per-parameter learning rates of the inner loop: one for the architecture logits, one for
+/// the network's weights.
+pub fn step_sizes<B: Backend>(
+    q: &Posterior<B>,
+    lr_weights: f64,
+    lr_arch: f64,
+) -> HashMap<ParamId, f64> {
+    let mut out = uniform_scale(&param_ids(&q.net), lr_weights);
+    out.extend(uniform_scale(&param_ids(&q.arch), lr_arch));
+    out
+}
+
+fn negated(lrs: &HashMap<ParamId, f64>) -> HashMap<ParamId, f64> {
+    lrs.iter().map(|(id, lr)| (*id, -lr)).collect()
+}
+
+fn missing_stem(stem: usize) -> LearnerError {
+    LearnerError::Task(format!("the network has no input stem {stem}"))
+}
+
+fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
+    t.into_data()
+        .convert::<f64>()
+        .to_vec::<f64>()
+        .ok()
+        .and_then(|v| v.first().copied())
+        .unwrap_or(f64::NAN)
+}
+
+/// The result of one unrolled inner loop and its meta-gradient.
+pub struct Unrolled<B: Backend> {
+    /// `d ℓ_out / dW` by parameter id.
+    pub grads: ParamGrads<B>,
+    /// The outer (query) loss after the inner loop.
+    pub outer_loss: f64,
+    /// Outputs on the outer batch after the inner loop.
+    pub outputs: Tensor<B, 2>,
+    /// The task loss of the last inner step.
+    pub inner_loss: f64,
+}
+
+/// S first-order SGD steps from `start` on the inner objective against constant `prior`;
+/// `after_step` sees the posterior after each step. Returns the adapted posterior and the
+/// task loss of the last step.
+pub fn inner_loop<B: AutodiffBackend>(
+    start: &Posterior<B::InnerBackend>,
+    prior: &Posterior<B::InnerBackend>,
+    objective: &TaskObjective<'_>,
+    steps: usize,
+    lrs: &HashMap<ParamId, f64>,
+    mut after_step: impl FnMut(&Posterior<B::InnerBackend>),
+) -> Result<(Posterior<B::InnerBackend>, f64), LearnerError> {
+    let prior = PriorTensors::<B>::constant(prior);
+    let down = negated(lrs);
+    let mut q = start.clone();
+    let mut last = f64::NAN;
+    for k in 0..steps {
+        let leaf: Posterior<B> = trainable(q.clone());
+        let loss = objective
+            .inner_loss(&leaf, &prior, k)
+            .ok_or_else(|| missing_stem(objective.stem))?;
+        last = scalar(loss.task.inner());
+        let g = grads_of(&leaf, &mut loss.total.backward());
+        q = shifted(q, &[(&g, &down)]);
+        after_step(&q);
+    }
+    Ok((q, last))
+}
+
+/// The meta-gradient of one task's outer loss at meta-parameters `meta`.
+pub fn meta_gradient<B: AutodiffBackend>(
+    meta: &Posterior<B::InnerBackend>,
+    objective: &TaskObjective<'_>,
+    steps: usize,
+    lrs: &HashMap<ParamId, f64>,
+    spec: MetaGradientSpec,
+) -> Result<Unrolled<B::InnerBackend>, LearnerError> {
+    match spec.mode {
+        MetaGradient::Exact | MetaGradient::Auto => exact::<B>(meta, objective, steps, lrs),
+        MetaGradient::FiniteDifference => {
+            finite_difference::<B>(meta, objective, steps, lrs, spec.fd_scale)
+        }
+        MetaGradient::FirstOrder => first_order::<B>(meta, objective, steps, lrs),
+    }
+}
+
+/// Outer loss, its gradient at `q` and the outputs.
+fn outer_at<B: AutodiffBackend>(
+    q: &Posterior<B::InnerBackend>,
+    objective: &TaskObjective<'_>,
+) -> Result<(ParamGrads<B::InnerBackend>, f64, Tensor<B::InnerBackend, 2>), LearnerError> {
+    let leaf: Posterior<B> = trainable(q.clone());
+    let out = objective
+        .outer_outputs(&leaf)
+        .ok_or_else(|| missing_stem(objective.stem))?;
+    let loss = task_loss(out.clone(), objective.outer);
+    let value = scalar(loss.clone().inner());
+    let g = grads_of(&leaf, &mut loss.backward());
+    Ok((g, value, out.inner()))
+}
+
+fn first_order<B: AutodiffBackend>(
+    meta: &Posterior<B::InnerBackend>,
+    objective: &TaskObjective<'_>,
+    steps: usize,
+    lrs: &HashMap<ParamId, f64>,
+) -> Result<Unrolled<B::InnerBackend>, LearnerError> {
+    let (q, inner_loss) = inner_loop::<B>(meta, meta, objective, steps, lrs, |_| {})?;
+    let (grads, outer_loss, outputs) = outer_at::<B>(&q, objective)?;
+    Ok(Unrolled {
+        grads,
+        outer_loss,
+        outputs,
+        inner_loss,
+    })
+}
+
+fn exact<B: AutodiffBackend>(
+    meta: &Posterior<B::InnerBackend>,
+    objective: &TaskObjective<'_>,
+    steps: usize,
+    lrs: &HashMap<ParamId, f64>,
+) -> Result<Unrolled<B::InnerBackend>, LearnerError> {
+    let down = negated(lrs);
+    let w: Posterior<B> = trainable(meta.clone());
+    let prior = PriorTensors::of(&w);
+    let mut q = w.clone();
+    let mut inner_loss = f64::NAN;
+    for k in 0..steps {
+        // Each step's gradient is computed one autodiff level up and stays a tracked
+        // function of q_k (and of W through the prior) on this level.
+        let up: Posterior<Autodiff<B>> = trainable(q.clone());
+        let prior_up = PriorTensors::<Autodiff<B>>::lift(prior.clone());
+        let loss = objective
+            .inner_loss(&up, &prior_up, k)
+            .ok_or_else(|| missing_stem(objective.stem))?;
+        inner_loss = scalar(loss.task.inner().inner());
+        let g = grads_of(&up, &mut loss.total.backward());
+        q = shifted(q, &[(&g, &down)]);
+    }
+    let out = objective
+        .outer_outputs(&q)
+        .ok_or_else(|| missing_stem(objective.stem))?;
+    let loss = task_loss(out.clone(), objective.outer);
+    let outer_loss = scalar(loss.clone().inner());
+    let grads = grads_of(&w, &mut loss.backward());
+    Ok(Unrolled {
+        grads,
+        outer_loss,
+        outputs: out.inner(),
+        inner_loss,
+    })
+}
+
+/// Gradients of inner step `k`'s loss at `q` with respect to q and to the prior W.
+fn inner_gradients<B: AutodiffBackend>(
+    q: &Posterior<B::InnerBackend>,
+    meta: &Posterior<B::InnerBackend>,
+    objective: &TaskObjective<'_>,
+    k: usize,
+) -> Result<(ParamGrads<B::InnerBackend>, ParamGrads<B::InnerBackend>), LearnerError> {
+    let leaf: Posterior<B> = trainable(q.clone());
+    let w: Posterior<B> = trainable(meta.clone());
+    let loss = objective
+        .inner_loss(&leaf, &PriorTensors::of(&w), k)
+        .ok_or_else(|| missing_stem(objective.stem))?;
+    let mut grads = loss.total.backward();
+    Ok((grads_of(&leaf, &mut grads), grads_of(&w, &mut grads)))
+}
+
+fn finite_difference<B: AutodiffBackend>(
+    meta: &Posterior<B::InnerBackend>,
+    objective: &TaskObjective<'_>,
+    steps: usize,
+    lrs: &HashMap<ParamId, f64>,
+    fd_scale: f64,
+) -> Result<Unrolled<B::InnerBackend>, LearnerError> {
+    let ids = param_ids(meta);
+    let mut path = vec![meta.clone()];
+    let record = |q: &Posterior<B::InnerBackend>| path.push(q.clone());
+    let (q_s, inner_loss) = inner_loop::<B>(meta, meta, objective, steps, lrs, record)?;
+    let (mut v, outer_loss, outputs) = outer_at::<B>(&q_s, objective)?;
+    let mut through_prior: ParamGrads<B::InnerBackend> = HashMap::new();
+    for k in (0..steps).rev() {
+        let u = scaled(&v, lrs);
+        let size = norm(&u);
+        if !(size.is_finite() && size > 0.0) {
+            continue;
+        }
+        let eps = fd_scale / size;
+        let plus = shifted(path[k].clone(), &[(&u, &uniform_scale(&ids, eps))]);
+        let minus = shifted(path[k].clone(), &[(&u, &uniform_scale(&ids, -eps))]);
+        let (gq_plus, gw_plus) = inner_gradients::<B>(&plus, meta, objective, k)?;
+        let (gq_minus, gw_minus) = inner_gradients::<B>(&minus, meta, objective, k)?;
+        let h = 1.0 / (2.0 * eps);
+        v = axpy(&axpy(&v, -h, &gq_plus), h, &gq_minus);
+        through_prior = axpy(&axpy(&through_prior, -h, &gw_plus), h, &gw_minus);
+    }
+    Ok(Unrolled {
+        grads: axpy(&v, 1.0, &through_prior),
+        outer_loss,
+        outputs,
+        inner_loss,
+    })
+}
