@@ -16,7 +16,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::backend::Backend;
 use metanas_core::data::{uci_digits, ImageSpec, LoadOptions};
 use metanas_core::learners::{
-    sgd_step, task_loss, trainable, BaseConfig, BaseLearner, MetaLearner,
+    sgd_step, task_loss, trainable, BaseConfig, GradientLearner, MetaLearner, Plan,
 };
 use metanas_core::nn::WeightMode;
 use metanas_core::posterior::{Posterior, PriorTensors, Relaxation, SampleSpec};
@@ -109,10 +109,15 @@ fn run<B: Backend>(device: B::Device, label: &str, timed: usize) {
         .collect();
 
     // Where one inner step's time goes.
-    let prior = BaseLearner::<AD<B>>::new(space.clone(), BaseConfig::default(), device.clone());
+    let prior = GradientLearner::<AD<B>>::new(
+        space.clone(),
+        Plan::base(&BaseConfig::default()),
+        device.clone(),
+    )
+    .expect("the DARTS space fits BASE");
     let task = &batches[0][0];
-    let mut q: Posterior<AD<B>> = trainable(prior.prior().clone());
-    let fixed_prior = PriorTensors::<AD<B>>::constant(prior.prior());
+    let mut q: Posterior<AD<B>> = trainable(prior.meta().clone());
+    let fixed_prior = PriorTensors::<AD<B>>::constant(prior.meta());
     let x = task.query.input_tensor::<AD<B>>(&task.input_shape, &device);
     let spec = SampleSpec {
         relaxation: Relaxation::Gumbel,
@@ -165,7 +170,9 @@ fn run<B: Backend>(device: B::Device, label: &str, timed: usize) {
             threads,
             ..BaseConfig::default()
         };
-        let mut learner = BaseLearner::<AD<B>>::new(space.clone(), config, device.clone());
+        let mut learner =
+            GradientLearner::<AD<B>>::new(space.clone(), Plan::base(&config), device.clone())
+                .expect("the DARTS space fits BASE");
         if !matches!(label, "CPU (ndarray)") {
             // Kernel compilation and autotuning happen on the first meta-step: untimed.
             learner.meta_step(&batches[0]).expect("warm-up meta-step");

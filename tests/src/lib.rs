@@ -96,7 +96,17 @@ pub fn s(p: &Path) -> &str {
 
 /// A small, fast regression run (written next to the run so paths resolve).
 pub fn tiny_config(dir: &Path, checkpoint_every: usize) -> PathBuf {
-    let path = dir.join("tiny.toml");
+    tiny_config_with(
+        dir,
+        "tiny.toml",
+        checkpoint_every,
+        "kind = \"base\"\ninner_steps = 2",
+    )
+}
+
+/// [`tiny_config`] with another `[learner]` section body, written to `dir/name`.
+pub fn tiny_config_with(dir: &Path, name: &str, checkpoint_every: usize, learner: &str) -> PathBuf {
+    let path = dir.join(name);
     std::fs::write(
         &path,
         format!(
@@ -119,8 +129,7 @@ shots = 5
 queries = 20
 
 [learner]
-kind = "base"
-inner_steps = 2
+{learner}
 
 [training]
 meta_batch = 2

@@ -1,7 +1,7 @@
 //! The example configs in `assets/configs/` parse, and their datasets load and can give tasks
 //! (the Omniglot ones read `../shared/datasets/omniglot/`, as CI provides).
 
-use metanas_core::run::{RunConfig, TaskConfig, TaskDistribution};
+use metanas_core::run::{build_learner, BackendKind, RunConfig, TaskConfig, TaskDistribution};
 use metanas_core::tasks::Split;
 use metanas_tests::workspace_root;
 
@@ -17,6 +17,9 @@ fn every_example_config_loads_with_its_data() {
     assert!(names.len() >= 3, "{names:?}");
     for path in names {
         let config = RunConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let learner = build_learner(&config, BackendKind::Cpu)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(learner.name(), config.learner.name());
         let tasks = TaskDistribution::build(&config.tasks, &config.space, None)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for split in [Split::Train, Split::Test] {

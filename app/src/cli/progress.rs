@@ -55,13 +55,16 @@ impl Progress {
             metrics += &format!(" mse {m:.4}");
         }
         format!(
-            "step {}/{} [{bar}] {:>3.0}% {:.2} steps/s ETA {} {metrics} tau {:.3}",
+            "step {}/{} [{bar}] {:>3.0}% {:.2} steps/s ETA {} {metrics}{}",
             r.report.step,
             self.target,
             frac * 100.0,
             rate,
             duration(left as f64 / rate.max(1e-9)),
-            r.report.temperature
+            r.report
+                .temperature
+                .map(|t| format!(" tau {t:.3}"))
+                .unwrap_or_default()
         )
     }
 

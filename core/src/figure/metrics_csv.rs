@@ -15,7 +15,7 @@ pub fn metrics_csv(records: &[MetricRecord]) -> String {
             r.report.loss,
             opt(r.report.accuracy),
             opt(r.report.mse),
-            r.report.temperature,
+            opt(r.report.temperature),
             r.report.tasks,
             r.step_seconds,
             r.elapsed_seconds

@@ -1,7 +1,8 @@
 //! Inner loops and the gradient of the outer loss through them (BASE few-shot, 002 appendix
 //! A; MAML).
 //!
-//! The inner loop takes S plain SGD steps `q_{k+1} = q_k − L ∇ℓ_k(q_k; W)` from `q_0 = W`
+//! The outer loss is the query loss of the adapted posterior plus, for BASE, its KL terms
+//! against W (002 eq. 10). The inner loop takes S plain SGD steps `q_{k+1} = q_k − L ∇ℓ_k(q_k; W)` from `q_0 = W`
 //! (L: per-parameter learning rates, ℓ_k: [`TaskObjective::inner_loss`], whose KL terms
 //! depend on the meta-parameters W too). The meta-gradient is `d ℓ_out(q_S) / dW`:
 //! - [`MetaGradient::Exact`]: the inner steps are built on nested autodiff
@@ -27,7 +28,6 @@ use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
 
 use super::grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
-use super::objective::task_loss;
 use super::types::LearnerError;
 use super::unroll::TaskObjective;
 use super::update::trainable;
@@ -175,19 +175,33 @@ pub fn meta_gradient<B: AutodiffBackend>(
     }
 }
 
-/// Outer loss, its gradient at `q` and the outputs.
+/// What the outer loss at the adapted posterior gives: gradients with respect to it and to
+/// the prior W (through the KL terms), its task loss and the outputs.
+struct OuterAt<B: Backend> {
+    to_adapted: ParamGrads<B>,
+    to_prior: ParamGrads<B>,
+    loss: f64,
+    outputs: Tensor<B, 2>,
+}
+
 fn outer_at<B: AutodiffBackend>(
     q: &Posterior<B::InnerBackend>,
+    meta: &Posterior<B::InnerBackend>,
     objective: &TaskObjective<'_>,
-) -> Result<(ParamGrads<B::InnerBackend>, f64, Tensor<B::InnerBackend, 2>), LearnerError> {
+) -> Result<OuterAt<B::InnerBackend>, LearnerError> {
     let leaf: Posterior<B> = trainable(q.clone());
-    let out = objective
-        .outer_outputs(&leaf)
+    let w: Posterior<B> = trainable(meta.clone());
+    let (loss, out) = objective
+        .outer_loss(&leaf, &PriorTensors::of(&w))
         .ok_or_else(|| missing_stem(objective.stem))?;
-    let loss = task_loss(out.clone(), objective.outer);
-    let value = scalar(loss.clone().inner());
-    let g = grads_of(&leaf, &mut loss.backward());
-    Ok((g, value, out.inner()))
+    let value = scalar(loss.task.inner());
+    let mut grads = loss.total.backward();
+    Ok(OuterAt {
+        to_adapted: grads_of(&leaf, &mut grads),
+        to_prior: grads_of(&w, &mut grads),
+        loss: value,
+        outputs: out.inner(),
+    })
 }
 
 fn first_order<B: AutodiffBackend>(
@@ -197,11 +211,11 @@ fn first_order<B: AutodiffBackend>(
     lrs: &HashMap<ParamId, f64>,
 ) -> Result<Unrolled<B::InnerBackend>, LearnerError> {
     let (q, inner_loss) = inner_loop::<B>(meta, meta, objective, steps, lrs, |_| {})?;
-    let (grads, outer_loss, outputs) = outer_at::<B>(&q, objective)?;
+    let outer = outer_at::<B>(&q, meta, objective)?;
     Ok(Unrolled {
-        grads,
-        outer_loss,
-        outputs,
+        grads: axpy(&outer.to_adapted, 1.0, &outer.to_prior),
+        outer_loss: outer.loss,
+        outputs: outer.outputs,
         inner_loss,
     })
 }
@@ -229,12 +243,11 @@ fn exact<B: AutodiffBackend>(
         let g = grads_of(&up, &mut loss.total.backward());
         q = shifted(q, &[(&g, &down)]);
     }
-    let out = objective
-        .outer_outputs(&q)
+    let (loss, out) = objective
+        .outer_loss(&q, &prior)
         .ok_or_else(|| missing_stem(objective.stem))?;
-    let loss = task_loss(out.clone(), objective.outer);
-    let outer_loss = scalar(loss.clone().inner());
-    let grads = grads_of(&w, &mut loss.backward());
+    let outer_loss = scalar(loss.task.inner());
+    let grads = grads_of(&w, &mut loss.total.backward());
     Ok(Unrolled {
         grads,
         outer_loss,
@@ -243,13 +256,16 @@ fn exact<B: AutodiffBackend>(
     })
 }
 
+/// Gradients with respect to the posterior and to the prior.
+type GradientPair<B> = (ParamGrads<B>, ParamGrads<B>);
+
 /// Gradients of inner step `k`'s loss at `q` with respect to q and to the prior W.
 fn inner_gradients<B: AutodiffBackend>(
     q: &Posterior<B::InnerBackend>,
     meta: &Posterior<B::InnerBackend>,
     objective: &TaskObjective<'_>,
     k: usize,
-) -> Result<(ParamGrads<B::InnerBackend>, ParamGrads<B::InnerBackend>), LearnerError> {
+) -> Result<GradientPair<B::InnerBackend>, LearnerError> {
     let leaf: Posterior<B> = trainable(q.clone());
     let w: Posterior<B> = trainable(meta.clone());
     let loss = objective
@@ -270,8 +286,9 @@ fn finite_difference<B: AutodiffBackend>(
     let mut path = vec![meta.clone()];
     let record = |q: &Posterior<B::InnerBackend>| path.push(q.clone());
     let (q_s, inner_loss) = inner_loop::<B>(meta, meta, objective, steps, lrs, record)?;
-    let (mut v, outer_loss, outputs) = outer_at::<B>(&q_s, objective)?;
-    let mut through_prior: ParamGrads<B::InnerBackend> = HashMap::new();
+    let outer = outer_at::<B>(&q_s, meta, objective)?;
+    let mut v = outer.to_adapted;
+    let mut through_prior = outer.to_prior;
     for k in (0..steps).rev() {
         let u = scaled(&v, lrs);
         let size = norm(&u);
@@ -289,8 +306,8 @@ fn finite_difference<B: AutodiffBackend>(
     }
     Ok(Unrolled {
         grads: axpy(&v, 1.0, &through_prior),
-        outer_loss,
-        outputs,
+        outer_loss: outer.loss,
+        outputs: outer.outputs,
         inner_loss,
     })
 }

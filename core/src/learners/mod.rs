@@ -1,19 +1,28 @@
-//! Meta-learners behind one trait: BASE (multi-task), with the shared objective, parameter
+//! Meta-learners behind one trait: BASE (multi-task and few-shot), MAML and Reptile as plans
+//! of one gradient-based engine, with the shared objective, meta-gradients, parameter
 //! updates and evaluation protocol.
 
-mod base;
+mod adam;
+mod configs;
 mod eval;
+mod fit;
+mod gradient_learner;
 mod grads;
 mod learner;
 mod meta_gradient;
 mod objective;
+mod parallel;
+mod plan;
 mod schedule;
 mod types;
 mod unroll;
 mod update;
 
-pub use base::{check_shape, stem_for, BaseConfig, BaseLearner, SKETCH_DIM};
+pub use adam::Adam;
+pub use configs::{Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, ReptileConfig};
 pub use eval::{evaluate, EvalReport, MeanCi};
+pub use fit::{check_shape, stem_for};
+pub use gradient_learner::{GradientLearner, SKETCH_DIM};
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
 pub use learner::MetaLearner;
 pub use meta_gradient::{
@@ -23,12 +32,14 @@ pub use meta_gradient::{
 pub use objective::{
     cross_entropy, evaluate_outputs, mean_squared_error, task_loss, Predictions, TaskMetrics,
 };
+pub use parallel::run_tasks;
+pub use plan::{ArchPlan, Outer, Plan};
 pub use schedule::{Anneal, TemperatureSchedule};
 pub use types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
 pub use unroll::{InnerLoss, TaskObjective};
 pub use update::{flat_params, interpolate_towards_mean, param_values, sgd_step, trainable};
 
 #[cfg(test)]
-mod meta_gradient_tests;
+mod engine_tests;
 #[cfg(test)]
 mod tests;

@@ -38,8 +38,8 @@ pub struct StepReport {
     pub accuracy: Option<f64>,
     /// Mean MSE (regression).
     pub mse: Option<f64>,
-    /// Gumbel-softmax temperature used.
-    pub temperature: f64,
+    /// Gumbel-softmax temperature used (learners that sample no architecture have none).
+    pub temperature: Option<f64>,
     /// Tasks in the meta-batch.
     pub tasks: usize,
 }

@@ -11,7 +11,7 @@ use crate::posterior::{ArchUse, Posterior, PriorTensors};
 use crate::rng::SeededRng;
 use crate::tasks::Batch;
 
-/// The loss of one inner step: the total that is differentiated and its task part.
+/// A loss: the total that is differentiated and its task part.
 pub struct InnerLoss<B: Backend> {
     /// Task loss plus any KL terms.
     pub total: Tensor<B, 1>,
@@ -33,8 +33,9 @@ pub struct TaskObjective<'a> {
     pub arch: ArchUse,
     /// Mean or sampled weights.
     pub weights: WeightMode,
-    /// `Some(s)`: add `s · (KL_weights + KL_arch)` against the prior (BASE eq. 9, scaled per
-    /// sample); `None`: the plain task loss (MAML, Reptile).
+    /// `Some(s)`: add `s / n · (KL_weights + KL_arch)` against the prior to the inner and to
+    /// the outer loss, n the examples of that batch (BASE eq. 9 and eq. 10, scaled per
+    /// sample); `None`: plain task losses (MAML, Reptile).
     pub kl_scale: Option<f64>,
     /// Seed of the noise; inner step k and the outer loss each get their own stream, so
     /// re-evaluating a step (finite differences) sees the same noise.
@@ -69,19 +70,40 @@ impl TaskObjective<'_> {
         step: usize,
     ) -> Option<InnerLoss<B>> {
         let out = self.outputs(q, self.inner, step as u64)?;
-        let task = task_loss(out, self.inner);
+        Some(self.with_kl(task_loss(out, self.inner), q, prior, self.inner.len()))
+    }
+
+    fn with_kl<B: Backend>(
+        &self,
+        task: Tensor<B, 1>,
+        q: &Posterior<B>,
+        prior: &PriorTensors<B>,
+        n: usize,
+    ) -> InnerLoss<B> {
         let total = match self.kl_scale {
             Some(scale) => {
                 let kl = q.kl_to(prior);
-                task.clone() + (kl.weights + kl.arch) * scale
+                task.clone() + (kl.weights + kl.arch) * (scale / n.max(1) as f64)
             }
             None => task.clone(),
         };
-        Some(InnerLoss { total, task })
+        InnerLoss { total, task }
     }
 
-    /// Outputs of `q` on the outer batch.
-    pub fn outer_outputs<B: Backend>(&self, q: &Posterior<B>) -> Option<Tensor<B, 2>> {
-        self.outputs(q, self.outer, OUTER_STREAM)
+    /// The outer loss of the adapted `q` (query loss plus the KL terms of eq. 10) and the
+    /// outputs on the outer batch.
+    pub fn outer_loss<B: Backend>(
+        &self,
+        q: &Posterior<B>,
+        prior: &PriorTensors<B>,
+    ) -> Option<(InnerLoss<B>, Tensor<B, 2>)> {
+        let out = self.outputs(q, self.outer, OUTER_STREAM)?;
+        let loss = self.with_kl(
+            task_loss(out.clone(), self.outer),
+            q,
+            prior,
+            self.outer.len(),
+        );
+        Some((loss, out))
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::arch::{ArchLogits, Relaxation};
 use super::kl::{categorical_kl, gaussian_kl};
+use crate::genotype::{Genotype, GenotypeError};
 use crate::nn::{WeightMode, WeightSampler};
 use crate::rng::SeededRng;
 use crate::space::SearchSpace;
@@ -94,6 +95,28 @@ impl<B: Backend> Posterior<B> {
             device,
         );
         Self { arch, net }
+    }
+
+    /// The fixed network of `genotype` (its architecture logits exist but are not used by
+    /// the network); the error says where the genotype does not fit the space.
+    pub fn fixed(
+        space: &SearchSpace,
+        genotype: &Genotype,
+        init: PosteriorInit,
+        device: &B::Device,
+    ) -> Result<Self, GenotypeError> {
+        let mut rng = SeededRng::new(init.seed);
+        let arch = ArchLogits::init(space, init.arch_scale, &mut rng, device);
+        let net = Network::fixed(
+            space,
+            genotype,
+            NetworkInit {
+                sigma: init.sigma,
+                seed: rng.next_u64(),
+            },
+            device,
+        )?;
+        Ok(Self { arch, net })
     }
 
     /// One stochastic forward pass: draws z from φ and θ from ψ with `rng`, then runs the

@@ -6,8 +6,8 @@ use std::str::FromStr;
 use burn::backend::Autodiff;
 use burn::tensor::backend::AutodiffBackend;
 
-use super::config::{LearnerConfig, RunConfig};
-use crate::learners::{splitmix64, BaseLearner, MetaLearner};
+use super::config::RunConfig;
+use crate::learners::{GradientLearner, LearnerError, MetaLearner};
 
 /// A backend name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -70,7 +70,10 @@ impl FromStr for BackendKind {
 }
 
 /// The learner of `config` on `backend`, freshly initialised from the run's seed.
-pub fn build_learner(config: &RunConfig, backend: BackendKind) -> Box<dyn MetaLearner> {
+pub fn build_learner(
+    config: &RunConfig,
+    backend: BackendKind,
+) -> Result<Box<dyn MetaLearner>, LearnerError> {
     match backend {
         #[cfg(feature = "wgpu")]
         BackendKind::Wgpu => build::<Autodiff<burn::backend::Wgpu>>(config, Default::default()),
@@ -81,13 +84,14 @@ pub fn build_learner(config: &RunConfig, backend: BackendKind) -> Box<dyn MetaLe
     }
 }
 
-fn build<B: AutodiffBackend>(config: &RunConfig, device: B::Device) -> Box<dyn MetaLearner> {
-    match &config.learner {
-        LearnerConfig::Base(base) => {
-            let mut base = base.clone();
-            base.seed = splitmix64(config.seed ^ 0x6261_7365);
-            base.init.seed = splitmix64(config.seed ^ 0x696e_6974);
-            Box::new(BaseLearner::<B>::new(config.space.clone(), base, device))
-        }
-    }
+fn build<B: AutodiffBackend>(
+    config: &RunConfig,
+    device: B::Device,
+) -> Result<Box<dyn MetaLearner>, LearnerError> {
+    let plan = config
+        .learner
+        .plan(config.seed)
+        .map_err(LearnerError::Task)?;
+    let learner = GradientLearner::<B>::new(config.space.clone(), plan, device)?;
+    Ok(Box::new(learner))
 }

@@ -7,7 +7,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::error::RunError;
-use crate::learners::BaseConfig;
+use crate::genotype::Genotype;
+use crate::learners::{
+    Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, Plan, ReptileConfig,
+};
 use crate::space::SearchSpace;
 use crate::tasks::{RegressionTasks, SplitSpec};
 
@@ -93,6 +96,12 @@ fn default_cap() -> f64 {
 pub enum LearnerConfig {
     /// BASE, multi-task variant (paper 000, Algorithm 1).
     Base(BaseConfig),
+    /// BASE, few-shot variant (paper 002, appendix A).
+    BaseFewShot(BaseFewShotConfig),
+    /// MAML, first or second order, on the supernet or a genotype's fixed network.
+    Maml(MamlConfig),
+    /// Reptile, on the supernet or a genotype's fixed network.
+    Reptile(ReptileConfig),
 }
 
 impl LearnerConfig {
@@ -100,6 +109,30 @@ impl LearnerConfig {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Base(_) => "base",
+            Self::BaseFewShot(_) => "base_few_shot",
+            Self::Maml(_) => "maml",
+            Self::Reptile(_) => "reptile",
+        }
+    }
+
+    /// The engine's plan, with the learner's seeds derived from the run's `seed`.
+    pub fn plan(&self, seed: u64) -> Result<Plan, String> {
+        let mut plan = match self {
+            Self::Base(c) => Plan::base(c),
+            Self::BaseFewShot(c) => Plan::base_few_shot(c),
+            Self::Maml(c) => Plan::maml(c)?,
+            Self::Reptile(c) => Plan::reptile(c)?,
+        };
+        plan.seed = crate::learners::splitmix64(seed ^ 0x6261_7365);
+        plan.init.seed = crate::learners::splitmix64(seed ^ 0x696e_6974);
+        Ok(plan)
+    }
+
+    fn architecture_mut(&mut self) -> Option<&mut Architecture> {
+        match self {
+            Self::Maml(c) => Some(&mut c.architecture),
+            Self::Reptile(c) => Some(&mut c.architecture),
+            Self::Base(_) | Self::BaseFewShot(_) => None,
         }
     }
 }
@@ -209,6 +242,7 @@ impl RunConfig {
             training: raw.training,
         };
         config.resolve_paths(base);
+        config.read_genotype_file(name, base)?;
         config.check(name)?;
         Ok(config)
     }
@@ -226,6 +260,43 @@ impl RunConfig {
         }
     }
 
+    /// Replaces `architecture = { genotype_file = "..." }` by the genotype it holds (JSON or
+    /// DARTS text), so that the resolved config is self-contained.
+    fn read_genotype_file(&mut self, name: &Path, base: &Path) -> Result<(), RunError> {
+        let Some(arch) = self.learner.architecture_mut() else {
+            return Ok(());
+        };
+        let Architecture::GenotypeFile(file) = arch else {
+            return Ok(());
+        };
+        let path = base.join(&*file);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            RunError::config(
+                name,
+                format!(
+                    "field `learner.architecture.genotype_file`: cannot read {}: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+        let genotype = if text.trim_start().starts_with('{') {
+            Genotype::from_json(&text)
+        } else {
+            Genotype::from_darts(&text)
+        }
+        .map_err(|e| {
+            RunError::config(
+                name,
+                format!(
+                    "field `learner.architecture.genotype_file`: {}: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+        *arch = Architecture::Genotype(genotype);
+        Ok(())
+    }
+
     /// Checks what the types do not: counts, names, ranges.
     pub fn check(&self, name: &Path) -> Result<(), RunError> {
         let bad = |field: &str, message: String| {
@@ -240,6 +311,23 @@ impl RunConfig {
         }
         if t.checkpoint_every == 0 {
             return bad("training.checkpoint_every", "must be at least 1".into());
+        }
+        if let Some(Architecture::Genotype(g)) = self.learner.clone().architecture_mut() {
+            if let Err(e) = g.validate_for(&self.space) {
+                return bad("learner.architecture.genotype", e.to_string());
+            }
+        }
+        let plan = self
+            .learner
+            .plan(self.seed)
+            .map_err(|e| RunError::config(name, format!("section `learner`: {e}")))?;
+        if plan.meta_gradient() == Some(crate::learners::MetaGradient::Exact)
+            && crate::learners::has_live_pooling(&self.space)
+        {
+            return bad(
+                "learner.meta_gradient",
+                "`exact` needs a space without pooling ops (Burn has no second-order pooling backward); use `auto` or `finite_difference`".into(),
+            );
         }
         match &self.tasks {
             TaskConfig::Regression(r) => {

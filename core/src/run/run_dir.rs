@@ -23,7 +23,7 @@ use super::stream::Stream;
 use crate::tasks::ClassSplit;
 
 /// The run-directory format this version writes and reads.
-pub const RUN_FORMAT_VERSION: u32 = 1;
+pub const RUN_FORMAT_VERSION: u32 = 2;
 
 /// `run.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

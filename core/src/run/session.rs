@@ -59,7 +59,7 @@ impl Session {
     ) -> Result<Self, RunError> {
         let tasks = TaskDistribution::build(&config.tasks, &config.space, progress)?;
         tasks.check(Split::Train)?;
-        let learner = build_learner(&config, backend);
+        let learner = build_learner(&config, backend)?;
         // A task that does not fit the network is found before the run exists.
         let probe = tasks.sample(Split::Train, &mut stream_rng(config.seed, Stream::Train, 0))?;
         learner.adapt(&probe, 0, 0)?;
@@ -92,7 +92,7 @@ impl Session {
     ) -> Result<Self, RunError> {
         let (dir, _info, config) = RunDir::open(path)?;
         let tasks = TaskDistribution::build(&config.tasks, &config.space, progress)?;
-        let mut learner = build_learner(&config, backend);
+        let mut learner = build_learner(&config, backend)?;
         let checkpoints = dir.checkpoints();
         let (latest, mut warnings) = checkpoints.latest_good()?;
         let step = match latest {

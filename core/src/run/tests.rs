@@ -169,12 +169,17 @@ fn a_run_from_another_format_version_is_refused_clearly() {
     let info = std::fs::read_to_string(run.info_path()).unwrap();
     std::fs::write(
         run.info_path(),
-        info.replace("\"format_version\": 1", "\"format_version\": 9"),
+        info.replace(
+            &format!("\"format_version\": {RUN_FORMAT_VERSION}"),
+            "\"format_version\": 9",
+        ),
     )
     .unwrap();
     let e = RunDir::open(run.root()).unwrap_err().to_string();
     assert!(
-        e.contains("format 9") && e.contains("reads format 1") && e.contains("upgrade"),
+        e.contains("format 9")
+            && e.contains(&format!("reads format {RUN_FORMAT_VERSION}"))
+            && e.contains("upgrade"),
         "{e}"
     );
     std::fs::write(run.info_path(), "{}").unwrap();

@@ -1,0 +1,143 @@
+//! Adam (Kingma & Ba) over flat per-parameter gradients, the outer optimiser of MAML, BASE
+//! few-shot and M-NAS, with a byte format for checkpoints.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, ParamId};
+use burn::prelude::*;
+
+use super::grads::{param_ids, shifted, ParamGrads};
+use super::update::flat_params;
+
+const BETA1: f64 = 0.9;
+const BETA2: f64 = 0.999;
+const EPSILON: f64 = 1e-8;
+
+/// Adam's moments and step count.
+#[derive(Clone, Debug)]
+pub struct Adam<B: Backend> {
+    steps: u64,
+    first: ParamGrads<B>,
+    second: ParamGrads<B>,
+}
+
+impl<B: Backend> Default for Adam<B> {
+    fn default() -> Self {
+        Self {
+            steps: 0,
+            first: HashMap::new(),
+            second: HashMap::new(),
+        }
+    }
+}
+
+impl<B: Backend> Adam<B> {
+    /// `θ ← θ − lr(id) · m̂ / (√v̂ + ε)` for every parameter with a gradient.
+    pub fn step<M: Module<B>>(
+        &mut self,
+        module: M,
+        grads: &ParamGrads<B>,
+        lrs: &HashMap<ParamId, f64>,
+    ) -> M {
+        self.steps += 1;
+        let t = self.steps as i32;
+        let (c1, c2) = (1.0 - BETA1.powi(t), 1.0 - BETA2.powi(t));
+        let mut update: ParamGrads<B> = HashMap::new();
+        for (id, g) in grads {
+            let m = match self.first.remove(id) {
+                Some(m) => m * BETA1 + g.clone() * (1.0 - BETA1),
+                None => g.clone() * (1.0 - BETA1),
+            };
+            let v = match self.second.remove(id) {
+                Some(v) => v * BETA2 + g.clone().powi_scalar(2) * (1.0 - BETA2),
+                None => g.clone().powi_scalar(2) * (1.0 - BETA2),
+            };
+            let d = (m.clone() / c1) / ((v.clone() / c2).sqrt() + EPSILON);
+            update.insert(*id, d);
+            self.first.insert(*id, m);
+            self.second.insert(*id, v);
+        }
+        let down: HashMap<ParamId, f64> = lrs.iter().map(|(id, lr)| (*id, -lr)).collect();
+        shifted(module, &[(&update, &down)])
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The state as bytes, moments in the parameter order of `module` (ids are not stored,
+    /// so the state survives a reload that gives the parameters new ids).
+    pub fn to_bytes<M: Module<B>>(&self, module: &M) -> Vec<u8> {
+        let mut out = self.steps.to_le_bytes().to_vec();
+        for id in param_ids(module) {
+            for moments in [&self.first, &self.second] {
+                let values: Vec<f32> = moments
+                    .get(&id)
+                    .map(|t| {
+                        t.clone()
+                            .into_data()
+                            .convert::<f32>()
+                            .to_vec::<f32>()
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_default();
+                out.extend((values.len() as u64).to_le_bytes());
+                values.iter().for_each(|v| out.extend(v.to_le_bytes()));
+            }
+        }
+        out
+    }
+
+    /// Reads [`Adam::to_bytes`] for `module` (same architecture). The error says what is off.
+    pub fn from_bytes<M: Module<B>>(bytes: &[u8], module: &M) -> Result<Self, String> {
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], String> {
+            let chunk = bytes
+                .get(at..at + n)
+                .ok_or_else(|| format!("optimiser state ends early at byte {at}"))?;
+            at += n;
+            Ok(chunk)
+        };
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+        let steps = word(take(8)?);
+        let device = module.devices().into_iter().next().unwrap_or_default();
+        let mut state = Self {
+            steps,
+            ..Self::default()
+        };
+        let sizes = flat_params(module);
+        for id in param_ids(module) {
+            let numel = sizes.get(&id).map_or(0, |t| t.dims()[0]);
+            for which in 0..2 {
+                let n = word(take(8)?) as usize;
+                if n == 0 {
+                    continue;
+                }
+                if n != numel {
+                    return Err(format!(
+                        "optimiser state holds {n} values for a parameter of {numel}"
+                    ));
+                }
+                let raw = take(n.checked_mul(4).ok_or("optimiser state is corrupt")?)?;
+                let values: Vec<f32> = raw
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                let t = Tensor::<B, 1>::from_data(TensorData::new(values, [n]), &device);
+                if which == 0 {
+                    state.first.insert(id, t);
+                } else {
+                    state.second.insert(id, t);
+                }
+            }
+        }
+        if at != bytes.len() {
+            return Err(format!(
+                "optimiser state has {} bytes more than the network needs",
+                bytes.len() - at
+            ));
+        }
+        Ok(state)
+    }
+}

@@ -1,0 +1,386 @@
+//! The one engine behind BASE (multi-task and few-shot), MAML and Reptile: a meta-network
+//! W = (μ, σ, φ), task copies adapted by inner SGD steps, and the meta-update of the
+//! learner's [`Plan`].
+//!
+//! Choices where the papers are silent, written down here:
+//! - multi-task BASE and Reptile train each task on all of its examples (support and query;
+//!   Algorithm 1 samples a batch per step from the task, and a few-shot task is one batch);
+//!   BASE few-shot and MAML train on the support set and take the outer loss on the query set;
+//! - σ is parameterised as softplus(ρ) and updated through ρ; MAML and Reptile use the means
+//!   only (ρ gets no gradient);
+//! - the KL terms are scaled by `kl_scale / n`, n the examples of the step ("per sample");
+//! - evaluation and reported predictions use the posterior mean of the weights and
+//!   softmax(φ) for the architecture (no noise);
+//! - during `arch_warmup_steps` meta-steps φ is not trained (inner and outer rates zero);
+//! - MAML and Reptile on the supernet keep φ at its initial values (zero by default: the
+//!   uniform mixture); the genotype they report is derived from those values and means
+//!   nothing; on a genotype's fixed network they report that genotype.
+
+use burn::module::Module;
+use burn::prelude::*;
+use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
+use burn::tensor::backend::AutodiffBackend;
+
+use super::adam::Adam;
+use super::fit::{check_shape, stem_for};
+use super::grads::{axpy, ParamGrads};
+use super::learner::MetaLearner;
+use super::meta_gradient::{has_live_pooling, inner_loop, meta_gradient, step_sizes, MetaGradient};
+use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
+use super::parallel::run_tasks;
+use super::plan::{ArchPlan, Outer, Plan};
+use super::types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
+use super::unroll::TaskObjective;
+use super::update::{interpolate_towards_mean, param_values};
+use crate::genotype::Genotype;
+use crate::nn::WeightMode;
+use crate::posterior::{ArchUse, GaussianTensors, Posterior};
+use crate::rng::SeededRng;
+use crate::space::SearchSpace;
+use crate::tasks::{Batch, Episode, Targets};
+
+/// Size of the weight sketch reported for the PCA view.
+pub const SKETCH_DIM: usize = 256;
+
+/// A gradient-based meta-learner on an autodiff backend.
+pub struct GradientLearner<B: AutodiffBackend> {
+    space: SearchSpace,
+    plan: Plan,
+    meta: Posterior<B::InnerBackend>,
+    adam: Adam<B::InnerBackend>,
+    steps_done: usize,
+}
+
+/// One prepared task of a meta-batch: its stem and inner training set.
+struct Prepared<'a> {
+    stem: usize,
+    inner: Batch,
+    task: &'a Episode,
+}
+
+/// What one task of a meta-step gives back.
+struct TaskOutcome<B: Backend> {
+    adapted: Option<Posterior<B>>,
+    grads: Option<ParamGrads<B>>,
+    loss: f64,
+    metrics: Option<TaskMetrics>,
+}
+
+impl<B: AutodiffBackend> GradientLearner<B> {
+    /// A fresh meta-network for a validated space. Fails when the plan does not fit the
+    /// space (a genotype of another space, exact second order with pooling ops).
+    pub fn new(space: SearchSpace, plan: Plan, device: B::Device) -> Result<Self, LearnerError> {
+        if plan.meta_gradient() == Some(MetaGradient::Exact) && has_live_pooling(&space) {
+            return Err(LearnerError::Task(
+                "meta_gradient = \"exact\" needs a space without pooling ops (Burn has no \
+                 second-order pooling backward); use \"auto\" or \"finite_difference\""
+                    .into(),
+            ));
+        }
+        let mut plan = plan;
+        if let Outer::Gradient { spec, .. } = &mut plan.outer {
+            spec.mode = spec.mode.resolve(&space);
+        }
+        let meta = match &plan.arch {
+            ArchPlan::Fixed(genotype) => Posterior::fixed(&space, genotype, plan.init, &device)
+                .map_err(|e| LearnerError::Task(format!("fixed architecture: {e}")))?,
+            _ => Posterior::new(&space, plan.init, &device),
+        };
+        Ok(Self {
+            space,
+            plan,
+            meta,
+            adam: Adam::default(),
+            steps_done: 0,
+        })
+    }
+
+    /// The plan (with `auto` resolved).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The shared meta-network W.
+    pub fn meta(&self) -> &Posterior<B::InnerBackend> {
+        &self.meta
+    }
+
+    fn arch_use(&self, tau: Option<f64>) -> ArchUse {
+        match &self.plan.arch {
+            ArchPlan::Sampled { relaxation, .. } => ArchUse::Sampled {
+                relaxation: *relaxation,
+                tau: tau.unwrap_or(1.0),
+            },
+            ArchPlan::Mixture => ArchUse::Mixture,
+            ArchPlan::Fixed(_) => ArchUse::Ignored,
+        }
+    }
+
+    fn objective<'a>(
+        &self,
+        inner: &'a Batch,
+        task: &'a Episode,
+        stem: usize,
+        tau: Option<f64>,
+        seed: u64,
+    ) -> TaskObjective<'a> {
+        TaskObjective {
+            inner,
+            outer: &task.query,
+            shape: &task.input_shape,
+            stem,
+            arch: self.arch_use(tau),
+            weights: self.plan.weights,
+            kl_scale: self.plan.kl_scale,
+            seed,
+        }
+    }
+
+    /// Query predictions and metrics of `q` with mean weights and softmax(φ) (no noise).
+    fn evaluate(
+        &self,
+        q: &Posterior<B::InnerBackend>,
+        task: &Episode,
+        stem: usize,
+    ) -> (Predictions, TaskMetrics) {
+        let arch = match self.plan.arch {
+            ArchPlan::Fixed(_) => ArchUse::Ignored,
+            _ => ArchUse::Mixture,
+        };
+        let x = task
+            .query
+            .input_tensor::<B::InnerBackend>(&task.input_shape, &q.arch.normal.val().device());
+        match q.forward_with(x, stem, arch, WeightMode::Mean, &mut SeededRng::new(0)) {
+            Some(out) => evaluate_outputs(out, &task.query),
+            None => (
+                Predictions::Classes(Vec::new()),
+                TaskMetrics {
+                    loss: f64::NAN,
+                    accuracy: None,
+                    mse: None,
+                },
+            ),
+        }
+    }
+
+    fn genotype_of(&self, q: &Posterior<B::InnerBackend>) -> Genotype {
+        match &self.plan.arch {
+            ArchPlan::Fixed(g) => g.clone(),
+            _ => {
+                let (normal, reduce) = q.arch.probability_tables();
+                Genotype::derive(&self.space, &normal, reduce.as_deref())
+            }
+        }
+    }
+
+    fn run_task(
+        &self,
+        p: &Prepared<'_>,
+        seed: u64,
+        tau: Option<f64>,
+        train_arch: bool,
+    ) -> Result<TaskOutcome<B::InnerBackend>, LearnerError> {
+        let objective = self.objective(&p.inner, p.task, p.stem, tau, seed);
+        let lr_arch = if train_arch { self.plan.lr_arch } else { 0.0 };
+        let lrs = step_sizes(&self.meta, self.plan.lr_weights, lr_arch);
+        let steps = self.plan.inner_steps;
+        match self.plan.outer {
+            Outer::Interpolate { .. } => {
+                let (q, loss) =
+                    inner_loop::<B>(&self.meta, &self.meta, &objective, steps, &lrs, |_| {})?;
+                Ok(TaskOutcome {
+                    adapted: Some(q),
+                    grads: None,
+                    loss,
+                    metrics: None,
+                })
+            }
+            Outer::Gradient { spec, .. } => {
+                let u = meta_gradient::<B>(&self.meta, &objective, steps, &lrs, spec)?;
+                let (_, metrics) = evaluate_outputs(u.outputs, &p.task.query);
+                Ok(TaskOutcome {
+                    adapted: None,
+                    grads: Some(u.grads),
+                    loss: u.outer_loss,
+                    metrics: Some(metrics),
+                })
+            }
+        }
+    }
+}
+
+fn tables<B: Backend>(q: &Posterior<B>) -> ArchTables {
+    let (normal, reduce) = q.arch.probability_tables();
+    ArchTables { normal, reduce }
+}
+
+fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let v: Vec<f64> = values.collect();
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+fn state_error(message: String) -> LearnerError {
+    LearnerError::State {
+        path: "<memory>".into(),
+        message,
+    }
+}
+
+impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
+    fn name(&self) -> &'static str {
+        self.plan.name
+    }
+
+    fn space(&self) -> &SearchSpace {
+        &self.space
+    }
+
+    fn steps_done(&self) -> usize {
+        self.steps_done
+    }
+
+    fn meta_step(&mut self, tasks: &[Episode]) -> Result<StepReport, LearnerError> {
+        let step = self.steps_done;
+        let tau = self.plan.temperature(step);
+        let train_arch = step >= self.plan.arch_warmup_steps;
+        let step_seed = splitmix64(self.plan.seed ^ splitmix64(step as u64));
+        let prepared: Vec<Prepared<'_>> = tasks
+            .iter()
+            .map(|task| {
+                let stem = stem_for(&self.space, task)?;
+                check_shape(&self.space, stem, task)?;
+                let inner = if self.plan.inner_on_query_too {
+                    task.support.concat(&task.query)
+                } else {
+                    task.support.clone()
+                };
+                Ok(Prepared { stem, inner, task })
+            })
+            .collect::<Result<_, LearnerError>>()?;
+        let this = &*self;
+        let outcomes = run_tasks(prepared.len(), self.plan.threads, |i| {
+            this.run_task(
+                &prepared[i],
+                splitmix64(step_seed ^ i as u64),
+                tau,
+                train_arch,
+            )
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, LearnerError>>()?;
+        let loss = mean_of(outcomes.iter().map(|o| o.loss)).unwrap_or(f64::NAN);
+        if !loss.is_finite() {
+            return Err(LearnerError::Diverged { step, loss });
+        }
+        let n = outcomes.len().max(1) as f64;
+        match self.plan.outer {
+            Outer::Interpolate { meta_lr } => {
+                let adapted: Vec<_> = outcomes.iter().filter_map(|o| o.adapted.clone()).collect();
+                self.meta = interpolate_towards_mean(self.meta.clone(), &adapted, meta_lr);
+            }
+            Outer::Gradient {
+                lr_weights,
+                lr_arch,
+                ..
+            } => {
+                let mean = outcomes
+                    .iter()
+                    .filter_map(|o| o.grads.as_ref())
+                    .fold(ParamGrads::new(), |acc, g| axpy(&acc, 1.0 / n, g));
+                let lr_arch = if train_arch { lr_arch } else { 0.0 };
+                let lrs = step_sizes(&self.meta, lr_weights, lr_arch);
+                self.meta = self.adam.step(self.meta.clone(), &mean, &lrs);
+            }
+        }
+        self.steps_done += 1;
+        let regression = tasks
+            .first()
+            .is_some_and(|t| matches!(t.query.targets, Targets::Values(_)));
+        let metrics: Vec<TaskMetrics> = outcomes.iter().filter_map(|o| o.metrics).collect();
+        Ok(StepReport {
+            step: self.steps_done,
+            loss,
+            accuracy: mean_of(metrics.iter().filter_map(|m| m.accuracy)),
+            mse: regression.then(|| mean_of(metrics.iter().filter_map(|m| m.mse)).unwrap_or(loss)),
+            temperature: tau,
+            tasks: tasks.len(),
+        })
+    }
+
+    fn adapt(&self, task: &Episode, steps: usize, seed: u64) -> Result<Adaptation, LearnerError> {
+        let stem = stem_for(&self.space, task)?;
+        check_shape(&self.space, stem, task)?;
+        let tau = self.plan.temperature(self.steps_done);
+        let (before, first) = self.evaluate(&self.meta, task, stem);
+        let mut per_step = vec![first];
+        let mut arch_history = vec![tables(&self.meta)];
+        let objective = self.objective(&task.support, task, stem, tau, seed);
+        let lrs = step_sizes(&self.meta, self.plan.lr_weights, self.plan.lr_arch);
+        let (q, _) = inner_loop::<B>(&self.meta, &self.meta, &objective, steps, &lrs, |q| {
+            per_step.push(self.evaluate(q, task, stem).1);
+            arch_history.push(tables(q));
+        })?;
+        let (after, _) = self.evaluate(&q, task, stem);
+        let delta = GaussianTensors::of(&q.net).mu - GaussianTensors::of(&self.meta.net).mu;
+        let delta = delta
+            .into_data()
+            .convert::<f32>()
+            .to_vec::<f32>()
+            .unwrap_or_default();
+        Ok(Adaptation {
+            steps,
+            per_step,
+            before,
+            after,
+            arch_history,
+            weight_sketch: count_sketch(&delta, SKETCH_DIM, 0x5eed),
+            genotype: self.genotype_of(&q),
+        })
+    }
+
+    fn arch_probabilities(&self) -> ArchTables {
+        tables(&self.meta)
+    }
+
+    fn parameter_values(&self) -> Vec<f32> {
+        param_values(&self.meta)
+    }
+
+    /// `steps (u64) | optimiser bytes length (u64) | optimiser state | parameter record`.
+    fn state_bytes(&self) -> Result<Vec<u8>, LearnerError> {
+        let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+            .record(self.meta.clone().into_record(), ())
+            .map_err(|e| state_error(e.to_string()))?;
+        let adam = self.adam.to_bytes(&self.meta);
+        let mut out = (self.steps_done as u64).to_le_bytes().to_vec();
+        out.extend((adam.len() as u64).to_le_bytes());
+        out.extend(adam);
+        out.extend(record);
+        Ok(out)
+    }
+
+    fn load_state_bytes(&mut self, bytes: &[u8]) -> Result<(), LearnerError> {
+        let word = |at: usize| -> Result<u64, LearnerError> {
+            let b = bytes
+                .get(at..at + 8)
+                .ok_or_else(|| state_error("state is shorter than its header".into()))?;
+            Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        };
+        let steps = word(0)? as usize;
+        let adam_len = word(8)? as usize;
+        let adam_end = 16usize
+            .checked_add(adam_len)
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| state_error("optimiser state runs past the end".into()))?;
+        let device = self.meta.arch.normal.val().device();
+        let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+            .load(bytes[adam_end..].to_vec(), &device)
+            .map_err(|e| state_error(format!("cannot read the parameters: {e}")))?;
+        let meta = self.meta.clone().load_record(record);
+        let adam = Adam::from_bytes(&bytes[16..adam_end], &meta).map_err(state_error)?;
+        self.meta = meta;
+        self.adam = adam;
+        self.steps_done = steps;
+        Ok(())
+    }
+}
