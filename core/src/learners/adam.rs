@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use burn::module::{Module, ParamId};
 use burn::prelude::*;
 
-use super::grads::{param_ids, shifted, ParamGrads};
+use super::grads::{negated, param_ids, shifted, ParamGrads};
 use super::update::flat_params;
 
 const BETA1: f64 = 0.9;
@@ -57,8 +57,7 @@ impl<B: Backend> Adam<B> {
             self.first.insert(*id, m);
             self.second.insert(*id, v);
         }
-        let down: HashMap<ParamId, f64> = lrs.iter().map(|(id, lr)| (*id, -lr)).collect();
-        shifted(module, &[(&update, &down)])
+        shifted(module, &[(&update, &negated(lrs))])
     }
 
     /// Steps taken.

@@ -110,17 +110,22 @@ pub fn scaled<B: Backend>(a: &ParamGrads<B>, scale: &HashMap<ParamId, f64>) -> P
 /// The Euclidean norm over every entry, on the host.
 pub fn norm<B: Backend>(a: &ParamGrads<B>) -> f64 {
     a.values()
-        .map(|g| {
-            g.clone()
-                .powi_scalar(2)
-                .sum()
-                .into_data()
-                .convert::<f64>()
-                .to_vec::<f64>()
-                .ok()
-                .and_then(|v| v.first().copied())
-                .unwrap_or(f64::NAN)
-        })
+        .map(|g| host_scalar(g.clone().powi_scalar(2).sum()))
         .sum::<f64>()
         .sqrt()
+}
+
+/// A one-element tensor's value on the host (NaN if it cannot be read).
+pub(crate) fn host_scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
+    t.into_data()
+        .convert::<f64>()
+        .to_vec::<f64>()
+        .ok()
+        .and_then(|v| v.first().copied())
+        .unwrap_or(f64::NAN)
+}
+
+/// Every factor negated: learning rates turned into descent factors for [`shifted`].
+pub(crate) fn negated(scale: &HashMap<ParamId, f64>) -> HashMap<ParamId, f64> {
+    scale.iter().map(|(id, s)| (*id, -s)).collect()
 }

@@ -27,7 +27,10 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
 
-use super::grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
+use super::grads::{
+    axpy, grads_of, host_scalar, negated, norm, param_ids, scaled, shifted, uniform_scale,
+    ParamGrads,
+};
 use super::types::LearnerError;
 use super::unroll::TaskObjective;
 use super::update::trainable;
@@ -101,21 +104,8 @@ pub fn step_sizes<B: Backend>(
     out
 }
 
-fn negated(lrs: &HashMap<ParamId, f64>) -> HashMap<ParamId, f64> {
-    lrs.iter().map(|(id, lr)| (*id, -lr)).collect()
-}
-
 fn missing_stem(stem: usize) -> LearnerError {
     LearnerError::Task(format!("the network has no input stem {stem}"))
-}
-
-fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
-    t.into_data()
-        .convert::<f64>()
-        .to_vec::<f64>()
-        .ok()
-        .and_then(|v| v.first().copied())
-        .unwrap_or(f64::NAN)
 }
 
 /// The result of one unrolled inner loop and its meta-gradient.
@@ -150,7 +140,7 @@ pub fn inner_loop<B: AutodiffBackend>(
         let loss = objective
             .inner_loss(&leaf, &prior, k)
             .ok_or_else(|| missing_stem(objective.stem))?;
-        last = scalar(loss.task.inner());
+        last = host_scalar(loss.task.inner());
         let g = grads_of(&leaf, &mut loss.total.backward());
         q = shifted(q, &[(&g, &down)]);
         after_step(&q);
@@ -194,7 +184,7 @@ fn outer_at<B: AutodiffBackend>(
     let (loss, out) = objective
         .outer_loss(&leaf, &PriorTensors::of(&w))
         .ok_or_else(|| missing_stem(objective.stem))?;
-    let value = scalar(loss.task.inner());
+    let value = host_scalar(loss.task.inner());
     let mut grads = loss.total.backward();
     Ok(OuterAt {
         to_adapted: grads_of(&leaf, &mut grads),
@@ -239,14 +229,14 @@ fn exact<B: AutodiffBackend>(
         let loss = objective
             .inner_loss(&up, &prior_up, k)
             .ok_or_else(|| missing_stem(objective.stem))?;
-        inner_loss = scalar(loss.task.inner().inner());
+        inner_loss = host_scalar(loss.task.inner().inner());
         let g = grads_of(&up, &mut loss.total.backward());
         q = shifted(q, &[(&g, &down)]);
     }
     let (loss, out) = objective
         .outer_loss(&q, &prior)
         .ok_or_else(|| missing_stem(objective.stem))?;
-    let outer_loss = scalar(loss.task.inner());
+    let outer_loss = host_scalar(loss.task.inner());
     let grads = grads_of(&w, &mut loss.total.backward());
     Ok(Unrolled {
         grads,
