@@ -7,18 +7,15 @@
 
 use std::collections::HashMap;
 
-use burn::backend::{Autodiff, NdArray};
-use burn::prelude::*;
-
 use metanas_core::learners::*;
 use metanas_core::nn::WeightMode;
 use metanas_core::posterior::{ArchUse, Posterior, PosteriorInit, PriorTensors, Relaxation};
 use metanas_core::rng::SeededRng;
 use metanas_core::space::{CellKind, Op, SearchSpace};
-use metanas_core::tasks::{Batch, Episode, RegressionTasks, Targets};
+use metanas_core::tasks::{Batch, Episode, Targets};
 
-type F64 = NdArray<f64>;
-type AD64 = Autodiff<F64>;
+mod common;
+use common::*;
 
 /// `ℓ_out(q_S(W))`, forward only.
 fn outer_loss_after(
@@ -31,33 +28,6 @@ fn outer_loss_after(
     let prior = PriorTensors::of(meta);
     let (loss, _) = objective.outer_loss(&q, &prior).unwrap();
     loss.total.into_scalar()
-}
-
-/// A random direction over every parameter of `meta`, unit norm.
-fn direction(meta: &Posterior<F64>, seed: u64) -> ParamGrads<F64> {
-    let mut rng = SeededRng::new(seed);
-    let d: ParamGrads<F64> = flat_params(meta)
-        .into_iter()
-        .map(|(id, t)| {
-            let n = t.dims()[0];
-            let v: Vec<f64> = rng.normal_vec(n).into_iter().map(f64::from).collect();
-            (id, Tensor::from_data(TensorData::new(v, [n]), &t.device()))
-        })
-        .collect();
-    let size = norm(&d);
-    scaled(
-        &d,
-        &uniform_scale(&d.keys().copied().collect::<Vec<_>>(), 1.0 / size),
-    )
-}
-
-fn dot(a: &ParamGrads<F64>, b: &ParamGrads<F64>) -> f64 {
-    a.iter()
-        .filter_map(|(id, x)| {
-            b.get(id)
-                .map(|y| (x.clone() * y.clone()).sum().into_scalar())
-        })
-        .sum()
 }
 
 /// Relative error of the meta-gradient's directional derivative against central
@@ -93,22 +63,6 @@ fn worst_relative_error(
             (analytic - numeric).abs() / numeric.abs().max(1e-8)
         })
         .fold(0.0, f64::max)
-}
-
-fn tiny_vector_space() -> SearchSpace {
-    let mut space = SearchSpace::default_vector();
-    space.channels = 6;
-    space.nodes = 2;
-    space
-}
-
-fn regression_task() -> Episode {
-    let tasks = RegressionTasks {
-        shots: 5,
-        queries: 7,
-        ..Default::default()
-    };
-    tasks.sample(&mut SeededRng::new(3))
 }
 
 fn posterior(space: &SearchSpace) -> Posterior<F64> {

@@ -16,31 +16,26 @@
 //!   uniform mixture); the genotype they report is derived from those values and means
 //!   nothing; on a genotype's fixed network they report that genotype.
 
-use burn::module::Module;
 use burn::prelude::*;
-use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 
 use super::adam::Adam;
 use super::fit::{check_shape, stem_for};
 use super::grads::{axpy, ParamGrads};
 use super::learner::MetaLearner;
-use super::meta_gradient::{has_live_pooling, inner_loop, meta_gradient, step_sizes, MetaGradient};
+use super::meta_gradient::{inner_loop, meta_gradient, resolve_for, step_sizes};
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::parallel::run_tasks;
 use super::plan::{ArchPlan, Outer, Plan};
-use super::types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
+use super::report::{evaluate_posterior, mean_of, tables, weight_sketch};
+use super::state;
+use super::types::{splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
 use super::unroll::TaskObjective;
 use super::update::{interpolate_towards_mean, param_values};
 use crate::genotype::Genotype;
-use crate::nn::WeightMode;
-use crate::posterior::{ArchUse, GaussianTensors, Posterior};
-use crate::rng::SeededRng;
+use crate::posterior::{ArchUse, Posterior};
 use crate::space::SearchSpace;
 use crate::tasks::{Batch, Episode, Targets};
-
-/// Size of the weight sketch reported for the PCA view.
-pub const SKETCH_DIM: usize = 256;
 
 /// A gradient-based meta-learner on an autodiff backend.
 pub struct GradientLearner<B: AutodiffBackend> {
@@ -70,16 +65,9 @@ impl<B: AutodiffBackend> GradientLearner<B> {
     /// A fresh meta-network for a validated space. Fails when the plan does not fit the
     /// space (a genotype of another space, exact second order with pooling ops).
     pub fn new(space: SearchSpace, plan: Plan, device: B::Device) -> Result<Self, LearnerError> {
-        if plan.meta_gradient() == Some(MetaGradient::Exact) && has_live_pooling(&space) {
-            return Err(LearnerError::Task(
-                "meta_gradient = \"exact\" needs a space without pooling ops (Burn has no \
-                 second-order pooling backward); use \"auto\" or \"finite_difference\""
-                    .into(),
-            ));
-        }
         let mut plan = plan;
         if let Outer::Gradient { spec, .. } = &mut plan.outer {
-            spec.mode = spec.mode.resolve(&space);
+            spec.mode = resolve_for(spec.mode, &space)?;
         }
         let meta = match &plan.arch {
             ArchPlan::Fixed(genotype) => Posterior::fixed(&space, genotype, plan.init, &device)
@@ -147,20 +135,7 @@ impl<B: AutodiffBackend> GradientLearner<B> {
             ArchPlan::Fixed(_) => ArchUse::Ignored,
             _ => ArchUse::Mixture,
         };
-        let x = task
-            .query
-            .input_tensor::<B::InnerBackend>(&task.input_shape, &q.arch.normal.val().device());
-        match q.forward_with(x, stem, arch, WeightMode::Mean, &mut SeededRng::new(0)) {
-            Some(out) => evaluate_outputs(out, &task.query),
-            None => (
-                Predictions::Classes(Vec::new()),
-                TaskMetrics {
-                    loss: f64::NAN,
-                    accuracy: None,
-                    mse: None,
-                },
-            ),
-        }
+        evaluate_posterior(q, task, stem, arch)
     }
 
     fn genotype_of(&self, q: &Posterior<B::InnerBackend>) -> Genotype {
@@ -206,23 +181,6 @@ impl<B: AutodiffBackend> GradientLearner<B> {
                 })
             }
         }
-    }
-}
-
-fn tables<B: Backend>(q: &Posterior<B>) -> ArchTables {
-    let (normal, reduce) = q.arch.probability_tables();
-    ArchTables { normal, reduce }
-}
-
-fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let v: Vec<f64> = values.collect();
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
-
-fn state_error(message: String) -> LearnerError {
-    LearnerError::State {
-        path: "<memory>".into(),
-        message,
     }
 }
 
@@ -321,19 +279,13 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
             arch_history.push(tables(q));
         })?;
         let (after, _) = self.evaluate(&q, task, stem);
-        let delta = GaussianTensors::of(&q.net).mu - GaussianTensors::of(&self.meta.net).mu;
-        let delta = delta
-            .into_data()
-            .convert::<f32>()
-            .to_vec::<f32>()
-            .unwrap_or_default();
         Ok(Adaptation {
             steps,
             per_step,
             before,
             after,
             arch_history,
-            weight_sketch: count_sketch(&delta, SKETCH_DIM, 0x5eed),
+            weight_sketch: weight_sketch(&q, &self.meta),
             genotype: self.genotype_of(&q),
         })
     }
@@ -346,38 +298,13 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         param_values(&self.meta)
     }
 
-    /// `steps (u64) | optimiser bytes length (u64) | optimiser state | parameter record`.
     fn state_bytes(&self) -> Result<Vec<u8>, LearnerError> {
-        let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
-            .record(self.meta.clone().into_record(), ())
-            .map_err(|e| state_error(e.to_string()))?;
-        let adam = self.adam.to_bytes(&self.meta);
-        let mut out = (self.steps_done as u64).to_le_bytes().to_vec();
-        out.extend((adam.len() as u64).to_le_bytes());
-        out.extend(adam);
-        out.extend(record);
-        Ok(out)
+        state::encode(self.steps_done, &self.adam, &self.meta)
     }
 
     fn load_state_bytes(&mut self, bytes: &[u8]) -> Result<(), LearnerError> {
-        let word = |at: usize| -> Result<u64, LearnerError> {
-            let b = bytes
-                .get(at..at + 8)
-                .ok_or_else(|| state_error("state is shorter than its header".into()))?;
-            Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-        };
-        let steps = word(0)? as usize;
-        let adam_len = word(8)? as usize;
-        let adam_end = 16usize
-            .checked_add(adam_len)
-            .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| state_error("optimiser state runs past the end".into()))?;
         let device = self.meta.arch.normal.val().device();
-        let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
-            .load(bytes[adam_end..].to_vec(), &device)
-            .map_err(|e| state_error(format!("cannot read the parameters: {e}")))?;
-        let meta = self.meta.clone().load_record(record);
-        let adam = Adam::from_bytes(&bytes[16..adam_end], &meta).map_err(state_error)?;
+        let (steps, adam, meta) = state::decode(bytes, &self.meta, &device)?;
         self.meta = meta;
         self.adam = adam;
         self.steps_done = steps;

@@ -62,6 +62,18 @@ impl MetaGradient {
     }
 }
 
+/// `mode` resolved for `space`; exact second order is refused when a pooling op is live.
+pub fn resolve_for(mode: MetaGradient, space: &SearchSpace) -> Result<MetaGradient, LearnerError> {
+    if mode == MetaGradient::Exact && has_live_pooling(space) {
+        return Err(LearnerError::Task(
+            "meta_gradient = \"exact\" needs a space without pooling ops (Burn has no \
+             second-order pooling backward); use \"auto\" or \"finite_difference\""
+                .into(),
+        ));
+    }
+    Ok(mode.resolve(space))
+}
+
 /// Whether some edge of the space can use a pooling op (no second-order backward in Burn
 /// 0.21).
 pub fn has_live_pooling(space: &SearchSpace) -> bool {

@@ -10,10 +10,13 @@ mod gradient_learner;
 mod grads;
 mod learner;
 mod meta_gradient;
+pub mod mnas;
 mod objective;
 mod parallel;
 mod plan;
+mod report;
 mod schedule;
+mod state;
 mod types;
 mod unroll;
 mod update;
@@ -22,18 +25,20 @@ pub use adam::Adam;
 pub use configs::{Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, ReptileConfig};
 pub use eval::{evaluate, EvalReport, MeanCi};
 pub use fit::{check_shape, stem_for};
-pub use gradient_learner::{GradientLearner, SKETCH_DIM};
+pub use gradient_learner::GradientLearner;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
 pub use learner::MetaLearner;
 pub use meta_gradient::{
-    has_live_pooling, inner_loop, meta_gradient, step_sizes, MetaGradient, MetaGradientSpec,
-    Unrolled, FD_SCALE,
+    has_live_pooling, inner_loop, meta_gradient, resolve_for, step_sizes, MetaGradient,
+    MetaGradientSpec, Unrolled, FD_SCALE,
 };
+pub use mnas::{MnasConfig, MnasLearner, MnasParams, MnasVariant};
 pub use objective::{
     cross_entropy, evaluate_outputs, mean_squared_error, task_loss, Predictions, TaskMetrics,
 };
 pub use parallel::run_tasks;
 pub use plan::{ArchPlan, Outer, Plan};
+pub use report::{evaluate_posterior, tables, weight_sketch, SKETCH_DIM};
 pub use schedule::{Anneal, TemperatureSchedule};
 pub use types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
 pub use unroll::{InnerLoss, TaskObjective};

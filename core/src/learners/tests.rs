@@ -143,8 +143,8 @@ fn a_task_from_an_unknown_source_with_the_wrong_shape_is_refused() {
 /// learner after `steps` meta-steps of 4 tasks: the meta-trained mean must be below
 /// `max_ratio` times the untrained one. The paired per-task gain is printed too (its CI is
 /// wide: a meta-learned offset helps most tasks and hurts a few).
-fn meta_training_lowers_regression_mse(
-    make: impl Fn() -> GradientLearner<AD>,
+pub(crate) fn meta_training_lowers_regression_mse<L: MetaLearner>(
+    make: impl Fn() -> L,
     steps: usize,
     max_ratio: f64,
 ) {
@@ -152,7 +152,7 @@ fn meta_training_lowers_regression_mse(
     let held_out: Vec<_> = (0..30)
         .map(|i| tasks.sample(&mut SeededRng::new(50_000 + i)))
         .collect();
-    let mse_after = |learner: &GradientLearner<AD>| -> Vec<f64> {
+    let mse_after = |learner: &L| -> Vec<f64> {
         held_out
             .iter()
             .enumerate()
@@ -203,7 +203,7 @@ fn short_base_meta_training_lowers_post_adaptation_mse_on_regression() {
             seed: 5,
             ..Default::default()
         };
-        GradientLearner::new(space, Plan::base(&config), Default::default()).unwrap()
+        GradientLearner::<AD>::new(space, Plan::base(&config), Default::default()).unwrap()
     };
     meta_training_lowers_regression_mse(make, 60, 0.85);
 }
@@ -218,7 +218,7 @@ fn short_maml_meta_training_lowers_post_adaptation_mse_on_regression() {
     };
     let plan = Plan::maml(&config).unwrap();
     assert_eq!(plan.meta_gradient(), Some(MetaGradient::Auto));
-    let make = || GradientLearner::new(regression_space(), plan.clone(), Default::default());
+    let make = || GradientLearner::<AD>::new(regression_space(), plan.clone(), Default::default());
     assert_eq!(
         make().unwrap().plan().meta_gradient(),
         Some(MetaGradient::Exact)
@@ -236,7 +236,10 @@ fn short_reptile_meta_training_lowers_post_adaptation_mse_on_regression() {
     };
     let plan = Plan::reptile(&config).unwrap();
     meta_training_lowers_regression_mse(
-        || GradientLearner::new(regression_space(), plan.clone(), Default::default()).unwrap(),
+        || {
+            GradientLearner::<AD>::new(regression_space(), plan.clone(), Default::default())
+                .unwrap()
+        },
         100,
         0.8,
     );

@@ -1,0 +1,61 @@
+//! What every learner reports about a posterior, written once: its query predictions and
+//! metrics without noise, its architecture tables and the sketch of how far its weights moved.
+
+use burn::prelude::*;
+
+use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
+use super::types::{count_sketch, ArchTables};
+use crate::nn::WeightMode;
+use crate::posterior::{ArchUse, GaussianTensors, Posterior};
+use crate::rng::SeededRng;
+use crate::tasks::Episode;
+
+/// Size of the weight sketch reported for the PCA view.
+pub const SKETCH_DIM: usize = 256;
+
+/// Query predictions and metrics of `q` with mean weights and the architecture used as
+/// `arch` says (no noise). A missing stem gives no predictions and a NaN loss.
+pub fn evaluate_posterior<B: Backend>(
+    q: &Posterior<B>,
+    task: &Episode,
+    stem: usize,
+    arch: ArchUse,
+) -> (Predictions, TaskMetrics) {
+    let x = task
+        .query
+        .input_tensor::<B>(&task.input_shape, &q.arch.normal.val().device());
+    match q.forward_with(x, stem, arch, WeightMode::Mean, &mut SeededRng::new(0)) {
+        Some(out) => evaluate_outputs(out, &task.query),
+        None => (
+            Predictions::Classes(Vec::new()),
+            TaskMetrics {
+                loss: f64::NAN,
+                accuracy: None,
+                mse: None,
+            },
+        ),
+    }
+}
+
+/// The architecture probabilities softmax(φ) of `q` as host tables.
+pub fn tables<B: Backend>(q: &Posterior<B>) -> ArchTables {
+    let (normal, reduce) = q.arch.probability_tables();
+    ArchTables { normal, reduce }
+}
+
+/// A count sketch of the weight means' displacement `adapted.μ − start.μ` (for the PCA view).
+pub fn weight_sketch<B: Backend>(adapted: &Posterior<B>, start: &Posterior<B>) -> Vec<f32> {
+    let delta = GaussianTensors::of(&adapted.net).mu - GaussianTensors::of(&start.net).mu;
+    let delta = delta
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default();
+    count_sketch(&delta, SKETCH_DIM, 0x5eed)
+}
+
+/// The mean of some values, `None` when there are none.
+pub fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let v: Vec<f64> = values.collect();
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}

@@ -1,0 +1,61 @@
+//! A learner's saved state, one layout for every learner:
+//! `steps (u64 LE) | optimiser bytes length (u64 LE) | optimiser state | parameter record`
+//! (the record is Burn's named MessagePack of the learner's parameter module).
+
+use burn::module::Module;
+use burn::prelude::*;
+use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
+
+use super::adam::Adam;
+use super::types::LearnerError;
+
+fn state_error(message: String) -> LearnerError {
+    LearnerError::State {
+        path: "<memory>".into(),
+        message,
+    }
+}
+
+/// The state bytes of a learner at `steps` with optimiser `adam` over `module`.
+pub fn encode<B: Backend, M: Module<B>>(
+    steps: usize,
+    adam: &Adam<B>,
+    module: &M,
+) -> Result<Vec<u8>, LearnerError> {
+    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+        .record(module.clone().into_record(), ())
+        .map_err(|e| state_error(e.to_string()))?;
+    let adam = adam.to_bytes(module);
+    let mut out = (steps as u64).to_le_bytes().to_vec();
+    out.extend((adam.len() as u64).to_le_bytes());
+    out.extend(adam);
+    out.extend(record);
+    Ok(out)
+}
+
+/// Reads state bytes into a copy of `module` (which gives the structure and the device):
+/// the step counter, the optimiser and the loaded module.
+pub fn decode<B: Backend, M: Module<B>>(
+    bytes: &[u8],
+    module: &M,
+    device: &B::Device,
+) -> Result<(usize, Adam<B>, M), LearnerError> {
+    let word = |at: usize| -> Result<u64, LearnerError> {
+        let b = bytes
+            .get(at..at + 8)
+            .ok_or_else(|| state_error("state is shorter than its header".into()))?;
+        Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    };
+    let steps = word(0)? as usize;
+    let adam_len = word(8)? as usize;
+    let adam_end = 16usize
+        .checked_add(adam_len)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| state_error("optimiser state runs past the end".into()))?;
+    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+        .load(bytes[adam_end..].to_vec(), device)
+        .map_err(|e| state_error(format!("cannot read the parameters: {e}")))?;
+    let loaded = module.clone().load_record(record);
+    let adam = Adam::from_bytes(&bytes[16..adam_end], &loaded).map_err(state_error)?;
+    Ok((steps, adam, loaded))
+}
