@@ -13,7 +13,7 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     let out = metanas_ok(&[
         "train",
         "--config",
-        "assets/configs/mnas_regression.toml",
+        "assets/configs/base_regression.toml",
         "--run",
         s(&run),
         "--max-steps",

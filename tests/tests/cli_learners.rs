@@ -43,6 +43,18 @@ fn each_learner_kind_trains_and_resumes_bit_for_bit() {
             "kind = \"maml\"\ninner_steps = 2\nmeta_gradient = \"first_order\"",
         ),
         ("reptile", "kind = \"reptile\"\ninner_steps = 2"),
+        (
+            "mnas",
+            "kind = \"mnas\"\ninner_steps = 2\nlr_inner = 0.005\nembed_dim = 8\ntask_dim = 8",
+        ),
+        (
+            "mnas_shared",
+            "kind = \"mnas\"\nvariant = \"shared\"\ninner_steps = 2\nembed_dim = 8",
+        ),
+        (
+            "mnas_nm",
+            "kind = \"mnas\"\nvariant = \"no_modulation\"\ninner_steps = 2\nembed_dim = 8",
+        ),
     ] {
         let dir = tempdir(&format!("learner-{name}"));
         // A checkpoint every 7 steps: the resume starts from step 14, not from 20.

@@ -6,8 +6,8 @@ use std::str::FromStr;
 use burn::backend::Autodiff;
 use burn::tensor::backend::AutodiffBackend;
 
-use super::config::RunConfig;
-use crate::learners::{GradientLearner, LearnerError, MetaLearner};
+use super::config::{Engine, RunConfig};
+use crate::learners::{GradientLearner, LearnerError, MetaLearner, MnasLearner};
 
 /// A backend name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -88,10 +88,13 @@ fn build<B: AutodiffBackend>(
     config: &RunConfig,
     device: B::Device,
 ) -> Result<Box<dyn MetaLearner>, LearnerError> {
-    let plan = config
+    let engine = config
         .learner
-        .plan(config.seed)
+        .engine(config.seed)
         .map_err(LearnerError::Task)?;
-    let learner = GradientLearner::<B>::new(config.space.clone(), plan, device)?;
-    Ok(Box::new(learner))
+    let space = config.space.clone();
+    Ok(match engine {
+        Engine::Gradient(plan) => Box::new(GradientLearner::<B>::new(space, plan, device)?),
+        Engine::Mnas(c) => Box::new(MnasLearner::<B>::new(space, c, device)?),
+    })
 }

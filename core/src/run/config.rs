@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::error::RunError;
 use crate::genotype::Genotype;
 use crate::learners::{
-    Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, Plan, ReptileConfig,
+    Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, MetaGradient, MnasConfig, Plan,
+    ReptileConfig,
 };
 use crate::space::SearchSpace;
 use crate::tasks::{RegressionTasks, SplitSpec};
@@ -102,6 +103,27 @@ pub enum LearnerConfig {
     Maml(MamlConfig),
     /// Reptile, on the supernet or a genotype's fixed network.
     Reptile(ReptileConfig),
+    /// M-NAS (paper 003), M-NAS-Shared or M-NAS-NM (`variant`).
+    Mnas(MnasConfig),
+}
+
+/// What runs a learner config: a plan of the gradient-based engine, or M-NAS.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Engine {
+    /// BASE, MAML, Reptile.
+    Gradient(Plan),
+    /// M-NAS and its ablations.
+    Mnas(MnasConfig),
+}
+
+impl Engine {
+    /// The meta-gradient method, when the outer update uses one.
+    pub fn meta_gradient(&self) -> Option<MetaGradient> {
+        match self {
+            Engine::Gradient(plan) => plan.meta_gradient(),
+            Engine::Mnas(c) => Some(c.meta_gradient),
+        }
+    }
 }
 
 impl LearnerConfig {
@@ -112,27 +134,36 @@ impl LearnerConfig {
             Self::BaseFewShot(_) => "base_few_shot",
             Self::Maml(_) => "maml",
             Self::Reptile(_) => "reptile",
+            Self::Mnas(c) => c.variant.name(),
         }
     }
 
-    /// The engine's plan, with the learner's seeds derived from the run's `seed`.
-    pub fn plan(&self, seed: u64) -> Result<Plan, String> {
+    /// What runs this learner, with the learner's seeds derived from the run's `seed`.
+    pub fn engine(&self, seed: u64) -> Result<Engine, String> {
+        let noise = crate::learners::splitmix64(seed ^ 0x6261_7365);
+        let init = crate::learners::splitmix64(seed ^ 0x696e_6974);
         let mut plan = match self {
             Self::Base(c) => Plan::base(c),
             Self::BaseFewShot(c) => Plan::base_few_shot(c),
             Self::Maml(c) => Plan::maml(c)?,
             Self::Reptile(c) => Plan::reptile(c)?,
+            Self::Mnas(c) => {
+                let mut c = c.clone();
+                c.seed = noise;
+                c.init.seed = init;
+                return Ok(Engine::Mnas(c));
+            }
         };
-        plan.seed = crate::learners::splitmix64(seed ^ 0x6261_7365);
-        plan.init.seed = crate::learners::splitmix64(seed ^ 0x696e_6974);
-        Ok(plan)
+        plan.seed = noise;
+        plan.init.seed = init;
+        Ok(Engine::Gradient(plan))
     }
 
     fn architecture_mut(&mut self) -> Option<&mut Architecture> {
         match self {
             Self::Maml(c) => Some(&mut c.architecture),
             Self::Reptile(c) => Some(&mut c.architecture),
-            Self::Base(_) | Self::BaseFewShot(_) => None,
+            Self::Base(_) | Self::BaseFewShot(_) | Self::Mnas(_) => None,
         }
     }
 }
@@ -317,11 +348,11 @@ impl RunConfig {
                 return bad("learner.architecture.genotype", e.to_string());
             }
         }
-        let plan = self
+        let engine = self
             .learner
-            .plan(self.seed)
+            .engine(self.seed)
             .map_err(|e| RunError::config(name, format!("section `learner`: {e}")))?;
-        if plan.meta_gradient() == Some(crate::learners::MetaGradient::Exact)
+        if engine.meta_gradient() == Some(MetaGradient::Exact)
             && crate::learners::has_live_pooling(&self.space)
         {
             return bad(

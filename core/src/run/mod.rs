@@ -18,7 +18,7 @@ pub use checkpoint::{
     decode as decode_checkpoint, encode as encode_checkpoint, Checkpoints, CHECKPOINT_VERSION,
 };
 pub use config::{
-    DatasetConfig, FewShotConfig, LearnerConfig, RunConfig, TaskConfig, TrainingConfig,
+    DatasetConfig, Engine, FewShotConfig, LearnerConfig, RunConfig, TaskConfig, TrainingConfig,
     BUNDLED_DIGITS,
 };
 pub use error::RunError;
