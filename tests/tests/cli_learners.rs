@@ -131,3 +131,32 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nope.json"), "{err}");
 }
+
+#[test]
+fn maml_on_the_supernet_reports_no_genotype() {
+    // Its architecture stays at the uniform mixture: a genotype derived from it would be a
+    // tie-break artefact, so train, adapt and export say there is none.
+    let dir = tempdir("maml-supernet");
+    let config = tiny_config_with(&dir, "run.toml", 5, "kind = \"maml\"\ninner_steps = 1");
+    let run = dir.join("run");
+    let args = ["train", "--config", s(&config), "--run", s(&run)];
+    let text =
+        String::from_utf8_lossy(&metanas_ok(&[&args[..], &["--max-steps", "5"]].concat()).stdout)
+            .to_string();
+    assert!(text.contains("genotype: none (maml"), "{text}");
+    let adapt = json_of(&metanas_ok(&["adapt", "--run", s(&run), "--json"]));
+    assert!(adapt["genotype"].is_null(), "{adapt}");
+    assert!(adapt["prior_genotype"].is_null(), "{adapt}");
+    let out = dir.join("export");
+    let export = json_of(&metanas_ok(&[
+        "export",
+        "--run",
+        s(&run),
+        "--out",
+        s(&out),
+        "--json",
+    ]));
+    assert!(export["genotype"].is_null(), "{export}");
+    assert!(!out.join("genotype.json").exists());
+    assert!(out.join("normal.svg").is_file() && out.join("metrics.csv").is_file());
+}

@@ -133,6 +133,8 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
     let mut after = Vec::new();
     let mut per_task = Vec::new();
     let mut first_genotype = None;
+    // A learner without a shared genotype has no task genotypes either.
+    let prior = session.genotype();
     for i in 0..a.tasks {
         let mut rng = stream_rng(a.seed, SeedStream::Adapt, i as u64);
         let task = tasks.sample(split, &mut rng)?;
@@ -158,13 +160,13 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             "before": b,
             "after": f,
             "per_step": ad.per_step.iter().map(metric_value).collect::<Vec<_>>(),
-            "genotype": ad.genotype,
+            "genotype": prior.is_some().then_some(&ad.genotype),
         }));
         first_genotype.get_or_insert(ad.genotype);
     }
     let genotype =
         first_genotype.ok_or_else(|| CliError::Internal("no task was adapted".into()))?;
-    let prior = session.genotype();
+    let genotype = prior.is_some().then_some(genotype);
     let (b, f) = (MeanCi::of(&before), MeanCi::of(&after));
     let regression = run_spec.is_none();
     let name = if regression { "mse" } else { "accuracy" };
@@ -181,7 +183,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         "shots": shots,
         "seed": a.seed,
         "genotype": genotype,
-        "genotype_darts": genotype.to_darts(),
+        "genotype_darts": genotype.as_ref().map(|g| g.to_darts()),
         "prior_genotype": prior,
         "per_task": per_task,
     });
@@ -204,8 +206,8 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         ways.map(|w| format!(", {w}-way {shots}-shot")).unwrap_or_else(|| format!(", {shots}-shot regression")),
         fmt(b),
         fmt(f),
-        genotype.to_darts(),
-        prior.to_darts()
+        super::genotype_text(genotype.as_ref(), session.learner.name()),
+        super::genotype_text(prior.as_ref(), session.learner.name())
     );
     Ok(Output { text, json: obj })
 }

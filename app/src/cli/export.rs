@@ -36,29 +36,30 @@ pub fn run(a: &ExportArgs) -> Result<Output, CliError> {
     let space = &session.config.space;
     let genotype = session.genotype();
     let arch = session.learner.arch_probabilities();
-    let darts = format!(
-        "# Genotype of {} at meta-step {} (metanas {}).\n# Load with DARTS' `from genotypes import Genotype`.\n{}\n",
-        a.run.run.display(),
-        session.steps_done(),
-        env!("CARGO_PKG_VERSION"),
-        genotype.to_darts()
-    );
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("genotype.json".into(), genotype.to_json().into_bytes()),
-        ("genotype.py".into(), darts.into_bytes()),
-        (
-            "metrics.csv".into(),
-            metrics_csv(&metrics.records).into_bytes(),
-        ),
-        (
-            "normal.svg".into(),
-            cell_svg(space, CellKind::Normal, &arch.normal, Some(&genotype)).into_bytes(),
-        ),
-    ];
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if let Some(genotype) = &genotype {
+        let darts = format!(
+            "# Genotype of {} at meta-step {} (metanas {}).\n# Load with DARTS' `from genotypes import Genotype`.\n{}\n",
+            a.run.run.display(),
+            session.steps_done(),
+            env!("CARGO_PKG_VERSION"),
+            genotype.to_darts()
+        );
+        files.push(("genotype.json".into(), genotype.to_json().into_bytes()));
+        files.push(("genotype.py".into(), darts.into_bytes()));
+    }
+    files.push((
+        "metrics.csv".into(),
+        metrics_csv(&metrics.records).into_bytes(),
+    ));
+    files.push((
+        "normal.svg".into(),
+        cell_svg(space, CellKind::Normal, &arch.normal, genotype.as_ref()).into_bytes(),
+    ));
     if let Some(reduce) = &arch.reduce {
         files.push((
             "reduce.svg".into(),
-            cell_svg(space, CellKind::Reduce, reduce, Some(&genotype)).into_bytes(),
+            cell_svg(space, CellKind::Reduce, reduce, genotype.as_ref()).into_bytes(),
         ));
     }
     let mut written = Vec::new();

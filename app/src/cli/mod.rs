@@ -110,6 +110,16 @@ pub fn main() -> ExitCode {
 }
 
 /// Prints warnings on stderr.
+/// The genotype line of a report: the DARTS text, or why there is none.
+pub fn genotype_text(genotype: Option<&metanas_core::genotype::Genotype>, learner: &str) -> String {
+    match genotype {
+        Some(g) => g.to_darts(),
+        None => format!(
+            "none ({learner} holds the supernet's architecture at the uniform mixture of ops; it learns no architecture)"
+        ),
+    }
+}
+
 pub fn warn_all(warnings: &[String]) {
     for w in warnings {
         eprintln!("warning: {w}");

@@ -122,7 +122,10 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
             r.report.loss, r.step_seconds
         );
     }
-    text += &format!("genotype: {}\n", genotype.to_darts());
+    text += &format!(
+        "genotype: {}\n",
+        super::genotype_text(genotype.as_ref(), session.learner.name())
+    );
     text += &format!("parameter digest: {digest}\n");
     Ok(Output {
         text,

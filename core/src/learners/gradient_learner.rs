@@ -294,6 +294,13 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         tables(&self.meta)
     }
 
+    fn genotype(&self) -> Option<Genotype> {
+        match self.plan.arch {
+            ArchPlan::Mixture => None,
+            _ => Some(self.genotype_of(&self.meta)),
+        }
+    }
+
     fn parameter_values(&self) -> Vec<f32> {
         param_values(&self.meta)
     }

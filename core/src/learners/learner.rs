@@ -2,6 +2,7 @@
 //! views and the run directory work with any of them.
 
 use super::types::{Adaptation, ArchTables, LearnerError, StepReport};
+use crate::genotype::Genotype;
 use crate::space::SearchSpace;
 use crate::tasks::Episode;
 
@@ -25,6 +26,10 @@ pub trait MetaLearner {
 
     /// The shared architecture probabilities (for the cell views).
     fn arch_probabilities(&self) -> ArchTables;
+
+    /// The genotype of the shared architecture, when the learner has one: MAML and Reptile on
+    /// the supernet hold the architecture at a fixed mixture and have none.
+    fn genotype(&self) -> Option<Genotype>;
 
     /// Every parameter value of the shared meta-network, flattened (for comparing states and
     /// for analyses; parameter ids are not part of it).

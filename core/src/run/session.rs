@@ -201,10 +201,11 @@ impl Session {
     /// Makes the streams durable, records the current genotype and writes a checkpoint.
     pub fn checkpoint(&mut self) -> Result<(), RunError> {
         let step = self.steps_done();
-        self.dir.genotypes().append(&GenotypeRecord {
-            step,
-            genotype: self.genotype(),
-        })?;
+        if let Some(genotype) = self.genotype() {
+            self.dir
+                .genotypes()
+                .append(&GenotypeRecord { step, genotype })?;
+        }
         for s in self.dir.streams() {
             s.sync()?;
         }
@@ -214,10 +215,9 @@ impl Session {
             .write(step, &state, self.config.training.keep_checkpoints)
     }
 
-    /// The genotype of the shared architecture.
-    pub fn genotype(&self) -> Genotype {
-        let a = self.learner.arch_probabilities();
-        Genotype::derive(&self.config.space, &a.normal, a.reduce.as_deref())
+    /// The genotype of the shared architecture, when the learner has one.
+    pub fn genotype(&self) -> Option<Genotype> {
+        self.learner.genotype()
     }
 
     /// Adapts to a few meta-validation tasks and records their posteriors.

@@ -295,6 +295,13 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
         tables(&self.params.meta)
     }
 
+    /// Derived from the shared logits: M-NAS-Shared's architecture; for M-NAS and M-NAS-NM
+    /// the controller's task-independent part (each task adds its own change).
+    fn genotype(&self) -> Option<Genotype> {
+        let (normal, reduce) = self.params.meta.arch.probability_tables();
+        Some(Genotype::derive(&self.space, &normal, reduce.as_deref()))
+    }
+
     fn parameter_values(&self) -> Vec<f32> {
         param_values(&self.params)
     }
