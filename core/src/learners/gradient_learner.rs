@@ -21,13 +21,13 @@ use burn::tensor::backend::AutodiffBackend;
 
 use super::adam::Adam;
 use super::fit::{check_shape, stem_for};
-use super::grads::{axpy, ParamGrads};
+use super::grads::{mean_grads, ParamGrads};
 use super::learner::MetaLearner;
 use super::meta_gradient::{inner_loop, meta_gradient, resolve_for, step_sizes};
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::parallel::run_tasks;
 use super::plan::{ArchPlan, Outer, Plan};
-use super::report::{evaluate_posterior, mean_of, tables, weight_sketch};
+use super::report::{checked_mean_loss, evaluate_posterior, step_report, tables, weight_sketch};
 use super::state;
 use super::types::{splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
 use super::unroll::TaskObjective;
@@ -35,7 +35,7 @@ use super::update::{interpolate_towards_mean, param_values};
 use crate::genotype::Genotype;
 use crate::posterior::{ArchUse, Posterior};
 use crate::space::SearchSpace;
-use crate::tasks::{Batch, Episode, Targets};
+use crate::tasks::{Batch, Episode};
 
 /// A gradient-based meta-learner on an autodiff backend.
 pub struct GradientLearner<B: AutodiffBackend> {
@@ -226,11 +226,7 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         })
         .into_iter()
         .collect::<Result<Vec<_>, LearnerError>>()?;
-        let loss = mean_of(outcomes.iter().map(|o| o.loss)).unwrap_or(f64::NAN);
-        if !loss.is_finite() {
-            return Err(LearnerError::Diverged { step, loss });
-        }
-        let n = outcomes.len().max(1) as f64;
+        let loss = checked_mean_loss(step, outcomes.iter().map(|o| o.loss))?;
         match self.plan.outer {
             Outer::Interpolate { meta_lr } => {
                 let adapted: Vec<_> = outcomes.iter().filter_map(|o| o.adapted.clone()).collect();
@@ -241,28 +237,17 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
                 lr_arch,
                 ..
             } => {
-                let mean = outcomes
-                    .iter()
-                    .filter_map(|o| o.grads.as_ref())
-                    .fold(ParamGrads::new(), |acc, g| axpy(&acc, 1.0 / n, g));
+                let grads: Vec<&ParamGrads<_>> =
+                    outcomes.iter().filter_map(|o| o.grads.as_ref()).collect();
+                let mean = mean_grads(grads.into_iter());
                 let lr_arch = if train_arch { lr_arch } else { 0.0 };
                 let lrs = step_sizes(&self.meta, lr_weights, lr_arch);
                 self.meta = self.adam.step(self.meta.clone(), &mean, &lrs);
             }
         }
         self.steps_done += 1;
-        let regression = tasks
-            .first()
-            .is_some_and(|t| matches!(t.query.targets, Targets::Values(_)));
         let metrics: Vec<TaskMetrics> = outcomes.iter().filter_map(|o| o.metrics).collect();
-        Ok(StepReport {
-            step: self.steps_done,
-            loss,
-            accuracy: mean_of(metrics.iter().filter_map(|m| m.accuracy)),
-            mse: regression.then(|| mean_of(metrics.iter().filter_map(|m| m.mse)).unwrap_or(loss)),
-            temperature: tau,
-            tasks: tasks.len(),
-        })
+        Ok(step_report(self.steps_done, loss, &metrics, tasks, tau))
     }
 
     fn adapt(&self, task: &Episode, steps: usize, seed: u64) -> Result<Adaptation, LearnerError> {

@@ -100,6 +100,14 @@ pub fn axpy<B: Backend>(a: &ParamGrads<B>, s: f64, b: &ParamGrads<B>) -> ParamGr
     out
 }
 
+/// The entry-by-entry mean of some gradients (ids missing from one count as zero there).
+pub fn mean_grads<'a, B: Backend + 'a>(
+    all: impl ExactSizeIterator<Item = &'a ParamGrads<B>>,
+) -> ParamGrads<B> {
+    let n = all.len().max(1) as f64;
+    all.fold(ParamGrads::new(), |acc, g| axpy(&acc, 1.0 / n, g))
+}
+
 /// `scale(id) · a(id)` entry by entry (ids without a factor are dropped).
 pub fn scaled<B: Backend>(a: &ParamGrads<B>, scale: &HashMap<ParamId, f64>) -> ParamGrads<B> {
     a.iter()

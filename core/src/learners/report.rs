@@ -4,11 +4,11 @@
 use burn::prelude::*;
 
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
-use super::types::{count_sketch, ArchTables};
+use super::types::{count_sketch, ArchTables, StepReport};
 use crate::nn::WeightMode;
 use crate::posterior::{ArchUse, GaussianTensors, Posterior};
 use crate::rng::SeededRng;
-use crate::tasks::Episode;
+use crate::tasks::{Episode, Targets};
 
 /// Size of the weight sketch reported for the PCA view.
 pub const SKETCH_DIM: usize = 256;
@@ -58,4 +58,39 @@ pub fn weight_sketch<B: Backend>(adapted: &Posterior<B>, start: &Posterior<B>) -
 pub fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
     let v: Vec<f64> = values.collect();
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// The summary of a meta-step after `steps` steps: the mean loss, and the mean accuracy or
+/// MSE of the tasks that reported metrics (regression falls back to the loss).
+pub fn step_report(
+    steps: usize,
+    loss: f64,
+    metrics: &[TaskMetrics],
+    tasks: &[Episode],
+    temperature: Option<f64>,
+) -> StepReport {
+    let regression = tasks
+        .first()
+        .is_some_and(|t| matches!(t.query.targets, Targets::Values(_)));
+    StepReport {
+        step: steps,
+        loss,
+        accuracy: mean_of(metrics.iter().filter_map(|m| m.accuracy)),
+        mse: regression.then(|| mean_of(metrics.iter().filter_map(|m| m.mse)).unwrap_or(loss)),
+        temperature,
+        tasks: tasks.len(),
+    }
+}
+
+/// The mean task loss of meta-step `step`, or the divergence error when it is not finite.
+pub fn checked_mean_loss(
+    step: usize,
+    losses: impl Iterator<Item = f64>,
+) -> Result<f64, super::types::LearnerError> {
+    let loss = mean_of(losses).unwrap_or(f64::NAN);
+    if loss.is_finite() {
+        Ok(loss)
+    } else {
+        Err(super::types::LearnerError::Diverged { step, loss })
+    }
 }

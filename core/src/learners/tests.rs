@@ -67,6 +67,22 @@ fn reptile_update_matches_its_closed_form_on_quadratic_tasks() {
     }
 }
 
+/// The initial values of the learning tests' networks.
+fn seeded_init() -> crate::posterior::PosteriorInit {
+    crate::posterior::PosteriorInit {
+        seed: 5,
+        sigma: 0.05,
+        ..Default::default()
+    }
+}
+
+/// The regression space at 16 channels (the shorter learning tests).
+fn narrow_regression_space() -> SearchSpace {
+    let mut space = regression_space();
+    space.channels = 16;
+    space
+}
+
 fn regression_space() -> SearchSpace {
     let mut space = SearchSpace::default_vector();
     space.channels = 32;
@@ -188,22 +204,21 @@ fn short_base_meta_training_lowers_post_adaptation_mse_on_regression() {
     // 1/(n σ²) = 20 on 20 examples) holds each task posterior close to W during its 10 inner
     // steps, so 60 meta-steps would barely move W. Measured here: 15.5 → 11.3 (0.73×).
     let make = || {
-        let mut space = regression_space();
-        space.channels = 16;
         let config = BaseConfig {
             inner_steps: 10,
             lr_weights: 0.01,
             kl_scale: 0.1,
             meta_lr: 0.5,
-            init: crate::posterior::PosteriorInit {
-                seed: 5,
-                sigma: 0.05,
-                ..Default::default()
-            },
+            init: seeded_init(),
             seed: 5,
             ..Default::default()
         };
-        GradientLearner::<AD>::new(space, Plan::base(&config), Default::default()).unwrap()
+        GradientLearner::<AD>::new(
+            narrow_regression_space(),
+            Plan::base(&config),
+            Default::default(),
+        )
+        .unwrap()
     };
     meta_training_lowers_regression_mse(make, 60, 0.85);
 }
@@ -251,8 +266,6 @@ fn short_base_few_shot_meta_training_lowers_post_adaptation_mse_on_regression() 
     // and mean weights (the paper's ablation settings) keep the gradient noise low enough
     // for a short run; kl_scale 0.1 as for the multi-task test.
     let make = || {
-        let mut space = regression_space();
-        space.channels = 16;
         let config = BaseFewShotConfig {
             inner_steps: 5,
             lr_weights: 0.005,
@@ -262,15 +275,12 @@ fn short_base_few_shot_meta_training_lowers_post_adaptation_mse_on_regression() 
             relaxation: crate::posterior::Relaxation::Softmax,
             weights: crate::nn::WeightMode::Mean,
             kl_scale: 0.1,
-            init: crate::posterior::PosteriorInit {
-                seed: 5,
-                sigma: 0.05,
-                ..Default::default()
-            },
+            init: seeded_init(),
             seed: 5,
             ..Default::default()
         };
-        GradientLearner::<AD>::new(space, Plan::base_few_shot(&config), Default::default()).unwrap()
+        let plan = Plan::base_few_shot(&config);
+        GradientLearner::<AD>::new(narrow_regression_space(), plan, Default::default()).unwrap()
     };
     meta_training_lowers_regression_mse(make, 150, 0.85);
 }

@@ -27,9 +27,11 @@ use super::config::MnasConfig;
 use super::encoder::{pair_rows, permuted};
 use super::params::{dot_with, path_dropout, MnasParams};
 use crate::genotype::Genotype;
-use crate::learners::grads::{axpy, grads_of, param_ids, uniform_scale, ParamGrads};
+use crate::learners::grads::{grads_of, mean_grads, param_ids, uniform_scale, ParamGrads};
 use crate::learners::meta_gradient::{inner_loop, meta_gradient, resolve_for, step_sizes};
-use crate::learners::report::{evaluate_posterior, mean_of, tables, weight_sketch};
+use crate::learners::report::{
+    checked_mean_loss, evaluate_posterior, step_report, tables, weight_sketch,
+};
 use crate::learners::update::param_values;
 use crate::learners::{
     check_shape, evaluate_outputs, run_tasks, splitmix64, state, stem_for, trainable, Adam,
@@ -40,7 +42,7 @@ use crate::nn::WeightMode;
 use crate::posterior::{ArchUse, Posterior};
 use crate::rng::SeededRng;
 use crate::space::SearchSpace;
-use crate::tasks::{Episode, Targets};
+use crate::tasks::Episode;
 
 /// M-NAS on an autodiff backend.
 pub struct MnasLearner<B: AutodiffBackend> {
@@ -237,29 +239,13 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
         })
         .into_iter()
         .collect::<Result<Vec<_>, LearnerError>>()?;
-        let loss = mean_of(outcomes.iter().map(|o| o.loss)).unwrap_or(f64::NAN);
-        if !loss.is_finite() {
-            return Err(LearnerError::Diverged { step, loss });
-        }
-        let n = outcomes.len().max(1) as f64;
-        let mean = outcomes
-            .iter()
-            .fold(ParamGrads::new(), |acc, o| axpy(&acc, 1.0 / n, &o.grads));
+        let loss = checked_mean_loss(step, outcomes.iter().map(|o| o.loss))?;
+        let mean = mean_grads(outcomes.iter().map(|o| &o.grads));
         let lrs = self.outer_rates();
         self.params = self.adam.step(self.params.clone(), &mean, &lrs);
         self.steps_done += 1;
-        let regression = tasks
-            .first()
-            .is_some_and(|t| matches!(t.query.targets, Targets::Values(_)));
-        Ok(StepReport {
-            step: self.steps_done,
-            loss,
-            accuracy: mean_of(outcomes.iter().filter_map(|o| o.metrics.accuracy)),
-            mse: regression
-                .then(|| mean_of(outcomes.iter().filter_map(|o| o.metrics.mse)).unwrap_or(loss)),
-            temperature: None,
-            tasks: tasks.len(),
-        })
+        let metrics: Vec<TaskMetrics> = outcomes.iter().map(|o| o.metrics).collect();
+        Ok(step_report(self.steps_done, loss, &metrics, tasks, None))
     }
 
     /// The architecture is generated from the support set before the first step and stays
