@@ -4,6 +4,7 @@
 # STEPS meta-steps, then the shared evaluation protocol adapts it to TASKS held-out 10-shot
 # tasks for 5 steps and reports the query MSE (mean ± 95% CI).
 #   scripts/regression_table.sh [STEPS] [TASKS]     (defaults 300 and 200)
+# LEARNERS="maml reptile" runs only those rows.
 # Uses the binary built by `cargo build -p metanas-app` (set METANAS to use another).
 set -euo pipefail
 steps=${1:-300}
@@ -25,7 +26,7 @@ config base_regression.toml base
 config reptile_regression.toml reptile
 echo "| learner | meta-steps | MSE before adaptation | MSE after 5 steps | seconds per meta-step |"
 echo "| --- | --- | --- | --- | --- |"
-for name in maml mnas_nm mnas_shared mnas base reptile; do
+for name in ${LEARNERS:-maml mnas_nm mnas_shared mnas base reptile}; do
   start=$(date +%s.%N)
   "$bin" train --config "$work/$name.toml" --run "$work/$name" --max-steps "$steps" --json > "$work/$name.train.json"
   end=$(date +%s.%N)
