@@ -352,6 +352,9 @@ impl RunConfig {
             .learner
             .engine(self.seed)
             .map_err(|e| RunError::config(name, format!("section `learner`: {e}")))?;
+        if let Engine::Mnas(c) = &engine {
+            c.check().map_err(|e| RunError::config(name, e))?;
+        }
         if engine.meta_gradient() == Some(MetaGradient::Exact)
             && crate::learners::has_live_pooling(&self.space)
         {

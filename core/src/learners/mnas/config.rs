@@ -98,3 +98,37 @@ impl Default for MnasConfig {
         }
     }
 }
+
+impl MnasConfig {
+    /// Checks what the types do not; the message names the field.
+    pub fn check(&self) -> Result<(), String> {
+        for (field, v) in [
+            ("embed_dim", self.embed_dim),
+            ("task_dim", self.task_dim),
+            ("controller_hidden", self.controller_hidden),
+        ] {
+            if v == 0 {
+                return Err(format!("learner.{field} must be at least 1"));
+            }
+        }
+        for (field, v) in [
+            ("lr_inner", self.lr_inner),
+            ("lr_outer", self.lr_outer),
+            ("lr_arch", self.lr_arch),
+            ("beta", self.beta),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!(
+                    "learner.{field} must be a finite number ≥ 0, not {v}"
+                ));
+            }
+        }
+        if !(0.0..1.0).contains(&self.path_dropout) {
+            return Err(format!(
+                "learner.path_dropout must be in [0, 1), not {}",
+                self.path_dropout
+            ));
+        }
+        Ok(())
+    }
+}

@@ -68,6 +68,7 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         config: MnasConfig,
         device: B::Device,
     ) -> Result<Self, LearnerError> {
+        config.check().map_err(LearnerError::Task)?;
         let spec = MetaGradientSpec {
             mode: resolve_for(config.meta_gradient, &space)?,
             fd_scale: config.fd_scale,

@@ -175,3 +175,36 @@ fn adaptation_generates_a_task_architecture_and_leaves_the_learner_unchanged() {
     assert_eq!(l.parameter_values(), before);
     assert_eq!(l.adapt(&t, 3, 1).unwrap(), a);
 }
+
+#[test]
+fn bad_settings_are_refused_with_the_field_named() {
+    for (config, field) in [
+        (
+            MnasConfig {
+                embed_dim: 0,
+                ..Default::default()
+            },
+            "learner.embed_dim",
+        ),
+        (
+            MnasConfig {
+                path_dropout: 1.0,
+                ..Default::default()
+            },
+            "learner.path_dropout",
+        ),
+        (
+            MnasConfig {
+                lr_outer: f64::NAN,
+                ..Default::default()
+            },
+            "learner.lr_outer",
+        ),
+    ] {
+        let err = MnasLearner::<AD>::new(small_space(), config, Default::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(field), "{err}");
+    }
+}
