@@ -116,7 +116,7 @@ pub fn step_sizes<B: Backend>(
     out
 }
 
-fn missing_stem(stem: usize) -> LearnerError {
+pub(crate) fn missing_stem(stem: usize) -> LearnerError {
     LearnerError::Task(format!("the network has no input stem {stem}"))
 }
 

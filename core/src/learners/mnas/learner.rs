@@ -20,6 +20,7 @@
 //! output bias, which is what [`MetaLearner::arch_probabilities`] reports); A's output layer
 //! and M start at zero, so at first every task gets the shared α and τ = 1.
 
+use burn::module::AutodiffModule;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
@@ -28,7 +29,9 @@ use super::encoder::{pair_rows, permuted};
 use super::params::{dot_with, path_dropout, MnasParams};
 use crate::genotype::Genotype;
 use crate::learners::grads::{grads_of, mean_grads, param_ids, uniform_scale, ParamGrads};
-use crate::learners::meta_gradient::{inner_loop, meta_gradient, resolve_for, step_sizes};
+use crate::learners::meta_gradient::{
+    inner_loop, meta_gradient, missing_stem, resolve_for, step_sizes,
+};
 use crate::learners::report::{
     checked_mean_loss, evaluate_posterior, step_report, tables, weight_sketch,
 };
@@ -52,6 +55,13 @@ pub struct MnasLearner<B: AutodiffBackend> {
     params: MnasParams<B::InnerBackend>,
     adam: Adam<B::InnerBackend>,
     steps_done: usize,
+}
+
+/// One task made ready for the encoder.
+struct TaskInput {
+    stem: usize,
+    rows: Vec<Vec<f32>>,
+    dropped: Option<(Vec<bool>, Vec<bool>)>,
 }
 
 /// What one task of a meta-step gives back.
@@ -120,24 +130,34 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         )
     }
 
+    /// A task's stem (its shape checked), its encoder rows and its path-dropout mask, with
+    /// the noise of `seed`.
+    fn task_input(&self, task: &Episode, seed: u64) -> Result<TaskInput, LearnerError> {
+        let stem = stem_for(&self.space, task)?;
+        check_shape(&self.space, stem, task)?;
+        Ok(TaskInput {
+            stem,
+            rows: self.task_rows(task, seed),
+            dropped: self.dropped(seed),
+        })
+    }
+
     fn run_task(
         &self,
         task: &Episode,
         seed: u64,
     ) -> Result<TaskOutcome<B::InnerBackend>, LearnerError> {
-        let stem = stem_for(&self.space, task)?;
-        check_shape(&self.space, stem, task)?;
-        let rows = self.task_rows(task, seed);
-        let dropped = self.dropped(seed);
-        let start = self.params.task_start(&rows, dropped.as_ref()).start;
-        let objective = self.objective(task, stem, seed);
+        let input = self.task_input(task, seed)?;
+        // The start point is generated once, tracked from Θ; the inner loop runs on its value.
+        let theta: MnasParams<B> = trainable(self.params.clone());
+        let device = theta.meta.arch.normal.val().device();
+        let at = theta.task_start(&input.rows, input.dropped.as_ref());
+        let start = at.start.valid();
+        let objective = self.objective(task, input.stem, seed);
         let lrs = step_sizes(&start, self.config.lr_inner, 0.0);
         let u = meta_gradient::<B>(&start, &objective, self.config.inner_steps, &lrs, self.spec)?;
         let (_, metrics) = evaluate_outputs(u.outputs, &task.query);
         // Carry d(query loss)/d(start) back to Θ, with β L_r.
-        let theta: MnasParams<B> = trainable(self.params.clone());
-        let device = theta.meta.arch.normal.val().device();
-        let at = theta.task_start(&rows, dropped.as_ref());
         let lifted: ParamGrads<B> = u
             .grads
             .into_iter()
@@ -184,18 +204,16 @@ impl<B: AutodiffBackend> MnasLearner<B> {
     /// The outer objective of eq. 9 for one task, query loss + β L_r, computed forward only
     /// with the noise of `seed` (for checking [`MnasLearner::task_gradient`]).
     pub fn outer_objective(&self, task: &Episode, seed: u64) -> Result<f64, LearnerError> {
-        let stem = stem_for(&self.space, task)?;
-        let rows = self.task_rows(task, seed);
-        let dropped = self.dropped(seed);
-        let at = self.params.task_start(&rows, dropped.as_ref());
-        let objective = self.objective(task, stem, seed);
+        let input = self.task_input(task, seed)?;
+        let at = self.params.task_start(&input.rows, input.dropped.as_ref());
+        let objective = self.objective(task, input.stem, seed);
         let lrs = step_sizes(&at.start, self.config.lr_inner, 0.0);
         let steps = self.config.inner_steps;
         let (q, _) = inner_loop::<B>(&at.start, &at.start, &objective, steps, &lrs, |_| {})?;
         let prior = crate::posterior::PriorTensors::of(&q);
         let (loss, _) = objective
             .outer_loss(&q, &prior)
-            .ok_or_else(|| LearnerError::Task(format!("the network has no input stem {stem}")))?;
+            .ok_or_else(|| missing_stem(input.stem))?;
         Ok(crate::learners::grads::host_scalar(loss.total)
             + self.config.beta * crate::learners::grads::host_scalar(at.recon))
     }
