@@ -7,6 +7,7 @@
 //! - [`genotype`]: discrete architectures, derived from logits, in JSON and DARTS text.
 //! - [`rng`]: seeded random streams that give the same numbers on every backend.
 
+pub mod analysis;
 pub mod data;
 pub mod figure;
 pub mod genotype;
