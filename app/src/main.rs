@@ -1,9 +1,6 @@
-//! `metanas`: the headless command line (train, adapt, eval, export, inspect); with no command
-//! it prints an overview of the defaults.
-
-mod cli;
-mod overview;
+//! `metanas`: with no command, the desktop workbench; with one, the headless command line
+//! (train, adapt, eval, export, inspect, info).
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    metanas_app::cli::main()
 }

@@ -1,5 +1,5 @@
-//! `metanas` with no command: the version, the default search spaces with their sizes, the
-//! built-in dataset and the commands. (The desktop workbench will open here instead.)
+//! `metanas info`: the version, the default search spaces with their sizes, the built-in
+//! dataset and the commands.
 
 use metanas_core::data::{uci_digits, LoadOptions, DIGITS_CREDIT};
 use metanas_core::space::SearchSpace;
@@ -43,6 +43,6 @@ pub fn print() {
         Err(e) => eprintln!("built-in dataset: {e}"),
     }
     println!(
-        "\ncommands: metanas train | adapt | eval | export | inspect  (metanas help <command>)"
+        "\ncommands: metanas (the workbench) | gui | train | adapt | eval | export | inspect | info  (metanas help <command>)"
     );
 }

@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use metanas_core::figure::{cell_svg, metrics_csv};
 use metanas_core::run::{write_atomic, MetricRecord, Session};
-use metanas_core::space::CellKind;
 use serde_json::json;
 
 use super::{warn_all, CliError, Common, Output, RunArg};
@@ -33,35 +31,8 @@ pub fn run(a: &ExportArgs) -> Result<Output, CliError> {
     warn_all(&warnings);
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", a.out.display())))?;
-    let space = &session.config.space;
     let genotype = session.genotype();
-    let arch = session.learner.arch_probabilities();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    if let Some(genotype) = &genotype {
-        let darts = format!(
-            "# Genotype of {} at meta-step {} (metanas {}).\n# Load with DARTS' `from genotypes import Genotype`.\n{}\n",
-            a.run.run.display(),
-            session.steps_done(),
-            env!("CARGO_PKG_VERSION"),
-            genotype.to_darts()
-        );
-        files.push(("genotype.json".into(), genotype.to_json().into_bytes()));
-        files.push(("genotype.py".into(), darts.into_bytes()));
-    }
-    files.push((
-        "metrics.csv".into(),
-        metrics_csv(&metrics.records).into_bytes(),
-    ));
-    files.push((
-        "normal.svg".into(),
-        cell_svg(space, CellKind::Normal, &arch.normal, genotype.as_ref()).into_bytes(),
-    ));
-    if let Some(reduce) = &arch.reduce {
-        files.push((
-            "reduce.svg".into(),
-            cell_svg(space, CellKind::Reduce, reduce, genotype.as_ref()).into_bytes(),
-        ));
-    }
+    let files = session.export_files(&metrics.records);
     let mut written = Vec::new();
     for (name, bytes) in &files {
         let path = a.out.join(name);

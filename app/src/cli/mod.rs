@@ -39,6 +39,21 @@ enum Command {
     Export(export::ExportArgs),
     /// Check a dataset: format, classes, counts, image size, problems.
     Inspect(inspect::InspectArgs),
+    /// Print the version, the default search spaces with their sizes and the built-in dataset.
+    Info,
+    /// Open the workbench (what `metanas` with no command does), optionally on a run.
+    Gui(GuiArgs),
+}
+
+/// Arguments of `gui`.
+#[derive(Args, Debug)]
+pub struct GuiArgs {
+    /// Open this run directory.
+    #[arg(long = "run", value_name = "DIR")]
+    pub run: Option<PathBuf>,
+    /// Close the window after this many frames (for smoke tests).
+    #[arg(long, value_name = "N", hide = true)]
+    pub quit_after_frames: Option<u64>,
 }
 
 /// Options every command takes.
@@ -82,16 +97,21 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
-    let Some(command) = cli.command else {
-        crate::overview::print();
-        return ExitCode::SUCCESS;
-    };
+    let command = cli.command.unwrap_or(Command::Gui(GuiArgs {
+        run: None,
+        quit_after_frames: None,
+    }));
     let (result, json) = match command {
         Command::Train(a) => (train::run(&a), a.common.json),
         Command::Adapt(a) => (adapt::run(&a), a.common.json),
         Command::Eval(a) => (eval::run(&a), a.common.json),
         Command::Export(a) => (export::run(&a), a.common.json),
         Command::Inspect(a) => (inspect::run(&a), a.common.json),
+        Command::Info => {
+            crate::overview::print();
+            return ExitCode::SUCCESS;
+        }
+        Command::Gui(g) => return gui(g),
     };
     match result {
         Ok(out) => {
@@ -109,7 +129,22 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Prints warnings on stderr.
+/// Opens the workbench window.
+fn gui(g: GuiArgs) -> ExitCode {
+    let launch = crate::workbench::Launch {
+        run: g.run,
+        quit_after_frames: g.quit_after_frames,
+    };
+    match crate::workbench::run_window(launch) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("metanas: {e}");
+            eprintln!("metanas: the headless commands work without a display: metanas help");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// The genotype line of a report: the DARTS text, or why there is none.
 pub fn genotype_text(genotype: Option<&metanas_core::genotype::Genotype>, learner: &str) -> String {
     match genotype {
@@ -120,6 +155,7 @@ pub fn genotype_text(genotype: Option<&metanas_core::genotype::Genotype>, learne
     }
 }
 
+/// Prints warnings on stderr.
 pub fn warn_all(warnings: &[String]) {
     for w in warnings {
         eprintln!("warning: {w}");

@@ -86,11 +86,11 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
     signal::install();
     let mut progress = Progress::new(start, target.max(start));
     let mut last = None;
-    let end = session.train(target, &signal::STOP, |r| {
+    let end = session.train(target, &signal::STOP, |e| {
         if !quiet {
-            progress.show(r);
+            progress.show(e.metrics);
         }
-        last = Some(r.clone());
+        last = Some(e.metrics.clone());
     });
     if !quiet {
         progress.finish();

@@ -71,10 +71,7 @@ pub struct Projection {
 
 /// The rows of tasks given as `(architecture, weight sketch)` pairs, per `features`. For
 /// [`PosteriorFeatures::Both`] each block is scaled to unit total variance over the tasks.
-pub fn posterior_features(
-    rows: &[(&[f32], &[f32])],
-    features: PosteriorFeatures,
-) -> Vec<Vec<f32>> {
+pub fn posterior_features(rows: &[(&[f32], &[f32])], features: PosteriorFeatures) -> Vec<Vec<f32>> {
     let pick = |arch: &[f32], weights: &[f32]| -> Vec<f32> {
         match features {
             PosteriorFeatures::Architecture => arch.to_vec(),
@@ -108,7 +105,11 @@ fn block_scale(rows: &[Vec<f32>], cols: std::ops::Range<usize>) -> f32 {
     let n = rows.len() as f64;
     let mut total = 0.0;
     for j in cols {
-        let values: Vec<f64> = rows.iter().filter_map(|r| r.get(j)).map(|&v| v as f64).collect();
+        let values: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| r.get(j))
+            .map(|&v| v as f64)
+            .collect();
         let mean = values.iter().sum::<f64>() / n;
         total += values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
     }
@@ -177,7 +178,8 @@ pub fn pca_2d(rows: &[Vec<f32>]) -> Result<Projection, PcaError> {
         }
         coords.push(col);
     }
-    let explained = [0, 1].map(|k| (values.get(k).copied().unwrap_or(0.0).max(0.0) / total).min(1.0));
+    let explained =
+        [0, 1].map(|k| (values.get(k).copied().unwrap_or(0.0).max(0.0) / total).min(1.0));
     let points = (0..n).map(|i| [coords[0][i], coords[1][i]]).collect();
     Ok(Projection { points, explained })
 }
@@ -191,17 +193,28 @@ mod tests {
     /// on the first / second component (up to sign).
     #[test]
     fn projection_of_a_cross_matches_the_hand_computed_one() {
-        let rows: Vec<Vec<f32>> = [[2.0, 0.0, 0.0], [-2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 0.0]]
-            .iter()
-            .map(|r| r.iter().map(|v| v + 5.0).collect())
-            .collect();
+        let rows: Vec<Vec<f32>> = [
+            [2.0, 0.0, 0.0],
+            [-2.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, -1.0, 0.0],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|v| v + 5.0).collect())
+        .collect();
         let p = pca_2d(&rows).unwrap();
         assert!((p.explained[0] - 0.8).abs() < 1e-6, "{:?}", p.explained);
         assert!((p.explained[1] - 0.2).abs() < 1e-6, "{:?}", p.explained);
         let expect: [[f64; 2]; 4] = [[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]];
         for (got, want) in p.points.iter().zip(expect) {
-            assert!((got[0].abs() - want[0].abs()).abs() < 1e-6, "{got:?} vs {want:?}");
-            assert!((got[1].abs() - want[1].abs()).abs() < 1e-6, "{got:?} vs {want:?}");
+            assert!(
+                (got[0].abs() - want[0].abs()).abs() < 1e-6,
+                "{got:?} vs {want:?}"
+            );
+            assert!(
+                (got[1].abs() - want[1].abs()).abs() < 1e-6,
+                "{got:?} vs {want:?}"
+            );
         }
         // Opposite points stay opposite.
         assert!((p.points[0][0] + p.points[1][0]).abs() < 1e-6);
@@ -212,7 +225,10 @@ mod tests {
             .collect();
         let q = pca_2d(&wide).unwrap();
         for (a, b) in p.points.iter().zip(&q.points) {
-            assert!((a[0] - b[0]).abs() < 1e-6 && (a[1] - b[1]).abs() < 1e-6, "{a:?} {b:?}");
+            assert!(
+                (a[0] - b[0]).abs() < 1e-6 && (a[1] - b[1]).abs() < 1e-6,
+                "{a:?} {b:?}"
+            );
         }
         assert!((q.explained[0] - 0.8).abs() < 1e-6);
     }
@@ -220,16 +236,26 @@ mod tests {
     #[test]
     fn bad_rows_are_refused_with_the_row_named() {
         let ok = vec![0.0, 1.0];
-        assert_eq!(pca_2d(&[ok.clone(), ok.clone()]), Err(PcaError::TooFewRows(2)));
+        assert_eq!(
+            pca_2d(&[ok.clone(), ok.clone()]),
+            Err(PcaError::TooFewRows(2))
+        );
         assert_eq!(
             pca_2d(&[ok.clone(), ok.clone(), vec![1.0]]),
-            Err(PcaError::Ragged { row: 2, got: 1, expected: 2 })
+            Err(PcaError::Ragged {
+                row: 2,
+                got: 1,
+                expected: 2
+            })
         );
         assert_eq!(
             pca_2d(&[ok.clone(), vec![0.0, f32::NAN], ok.clone()]),
             Err(PcaError::NotFinite { row: 1, feature: 1 })
         );
-        assert_eq!(pca_2d(&[ok.clone(), ok.clone(), ok]), Err(PcaError::NoVariance));
+        assert_eq!(
+            pca_2d(&[ok.clone(), ok.clone(), ok]),
+            Err(PcaError::NoVariance)
+        );
     }
 
     #[test]

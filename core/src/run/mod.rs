@@ -6,6 +6,7 @@ mod backend;
 mod checkpoint;
 mod config;
 mod error;
+mod export;
 mod records;
 mod run_dir;
 mod session;
@@ -24,7 +25,7 @@ pub use config::{
 pub use error::RunError;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
-pub use session::{metric_value, LoadProgressFn, Session, TrainEnd};
+pub use session::{metric_value, LoadProgressFn, Session, StepEvent, TrainEnd};
 pub use stream::{Stream as RunStream, StreamRead};
 pub use tasks::{load_source, stream_rng, Stream as SeedStream, TaskDistribution};
 

@@ -33,6 +33,18 @@ pub struct Session {
     elapsed: f64,
 }
 
+/// What [`Session::train`] shows its caller after each meta-step (all of it is also in the
+/// run's streams).
+#[derive(Clone, Copy, Debug)]
+pub struct StepEvent<'a> {
+    /// The step's metrics.
+    pub metrics: &'a MetricRecord,
+    /// The shared architecture probabilities after it.
+    pub arch: &'a ArchRecord,
+    /// Task posteriors sampled at this step (empty unless it is a snapshot step).
+    pub snapshots: &'a [SnapshotRecord],
+}
+
 /// How a call to [`Session::train`] ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrainEnd {
@@ -144,13 +156,13 @@ impl Session {
     }
 
     /// Meta-trains until `until` meta-steps are done or `stop` is raised, writing streams every
-    /// step and a checkpoint every `checkpoint_every` steps and at the end. `on_step` sees each
-    /// step's metrics.
+    /// step and a checkpoint every `checkpoint_every` steps and at the end. `on_step` sees what
+    /// each step wrote.
     pub fn train(
         &mut self,
         until: usize,
         stop: &AtomicBool,
-        mut on_step: impl FnMut(&MetricRecord),
+        mut on_step: impl FnMut(StepEvent<'_>),
     ) -> Result<TrainEnd, RunError> {
         let t = self.config.training.clone();
         let mut last_checkpoint = self.steps_done();
@@ -174,15 +186,22 @@ impl Session {
             };
             self.dir.metrics().append(&record)?;
             let arch = self.learner.arch_probabilities();
-            self.dir.arch().append(&ArchRecord {
+            let arch = ArchRecord {
                 step: report.step,
                 normal: arch.normal,
                 reduce: arch.reduce,
-            })?;
-            if t.snapshot_every > 0 && report.step % t.snapshot_every == 0 {
-                self.snapshot(report.step)?;
-            }
-            on_step(&record);
+            };
+            self.dir.arch().append(&arch)?;
+            let snapshots = if t.snapshot_every > 0 && report.step % t.snapshot_every == 0 {
+                self.snapshot(report.step)?
+            } else {
+                Vec::new()
+            };
+            on_step(StepEvent {
+                metrics: &record,
+                arch: &arch,
+                snapshots: &snapshots,
+            });
             if report.step % t.checkpoint_every == 0 {
                 self.checkpoint()?;
                 last_checkpoint = report.step;
@@ -221,8 +240,9 @@ impl Session {
     }
 
     /// Adapts to a few meta-validation tasks and records their posteriors.
-    fn snapshot(&mut self, step: usize) -> Result<(), RunError> {
+    fn snapshot(&mut self, step: usize) -> Result<Vec<SnapshotRecord>, RunError> {
         let t = &self.config.training;
+        let mut out = Vec::with_capacity(t.snapshot_tasks);
         let split = if self.tasks.check(Split::Val).is_ok() {
             Split::Val
         } else {
@@ -232,7 +252,7 @@ impl Session {
             let mut rng = stream_rng(self.config.seed, Stream::Snapshot, (step * 1000 + i) as u64);
             let task = self.tasks.sample(split, &mut rng)?;
             let a = self.learner.adapt(&task, t.adapt_steps, rng.next_u64())?;
-            self.dir.posteriors().append(&SnapshotRecord {
+            let record = SnapshotRecord {
                 step,
                 task: i,
                 source: task.source,
@@ -242,9 +262,11 @@ impl Session {
                 arch: a.arch().map(|t| t.flatten()).unwrap_or_default(),
                 weight_sketch: a.weight_sketch,
                 genotype: a.genotype,
-            })?;
+            };
+            self.dir.posteriors().append(&record)?;
+            out.push(record);
         }
-        Ok(())
+        Ok(out)
     }
 
     /// The shared evaluation protocol on `tasks` held-out tasks (the test split), `steps`

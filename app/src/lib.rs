@@ -1,0 +1,6 @@
+//! metanas-app: the `metanas` binary's two faces over metanas-core — the eframe workbench
+//! ([`workbench`]) and the headless command line ([`cli`]).
+
+pub mod cli;
+mod overview;
+pub mod workbench;

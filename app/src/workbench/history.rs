@@ -1,0 +1,151 @@
+//! What the workbench holds of a run: its config and everything its streams recorded (metrics,
+//! the architecture after each meta-step, task posteriors), and the result of an adaptation.
+//! Plain data, sent from the worker; no tensors.
+
+use std::path::PathBuf;
+
+use metanas_core::genotype::Genotype;
+use metanas_core::learners::Adaptation;
+use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, RunError, Session, SnapshotRecord};
+use metanas_core::tasks::Episode;
+
+use super::worker::AdaptRequest;
+
+/// At most this many architecture records are kept for the cell view's time slider; longer
+/// histories are thinned evenly (the newest record is always kept).
+pub const ARCH_HISTORY_CAP: usize = 2048;
+
+/// A run as the workbench shows it.
+#[derive(Clone, Debug)]
+pub struct RunHistory {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Its config.
+    pub config: RunConfig,
+    /// The learner's name.
+    pub learner: String,
+    /// Meta-steps done.
+    pub steps: usize,
+    /// Per-step metrics.
+    pub metrics: Vec<MetricRecord>,
+    /// Shared architecture probabilities over training (thinned, see [`ARCH_HISTORY_CAP`]).
+    pub arch: Vec<ArchRecord>,
+    /// Task posteriors sampled during training.
+    pub snapshots: Vec<SnapshotRecord>,
+    /// The shared genotype now.
+    pub genotype: Option<Genotype>,
+    /// Names of the task sources (datasets or regression families).
+    pub sources: Vec<String>,
+    /// Warnings from opening the run.
+    pub warnings: Vec<String>,
+    /// Steps between kept architecture records.
+    pub arch_stride: usize,
+}
+
+impl RunHistory {
+    /// Reads what `session`'s run recorded.
+    pub fn read(session: &Session) -> Result<Self, RunError> {
+        let metrics = session.dir.metrics().read::<MetricRecord>()?;
+        let arch = session.dir.arch().read::<ArchRecord>()?;
+        let snapshots = session.dir.posteriors().read::<SnapshotRecord>()?;
+        let mut warnings = session.warnings.clone();
+        warnings.extend(metrics.warnings);
+        warnings.extend(arch.warnings);
+        warnings.extend(snapshots.warnings);
+        let mut history = Self {
+            dir: session.dir.root().to_path_buf(),
+            config: session.config.clone(),
+            learner: session.learner.name().to_string(),
+            steps: session.steps_done(),
+            metrics: metrics.records,
+            arch: Vec::new(),
+            snapshots: snapshots.records,
+            genotype: session.genotype(),
+            sources: session.tasks.source_names(),
+            warnings,
+            arch_stride: 1,
+        };
+        for record in arch.records {
+            history.push_arch(record);
+        }
+        Ok(history)
+    }
+
+    /// Appends one meta-step's architecture. The history keeps the steps that are multiples of
+    /// a stride, plus the newest; the stride doubles whenever the cap is passed.
+    pub fn push_arch(&mut self, record: ArchRecord) {
+        // The previous newest record was kept only for being the newest.
+        if self
+            .arch
+            .last()
+            .is_some_and(|r| !r.step.is_multiple_of(self.arch_stride))
+        {
+            self.arch.pop();
+        }
+        self.arch.push(record);
+        while self.arch.len() > ARCH_HISTORY_CAP {
+            self.arch_stride *= 2;
+            let (stride, last) = (self.arch_stride, self.arch.len() - 1);
+            let mut i = 0;
+            self.arch.retain(|r| {
+                let keep = r.step.is_multiple_of(stride) || i == last;
+                i += 1;
+                keep
+            });
+        }
+    }
+}
+
+/// One adaptation, with the task it adapted to.
+#[derive(Clone, Debug)]
+pub struct AdaptResult {
+    /// What was asked for.
+    pub request: AdaptRequest,
+    /// The meta-step of the meta-network it started from.
+    pub step: usize,
+    /// The shared genotype (the prior's), when the learner has one.
+    pub prior_genotype: Option<Genotype>,
+    /// The task.
+    pub episode: Episode,
+    /// What adapting did.
+    pub adaptation: Adaptation,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_even_spacing_the_first_and_the_newest() {
+        let mut h = RunHistory {
+            dir: PathBuf::new(),
+            config: crate::workbench::presets::PRESETS[0].load().unwrap(),
+            learner: String::new(),
+            steps: 0,
+            metrics: vec![],
+            arch: vec![],
+            snapshots: vec![],
+            genotype: None,
+            sources: vec![],
+            warnings: vec![],
+            arch_stride: 1,
+        };
+        for step in 0..=5001 {
+            h.push_arch(ArchRecord {
+                step,
+                normal: vec![],
+                reduce: None,
+            });
+        }
+        assert!(h.arch.len() <= ARCH_HISTORY_CAP);
+        assert_eq!(h.arch.first().unwrap().step, 0);
+        assert_eq!(h.arch.last().unwrap().step, 5001);
+        // 5002 records under a cap of 2048: every 4th step, then the newest.
+        assert_eq!(h.arch_stride, 4);
+        let n = h.arch.len();
+        assert!(h.arch[..n - 1]
+            .windows(2)
+            .all(|w| w[1].step - w[0].step == 4));
+        assert_eq!(h.arch[n - 2].step, 5000);
+    }
+}

@@ -1,0 +1,89 @@
+//! The ready-made starting points of the workbench: the example configs shipped in `assets/`,
+//! compiled into the binary so that `metanas` opens on a real default with no file around it.
+
+use std::path::Path;
+
+use metanas_core::run::RunConfig;
+
+/// A built-in run config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preset {
+    /// What the menu shows.
+    pub name: &'static str,
+    /// The file it was compiled from (for error messages).
+    pub file: &'static str,
+    config: &'static str,
+}
+
+/// The search spaces the preset configs refer to with `space = { file = "../spaces/..." }`.
+const SPACES: &[(&str, &str)] = &[(
+    "../spaces/mnas_regression.toml",
+    include_str!("../../../assets/spaces/mnas_regression.toml"),
+)];
+
+/// Every preset; the first is what the workbench opens on.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "Regression families · BASE",
+        file: "assets/configs/base_regression.toml",
+        config: include_str!("../../../assets/configs/base_regression.toml"),
+    },
+    Preset {
+        name: "Regression families · M-NAS",
+        file: "assets/configs/mnas_regression.toml",
+        config: include_str!("../../../assets/configs/mnas_regression.toml"),
+    },
+    Preset {
+        name: "Regression families · MAML",
+        file: "assets/configs/maml_regression.toml",
+        config: include_str!("../../../assets/configs/maml_regression.toml"),
+    },
+    Preset {
+        name: "Regression families · Reptile",
+        file: "assets/configs/reptile_regression.toml",
+        config: include_str!("../../../assets/configs/reptile_regression.toml"),
+    },
+    Preset {
+        name: "Bundled digits 5-way 1-shot · BASE",
+        file: "assets/configs/digits_5way_1shot.toml",
+        config: include_str!("../../../assets/configs/digits_5way_1shot.toml"),
+    },
+];
+
+impl Preset {
+    /// The preset's config, with its space file read from the compiled-in copy.
+    pub fn load(&self) -> Result<RunConfig, String> {
+        let mut table: toml::Table =
+            toml::from_str(self.config).map_err(|e| format!("{}: {}", self.file, e.message()))?;
+        if let Some(toml::Value::Table(space)) = table.get("space") {
+            if let Some(file) = space.get("file").and_then(toml::Value::as_str) {
+                let text = SPACES
+                    .iter()
+                    .find(|(name, _)| *name == file)
+                    .map(|(_, text)| *text)
+                    .ok_or_else(|| format!("{}: space file {file} is not built in", self.file))?;
+                let inline: toml::Table =
+                    toml::from_str(text).map_err(|e| format!("{file}: {}", e.message()))?;
+                table.insert("space".into(), toml::Value::Table(inline));
+            }
+        }
+        let text = toml::to_string(&table).map_err(|e| format!("{}: {e}", self.file))?;
+        RunConfig::parse(&text, Path::new(self.file), Path::new(".")).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every preset parses, and equals the asset file read from disk the way the CLI reads it.
+    #[test]
+    fn presets_equal_their_asset_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for p in PRESETS {
+            let built_in = p.load().unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            let from_disk = RunConfig::load(&root.join(p.file)).unwrap();
+            assert_eq!(built_in, from_disk, "{}", p.name);
+        }
+    }
+}

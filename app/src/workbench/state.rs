@@ -1,0 +1,394 @@
+//! The workbench's read model: what the worker reported (drained from its channel at the start
+//! of each frame), the config being edited, and the views' own state.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Arc;
+use std::time::Instant;
+
+use metanas_core::run::{BackendKind, RunConfig};
+use serde::{Deserialize, Serialize};
+
+use super::dataset_info::DatasetInfo;
+use super::history::{AdaptResult, RunHistory};
+use super::picker::{self, Picked, Picker, Purpose};
+use super::presets::PRESETS;
+use super::views;
+use super::worker::{self, Command, Event, WorkerHandle};
+use super::Launch;
+
+/// Settings that survive a restart (eframe storage).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The folder new runs are created in (default: `runs` under the data folder).
+    pub runs_folder: Option<PathBuf>,
+    /// The run open when the workbench was closed.
+    pub last_run: Option<PathBuf>,
+}
+
+/// The views.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    /// Data, search space, learner.
+    #[default]
+    Setup,
+    /// Progress and curves.
+    Training,
+    /// The cell DAGs over training.
+    Cells,
+    /// Adapting to one task.
+    Adapt,
+    /// Support and query sets with predictions.
+    Episodes,
+    /// PCA of task posteriors.
+    Pca,
+    /// Genotypes, figures, CSV.
+    Export,
+}
+
+impl Tab {
+    /// Every tab, in order.
+    pub const ALL: [Tab; 7] = [
+        Tab::Setup,
+        Tab::Training,
+        Tab::Cells,
+        Tab::Adapt,
+        Tab::Episodes,
+        Tab::Pca,
+        Tab::Export,
+    ];
+
+    /// Its label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Setup => "Setup",
+            Tab::Training => "Training",
+            Tab::Cells => "Cells",
+            Tab::Adapt => "Adapt",
+            Tab::Episodes => "Episodes",
+            Tab::Pca => "PCA",
+            Tab::Export => "Export",
+        }
+    }
+}
+
+/// Where training stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainState {
+    /// Not training.
+    Idle,
+    /// Training towards `target` meta-steps.
+    Running {
+        /// Target meta-steps.
+        target: usize,
+        /// Step when this stretch started.
+        from_step: usize,
+        /// When it started.
+        since: Instant,
+    },
+    /// Pause was pressed; the worker finishes the current meta-step.
+    Pausing {
+        /// The target to resume towards.
+        target: usize,
+    },
+    /// Paused; Resume continues towards `target`.
+    Paused {
+        /// Target meta-steps.
+        target: usize,
+    },
+    /// Stop was pressed; the worker finishes the current meta-step.
+    Stopping,
+}
+
+/// A message in the status area.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// An error (red) or information.
+    pub error: bool,
+    /// The text.
+    pub text: String,
+}
+
+/// The workbench app.
+pub struct Workbench {
+    /// Settings kept across restarts.
+    pub settings: Settings,
+    /// The config the Setup tab edits; Start creates a run from it.
+    pub draft: RunConfig,
+    /// Index of the preset the draft came from, if unchanged.
+    pub preset: Option<usize>,
+    /// The learner section of the draft as TOML, being edited.
+    pub learner_text: String,
+    /// Why `learner_text` does not apply, if it does not.
+    pub learner_error: Option<String>,
+    /// Why the draft cannot start, if it cannot (checked on every edit).
+    pub draft_error: Option<String>,
+    /// The open run.
+    pub run: Option<RunHistory>,
+    /// Training state.
+    pub train: TrainState,
+    /// Adaptations done in this session, newest last.
+    pub adaptations: Vec<AdaptResult>,
+    /// Which adaptation the Adapt and Episodes views show.
+    pub shown_adaptation: Option<usize>,
+    /// Datasets inspected in the Data section.
+    pub datasets: Vec<DatasetInfo>,
+    /// Messages, newest last.
+    pub notices: Vec<Notice>,
+    /// What the worker is doing, while it does something long.
+    pub busy: Option<String>,
+    /// Dataset loading progress `(path, done, total)`.
+    pub loading: Option<(String, usize, usize)>,
+    /// Whether the worker is handling a command.
+    pub worker_busy: bool,
+    /// The selected tab.
+    pub tab: Tab,
+    /// State of the views.
+    pub views: views::ViewState,
+    /// The last export: folder and files.
+    pub exported: Option<(PathBuf, Vec<PathBuf>)>,
+    worker: WorkerHandle,
+    picker: Arc<dyn Picker>,
+    picked_tx: SyncSender<Picked>,
+    picked_rx: Receiver<Picked>,
+    ctx: egui::Context,
+    launch: Launch,
+    frames: u64,
+}
+
+impl Workbench {
+    /// A workbench on the first preset (or the run in `launch` / the last one), with its
+    /// worker thread started. `picker` shows the file dialogs.
+    pub fn new(
+        ctx: egui::Context,
+        settings: Settings,
+        picker: Arc<dyn Picker>,
+        launch: Launch,
+    ) -> std::io::Result<Self> {
+        let wake_ctx = ctx.clone();
+        let worker = worker::spawn(BackendKind::Cpu, move || wake_ctx.request_repaint())?;
+        let (picked_tx, picked_rx) = std::sync::mpsc::sync_channel(8);
+        let draft = PRESETS[0]
+            .load()
+            .unwrap_or_else(|e| panic!("built-in preset {}: {e}", PRESETS[0].name));
+        let mut app = Self {
+            learner_text: views::learner_toml(&draft.learner),
+            draft,
+            preset: Some(0),
+            learner_error: None,
+            draft_error: None,
+            settings,
+            run: None,
+            train: TrainState::Idle,
+            adaptations: Vec::new(),
+            shown_adaptation: None,
+            datasets: Vec::new(),
+            notices: Vec::new(),
+            busy: None,
+            loading: None,
+            worker_busy: false,
+            tab: Tab::Setup,
+            views: views::ViewState::default(),
+            exported: None,
+            worker,
+            picker,
+            picked_tx,
+            picked_rx,
+            ctx,
+            launch,
+            frames: 0,
+        };
+        let reopen = app
+            .launch
+            .run
+            .clone()
+            .or_else(|| app.settings.last_run.clone().filter(|p| p.is_dir()));
+        if let Some(dir) = reopen {
+            app.send(Command::Open(dir));
+        }
+        Ok(app)
+    }
+
+    /// Sends a command to the worker; a full queue is reported, not waited on.
+    pub fn send(&mut self, command: Command) {
+        match self.worker.commands.try_send(command) {
+            Ok(()) => self.worker_busy = true,
+            Err(_) => self.error("the worker is busy with earlier requests; try again in a moment"),
+        }
+    }
+
+    /// Adds an error message.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notices.push(Notice {
+            error: true,
+            text: text.into(),
+        });
+    }
+
+    /// Adds an information message.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.notices.push(Notice {
+            error: false,
+            text: text.into(),
+        });
+    }
+
+    /// Opens a file dialog off the UI thread; the answer arrives in a later frame.
+    pub fn ask(&mut self, purpose: Purpose) {
+        let ctx = self.ctx.clone();
+        if let Err(e) = picker::ask(
+            self.picker.clone(),
+            purpose,
+            self.picked_tx.clone(),
+            move || ctx.request_repaint(),
+        ) {
+            self.error(format!("cannot open a file dialog: {e}"));
+        }
+    }
+
+    /// Raises the stop flag (pause and stop).
+    pub fn raise_stop(&self) {
+        self.worker
+            .stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Applies the worker's events and the dialogs' answers.
+    pub fn drain(&mut self) {
+        while let Ok(event) = self.worker.events.try_recv() {
+            self.apply(event);
+        }
+        while let Ok(picked) = self.picked_rx.try_recv() {
+            if let Some(path) = picked.path {
+                views::on_picked(self, picked.purpose, path);
+            }
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        match event {
+            Event::Busy(what) => self.busy = Some(what),
+            Event::Loading { path, done, total } => self.loading = Some((path, done, total)),
+            Event::Opened(history) => {
+                self.loading = None;
+                for w in &history.warnings {
+                    self.info(format!("warning: {w}"));
+                }
+                self.settings.last_run = Some(history.dir.clone());
+                self.views.cells.follow_latest = true;
+                self.adaptations.clear();
+                self.shown_adaptation = None;
+                self.info(format!(
+                    "opened {} at meta-step {}",
+                    history.dir.display(),
+                    history.steps
+                ));
+                self.run = Some(*history);
+            }
+            Event::Step {
+                metrics,
+                arch,
+                snapshots,
+            } => {
+                if let Some(run) = &mut self.run {
+                    run.steps = metrics.report.step;
+                    run.metrics.push(metrics);
+                    run.push_arch(arch);
+                    run.snapshots.extend(snapshots);
+                }
+            }
+            Event::TrainEnded {
+                steps,
+                stopped,
+                genotype,
+            } => {
+                if let Some(run) = &mut self.run {
+                    run.steps = steps;
+                    run.genotype = genotype;
+                }
+                self.train = match (&self.train, stopped) {
+                    (TrainState::Pausing { target }, true) => {
+                        TrainState::Paused { target: *target }
+                    }
+                    _ => TrainState::Idle,
+                };
+                if !stopped {
+                    self.info(format!("training done at meta-step {steps}"));
+                }
+            }
+            Event::Adapted(result) => {
+                self.adaptations.push(*result);
+                self.shown_adaptation = Some(self.adaptations.len() - 1);
+                self.views.adapt.step = usize::MAX;
+            }
+            Event::Inspected(info) => {
+                self.loading = None;
+                views::on_inspected(self, *info);
+            }
+            Event::Exported { dir, files } => {
+                self.info(format!(
+                    "exported {} files to {}",
+                    files.len(),
+                    dir.display()
+                ));
+                self.exported = Some((dir, files));
+            }
+            Event::Failed { what, message } => {
+                self.loading = None;
+                if matches!(self.train, TrainState::Running { .. }) && what.starts_with("training")
+                {
+                    self.train = TrainState::Idle;
+                }
+                self.error(format!("{what}: {message}"));
+            }
+            Event::Idle => {
+                self.busy = None;
+                self.worker_busy = false;
+            }
+        }
+    }
+
+    /// One frame: drain, then draw.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        self.drain();
+        views::draw(self, ui);
+        self.frames += 1;
+        if self
+            .launch
+            .quit_after_frames
+            .is_some_and(|n| self.frames >= n)
+        {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if matches!(
+            self.train,
+            TrainState::Running { .. } | TrainState::Pausing { .. } | TrainState::Stopping
+        ) || self.worker_busy
+            || self.views.cells.playing
+        {
+            // Progress text and the play animation move without events too.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// The folder new runs go in.
+    pub fn runs_folder(&self) -> PathBuf {
+        self.settings
+            .runs_folder
+            .clone()
+            .unwrap_or_else(default_runs_folder)
+    }
+}
+
+/// `$XDG_DATA_HOME/metanas/runs`, else `~/.local/share/metanas/runs`, else `./runs`.
+pub fn default_runs_folder() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("metanas").join("runs");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h).join(".local/share/metanas/runs");
+    }
+    PathBuf::from("runs")
+}

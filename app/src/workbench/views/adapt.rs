@@ -1,0 +1,205 @@
+//! The Adapt view: pick a task (by split and number, or sample another), adapt the
+//! meta-network to it, and watch the architecture move step by step from the prior to the task
+//! posterior; query metrics before and after each step; the adapted genotype beside the prior's.
+
+use egui_plot::{Line, Plot, PlotPoints, Points};
+use metanas_core::run::metric_value;
+use metanas_core::tasks::Split;
+
+use super::super::state::{TrainState, Workbench};
+use super::super::worker::{AdaptRequest, Command};
+use super::cells::{legend, paint_record};
+use super::needs_run;
+
+/// The Adapt view's state.
+#[derive(Debug)]
+pub struct AdaptState {
+    /// Split the task comes from.
+    pub split: Split,
+    /// Task number.
+    pub task: u64,
+    /// Adaptation steps (`None`: the run's `adapt_steps`).
+    pub steps: Option<usize>,
+    /// Which adaptation step the cells show (`usize::MAX`: the last).
+    pub step: usize,
+}
+
+impl Default for AdaptState {
+    fn default() -> Self {
+        Self {
+            split: Split::Test,
+            task: 0,
+            steps: None,
+            step: usize::MAX,
+        }
+    }
+}
+
+fn split_label(s: Split) -> &'static str {
+    match s {
+        Split::Train => "meta-training classes",
+        Split::Val => "validation classes",
+        Split::Test => "test classes (never meta-trained on)",
+    }
+}
+
+/// The Adapt view.
+pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+    let Some(run) = &app.run else {
+        needs_run(ui, "adapt it to a task");
+        return;
+    };
+    let default_steps = run.config.training.adapt_steps;
+    let regression = matches!(
+        run.config.tasks,
+        metanas_core::run::TaskConfig::Regression(_)
+    );
+    let training = !matches!(app.train, TrainState::Idle | TrainState::Paused { .. });
+    let state = &mut app.views.adapt;
+    let mut request = None;
+    ui.horizontal_wrapped(|ui| {
+        if !regression {
+            egui::ComboBox::from_label("Task from")
+                .selected_text(split_label(state.split))
+                .show_ui(ui, |ui| {
+                    for s in [Split::Test, Split::Val, Split::Train] {
+                        ui.selectable_value(&mut state.split, s, split_label(s));
+                    }
+                });
+        } else {
+            state.split = Split::Test;
+            ui.label("Task from the regression families:");
+        }
+        ui.label("task #");
+        ui.add(egui::DragValue::new(&mut state.task));
+        let mut steps = state.steps.unwrap_or(default_steps);
+        ui.label("steps");
+        if ui
+            .add(egui::DragValue::new(&mut steps).range(0..=1000))
+            .changed()
+        {
+            state.steps = Some(steps);
+        }
+        let enabled = !training && !app.worker_busy;
+        let adapt = ui
+            .add_enabled(enabled, egui::Button::new("Adapt"))
+            .on_disabled_hover_text(
+                "pause training first: the worker trains the same meta-network",
+            );
+        if adapt.clicked() {
+            request = Some(AdaptRequest {
+                split: state.split,
+                task: state.task,
+                steps,
+            });
+        }
+        if ui
+            .add_enabled(enabled, egui::Button::new("Sample another task"))
+            .clicked()
+        {
+            state.task += 1;
+            request = Some(AdaptRequest {
+                split: state.split,
+                task: state.task,
+                steps,
+            });
+        }
+    });
+    if let Some(r) = request {
+        app.send(Command::Adapt(r));
+    }
+    let Some(result) = app.shown_adaptation.and_then(|i| app.adaptations.get(i)) else {
+        ui.label("Choose a task and press Adapt.");
+        return;
+    };
+    let a = &result.adaptation;
+    let metric_name = match result.episode.query.targets {
+        metanas_core::tasks::Targets::Classes(_) => "accuracy",
+        metanas_core::tasks::Targets::Values(_) => "MSE",
+    };
+    let values: Vec<f64> = a
+        .per_step
+        .iter()
+        .map(|m| metric_value(m).unwrap_or(f64::NAN))
+        .collect();
+    ui.separator();
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(format!(
+            "Task #{} ({}, from the meta-network at step {})",
+            result.request.task, result.episode.source_name, result.step
+        ));
+        if let (Some(b), Some(f)) = (values.first(), values.last()) {
+            ui.label(format!("query {metric_name}: before {b:.4} → after {f:.4}"));
+        }
+    });
+    ui.columns(2, |cols| {
+        let points: Vec<[f64; 2]> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, v)| [i as f64, *v])
+            .collect();
+        Plot::new("adapt-metric")
+            .height(140.0)
+            .x_axis_label("adaptation step")
+            .y_axis_label(metric_name)
+            .show(&mut cols[0], |p| {
+                p.line(Line::new(
+                    format!("query {metric_name}"),
+                    PlotPoints::from(points.clone()),
+                ));
+                p.points(Points::new("", PlotPoints::from(points)).radius(3.0));
+            });
+        let ui = &mut cols[1];
+        ui.label("Adapted genotype:");
+        match (&result.prior_genotype, app.run.as_ref()) {
+            (Some(prior), _) => {
+                ui.label(
+                    egui::RichText::new(a.genotype.to_darts())
+                        .monospace()
+                        .small(),
+                );
+                ui.label("Prior (shared) genotype:");
+                ui.label(egui::RichText::new(prior.to_darts()).monospace().small());
+                let same = *prior == a.genotype;
+                ui.label(if same {
+                    "The task kept the prior's genotype."
+                } else {
+                    "The task's genotype differs from the prior's."
+                });
+            }
+            (None, Some(run)) => {
+                ui.label(format!("none: {} learns no architecture", run.learner));
+            }
+            (None, None) => {}
+        }
+    });
+    if a.arch_history.is_empty() {
+        return;
+    }
+    let last = a.arch_history.len() - 1;
+    let state = &mut app.views.adapt;
+    state.step = state.step.min(last);
+    ui.add(egui::Slider::new(&mut state.step, 0..=last).text("adaptation step (0 = prior)"));
+    let tables = &a.arch_history[state.step];
+    if let Some(run) = &app.run {
+        let space = &run.config.space;
+        legend(ui, space);
+        let genotype = result.prior_genotype.as_ref().map(|_| {
+            metanas_core::genotype::Genotype::derive(
+                space,
+                &tables.normal,
+                tables.reduce.as_deref(),
+            )
+        });
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            paint_record(
+                ui,
+                space,
+                &tables.normal,
+                tables.reduce.as_deref(),
+                genotype.as_ref(),
+            );
+        });
+    }
+}

@@ -1,0 +1,301 @@
+//! The Cells view: normal and reduction cell DAGs with one curve per op of every edge (width and
+//! opacity = probability, colour = op, the genotype's ops outlined), a time slider and a play
+//! button that replay the probabilities over training, exact numbers on hover. The drawing
+//! uses the same layout as the exported SVG figures.
+
+use metanas_core::figure::{
+    distance_to_curve, edge_opacity, edge_stroke_width, CellLayout, OpCurve, OP_COLOURS,
+};
+use metanas_core::genotype::Genotype;
+use metanas_core::run::ArchRecord;
+use metanas_core::space::{CellKind, SearchSpace};
+
+use super::super::state::Workbench;
+use super::needs_run;
+
+/// The Cells view's state.
+#[derive(Debug, Default)]
+pub struct CellsState {
+    /// Index into the run's architecture history.
+    pub index: usize,
+    /// Whether the slider follows the newest record.
+    pub follow_latest: bool,
+    /// Whether the history is replaying.
+    pub playing: bool,
+    /// Records advanced per second while playing.
+    pub speed: f32,
+    /// Fractional progress of the replay.
+    pub play_position: f32,
+}
+
+/// `"#1f77b4"` → colour.
+pub fn op_colour(op: usize) -> egui::Color32 {
+    let hex = OP_COLOURS[op % OP_COLOURS.len()].trim_start_matches('#');
+    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
+    egui::Color32::from_rgb(byte(0), byte(2), byte(4))
+}
+
+/// What painting a cell gives back.
+pub struct CellPaint {
+    /// The drawing's response (clicks, hover).
+    pub response: egui::Response,
+    /// The op curve under the pointer, if any.
+    pub hovered: Option<OpCurve>,
+}
+
+/// Paints one cell into a `width`-wide area: curves, edge labels, nodes, legend.
+pub fn paint_cell(
+    ui: &mut egui::Ui,
+    space: &SearchSpace,
+    kind: CellKind,
+    probs: &[Vec<f32>],
+    genotype: Option<&Genotype>,
+    width: f32,
+) -> CellPaint {
+    let layout = CellLayout::new(space.nodes);
+    let scale = (width / layout.width).clamp(0.3, 2.0);
+    let size = egui::vec2(layout.width * scale, (layout.height - 40.0) * scale);
+    let (response, painter) = ui.allocate_painter(size, egui::Sense::click());
+    let origin = response.rect.min;
+    let at = |(x, y): (f32, f32)| origin + egui::vec2(x * scale, y * scale);
+    let (curves, labels) = layout.curves(space, kind, probs, genotype);
+    let pointer = response
+        .hover_pos()
+        .map(|p| ((p.x - origin.x) / scale, (p.y - origin.y) / scale));
+    let hovered = pointer.and_then(|p| {
+        curves
+            .iter()
+            .map(|c| (distance_to_curve(&c.points, p), c))
+            .filter(|(d, _)| *d < 6.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, c)| c.clone())
+    });
+    let text_colour = ui.visuals().text_color();
+    for c in &curves {
+        let [p0, p1, p2] = c.points.map(at);
+        let p = c.probability;
+        if c.kept {
+            painter.add(egui::epaint::QuadraticBezierShape::from_points_stroke(
+                [p0, p1, p2],
+                false,
+                egui::Color32::TRANSPARENT,
+                egui::Stroke::new((edge_stroke_width(p) + 2.5) * scale, text_colour),
+            ));
+        }
+        let highlight = hovered
+            .as_ref()
+            .is_some_and(|h| h.edge == c.edge && h.op == c.op);
+        let colour = op_colour(c.op).gamma_multiply(if highlight { 1.0 } else { edge_opacity(p) });
+        painter.add(egui::epaint::QuadraticBezierShape::from_points_stroke(
+            [p0, p1, p2],
+            false,
+            egui::Color32::TRANSPARENT,
+            egui::Stroke::new(
+                edge_stroke_width(p) * scale * if highlight { 1.6 } else { 1.0 },
+                colour,
+            ),
+        ));
+    }
+    let font = egui::FontId::proportional((10.0 * scale).max(8.0));
+    for l in &labels {
+        painter.text(
+            at(l.at),
+            egui::Align2::LEFT_BOTTOM,
+            format!("{} {:.2}", space.ops[l.op].name(), l.probability),
+            font.clone(),
+            op_colour(l.op),
+        );
+    }
+    let output = at(layout.node(space.nodes + 2));
+    for n in 0..space.nodes + 3 {
+        let centre = at(layout.node(n));
+        if (2..space.nodes + 2).contains(&n) {
+            painter.line_segment(
+                [centre, output],
+                egui::Stroke::new(1.0, egui::Color32::from_gray(170)),
+            );
+        }
+    }
+    for n in 0..space.nodes + 3 {
+        let centre = at(layout.node(n));
+        let fill = match n {
+            0 | 1 => egui::Color32::from_rgb(0xc6, 0xdb, 0xef),
+            n if n < space.nodes + 2 => egui::Color32::from_rgb(0xfd, 0xd0, 0xa2),
+            _ => egui::Color32::from_rgb(0xc7, 0xe9, 0xc0),
+        };
+        let rect = egui::Rect::from_center_size(centre, egui::vec2(60.0, 34.0) * scale);
+        painter.rect(
+            rect,
+            17.0 * scale,
+            fill,
+            egui::Stroke::new(1.0, egui::Color32::from_gray(60)),
+            egui::StrokeKind::Inside,
+        );
+        painter.text(
+            centre,
+            egui::Align2::CENTER_CENTER,
+            layout.node_label(n),
+            font.clone(),
+            egui::Color32::BLACK,
+        );
+    }
+    painter.text(
+        origin + egui::vec2(8.0, 4.0),
+        egui::Align2::LEFT_TOP,
+        format!("{} cell", kind.name()),
+        egui::FontId::proportional(14.0),
+        text_colour,
+    );
+    CellPaint { response, hovered }
+}
+
+/// The op legend: a colour swatch per op.
+pub fn legend(ui: &mut egui::Ui, space: &SearchSpace) {
+    ui.horizontal_wrapped(|ui| {
+        for (k, op) in space.ops.iter().enumerate() {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 8.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 1.0, op_colour(k));
+            ui.label(op.name());
+        }
+        ui.label("· outlined: kept by the genotype");
+    });
+}
+
+/// Hover text of an op curve.
+pub fn curve_text(space: &SearchSpace, c: &OpCurve) -> String {
+    let layout = CellLayout::new(space.nodes);
+    format!(
+        "{} → {}: {}  p = {:.4}{}",
+        layout.node_label(c.from),
+        layout.node_label(c.to),
+        space.ops[c.op].name(),
+        c.probability,
+        if c.kept { " (kept)" } else { "" }
+    )
+}
+
+/// Both cells of one architecture record, side by side when there is room.
+pub fn paint_record(
+    ui: &mut egui::Ui,
+    space: &SearchSpace,
+    normal: &[Vec<f32>],
+    reduce: Option<&[Vec<f32>]>,
+    genotype: Option<&Genotype>,
+) {
+    let cells: Vec<(CellKind, &[Vec<f32>])> = std::iter::once((CellKind::Normal, normal))
+        .chain(reduce.map(|r| (CellKind::Reduce, r)))
+        .collect();
+    let width = ui.available_width();
+    let per_cell = if width > 1100.0 && cells.len() == 2 {
+        width / 2.0 - 8.0
+    } else {
+        width
+    };
+    ui.horizontal_wrapped(|ui| {
+        for (kind, probs) in cells {
+            let paint = paint_cell(ui, space, kind, probs, genotype, per_cell);
+            if let Some(c) = &paint.hovered {
+                paint.response.on_hover_text(curve_text(space, c));
+            }
+        }
+    });
+}
+
+/// The Cells view.
+pub fn cells_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+    let Some(run) = &app.run else {
+        needs_run(ui, "see its cells");
+        return;
+    };
+    if run.arch.is_empty() {
+        ui.label("This run has recorded no architecture yet.");
+        return;
+    }
+    let state = &mut app.views.cells;
+    let last = run.arch.len() - 1;
+    if state.follow_latest {
+        state.index = last;
+    }
+    if state.playing {
+        let dt = ui.input(|i| i.stable_dt).min(0.1);
+        state.play_position += dt * state.speed.max(1.0);
+        state.index = (state.play_position as usize).min(last);
+        if state.index == last {
+            state.playing = false;
+        }
+    }
+    state.index = state.index.min(last);
+    ui.horizontal(|ui| {
+        let label = if state.playing {
+            "Pause replay"
+        } else {
+            "Play"
+        };
+        if ui.button(label).clicked() {
+            state.playing = !state.playing;
+            state.follow_latest = false;
+            if state.playing {
+                if state.index == last {
+                    state.index = 0;
+                }
+                state.play_position = state.index as f32;
+                if state.speed <= 0.0 {
+                    state.speed = (last as f32 / 10.0).max(2.0);
+                }
+            }
+        }
+        let slider = ui.add(
+            egui::Slider::new(&mut state.index, 0..=last)
+                .text("record")
+                .custom_formatter(|v, _| format!("step {}", run.arch[(v as usize).min(last)].step)),
+        );
+        if slider.changed() {
+            state.follow_latest = state.index == last;
+            state.playing = false;
+        }
+        ui.checkbox(&mut state.follow_latest, "Follow training");
+        ui.add(
+            egui::DragValue::new(&mut state.speed)
+                .range(1.0..=10_000.0)
+                .suffix(" records/s"),
+        );
+    });
+    let record: &ArchRecord = &run.arch[state.index];
+    let space = &run.config.space;
+    // The genotype of the shown record (derived the papers' way), outlined.
+    let genotype = run
+        .genotype
+        .as_ref()
+        .map(|_| Genotype::derive(space, &record.normal, record.reduce.as_deref()));
+    ui.label(format!(
+        "Shared architecture at meta-step {} ({} records{}){}",
+        record.step,
+        run.arch.len(),
+        if run.arch_stride > 1 {
+            format!(", every {} steps", run.arch_stride)
+        } else {
+            String::new()
+        },
+        if run.genotype.is_none() {
+            format!(
+                " · {} learns no architecture: the supernet's ops stay a uniform mixture",
+                run.learner
+            )
+        } else {
+            String::new()
+        }
+    ));
+    legend(ui, space);
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        paint_record(
+            ui,
+            space,
+            &record.normal,
+            record.reduce.as_deref(),
+            genotype.as_ref(),
+        );
+        if let Some(g) = &genotype {
+            ui.label(egui::RichText::new(g.to_darts()).monospace().small());
+        }
+    });
+}

@@ -1,0 +1,207 @@
+//! The PCA view (BASE Figure 3): task posteriors — the snapshots taken during training and the
+//! tasks adapted in this session — projected on their two principal components, coloured by
+//! source (dataset or regression family), with the explained variance; click a point to see
+//! its task and genotype.
+
+use egui_plot::{Legend, Plot, PlotPoints, Points};
+use metanas_core::analysis::{pca_2d, posterior_features, PosteriorFeatures, Projection};
+use metanas_core::genotype::Genotype;
+use metanas_core::run::metric_value;
+
+use super::super::state::Workbench;
+use super::cells::op_colour;
+use super::needs_run;
+
+/// One task in the projection.
+#[derive(Clone, Debug)]
+struct TaskPoint {
+    source: String,
+    label: String,
+    genotype: Genotype,
+}
+
+/// The PCA view's state.
+#[derive(Debug, Default)]
+pub struct PcaState {
+    /// What goes into a task's row.
+    pub features: PosteriorFeatures,
+    /// Only the newest snapshot step (plus adapted tasks).
+    pub latest_only: bool,
+    /// The selected task.
+    pub selected: Option<usize>,
+    cache: Option<(CacheKey, Result<Projection, String>, Vec<TaskPoint>)>,
+}
+
+type CacheKey = (PosteriorFeatures, bool, usize, usize, usize);
+
+/// The PCA view.
+pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+    let Some(run) = &app.run else {
+        needs_run(ui, "project its task posteriors");
+        return;
+    };
+    let state = &mut app.views.pca;
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_label("Features")
+            .selected_text(features_label(state.features))
+            .show_ui(ui, |ui| {
+                for f in [
+                    PosteriorFeatures::Both,
+                    PosteriorFeatures::Architecture,
+                    PosteriorFeatures::Weights,
+                ] {
+                    ui.selectable_value(&mut state.features, f, features_label(f));
+                }
+            });
+        ui.checkbox(&mut state.latest_only, "Newest snapshot only");
+    });
+    let newest = run.snapshots.iter().map(|s| s.step).max().unwrap_or(0);
+    let key = (
+        state.features,
+        state.latest_only,
+        run.snapshots.len(),
+        app.adaptations.len(),
+        newest,
+    );
+    if state.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
+        let mut rows: Vec<(&[f32], &[f32])> = Vec::new();
+        let mut points = Vec::new();
+        for s in run
+            .snapshots
+            .iter()
+            .filter(|s| !state.latest_only || s.step == newest)
+        {
+            rows.push((&s.arch, &s.weight_sketch));
+            points.push(TaskPoint {
+                source: s.source_name.clone(),
+                label: format!(
+                    "snapshot at step {}, task {}: {} → {}",
+                    s.step,
+                    s.task,
+                    fmt(s.before),
+                    fmt(s.after)
+                ),
+                genotype: s.genotype.clone(),
+            });
+        }
+        let archs: Vec<Vec<f32>> = app
+            .adaptations
+            .iter()
+            .map(|a| a.adaptation.arch().map(|t| t.flatten()).unwrap_or_default())
+            .collect();
+        for (a, arch) in app.adaptations.iter().zip(&archs) {
+            rows.push((arch, &a.adaptation.weight_sketch));
+            points.push(TaskPoint {
+                source: format!("{} (adapted here)", a.episode.source_name),
+                label: format!(
+                    "adapted task #{} ({:?}): {} → {}",
+                    a.request.task,
+                    a.request.split,
+                    fmt(a.adaptation.per_step.first().and_then(metric_value)),
+                    fmt(a.adaptation.per_step.last().and_then(metric_value))
+                ),
+                genotype: a.adaptation.genotype.clone(),
+            });
+        }
+        let projection =
+            pca_2d(&posterior_features(&rows, state.features)).map_err(|e| e.to_string());
+        state.cache = Some((key, projection, points));
+        state.selected = None;
+    }
+    let Some((_, projection, points)) = &state.cache else {
+        return;
+    };
+    let projection = match projection {
+        Ok(p) => p,
+        Err(e) => {
+            ui.label(format!(
+                "No projection yet: {e}. Task posteriors are sampled every {} meta-steps (training.snapshot_every); adapted tasks count too.",
+                run.config.training.snapshot_every
+            ));
+            return;
+        }
+    };
+    ui.label(format!(
+        "{} tasks · PC1 explains {:.1}% and PC2 {:.1}% of the variance",
+        points.len(),
+        100.0 * projection.explained[0],
+        100.0 * projection.explained[1]
+    ));
+    let mut sources: Vec<&str> = points.iter().map(|p| p.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let selected = state.selected;
+    let response = Plot::new("pca")
+        .legend(Legend::default())
+        .data_aspect(1.0)
+        .x_axis_label("PC1")
+        .y_axis_label("PC2")
+        .height((ui.available_height() - 120.0).max(200.0))
+        .show(ui, |p| {
+            for (k, source) in sources.iter().enumerate() {
+                let xy: Vec<[f64; 2]> = points
+                    .iter()
+                    .zip(&projection.points)
+                    .filter(|(t, _)| t.source == *source)
+                    .map(|(_, xy)| *xy)
+                    .collect();
+                p.points(
+                    Points::new(*source, PlotPoints::from(xy))
+                        .radius(4.0)
+                        .color(op_colour(k + 1)),
+                );
+            }
+            if let Some(xy) = selected.and_then(|i| projection.points.get(i)) {
+                p.points(
+                    Points::new("selected", PlotPoints::from(vec![*xy]))
+                        .radius(8.0)
+                        .filled(false)
+                        .color(egui::Color32::BLACK),
+                );
+            }
+            (p.response().clicked(), p.pointer_coordinate())
+        });
+    let (clicked, pointer) = response.inner;
+    if let (true, Some(at)) = (clicked, pointer) {
+        // The nearest task in plot units, scaled by the plot's spans so both axes count alike.
+        let bounds = response.transform.bounds();
+        let (sx, sy) = (bounds.width().max(1e-12), bounds.height().max(1e-12));
+        state.selected = projection
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    i,
+                    ((p[0] - at.x) / sx).powi(2) + ((p[1] - at.y) / sy).powi(2),
+                )
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i);
+    }
+    match state.selected.and_then(|i| points.get(i)) {
+        Some(t) => {
+            ui.label(format!("{} · {}", t.source, t.label));
+            ui.label(
+                egui::RichText::new(t.genotype.to_darts())
+                    .monospace()
+                    .small(),
+            );
+        }
+        None => {
+            ui.label("Click a point to see its task and genotype.");
+        }
+    }
+}
+
+fn features_label(f: PosteriorFeatures) -> &'static str {
+    match f {
+        PosteriorFeatures::Both => "architecture + weights",
+        PosteriorFeatures::Architecture => "architecture probabilities",
+        PosteriorFeatures::Weights => "adapted weights (sketch)",
+    }
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{v:.3}"))
+}

@@ -1,0 +1,374 @@
+//! The worker thread: it owns the run (the Burn model lives here, never on the UI thread),
+//! takes [`Command`]s and answers with [`Event`]s over bounded channels. Training checks an
+//! `AtomicBool` between meta-steps, so pause and stop take effect after the current step (and
+//! write a checkpoint). A panic while handling a command is caught and reported; the run is
+//! then reopened from its last checkpoint, the last good state.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Arc;
+
+use metanas_core::genotype::Genotype;
+use metanas_core::run::{
+    stream_rng, write_atomic, ArchRecord, BackendKind, MetricRecord, RunConfig, RunError,
+    SeedStream, Session, SnapshotRecord, TrainEnd,
+};
+use metanas_core::tasks::Split;
+
+use super::dataset_info::DatasetInfo;
+use super::history::{AdaptResult, RunHistory};
+
+/// What the UI asks the worker to do.
+#[derive(Debug)]
+pub enum Command {
+    /// Create a run directory from a config and open it.
+    Create {
+        /// The new run directory (must not hold a run).
+        dir: PathBuf,
+        /// The config.
+        config: Box<RunConfig>,
+    },
+    /// Open an existing run directory (one trained headless too).
+    Open(PathBuf),
+    /// Meta-train the open run until this many meta-steps are done (or the stop flag rises).
+    Train {
+        /// Target meta-steps.
+        until: usize,
+    },
+    /// Adapt the open run's meta-network to one task.
+    Adapt(AdaptRequest),
+    /// Load a dataset to show what it holds.
+    Inspect(PathBuf),
+    /// Write the export files of the open run into a folder.
+    Export(PathBuf),
+    /// Panics inside the worker: checks (in tests) that a panic is caught and reported.
+    Panic,
+}
+
+/// Which task to adapt to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdaptRequest {
+    /// The split the task's classes come from (Test: classes never meta-trained on).
+    pub split: Split,
+    /// Task number: the same number gives the same task.
+    pub task: u64,
+    /// Adaptation steps.
+    pub steps: usize,
+}
+
+/// What the worker reports.
+#[derive(Debug)]
+pub enum Event {
+    /// It started something that takes a while.
+    Busy(String),
+    /// A dataset file is loading: `(done, total)` items.
+    Loading {
+        /// The file.
+        path: String,
+        /// Items done.
+        done: usize,
+        /// Items in all.
+        total: usize,
+    },
+    /// A run is open: everything it holds so far.
+    Opened(Box<RunHistory>),
+    /// One meta-step is done.
+    Step {
+        /// Its metrics.
+        metrics: MetricRecord,
+        /// The shared architecture after it.
+        arch: ArchRecord,
+        /// Task posteriors sampled at it.
+        snapshots: Vec<SnapshotRecord>,
+    },
+    /// Training stopped: the target was reached, or pause/stop was asked for.
+    TrainEnded {
+        /// Meta-steps done.
+        steps: usize,
+        /// Whether the stop flag ended it.
+        stopped: bool,
+        /// The shared genotype now.
+        genotype: Option<Genotype>,
+    },
+    /// An adaptation is done.
+    Adapted(Box<AdaptResult>),
+    /// A dataset was inspected.
+    Inspected(Box<DatasetInfo>),
+    /// Export files were written.
+    Exported {
+        /// Where.
+        dir: PathBuf,
+        /// The files.
+        files: Vec<PathBuf>,
+    },
+    /// Something failed; `message` says what and what to do next.
+    Failed {
+        /// What was being done.
+        what: String,
+        /// The error and the way out.
+        message: String,
+    },
+    /// The worker finished the command and waits for the next.
+    Idle,
+}
+
+/// The UI's handle on the worker.
+pub struct WorkerHandle {
+    /// Commands in.
+    pub commands: SyncSender<Command>,
+    /// Events out.
+    pub events: Receiver<Event>,
+    /// Raised by pause and stop; training ends after the current meta-step.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Capacity of the channels: the UI drains events every frame, so the worker only waits when
+/// the window has not drawn for this many meta-steps.
+const CHANNEL_CAPACITY: usize = 4096;
+
+/// Starts the worker thread. `wake` asks the UI for a frame (egui's `request_repaint`), so
+/// that core and this thread stay free of egui.
+pub fn spawn(
+    backend: BackendKind,
+    wake: impl Fn() + Send + 'static,
+) -> std::io::Result<WorkerHandle> {
+    let (commands, command_rx) = std::sync::mpsc::sync_channel(64);
+    let (event_tx, events) = std::sync::mpsc::sync_channel(CHANNEL_CAPACITY);
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker_stop = stop.clone();
+    std::thread::Builder::new()
+        .name("metanas-worker".into())
+        .spawn(move || {
+            // Made on this thread: the model never crosses threads.
+            let worker = Worker {
+                backend,
+                session: None,
+                events: event_tx,
+                stop: worker_stop,
+                wake: Box::new(wake),
+            };
+            worker.run(command_rx)
+        })?;
+    Ok(WorkerHandle {
+        commands,
+        events,
+        stop,
+    })
+}
+
+struct Worker {
+    backend: BackendKind,
+    session: Option<Session>,
+    events: SyncSender<Event>,
+    stop: Arc<AtomicBool>,
+    wake: Box<dyn Fn() + Send>,
+}
+
+impl Worker {
+    fn run(mut self, commands: Receiver<Command>) {
+        for command in commands {
+            let what = describe(&command);
+            let result = catch_unwind(AssertUnwindSafe(|| self.handle(command)));
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(message)) => self.send(Event::Failed { what, message }),
+                Err(panic) => {
+                    let reason = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown cause".into());
+                    let mut message = format!("internal error (a bug in metanas): {reason}.");
+                    // The run may be half-updated: go back to its last checkpoint.
+                    if let Some(dir) = self.session.take().map(|s| s.dir.root().to_path_buf()) {
+                        match self.open(dir.clone()) {
+                            Ok(()) => {
+                                message += &format!(
+                                    " The run was reopened at its last checkpoint ({}).",
+                                    dir.display()
+                                )
+                            }
+                            Err(e) => message += &format!(" Reopening the run failed: {e}"),
+                        }
+                    }
+                    self.send(Event::Failed { what, message });
+                }
+            }
+            self.send(Event::Idle);
+        }
+    }
+
+    fn send(&self, event: Event) {
+        // The UI is gone when this fails: nothing is left to tell.
+        let _ = self.events.send(event);
+        (self.wake)();
+    }
+
+    fn handle(&mut self, command: Command) -> Result<(), String> {
+        match command {
+            Command::Create { dir, config } => self.create(dir, *config),
+            Command::Open(dir) => self.open(dir),
+            Command::Train { until } => self.train(until),
+            Command::Adapt(request) => self.adapt(request),
+            Command::Inspect(path) => {
+                self.send(Event::Busy(format!("loading {}", path.display())));
+                let info = DatasetInfo::load(&path, &mut self.loading_reporter())?;
+                self.send(Event::Inspected(Box::new(info)));
+                Ok(())
+            }
+            Command::Export(dir) => self.export(dir),
+            Command::Panic => panic!("the worker was asked to panic"),
+        }
+    }
+
+    fn loading_reporter(&self) -> impl FnMut(&str, usize, usize) + '_ {
+        let mut last = 0;
+        move |path: &str, done: usize, total: usize| {
+            // A few dozen updates per file are plenty for a progress bar.
+            if done == total || done >= last + total.div_ceil(50).max(1) {
+                last = done;
+                self.send(Event::Loading {
+                    path: path.to_string(),
+                    done,
+                    total,
+                });
+            }
+        }
+    }
+
+    fn create(&mut self, dir: PathBuf, config: RunConfig) -> Result<(), String> {
+        self.send(Event::Busy(format!("creating the run {}", dir.display())));
+        self.session = None;
+        let mut report = self.loading_reporter();
+        let session = Session::create(&dir, config, self.backend, false, Some(&mut report))
+            .map_err(|e| with_fix(&e, "fix the setting it names and press Start again"))?;
+        drop(report);
+        self.opened(session)
+    }
+
+    fn open(&mut self, dir: PathBuf) -> Result<(), String> {
+        self.send(Event::Busy(format!("opening {}", dir.display())));
+        self.session = None;
+        let mut report = self.loading_reporter();
+        let session = Session::open(&dir, self.backend, false, Some(&mut report))
+            .map_err(|e| with_fix(&e, "choose another run directory"))?;
+        drop(report);
+        self.opened(session)
+    }
+
+    fn opened(&mut self, session: Session) -> Result<(), String> {
+        let history = RunHistory::read(&session).map_err(|e| e.to_string())?;
+        self.session = Some(session);
+        self.send(Event::Opened(Box::new(history)));
+        Ok(())
+    }
+
+    fn session(&self) -> Result<&Session, String> {
+        self.session
+            .as_ref()
+            .ok_or_else(|| "no run is open: start a new run or open one first".to_string())
+    }
+
+    fn train(&mut self, until: usize) -> Result<(), String> {
+        self.stop.store(false, Ordering::SeqCst);
+        let events = self.events.clone();
+        let wake = &self.wake;
+        let stop = self.stop.clone();
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| "no run is open: start a new run or open one first".to_string())?;
+        let dir = session.dir.root().to_path_buf();
+        let end = session.train(until, &stop, |e| {
+            let _ = events.send(Event::Step {
+                metrics: e.metrics.clone(),
+                arch: e.arch.clone(),
+                snapshots: e.snapshots.to_vec(),
+            });
+            wake();
+        });
+        let steps = session.steps_done();
+        let genotype = session.genotype();
+        let end = end.map_err(|e| {
+            format!(
+                "{e}. Training stopped; the run keeps its last checkpoint ({}). Lower the learning rates in the learner settings and resume, or open the run again.",
+                dir.display()
+            )
+        });
+        let stopped = end.as_ref().map_or(true, |e| *e == TrainEnd::Stopped);
+        self.send(Event::TrainEnded {
+            steps,
+            stopped,
+            genotype,
+        });
+        end.map(|_| ())
+    }
+
+    fn adapt(&mut self, r: AdaptRequest) -> Result<(), String> {
+        let session = self.session()?;
+        self.send(Event::Busy(format!(
+            "adapting to task {} ({:?} split)",
+            r.task, r.split
+        )));
+        session.tasks.check(r.split).map_err(|e| e.to_string())?;
+        let mut rng = stream_rng(session.config.seed, SeedStream::Adapt, r.task);
+        let episode = session
+            .tasks
+            .sample(r.split, &mut rng)
+            .map_err(|e| e.to_string())?;
+        let adaptation = session
+            .learner
+            .adapt(&episode, r.steps, rng.next_u64())
+            .map_err(|e| e.to_string())?;
+        let result = AdaptResult {
+            request: r,
+            prior_genotype: session.genotype(),
+            step: session.steps_done(),
+            episode,
+            adaptation,
+        };
+        self.send(Event::Adapted(Box::new(result)));
+        Ok(())
+    }
+
+    fn export(&mut self, dir: PathBuf) -> Result<(), String> {
+        let session = self.session()?;
+        let metrics = session
+            .dir
+            .metrics()
+            .read::<MetricRecord>()
+            .map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            format!(
+                "{}: cannot create the folder: {e}; choose another",
+                dir.display()
+            )
+        })?;
+        let mut files = Vec::new();
+        for (name, bytes) in session.export_files(&metrics.records) {
+            let path = dir.join(name);
+            write_atomic(&path, &bytes).map_err(|e| format!("{e}; choose another folder"))?;
+            files.push(path);
+        }
+        self.send(Event::Exported { dir, files });
+        Ok(())
+    }
+}
+
+fn with_fix(e: &RunError, fix: &str) -> String {
+    format!("{e}; {fix}")
+}
+
+fn describe(c: &Command) -> String {
+    match c {
+        Command::Create { dir, .. } => format!("creating {}", dir.display()),
+        Command::Open(dir) => format!("opening {}", dir.display()),
+        Command::Train { until } => format!("training to step {until}"),
+        Command::Adapt(r) => format!("adapting to task {}", r.task),
+        Command::Inspect(p) => format!("loading {}", p.display()),
+        Command::Export(p) => format!("exporting to {}", p.display()),
+        Command::Panic => "a deliberate panic".into(),
+    }
+}
