@@ -153,10 +153,10 @@ mod tests {
             height: 1,
             width: 3,
         };
-        let t = Thumbnail::from_chw(&[0.2, 0.4, 0.6], spec);
+        let t = Thumbnail::from_chw(&[-1.0, 0.0, 3.0], spec);
         assert_eq!(
             t.rgba,
-            vec![0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]
+            vec![0, 0, 0, 255, 64, 64, 64, 255, 255, 255, 255, 255]
         );
     }
 
