@@ -1,5 +1,7 @@
 //! Helpers for the end-to-end tests in `tests/tests/`.
 
+pub mod workbench;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -19,6 +19,7 @@ pub use history::{AdaptResult, RunHistory, ARCH_HISTORY_CAP};
 pub use picker::{Picked, Picker, Purpose, SystemPicker};
 pub use presets::{Preset, PRESETS};
 pub use state::{Notice, Settings, Tab, TrainState, Workbench};
+pub use views::learner_toml;
 pub use worker::{AdaptRequest, Command, Event, WorkerHandle};
 
 /// Where settings that survive a restart are kept in eframe's storage.

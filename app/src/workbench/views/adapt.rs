@@ -82,7 +82,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
         let enabled = !training && !app.worker_busy;
         let adapt = ui
-            .add_enabled(enabled, egui::Button::new("Adapt"))
+            .add_enabled(enabled, egui::Button::new("Adapt to this task"))
             .on_disabled_hover_text(
                 "pause training first: the worker trains the same meta-network",
             );
@@ -109,7 +109,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         app.send(Command::Adapt(r));
     }
     let Some(result) = app.shown_adaptation.and_then(|i| app.adaptations.get(i)) else {
-        ui.label("Choose a task and press Adapt.");
+        ui.label("Choose a task and press \"Adapt to this task\".");
         return;
     };
     let a = &result.adaptation;

@@ -108,11 +108,14 @@ pub fn on_inspected(app: &mut Workbench, info: DatasetInfo) {
 /// Re-checks the draft config after an edit.
 pub fn draft_changed(app: &mut Workbench) {
     app.preset = None;
-    app.draft_error = app
-        .draft
-        .check(std::path::Path::new("the setup"))
-        .err()
-        .map(|e| e.to_string());
+    app.draft_error = match app.draft.space.validate() {
+        Err(e) => Some(e.to_string()),
+        Ok(()) => app
+            .draft
+            .check(std::path::Path::new("the setup"))
+            .err()
+            .map(|e| e.to_string()),
+    };
 }
 
 /// A small heading with space above.

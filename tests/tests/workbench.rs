@@ -1,0 +1,175 @@
+//! The workbench driven through its labels (egui_kittest, no renderer): set up data and the
+//! search space, meta-train and stop, adapt; and the error paths.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use egui_kittest::kittest::{NodeT, Queryable};
+use metanas_app::workbench::{Command, Purpose, Tab, TrainState};
+use metanas_core::run::{BackendKind, Session};
+use metanas_core::space::Op;
+use metanas_tests::tempdir;
+use metanas_tests::workbench::{harness, wait_for, FakePicker};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[test]
+fn a_user_sets_up_trains_stops_and_adapts() {
+    let runs = tempdir("workbench-flow");
+    let picker = Arc::new(FakePicker::default());
+    let mut h = harness(runs.clone(), picker);
+    h.run_steps(2);
+
+    // Data: the bundled digits load on the worker and are shown with their classes.
+    h.get_by_label("Add bundled digits").click();
+    wait_for(&mut h, "the bundled digits", MINUTE, |a| {
+        a.datasets.len() == 1
+    });
+    assert_eq!(h.state().datasets[0].classes.len(), 10);
+    h.get_by_label_contains("BundledDigits · 1797 samples");
+
+    // Search space: switch an op off by its checkbox.
+    assert!(h.state().draft.space.ops.contains(&Op::SkipConnect));
+    h.get_by_label("skip_connect").click();
+    h.run_steps(2);
+    assert!(!h.state().draft.space.ops.contains(&Op::SkipConnect));
+    assert!(
+        h.state().draft_error.is_none(),
+        "{:?}",
+        h.state().draft_error
+    );
+
+    // A short schedule, then Start: the run trains on the worker while frames keep coming.
+    {
+        let t = &mut h.state_mut().draft.training;
+        t.max_steps = 50;
+        t.meta_batch = 2;
+        t.snapshot_every = 1;
+        t.snapshot_tasks = 2;
+    }
+    h.get_by_label("Start new run").click();
+    wait_for(&mut h, "the first meta-step", 2 * MINUTE, |a| {
+        a.run.as_ref().is_some_and(|r| r.steps >= 1)
+    });
+    assert_eq!(h.state().tab, Tab::Training);
+    h.get_by_label("Stop").click();
+    wait_for(&mut h, "training to stop", 2 * MINUTE, |a| {
+        a.train == TrainState::Idle
+    });
+    let run = h.state().run.clone().unwrap();
+    assert!((1..50).contains(&run.steps), "stopped at {}", run.steps);
+    assert_eq!(run.metrics.len(), run.steps);
+    assert!(!run.config.space.ops.contains(&Op::SkipConnect));
+    assert!(
+        run.snapshots.len() >= 2,
+        "posterior snapshots reach the PCA view"
+    );
+    // Stopping wrote a checkpoint at the step the workbench shows.
+    let reopened = Session::open(&run.dir, BackendKind::Cpu, true, None).unwrap();
+    assert_eq!(reopened.steps_done(), run.steps);
+    assert!(run.dir.starts_with(&runs));
+
+    // Adapt to a test task: the probabilities move away from the prior, the adapted genotype
+    // is shown beside the prior's.
+    h.get_by_label("Adapt").click();
+    h.run_steps(2);
+    h.get_by_label("Adapt to this task").click();
+    wait_for(&mut h, "the adaptation", MINUTE, |a| {
+        a.adaptations.len() == 1
+    });
+    let result = h.state().adaptations[0].clone();
+    let history = &result.adaptation.arch_history;
+    assert_eq!(history.len(), result.request.steps + 1);
+    assert_ne!(
+        history.first(),
+        history.last(),
+        "adaptation moved the architecture"
+    );
+    let shown = h
+        .query_all_by_label(&result.adaptation.genotype.to_darts())
+        .count();
+    assert!(shown >= 1, "the adapted genotype is on screen");
+    let before = result.adaptation.per_step.first().unwrap().mse.unwrap();
+    h.get_by_label_contains(&format!("before {before:.4}"));
+
+    // Episodes: the task's function with the support points.
+    h.get_by_label("Episodes").click();
+    h.run_steps(2);
+    h.get_by_label_contains("function: ");
+
+    // Training continues from where it stopped.
+    h.get_by_label("Continue to step 50").click();
+    wait_for(&mut h, "one more meta-step", 2 * MINUTE, |a| {
+        a.run.as_ref().is_some_and(|r| r.steps > run.steps)
+    });
+    h.get_by_label("Pause").click();
+    wait_for(&mut h, "the pause", 2 * MINUTE, |a| {
+        matches!(a.train, TrainState::Paused { target: 50 })
+    });
+    h.get_by_label("Resume");
+}
+
+#[test]
+fn errors_are_shown_and_the_app_keeps_running() {
+    let runs = tempdir("workbench-errors");
+    let picker = Arc::new(FakePicker::default());
+    let mut h = harness(runs.clone(), picker.clone());
+    h.run_steps(2);
+
+    // A dataset path that does not exist: the message names it.
+    picker.answer(Purpose::DatasetFolder, "/no/such/dataset");
+    h.get_by_label("Add dataset folder…").click();
+    wait_for(&mut h, "the load error", MINUTE, |a| {
+        a.notices.iter().any(|n| n.error)
+    });
+    h.get_by_label_contains("/no/such/dataset");
+    assert!(h.state().datasets.is_empty());
+
+    // A folder that holds no run.
+    picker.answer(Purpose::OpenRun, runs.clone());
+    h.get_by_label("Open run…").click();
+    wait_for(&mut h, "the open error", MINUTE, |a| {
+        a.notices
+            .last()
+            .is_some_and(|n| n.error && n.text.contains("opening"))
+    });
+    assert!(h.state().run.is_none());
+
+    // A panic inside the worker is caught and reported; the worker keeps serving.
+    h.state_mut().send(Command::Panic);
+    wait_for(&mut h, "the panic report", MINUTE, |a| {
+        a.notices
+            .last()
+            .is_some_and(|n| n.error && n.text.contains("internal error"))
+    });
+    h.get_by_label("Add bundled digits").click();
+    wait_for(&mut h, "the digits after the panic", MINUTE, |a| {
+        a.datasets.len() == 1
+    });
+
+    // Learner settings that do not parse are explained inline and block Start.
+    h.state_mut().learner_text.clear();
+    h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+        .focus();
+    h.run_steps(1);
+    h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+        .type_text("inner_steps = \"many\"");
+    h.run_steps(2);
+    assert!(h.state().learner_error.is_some());
+    h.get_by_label_contains("learner settings:");
+    assert!(h
+        .get_by_label("Start new run")
+        .accesskit_node()
+        .is_disabled());
+
+    // A space with only `none` left is explained, and Start stays off.
+    h.state_mut().learner_text = metanas_app::workbench::learner_toml(&h.state().draft.learner);
+    h.state_mut().learner_error = None;
+    h.get_by_label("skip_connect").click();
+    h.run_steps(1);
+    // "linear" is also a regression family in the Data column; the op comes after it.
+    h.get_all_by_label("linear").last().unwrap().click();
+    h.run_steps(2);
+    assert!(h.state().draft_error.is_some());
+    h.get_by_label_contains("cannot start:");
+}
