@@ -354,12 +354,12 @@ impl Workbench {
         self.drain();
         views::draw(self, ui);
         self.frames += 1;
-        if self
-            .launch
-            .quit_after_frames
-            .is_some_and(|n| self.frames >= n)
-        {
-            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        if let Some(n) = self.launch.quit_after_frames {
+            if self.frames >= n {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            // Keep frames coming until then, also when nothing moves.
+            ui.ctx().request_repaint();
         }
         if matches!(
             self.train,

@@ -28,7 +28,7 @@ pub struct CellsState {
     pub play_position: f32,
 }
 
-/// `"#1f77b4"` → colour.
+/// `"#1f77b4"` -> colour.
 pub fn op_colour(op: usize) -> egui::Color32 {
     let hex = OP_COLOURS[op % OP_COLOURS.len()].trim_start_matches('#');
     let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
@@ -165,7 +165,7 @@ pub fn legend(ui: &mut egui::Ui, space: &SearchSpace) {
 pub fn curve_text(space: &SearchSpace, c: &OpCurve) -> String {
     let layout = CellLayout::new(space.nodes);
     format!(
-        "{} → {}: {}  p = {:.4}{}",
+        "{} -> {}: {}  p = {:.4}{}",
         layout.node_label(c.from),
         layout.node_label(c.to),
         space.ops[c.op].name(),

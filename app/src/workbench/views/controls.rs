@@ -152,7 +152,7 @@ fn progress(ui: &mut egui::Ui, app: &Workbench) {
     );
 }
 
-/// `75` → `1m 15s`.
+/// `75` -> `1m 15s`.
 pub fn duration_text(secs: f64) -> String {
     let s = secs.round().max(0.0) as u64;
     match s {

@@ -107,7 +107,7 @@ fn classification(ui: &mut egui::Ui, textures: &mut Textures, r: &AdaptResult) {
     );
     let right = |p: &[usize]| p.iter().zip(&truth).filter(|(a, b)| a == b).count();
     ui.label(format!(
-        "true label · prediction before → after adaptation (red: wrong). Correct: {} → {} of {}",
+        "true label · prediction before -> after adaptation (red: wrong). Correct: {} -> {} of {}",
         right(&before),
         right(&after),
         truth.len()

@@ -75,7 +75,7 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             points.push(TaskPoint {
                 source: s.source_name.clone(),
                 label: format!(
-                    "snapshot at step {}, task {}: {} → {}",
+                    "snapshot at step {}, task {}: {} -> {}",
                     s.step,
                     s.task,
                     fmt(s.before),
@@ -94,7 +94,7 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             points.push(TaskPoint {
                 source: format!("{} (adapted here)", a.episode.source_name),
                 label: format!(
-                    "adapted task #{} ({:?}): {} → {}",
+                    "adapted task #{} ({:?}): {} -> {}",
                     a.request.task,
                     a.request.split,
                     fmt(a.adaptation.per_step.first().and_then(metric_value)),

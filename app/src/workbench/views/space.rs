@@ -90,7 +90,7 @@ pub fn space_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 space.cells.push(CellKind::Reduce);
                 changed = true;
             }
-            if space.cells.len() > 1 && ui.small_button("− last").clicked() {
+            if space.cells.len() > 1 && ui.small_button("- last").clicked() {
                 space.cells.pop();
                 changed = true;
             }
@@ -190,7 +190,7 @@ fn constraints_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let mut next = space.clone();
     let mut touched = false;
     ui.horizontal_wrapped(|ui| {
-        ui.strong(format!("edge {from} → {to}:"));
+        ui.strong(format!("edge {from} -> {to}:"));
         let whole_off = space
             .constraints
             .iter()
