@@ -34,7 +34,9 @@ fn the_workbench_window_opens_and_closes_cleanly_under_xvfb() {
     };
     assert!(status.success(), "metanas gui exited with {status}");
     // Closing saved the settings through eframe's storage.
-    let saved = walk(&home.join("data")).into_iter().any(|p| p.ends_with("app.ron"));
+    let saved = walk(&home.join("data"))
+        .into_iter()
+        .any(|p| p.ends_with("app.ron"));
     assert!(saved, "eframe saved the app state on close");
 }
 

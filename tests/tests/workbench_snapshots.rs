@@ -21,7 +21,15 @@ fn table(config: &RunConfig, kind: CellKind, t: f32, shift: usize) -> Vec<Vec<f3
         .map(|(e, row)| {
             let favourite = (e * 3 + shift) % row.len();
             let logits: Vec<f32> = (0..row.len())
-                .map(|k| if !row[k] { f32::NEG_INFINITY } else if k == favourite { 4.0 * t } else { 0.3 * t * ((k + e) % 3) as f32 })
+                .map(|k| {
+                    if !row[k] {
+                        f32::NEG_INFINITY
+                    } else if k == favourite {
+                        4.0 * t
+                    } else {
+                        0.3 * t * ((k + e) % 3) as f32
+                    }
+                })
                 .collect();
             let z: f32 = logits.iter().map(|l| l.exp()).sum();
             logits.iter().map(|l| l.exp() / z).collect()
@@ -65,7 +73,8 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
             }
         })
         .collect::<Vec<_>>();
-    let genotype_of = |t: &ArchTables| Genotype::derive(&config.space, &t.normal, t.reduce.as_deref());
+    let genotype_of =
+        |t: &ArchTables| Genotype::derive(&config.space, &t.normal, t.reduce.as_deref());
     let snapshots = (0..24)
         .map(|i| {
             let t = tables(&config, 0.5 + 0.02 * i as f32, i % 3);
@@ -76,7 +85,9 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
                 source_name: ["digits", "digits-rotated", "digits-inverted"][i % 3].into(),
                 before: Some(0.2),
                 after: Some(0.6),
-                weight_sketch: (0..16).map(|k| ((i * 7 + k * 3) % 11) as f32 * 0.01 * (1 + i % 3) as f32).collect(),
+                weight_sketch: (0..16)
+                    .map(|k| ((i * 7 + k * 3) % 11) as f32 * 0.01 * (1 + i % 3) as f32)
+                    .collect(),
                 arch: t.flatten(),
                 genotype: genotype_of(&t),
             }
@@ -100,20 +111,35 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
     let digits = uci_digits(&mut LoadOptions::default()).unwrap();
     let by_class = digits.indices_by_class();
     let batch = |picks: &[(usize, usize)]| Batch {
-        inputs: picks.iter().flat_map(|&(c, i)| digits.samples.sample(by_class[c][i]).to_vec()).collect(),
+        inputs: picks
+            .iter()
+            .flat_map(|&(c, i)| digits.samples.sample(by_class[c][i]).to_vec())
+            .collect(),
         targets: Targets::Classes(picks.iter().map(|&(c, _)| c - 5).collect()),
         sample_ids: picks.iter().map(|&(c, i)| by_class[c][i]).collect(),
     };
     let support: Vec<(usize, usize)> = (5..10).map(|c| (c, 0)).collect();
     let query: Vec<(usize, usize)> = (5..10).flat_map(|c| [(c, 1), (c, 2)]).collect();
     let truth: Vec<usize> = query.iter().map(|&(c, _)| c - 5).collect();
-    let before: Vec<usize> = truth.iter().enumerate().map(|(i, &t)| if i % 3 == 0 { t } else { (t + 1) % 5 }).collect();
-    let after: Vec<usize> = truth.iter().enumerate().map(|(i, &t)| if i == 4 { (t + 2) % 5 } else { t }).collect();
+    let before: Vec<usize> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| if i % 3 == 0 { t } else { (t + 1) % 5 })
+        .collect();
+    let after: Vec<usize> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| if i == 4 { (t + 2) % 5 } else { t })
+        .collect();
     let adapt_steps = 5;
     let arch_history: Vec<ArchTables> = (0..=adapt_steps)
         .map(|s| tables(&config, 1.0 + 0.2 * s as f32, s / 3))
         .collect();
-    let metric = |acc: f64| TaskMetrics { loss: 1.0 - acc, accuracy: Some(acc), mse: None };
+    let metric = |acc: f64| TaskMetrics {
+        loss: 1.0 - acc,
+        accuracy: Some(acc),
+        mse: None,
+    };
     let adaptation = Adaptation {
         steps: adapt_steps,
         per_step: [0.3, 0.5, 0.6, 0.7, 0.8, 0.9].map(metric).to_vec(),
@@ -124,7 +150,11 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
         weight_sketch: (0..16).map(|k| k as f32 * 0.02).collect(),
     };
     let result = AdaptResult {
-        request: AdaptRequest { split: Split::Test, task: 3, steps: adapt_steps },
+        request: AdaptRequest {
+            split: Split::Test,
+            task: 3,
+            steps: adapt_steps,
+        },
         step: steps,
         prior_genotype: history.genotype.clone(),
         episode: Episode {

@@ -34,8 +34,9 @@ fn core_has_no_gui_dependencies() {
 }
 
 #[test]
-fn binary_prints_version_and_space_summaries() {
+fn info_prints_version_and_space_summaries() {
     let out = std::process::Command::new(metanas_binary())
+        .arg("info")
         .output()
         .expect("metanas runs");
     assert!(out.status.success());

@@ -129,7 +129,9 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             result.request.task, result.episode.source_name, result.step
         ));
         if let (Some(b), Some(f)) = (values.first(), values.last()) {
-            ui.label(format!("query {metric_name}: before {b:.4} -> after {f:.4}"));
+            ui.label(format!(
+                "query {metric_name}: before {b:.4} -> after {f:.4}"
+            ));
         }
     });
     ui.columns(2, |cols| {
