@@ -21,33 +21,27 @@ const SPACES: &[(&str, &str)] = &[(
     include_str!("../../../assets/spaces/mnas_regression.toml"),
 )];
 
+/// A preset compiled from `assets/configs/<file>`.
+macro_rules! preset {
+    ($name:literal, $file:literal) => {
+        Preset {
+            name: $name,
+            file: concat!("assets/configs/", $file),
+            config: include_str!(concat!("../../../assets/configs/", $file)),
+        }
+    };
+}
+
 /// Every preset; the first is what the workbench opens on.
 pub const PRESETS: &[Preset] = &[
-    Preset {
-        name: "Regression families · BASE",
-        file: "assets/configs/base_regression.toml",
-        config: include_str!("../../../assets/configs/base_regression.toml"),
-    },
-    Preset {
-        name: "Regression families · M-NAS",
-        file: "assets/configs/mnas_regression.toml",
-        config: include_str!("../../../assets/configs/mnas_regression.toml"),
-    },
-    Preset {
-        name: "Regression families · MAML",
-        file: "assets/configs/maml_regression.toml",
-        config: include_str!("../../../assets/configs/maml_regression.toml"),
-    },
-    Preset {
-        name: "Regression families · Reptile",
-        file: "assets/configs/reptile_regression.toml",
-        config: include_str!("../../../assets/configs/reptile_regression.toml"),
-    },
-    Preset {
-        name: "Bundled digits 5-way 1-shot · BASE",
-        file: "assets/configs/digits_5way_1shot.toml",
-        config: include_str!("../../../assets/configs/digits_5way_1shot.toml"),
-    },
+    preset!("Regression families · BASE", "base_regression.toml"),
+    preset!("Regression families · M-NAS", "mnas_regression.toml"),
+    preset!("Regression families · MAML", "maml_regression.toml"),
+    preset!("Regression families · Reptile", "reptile_regression.toml"),
+    preset!(
+        "Bundled digits 5-way 1-shot · BASE",
+        "digits_5way_1shot.toml"
+    ),
 ];
 
 impl Preset {

@@ -8,7 +8,7 @@ use metanas_core::tasks::Split;
 
 use super::super::state::{TrainState, Workbench};
 use super::super::worker::{AdaptRequest, Command};
-use super::cells::{legend, paint_record};
+use super::cells::cells_panel;
 use super::needs_run;
 
 /// The Adapt view's state.
@@ -186,22 +186,12 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let tables = &a.arch_history[state.step];
     if let Some(run) = &app.run {
         let space = &run.config.space;
-        legend(ui, space);
-        let genotype = result.prior_genotype.as_ref().map(|_| {
-            metanas_core::genotype::Genotype::derive(
-                space,
-                &tables.normal,
-                tables.reduce.as_deref(),
-            )
-        });
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            paint_record(
-                ui,
-                space,
-                &tables.normal,
-                tables.reduce.as_deref(),
-                genotype.as_ref(),
-            );
-        });
+        cells_panel(
+            ui,
+            space,
+            &tables.normal,
+            tables.reduce.as_deref(),
+            result.prior_genotype.is_some(),
+        );
     }
 }

@@ -201,6 +201,25 @@ pub fn paint_record(
     });
 }
 
+/// The legend and both cells of `tables`, scrollable, with the genotype derived from them (the
+/// papers' rule) outlined and printed when `with_genotype` (learners that have one).
+pub fn cells_panel(
+    ui: &mut egui::Ui,
+    space: &SearchSpace,
+    normal: &[Vec<f32>],
+    reduce: Option<&[Vec<f32>]>,
+    with_genotype: bool,
+) {
+    let genotype = with_genotype.then(|| Genotype::derive(space, normal, reduce));
+    legend(ui, space);
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        paint_record(ui, space, normal, reduce, genotype.as_ref());
+        if let Some(g) = &genotype {
+            ui.label(egui::RichText::new(g.to_darts()).monospace().small());
+        }
+    });
+}
+
 /// The Cells view.
 pub fn cells_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let Some(run) = &app.run else {
@@ -262,11 +281,6 @@ pub fn cells_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     });
     let record: &ArchRecord = &run.arch[state.index];
     let space = &run.config.space;
-    // The genotype of the shown record (derived the papers' way), outlined.
-    let genotype = run
-        .genotype
-        .as_ref()
-        .map(|_| Genotype::derive(space, &record.normal, record.reduce.as_deref()));
     ui.label(format!(
         "Shared architecture at meta-step {} ({} records{}){}",
         record.step,
@@ -285,17 +299,11 @@ pub fn cells_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             String::new()
         }
     ));
-    legend(ui, space);
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        paint_record(
-            ui,
-            space,
-            &record.normal,
-            record.reduce.as_deref(),
-            genotype.as_ref(),
-        );
-        if let Some(g) = &genotype {
-            ui.label(egui::RichText::new(g.to_darts()).monospace().small());
-        }
-    });
+    cells_panel(
+        ui,
+        space,
+        &record.normal,
+        record.reduce.as_deref(),
+        run.genotype.is_some(),
+    );
 }
