@@ -173,3 +173,49 @@ fn errors_are_shown_and_the_app_keeps_running() {
     assert!(h.state().draft_error.is_some());
     h.get_by_label_contains("cannot start:");
 }
+
+#[test]
+fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
+    let runs = tempdir("workbench-foreign");
+    let data = runs.join("letters");
+    metanas_tests::image_folder(&data, 6, 7);
+    let picker = Arc::new(FakePicker::default());
+    picker.answer(Purpose::DatasetFolder, data.clone());
+    let mut h = harness(runs.clone(), picker);
+    h.run_steps(2);
+    // A digits run (created, not trained: adapting needs no training).
+    let preset = metanas_app::workbench::PRESETS
+        .iter()
+        .find(|p| p.name.contains("digits"))
+        .unwrap();
+    let config = Box::new(preset.load().unwrap());
+    h.state_mut().send(Command::Create {
+        dir: runs.join("digits-run"),
+        config,
+    });
+    wait_for(&mut h, "the digits run", 2 * MINUTE, |a| {
+        a.run.is_some() && !a.worker_busy
+    });
+    h.get_by_label("Add dataset folder…").click();
+    wait_for(&mut h, "the new dataset", MINUTE, |a| a.datasets.len() == 1);
+    h.get_by_label("Adapt").click();
+    h.run_steps(2);
+    h.get_by_label("Task from").click();
+    h.run_steps(2);
+    h.get_by_label(&format!("{} (all classes)", data.display()))
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Adapt to this task").click();
+    wait_for(&mut h, "the adaptation", 2 * MINUTE, |a| {
+        a.adaptations.len() == 1
+    });
+    let result = &h.state().adaptations[0];
+    assert_eq!(result.request.dataset.as_deref(), Some(data.as_path()));
+    // Its 5 ways are classes of the new folder: its images are not digits.
+    assert_eq!(result.episode.classes.len(), 5);
+    assert!(result.episode.classes.iter().all(|&c| c < 6));
+    assert_eq!(result.episode.support.len(), 5);
+    h.get_by_label("Episodes").click();
+    h.run_steps(2);
+    h.get_by_label("Support set");
+}

@@ -151,6 +151,7 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
     };
     let result = AdaptResult {
         request: AdaptRequest {
+            dataset: None,
             split: Split::Test,
             task: 3,
             steps: adapt_steps,

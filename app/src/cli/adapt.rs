@@ -2,15 +2,13 @@
 //! run's own held-out tasks) and report the metric before and after, and the genotype.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 use metanas_core::learners::MeanCi;
 use metanas_core::run::{
-    load_source, metric_value, stream_rng, DatasetConfig, SeedStream, Session, TaskConfig,
-    TaskDistribution,
+    metric_value, stream_rng, SeedStream, Session, TaskConfig, TaskDistribution,
 };
-use metanas_core::tasks::{ClassSplit, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource};
+use metanas_core::tasks::{EpisodeSpec, Split};
 use serde_json::json;
 
 use super::{warn_all, CliError, Common, Output, RunArg};
@@ -96,34 +94,14 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
                     ))
                 }
             };
-            let d = DatasetConfig {
-                path: path.to_string_lossy().into_owned(),
-                input: Some(input.clone()),
-                weight: 1.0,
-                max_dataset_mb: 2048.0,
-            };
-            let dataset = load_source(space, &d, &input, &mut |_, _, _| {})?;
-            let source = TaskSource {
-                name: input,
-                split: ClassSplit::new(
-                    dataset.num_classes(),
-                    SplitSpec {
-                        train: 1.0,
-                        val: 0.0,
-                        seed: 0,
-                    },
-                ),
-                dataset: Arc::new(dataset),
-                weight: 1.0,
-            };
             let spec = EpisodeSpec {
                 ways,
                 shots: a.shots.unwrap_or(spec.shots),
                 queries: a.queries.unwrap_or(spec.queries),
             };
-            let tasks = FewShotTasks::new(vec![source], spec)
-                .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
-            (TaskDistribution::FewShot(tasks), Split::Train)
+            let tasks =
+                TaskDistribution::from_dataset(space, path, &input, spec, &mut |_, _, _| {})?;
+            (tasks, Split::Train)
         }
         (None, _) => (session.tasks.clone(), Split::Test),
     };

@@ -5,7 +5,7 @@
 //! then reopened from its last checkpoint, the last good state.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
@@ -13,9 +13,9 @@ use std::sync::Arc;
 use metanas_core::genotype::Genotype;
 use metanas_core::run::{
     stream_rng, write_atomic, ArchRecord, BackendKind, MetricRecord, RunConfig, RunError,
-    SeedStream, Session, SnapshotRecord, TrainEnd,
+    SeedStream, Session, SnapshotRecord, TaskConfig, TaskDistribution, TrainEnd,
 };
-use metanas_core::tasks::Split;
+use metanas_core::tasks::{EpisodeSpec, Split};
 
 use super::dataset_info::DatasetInfo;
 use super::history::{AdaptResult, RunHistory};
@@ -48,9 +48,13 @@ pub enum Command {
 }
 
 /// Which task to adapt to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdaptRequest {
-    /// The split the task's classes come from (Test: classes never meta-trained on).
+    /// A dataset the run was not configured with, all of whose classes can be drawn; `None`:
+    /// the run's own tasks.
+    pub dataset: Option<PathBuf>,
+    /// The split of the run's tasks the task's classes come from (Test: classes never
+    /// meta-trained on); ignored with `dataset`.
     pub split: Split,
     /// Task number: the same number gives the same task.
     pub task: u64,
@@ -145,6 +149,7 @@ pub fn spawn(
             let worker = Worker {
                 backend,
                 session: None,
+                foreign: None,
                 events: event_tx,
                 stop: worker_stop,
                 wake: Box::new(wake),
@@ -161,6 +166,8 @@ pub fn spawn(
 struct Worker {
     backend: BackendKind,
     session: Option<Session>,
+    /// The dataset last adapted to from outside the run, with its tasks.
+    foreign: Option<(PathBuf, TaskDistribution)>,
     events: SyncSender<Event>,
     stop: Arc<AtomicBool>,
     wake: Box<dyn Fn() + Send>,
@@ -308,29 +315,68 @@ impl Worker {
 
     fn adapt(&mut self, r: AdaptRequest) -> Result<(), String> {
         let session = self.session()?;
-        self.send(Event::Busy(format!(
-            "adapting to task {} ({:?} split)",
-            r.task, r.split
-        )));
-        session.tasks.check(r.split).map_err(|e| e.to_string())?;
+        self.send(Event::Busy(format!("adapting to task {}", r.task)));
         let mut rng = stream_rng(session.config.seed, SeedStream::Adapt, r.task);
-        let episode = session
-            .tasks
-            .sample(r.split, &mut rng)
-            .map_err(|e| e.to_string())?;
+        let episode = match &r.dataset {
+            None => {
+                session.tasks.check(r.split).map_err(|e| e.to_string())?;
+                session.tasks.sample(r.split, &mut rng)
+            }
+            Some(path) => {
+                let tasks = self.foreign_tasks(path)?;
+                tasks.sample(Split::Train, &mut rng)
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        let session = self.session()?;
         let adaptation = session
             .learner
             .adapt(&episode, r.steps, rng.next_u64())
             .map_err(|e| e.to_string())?;
         let result = AdaptResult {
-            request: r,
             prior_genotype: session.genotype(),
             step: session.steps_done(),
+            request: r,
             episode,
             adaptation,
         };
         self.send(Event::Adapted(Box::new(result)));
         Ok(())
+    }
+
+    /// Tasks from a dataset the open run was not configured with, shaped like the run's tasks
+    /// and fed to its first input (loaded once per dataset).
+    fn foreign_tasks(&mut self, path: &Path) -> Result<&TaskDistribution, String> {
+        let session = self.session()?;
+        let TaskConfig::FewShot(f) = &session.config.tasks else {
+            return Err(
+                "this run meta-trained on regression tasks: it adapts only to its own task families"
+                    .into(),
+            );
+        };
+        let cached = self.foreign.as_ref().is_some_and(|(p, _)| p == path);
+        if !cached {
+            let space = session.config.space.clone();
+            let input = space
+                .inputs
+                .first()
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            let spec = EpisodeSpec {
+                ways: f.ways,
+                shots: f.shots,
+                queries: f.queries,
+            };
+            let mut report = self.loading_reporter();
+            let tasks = TaskDistribution::from_dataset(&space, path, &input, spec, &mut report)
+                .map_err(|e| format!("{e}; choose another dataset"))?;
+            drop(report);
+            self.foreign = Some((path.to_path_buf(), tasks));
+        }
+        self.foreign
+            .as_ref()
+            .map(|(_, t)| t)
+            .ok_or_else(|| "the dataset did not load".to_string())
     }
 
     fn export(&mut self, dir: PathBuf) -> Result<(), String> {
@@ -366,7 +412,10 @@ fn describe(c: &Command) -> String {
         Command::Create { dir, .. } => format!("creating {}", dir.display()),
         Command::Open(dir) => format!("opening {}", dir.display()),
         Command::Train { until } => format!("training to step {until}"),
-        Command::Adapt(r) => format!("adapting to task {}", r.task),
+        Command::Adapt(r) => match &r.dataset {
+            Some(d) => format!("adapting to task {} of {}", r.task, d.display()),
+            None => format!("adapting to task {}", r.task),
+        },
         Command::Inspect(p) => format!("loading {}", p.display()),
         Command::Export(p) => format!("exporting to {}", p.display()),
         Command::Panic => "a deliberate panic".into(),

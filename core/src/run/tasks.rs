@@ -12,7 +12,7 @@ use crate::learners::splitmix64;
 use crate::rng::SeededRng;
 use crate::space::{Domain, SearchSpace};
 use crate::tasks::{
-    ClassSplit, Episode, EpisodeSpec, FewShotTasks, RegressionTasks, Split, TaskSource,
+    ClassSplit, Episode, EpisodeSpec, FewShotTasks, RegressionTasks, Split, SplitSpec, TaskSource,
 };
 
 /// Tasks of a run.
@@ -79,6 +79,39 @@ impl TaskDistribution {
                 Ok(Self::FewShot(FewShotTasks::new(sources, spec)?))
             }
         }
+    }
+
+    /// Tasks from a dataset the run was not configured with (adapting to new tasks): every
+    /// class of the dataset at `path` can be drawn (all in the `Train` split), `spec`-shaped,
+    /// its images converted to the space input `input`. Errors name the dataset.
+    pub fn from_dataset(
+        space: &SearchSpace,
+        path: &Path,
+        input: &str,
+        spec: EpisodeSpec,
+        progress: &mut dyn FnMut(&str, usize, usize),
+    ) -> Result<Self, RunError> {
+        let d = DatasetConfig {
+            path: path.to_string_lossy().into_owned(),
+            input: Some(input.to_string()),
+            weight: 1.0,
+            max_dataset_mb: 2048.0,
+        };
+        let dataset = load_source(space, &d, input, progress)?;
+        let all_classes = SplitSpec {
+            train: 1.0,
+            val: 0.0,
+            seed: 0,
+        };
+        let source = TaskSource {
+            name: input.to_string(),
+            split: ClassSplit::new(dataset.num_classes(), all_classes),
+            dataset: Arc::new(dataset),
+            weight: 1.0,
+        };
+        let tasks = FewShotTasks::new(vec![source], spec)
+            .map_err(|e| RunError::config(path, e.to_string()))?;
+        Ok(Self::FewShot(tasks))
     }
 
     /// Draws a task from `split`.

@@ -14,6 +14,8 @@ use super::needs_run;
 /// The Adapt view's state.
 #[derive(Debug)]
 pub struct AdaptState {
+    /// A dataset from the Data section to draw the task from (`None`: the run's tasks).
+    pub dataset: Option<std::path::PathBuf>,
     /// Split the task comes from.
     pub split: Split,
     /// Task number.
@@ -27,6 +29,7 @@ pub struct AdaptState {
 impl Default for AdaptState {
     fn default() -> Self {
         Self {
+            dataset: None,
             split: Split::Test,
             task: 0,
             steps: None,
@@ -56,18 +59,39 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     );
     let training = !matches!(app.train, TrainState::Idle | TrainState::Paused { .. });
     let state = &mut app.views.adapt;
+    let datasets = &app.datasets;
     let mut request = None;
     ui.horizontal_wrapped(|ui| {
         if !regression {
+            let shown = match &state.dataset {
+                Some(d) => format!("{} (all classes)", d.display()),
+                None => split_label(state.split).to_string(),
+            };
             egui::ComboBox::from_label("Task from")
-                .selected_text(split_label(state.split))
+                .selected_text(shown)
                 .show_ui(ui, |ui| {
                     for s in [Split::Test, Split::Val, Split::Train] {
-                        ui.selectable_value(&mut state.split, s, split_label(s));
+                        let on = state.dataset.is_none() && state.split == s;
+                        if ui.selectable_label(on, split_label(s)).clicked() {
+                            state.dataset = None;
+                            state.split = s;
+                        }
+                    }
+                    // Datasets added in the Data section, also ones the run never saw.
+                    for d in datasets
+                        .iter()
+                        .filter(|d| d.image.is_some() && !d.regression)
+                    {
+                        let on = state.dataset.as_ref() == Some(&d.path);
+                        let label = format!("{} (all classes)", d.path.display());
+                        if ui.selectable_label(on, label).clicked() {
+                            state.dataset = Some(d.path.clone());
+                        }
                     }
                 });
         } else {
             state.split = Split::Test;
+            state.dataset = None;
             ui.label("Task from the regression families:");
         }
         ui.label("task #");
@@ -88,6 +112,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             );
         if adapt.clicked() {
             request = Some(AdaptRequest {
+                dataset: state.dataset.clone(),
                 split: state.split,
                 task: state.task,
                 steps,
@@ -99,6 +124,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         {
             state.task += 1;
             request = Some(AdaptRequest {
+                dataset: state.dataset.clone(),
                 split: state.split,
                 task: state.task,
                 steps,
