@@ -56,8 +56,8 @@ fn main() {
     h.state_mut().send(Command::Create {
         dir,
         config: Box::new(config),
+        train_to: Some(1_000_000),
     });
-    h.state_mut().send(Command::Train { until: 1_000_000 });
     // Wait for the first meta-step so that every view has something to draw.
     let start = Instant::now();
     while h.state().run.as_ref().is_none_or(|r| r.steps == 0) {

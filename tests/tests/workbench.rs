@@ -135,6 +135,24 @@ fn errors_are_shown_and_the_app_keeps_running() {
     });
     assert!(h.state().run.is_none());
 
+    // Start with a runs folder that cannot hold runs (it is a file): the creation error is
+    // what the user sees, and nothing keeps pretending to train.
+    let file = runs.join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    h.state_mut().settings.runs_folder = Some(file.clone());
+    h.get_by_label("Start new run").click();
+    wait_for(&mut h, "the creation error", MINUTE, |a| {
+        a.notices.last().is_some_and(|n| n.error) && a.train == TrainState::Idle && !a.worker_busy
+    });
+    let last = h.state().notices.last().unwrap().text.clone();
+    assert!(
+        last.starts_with("creating") && last.contains("not-a-folder"),
+        "{last}"
+    );
+    assert!(h.state().run.is_none());
+    h.get_by_label("Setup").click();
+    h.run_steps(2);
+
     // A panic inside the worker is caught and reported; the worker keeps serving.
     h.state_mut().send(Command::Panic);
     wait_for(&mut h, "the panic report", MINUTE, |a| {
@@ -192,6 +210,7 @@ fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
     h.state_mut().send(Command::Create {
         dir: runs.join("digits-run"),
         config,
+        train_to: None,
     });
     wait_for(&mut h, "the digits run", 2 * MINUTE, |a| {
         a.run.is_some() && !a.worker_busy

@@ -336,7 +336,8 @@ impl Workbench {
             }
             Event::Failed { what, message } => {
                 self.loading = None;
-                if matches!(self.train, TrainState::Running { .. }) && what.starts_with("training")
+                if matches!(self.train, TrainState::Running { .. })
+                    && (what.starts_with("training") || what.starts_with("creating"))
                 {
                     self.train = TrainState::Idle;
                 }

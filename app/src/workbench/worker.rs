@@ -29,6 +29,8 @@ pub enum Command {
         dir: PathBuf,
         /// The config.
         config: Box<RunConfig>,
+        /// Then meta-train it to this many steps (only when it was created).
+        train_to: Option<usize>,
     },
     /// Open an existing run directory (one trained headless too).
     Open(PathBuf),
@@ -215,7 +217,17 @@ impl Worker {
 
     fn handle(&mut self, command: Command) -> Result<(), String> {
         match command {
-            Command::Create { dir, config } => self.create(dir, *config),
+            Command::Create {
+                dir,
+                config,
+                train_to,
+            } => {
+                self.create(dir, *config)?;
+                match train_to {
+                    Some(until) => self.train(until),
+                    None => Ok(()),
+                }
+            }
             Command::Open(dir) => self.open(dir),
             Command::Train { until } => self.train(until),
             Command::Adapt(request) => self.adapt(request),

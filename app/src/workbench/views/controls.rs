@@ -108,8 +108,16 @@ pub fn start_new_run(app: &mut Workbench) {
     let dir = app.runs_folder().join(run_name(app.draft.learner.name()));
     let config = Box::new(app.draft.clone());
     let target = config.training.max_steps;
-    app.send(Command::Create { dir, config });
-    train_to(app, target);
+    app.send(Command::Create {
+        dir,
+        config,
+        train_to: Some(target),
+    });
+    app.train = TrainState::Running {
+        target,
+        from_step: 0,
+        since: Instant::now(),
+    };
     app.tab = super::super::state::Tab::Training;
 }
 
