@@ -210,11 +210,18 @@ impl Workbench {
         Ok(app)
     }
 
-    /// Sends a command to the worker; a full queue is reported, not waited on.
-    pub fn send(&mut self, command: Command) {
+    /// Sends a command to the worker; a full queue is reported, not waited on. Returns whether
+    /// the worker got it.
+    pub fn send(&mut self, command: Command) -> bool {
         match self.worker.commands.try_send(command) {
-            Ok(()) => self.worker_busy = true,
-            Err(_) => self.error("the worker is busy with earlier requests; try again in a moment"),
+            Ok(()) => {
+                self.worker_busy = true;
+                true
+            }
+            Err(_) => {
+                self.error("the worker is busy with earlier requests; try again in a moment");
+                false
+            }
         }
     }
 

@@ -108,27 +108,30 @@ pub fn start_new_run(app: &mut Workbench) {
     let dir = app.runs_folder().join(run_name(app.draft.learner.name()));
     let config = Box::new(app.draft.clone());
     let target = config.training.max_steps;
-    app.send(Command::Create {
+    let sent = app.send(Command::Create {
         dir,
         config,
         train_to: Some(target),
     });
-    app.train = TrainState::Running {
-        target,
-        from_step: 0,
-        since: Instant::now(),
-    };
+    mark_running(app, sent, target, 0);
     app.tab = super::super::state::Tab::Training;
 }
 
 fn train_to(app: &mut Workbench, target: usize) {
     let from_step = app.run.as_ref().map_or(0, |r| r.steps);
-    app.send(Command::Train { until: target });
-    app.train = TrainState::Running {
-        target,
-        from_step,
-        since: Instant::now(),
-    };
+    let sent = app.send(Command::Train { until: target });
+    mark_running(app, sent, target, from_step);
+}
+
+/// Shows training towards `target` from `from_step`, once the worker got the command.
+fn mark_running(app: &mut Workbench, sent: bool, target: usize, from_step: usize) {
+    if sent {
+        app.train = TrainState::Running {
+            target,
+            from_step,
+            since: Instant::now(),
+        };
+    }
 }
 
 fn progress(ui: &mut egui::Ui, app: &Workbench) {

@@ -91,12 +91,18 @@ pub fn draw(app: &mut Workbench, ui: &mut egui::Ui) {
 /// Acts on the answer of a file dialog.
 pub fn on_picked(app: &mut Workbench, purpose: Purpose, path: PathBuf) {
     match purpose {
-        Purpose::OpenRun => app.send(Command::Open(path)),
+        Purpose::OpenRun => {
+            app.send(Command::Open(path));
+        }
         Purpose::RunsFolder => app.settings.runs_folder = Some(path),
-        Purpose::DatasetFolder | Purpose::DatasetFile => app.send(Command::Inspect(path)),
+        Purpose::DatasetFolder | Purpose::DatasetFile => {
+            app.send(Command::Inspect(path));
+        }
         Purpose::LoadSpace => space::load_space(app, &path),
         Purpose::SaveSpace => space::save_space(app, &path),
-        Purpose::ExportFolder => app.send(Command::Export(path)),
+        Purpose::ExportFolder => {
+            app.send(Command::Export(path));
+        }
     }
 }
 
