@@ -1,6 +1,7 @@
 // Heat map of architecture probabilities: rows are (cell, edge, op), columns are bins of
 // meta-steps. Values live in a storage buffer (row-major), so the number of columns is not
-// bound by the texture size limit. NaN marks "no value" (a switched-off op) and is drawn grey.
+// bound by the texture size limit. A negative value marks "no value" (a switched-off op) and
+// is drawn grey (not NaN: WGSL lets implementations assume there are no NaNs).
 
 struct View {
     rows: u32,
@@ -51,8 +52,7 @@ fn colour_at(uv: vec2<f32>) -> vec3<f32> {
     let position = mix(view.first, view.last, uv.x) * f32(view.columns);
     let column = min(u32(max(position, 0.0)), view.columns - 1u);
     let v = values[row * view.columns + column];
-    // NaN is the only value not equal to itself.
-    if v != v {
+    if v < 0.0 {
         return vec3<f32>(0.5, 0.5, 0.5);
     }
     return viridis(v);

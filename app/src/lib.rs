@@ -2,5 +2,6 @@
 //! ([`workbench`]) and the headless command line ([`cli`]).
 
 pub mod cli;
+pub mod gpu;
 mod overview;
 pub mod workbench;

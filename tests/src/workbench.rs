@@ -42,9 +42,10 @@ pub fn harness(runs_folder: PathBuf, picker: Arc<FakePicker>) -> Harness<'static
 }
 
 /// The workbench in a harness that renders with wgpu (Mesa's lavapipe on machines without a
-/// GPU), for snapshots.
+/// GPU), the GPU views installed, for snapshots.
 pub fn rendering_harness(runs_folder: PathBuf) -> Harness<'static, Workbench> {
     builder().wgpu().build_eframe(move |cc| {
+        metanas_app::gpu::install_in(cc);
         workbench(
             cc.egui_ctx.clone(),
             runs_folder,

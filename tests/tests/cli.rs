@@ -98,6 +98,60 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
         !export.join("reduce.svg").exists(),
         "the regression space has no reduction cell"
     );
+
+    // PNG figures, rendered offscreen (Mesa's lavapipe where there is no GPU).
+    let png = dir.join("png");
+    let out = metanas_ok(&[
+        "export",
+        "--run",
+        s(&run),
+        "--out",
+        s(&png),
+        "--png",
+        "--scale",
+        "1.5",
+        "--json",
+    ]);
+    let files = json_of(&out)["files"].as_array().unwrap().len();
+    assert_eq!(files, 7, "genotype x2, csv, svg and three PNGs");
+    for name in ["cells.png", "heatmap.png", "metrics.png"] {
+        let image = image::open(png.join(name)).unwrap().to_rgba8();
+        let want = if name == "metrics.png" { 1500 } else { 2100 };
+        assert_eq!(image.width(), want, "{name}: figure width times the scale");
+        let white = image
+            .pixels()
+            .filter(|p| p.0 == [255, 255, 255, 255])
+            .count();
+        let total = image.pixels().count();
+        assert!(
+            white < total && white > total / 10,
+            "{name}: {white} of {total} white"
+        );
+    }
+    // The heat map's colours are viridis: two steps of near-uniform probabilities over three
+    // ops (about 1/3) give viridis(1/3), a blue-green (matplotlib: 0.207, 0.372, 0.553).
+    let heat = image::open(png.join("heatmap.png")).unwrap().to_rgba8();
+    let near = heat
+        .pixels()
+        .filter(|p| {
+            let d = |k: usize, v: f32| (p.0[k] as f32 - v * 255.0).abs();
+            d(0, 0.207) < 30.0 && d(1, 0.372) < 30.0 && d(2, 0.553) < 30.0
+        })
+        .count();
+    assert!(near > 1000, "{near} heat map pixels near viridis(1/3)");
+    let bad = dir.join("png-bad");
+    let out = metanas(&[
+        "export",
+        "--run",
+        s(&run),
+        "--out",
+        s(&bad),
+        "--png",
+        "--scale",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--scale 0"), "{}", stderr(&out));
 }
 
 #[test]

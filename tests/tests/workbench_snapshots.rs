@@ -94,19 +94,19 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
         })
         .collect();
     let last = tables(&config, 1.0, 0);
-    let history = RunHistory {
-        dir: "/home/researcher/runs/base-20261123-101502".into(),
-        config: config.clone(),
-        learner: "base".into(),
-        steps,
-        metrics,
-        arch,
-        snapshots,
-        genotype: Some(genotype_of(&last)),
-        sources: vec!["bundled:uci-digits".into()],
-        warnings: vec![],
-        arch_stride: 1,
-    };
+    let mut history = RunHistory::new(
+        "/home/researcher/runs/base-20261123-101502".into(),
+        config.clone(),
+        "base".into(),
+    );
+    history.steps = steps;
+    history.metrics = metrics;
+    for record in arch {
+        history.push_arch(record);
+    }
+    history.snapshots = snapshots;
+    history.genotype = Some(genotype_of(&last));
+    history.sources = vec!["bundled:uci-digits".into()];
     // A 5-way 1-shot task of real digits (classes 5..9), two queries per class.
     let digits = uci_digits(&mut LoadOptions::default()).unwrap();
     let by_class = digits.indices_by_class();

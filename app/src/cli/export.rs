@@ -1,5 +1,6 @@
 //! `metanas export`: the genotype of a run (JSON and DARTS text), its metrics as CSV and SVG
-//! figures of its cells, written without a display.
+//! figures of its cells, written without a display; with `--png` also PNG figures (cells,
+//! probability heat map, training curves) rendered offscreen by the workbench's own views.
 
 use std::path::PathBuf;
 
@@ -8,6 +9,7 @@ use metanas_core::run::{write_atomic, MetricRecord, Session};
 use serde_json::json;
 
 use super::{warn_all, CliError, Common, Output, RunArg};
+use crate::workbench::{png_figures, RunHistory};
 
 /// Arguments of `export`.
 #[derive(Args, Debug)]
@@ -17,6 +19,13 @@ pub struct ExportArgs {
     /// The folder to write into (created if needed).
     #[arg(long, value_name = "OUTDIR")]
     out: PathBuf,
+    /// Also write PNG figures (cells.png, heatmap.png, metrics.png), rendered offscreen with
+    /// wgpu (any GPU, or Mesa's software Vulkan).
+    #[arg(long)]
+    png: bool,
+    /// Pixels per point of the PNG figures (2 gives 2800-pixel-wide cell figures).
+    #[arg(long, default_value_t = 2.0, value_name = "SCALE")]
+    scale: f32,
     /// Common options.
     #[command(flatten)]
     pub common: Common,
@@ -32,7 +41,19 @@ pub fn run(a: &ExportArgs) -> Result<Output, CliError> {
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", a.out.display())))?;
     let genotype = session.genotype();
-    let files = session.export_files(&metrics.records);
+    let mut files = session.export_files(&metrics.records);
+    if a.png {
+        if !(0.5..=8.0).contains(&a.scale) {
+            return Err(CliError::Input(format!(
+                "--scale {}: must be between 0.5 and 8 pixels per point",
+                a.scale
+            )));
+        }
+        let history = RunHistory::read(&session).map_err(CliError::from)?;
+        let figures = png_figures(&history, a.scale)
+            .map_err(|e| CliError::Internal(format!("PNG figures: {e}")))?;
+        files.extend(figures);
+    }
     let mut written = Vec::new();
     for (name, bytes) in &files {
         let path = a.out.join(name);

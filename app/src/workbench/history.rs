@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use metanas_core::figure::{ProbabilityHeat, HEAT_COLUMNS};
 use metanas_core::genotype::Genotype;
 use metanas_core::learners::Adaptation;
 use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, RunError, Session, SnapshotRecord};
@@ -40,9 +41,30 @@ pub struct RunHistory {
     pub warnings: Vec<String>,
     /// Steps between kept architecture records.
     pub arch_stride: usize,
+    /// Every architecture record, binned for the heat map.
+    pub heat: ProbabilityHeat,
 }
 
 impl RunHistory {
+    /// A history with nothing recorded yet.
+    pub fn new(dir: PathBuf, config: RunConfig, learner: String) -> Self {
+        let heat = ProbabilityHeat::new(&config.space, HEAT_COLUMNS);
+        Self {
+            dir,
+            config,
+            learner,
+            steps: 0,
+            metrics: Vec::new(),
+            arch: Vec::new(),
+            snapshots: Vec::new(),
+            genotype: None,
+            sources: Vec::new(),
+            warnings: Vec::new(),
+            arch_stride: 1,
+            heat,
+        }
+    }
+
     /// Reads what `session`'s run recorded.
     pub fn read(session: &Session) -> Result<Self, RunError> {
         let metrics = session.dir.metrics().read::<MetricRecord>()?;
@@ -52,19 +74,17 @@ impl RunHistory {
         warnings.extend(metrics.warnings);
         warnings.extend(arch.warnings);
         warnings.extend(snapshots.warnings);
-        let mut history = Self {
-            dir: session.dir.root().to_path_buf(),
-            config: session.config.clone(),
-            learner: session.learner.name().to_string(),
-            steps: session.steps_done(),
-            metrics: metrics.records,
-            arch: Vec::new(),
-            snapshots: snapshots.records,
-            genotype: session.genotype(),
-            sources: session.tasks.source_names(),
-            warnings,
-            arch_stride: 1,
-        };
+        let mut history = Self::new(
+            session.dir.root().to_path_buf(),
+            session.config.clone(),
+            session.learner.name().to_string(),
+        );
+        history.steps = session.steps_done();
+        history.metrics = metrics.records;
+        history.snapshots = snapshots.records;
+        history.genotype = session.genotype();
+        history.sources = session.tasks.source_names();
+        history.warnings = warnings;
         for record in arch.records {
             history.push_arch(record);
         }
@@ -74,6 +94,7 @@ impl RunHistory {
     /// Appends one meta-step's architecture. The history keeps the steps that are multiples of
     /// a stride, plus the newest; the stride doubles whenever the cap is passed.
     pub fn push_arch(&mut self, record: ArchRecord) {
+        self.heat.push(&record);
         // The previous newest record was kept only for being the newest.
         if self
             .arch
@@ -117,19 +138,11 @@ mod tests {
 
     #[test]
     fn thinning_keeps_even_spacing_the_first_and_the_newest() {
-        let mut h = RunHistory {
-            dir: PathBuf::new(),
-            config: crate::workbench::presets::PRESETS[0].load().unwrap(),
-            learner: String::new(),
-            steps: 0,
-            metrics: vec![],
-            arch: vec![],
-            snapshots: vec![],
-            genotype: None,
-            sources: vec![],
-            warnings: vec![],
-            arch_stride: 1,
-        };
+        let mut h = RunHistory::new(
+            PathBuf::new(),
+            crate::workbench::presets::PRESETS[0].load().unwrap(),
+            String::new(),
+        );
         for step in 0..=5001 {
             h.push_arch(ArchRecord {
                 step,

@@ -19,7 +19,10 @@ pub use history::{AdaptResult, RunHistory, ARCH_HISTORY_CAP};
 pub use picker::{Picked, Picker, Purpose, SystemPicker};
 pub use presets::{Preset, PRESETS};
 pub use state::{Notice, Settings, Tab, TrainState, Workbench};
-pub use views::learner_toml;
+pub use views::{
+    heat_map, learner_toml, png_figures, png_figures_with, scatter_plot, HeatState, Scatter,
+    ScatterResponse,
+};
 pub use worker::{AdaptRequest, Command, Event, WorkerHandle};
 
 /// Where settings that survive a restart are kept in eframe's storage.
@@ -48,6 +51,7 @@ pub fn run_window(launch: Launch) -> Result<(), String> {
         "metanas",
         options,
         Box::new(move |cc| {
+            crate::gpu::install_in(cc);
             let settings = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY))

@@ -37,6 +37,8 @@ pub enum Tab {
     Training,
     /// The cell DAGs over training.
     Cells,
+    /// Every probability over training as a heat map.
+    History,
     /// Adapting to one task.
     Adapt,
     /// Support and query sets with predictions.
@@ -49,10 +51,11 @@ pub enum Tab {
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Setup,
         Tab::Training,
         Tab::Cells,
+        Tab::History,
         Tab::Adapt,
         Tab::Episodes,
         Tab::Pca,
@@ -65,6 +68,7 @@ impl Tab {
             Tab::Setup => "Setup",
             Tab::Training => "Training",
             Tab::Cells => "Cells",
+            Tab::History => "History",
             Tab::Adapt => "Adapt",
             Tab::Episodes => "Episodes",
             Tab::Pca => "PCA",

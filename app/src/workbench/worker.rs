@@ -19,6 +19,7 @@ use metanas_core::tasks::{EpisodeSpec, Split};
 
 use super::dataset_info::DatasetInfo;
 use super::history::{AdaptResult, RunHistory};
+use super::views::png_figures;
 
 /// What the UI asks the worker to do.
 #[derive(Debug)]
@@ -405,13 +406,28 @@ impl Worker {
             )
         })?;
         let mut files = Vec::new();
-        for (name, bytes) in session.export_files(&metrics.records) {
+        let mut contents = session.export_files(&metrics.records);
+        // PNG figures need a wgpu adapter; without one the other files are still written.
+        let figures = RunHistory::read(session)
+            .map_err(|e| e.to_string())
+            .and_then(|h| png_figures(&h, 2.0).map_err(|e| e.to_string()));
+        let png_error = match figures {
+            Ok(f) => {
+                contents.extend(f);
+                None
+            }
+            Err(e) => Some(e),
+        };
+        for (name, bytes) in contents {
             let path = dir.join(name);
             write_atomic(&path, &bytes).map_err(|e| format!("{e}; choose another folder"))?;
             files.push(path);
         }
         self.send(Event::Exported { dir, files });
-        Ok(())
+        match png_error {
+            Some(e) => Err(format!("the PNG figures were not written: {e}")),
+            None => Ok(()),
+        }
     }
 }
 

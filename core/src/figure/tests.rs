@@ -102,7 +102,10 @@ fn heat_map_bins_merge_in_pairs_and_keep_exact_means() {
     let space = small_space();
     let mut heat = ProbabilityHeat::new(&space, 4);
     assert_eq!(heat.rows().len(), 6);
-    assert_eq!(heat.rows()[3].label, format!("normal 1 -> 2 {}", space.ops[0].name()));
+    assert_eq!(
+        heat.rows()[3].label,
+        format!("normal 1 -> 2 {}", space.ops[0].name())
+    );
     assert!(!heat.rows()[3].live);
     // Nine records with v = step / 10: at 5 records the bins become pairs, at 9 quadruples.
     for step in 0..9 {

@@ -7,6 +7,8 @@ use metanas_core::figure::{
     distance_to_curve, edge_opacity, edge_stroke_width, CellLayout, OpCurve, OP_COLOURS,
 };
 use metanas_core::genotype::Genotype;
+
+use crate::gpu::{self, CurveInstance, CurvesCallback};
 use metanas_core::run::ArchRecord;
 use metanas_core::space::{CellKind, SearchSpace};
 
@@ -71,31 +73,24 @@ pub fn paint_cell(
             .map(|(_, c)| c.clone())
     });
     let text_colour = ui.visuals().text_color();
+    // The genotype's outlines first (under), then one stroke per op curve.
+    let mut strokes: Vec<([egui::Pos2; 3], f32, egui::Color32)> = Vec::new();
+    for c in curves.iter().filter(|c| c.kept) {
+        let width = (edge_stroke_width(c.probability) + 2.5) * scale;
+        strokes.push((c.points.map(at), width, text_colour));
+    }
     for c in &curves {
-        let [p0, p1, p2] = c.points.map(at);
         let p = c.probability;
-        if c.kept {
-            painter.add(egui::epaint::QuadraticBezierShape::from_points_stroke(
-                [p0, p1, p2],
-                false,
-                egui::Color32::TRANSPARENT,
-                egui::Stroke::new((edge_stroke_width(p) + 2.5) * scale, text_colour),
-            ));
-        }
         let highlight = hovered
             .as_ref()
             .is_some_and(|h| h.edge == c.edge && h.op == c.op);
-        let colour = op_colour(c.op).gamma_multiply(if highlight { 1.0 } else { edge_opacity(p) });
-        painter.add(egui::epaint::QuadraticBezierShape::from_points_stroke(
-            [p0, p1, p2],
-            false,
-            egui::Color32::TRANSPARENT,
-            egui::Stroke::new(
-                edge_stroke_width(p) * scale * if highlight { 1.6 } else { 1.0 },
-                colour,
-            ),
-        ));
+        let alpha = if highlight { 1.0 } else { edge_opacity(p) };
+        let [r, g, b, _] = op_colour(c.op).to_array();
+        let colour = egui::Color32::from_rgba_unmultiplied(r, g, b, (alpha * 255.0) as u8);
+        let width = edge_stroke_width(p) * scale * if highlight { 1.6 } else { 1.0 };
+        strokes.push((c.points.map(at), width, colour));
     }
+    paint_strokes(&painter, response.rect, response.id, &strokes);
     let font = egui::FontId::proportional((10.0 * scale).max(8.0));
     for l in &labels {
         painter.text(
@@ -147,6 +142,50 @@ pub fn paint_cell(
         text_colour,
     );
     CellPaint { response, hovered }
+}
+
+/// Draws quadratic curves (control points, width, colour) through the GPU view when it is
+/// installed, with egui's shapes otherwise.
+fn paint_strokes(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    id: egui::Id,
+    strokes: &[([egui::Pos2; 3], f32, egui::Color32)],
+) {
+    if gpu::available(painter.ctx()) {
+        // The callback covers only the visible part: egui_wgpu clamps a viewport that leaves
+        // the screen, which would squash the drawing.
+        let rect = gpu::visible_rect(painter, rect);
+        if !rect.is_positive() {
+            return;
+        }
+        let local = |p: egui::Pos2| [p.x - rect.min.x, p.y - rect.min.y];
+        let curves = strokes
+            .iter()
+            .map(|(p, width, colour)| CurveInstance {
+                p0: local(p[0]),
+                p1: local(p[1]),
+                p2: local(p[2]),
+                width: *width,
+                colour: colour.to_srgba_unmultiplied(),
+            })
+            .collect();
+        let callback = CurvesCallback {
+            view: id.value(),
+            curves,
+            size: rect.size(),
+        };
+        painter.add(gpu::callback_shape(rect, callback));
+        return;
+    }
+    for (points, width, colour) in strokes {
+        painter.add(egui::epaint::QuadraticBezierShape::from_points_stroke(
+            *points,
+            false,
+            egui::Color32::TRANSPARENT,
+            egui::Stroke::new(*width, *colour),
+        ));
+    }
 }
 
 /// The op legend: a colour swatch per op.

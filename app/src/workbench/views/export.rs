@@ -1,5 +1,5 @@
-//! The Export view: the genotype (JSON and DARTS text) and the cell figures (SVG) of the open
-//! run at its current step and its metrics as CSV, written into a folder chosen in a dialog.
+//! The Export view: the genotype (JSON and DARTS text), the cell figures (SVG and PNG), the
+//! heat map and curve figures (PNG) of the open run at its current step and its metrics as CSV, written into a folder chosen in a dialog.
 
 use super::super::picker::Purpose;
 use super::super::state::{TrainState, Workbench};
@@ -41,7 +41,7 @@ pub fn export_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             ));
         }
     }
-    ui.label("Writes genotype.json and genotype.py (DARTS), metrics.csv, normal.svg and reduce.svg (cell figures).");
+    ui.label("Writes genotype.json and genotype.py (DARTS), metrics.csv, normal.svg and reduce.svg (cell figures), and PNG figures: cells.png, heatmap.png (probabilities over training) and metrics.png (curves).");
     let idle =
         matches!(app.train, TrainState::Idle | TrainState::Paused { .. }) && !app.worker_busy;
     if ui

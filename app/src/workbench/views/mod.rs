@@ -7,14 +7,20 @@ mod controls;
 mod data;
 mod episodes;
 mod export;
+mod figures;
+mod heatmap;
 mod learner;
 mod pca;
+mod scatter;
 mod space;
 mod training;
 
 use std::path::PathBuf;
 
+pub use figures::{png_figures, png_figures_with};
+pub use heatmap::{heat_map, HeatState};
 pub use learner::learner_toml;
+pub use scatter::{scatter_plot, Scatter, ScatterResponse};
 
 use super::dataset_info::DatasetInfo;
 use super::picker::Purpose;
@@ -30,6 +36,8 @@ pub struct ViewState {
     pub adapt: adapt::AdaptState,
     /// The PCA view.
     pub pca: pca::PcaState,
+    /// The heat map view.
+    pub heat: heatmap::HeatState,
     /// The search-space editor's selection.
     pub cells_editor: space::CellEditor,
     /// Image textures by key.
@@ -81,6 +89,7 @@ pub fn draw(app: &mut Workbench, ui: &mut egui::Ui) {
         }
         Tab::Training => training::training_ui(ui, app),
         Tab::Cells => cells::cells_ui(ui, app),
+        Tab::History => heatmap::heatmap_ui(ui, app),
         Tab::Adapt => adapt::adapt_ui(ui, app),
         Tab::Episodes => episodes::episodes_ui(ui, app),
         Tab::Pca => pca::pca_ui(ui, app),

@@ -3,7 +3,6 @@
 //! source (dataset or regression family), with the explained variance; click a point to see
 //! its task and genotype.
 
-use egui_plot::{Legend, Plot, PlotPoints, Points};
 use metanas_core::analysis::{pca_2d, posterior_features, PosteriorFeatures, Projection};
 use metanas_core::genotype::Genotype;
 use metanas_core::run::metric_value;
@@ -11,6 +10,7 @@ use metanas_core::run::metric_value;
 use super::super::state::Workbench;
 use super::cells::op_colour;
 use super::needs_run;
+use super::scatter::{scatter_plot, Scatter};
 
 /// One task in the projection.
 #[derive(Clone, Debug)]
@@ -29,10 +29,13 @@ pub struct PcaState {
     pub latest_only: bool,
     /// The selected task.
     pub selected: Option<usize>,
-    cache: Option<(CacheKey, Result<Projection, String>, Vec<TaskPoint>)>,
+    cache: Option<(CacheKey, Projected, Vec<TaskPoint>)>,
 }
 
 type CacheKey = (PosteriorFeatures, bool, usize, usize, usize);
+
+/// The projection and its scatter, or why there is none.
+type Projected = Result<(Projection, Scatter), String>;
 
 /// The PCA view.
 pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
@@ -103,16 +106,20 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 genotype: a.adaptation.genotype.clone(),
             });
         }
-        let projection =
-            pca_2d(&posterior_features(&rows, state.features)).map_err(|e| e.to_string());
+        let projection = pca_2d(&posterior_features(&rows, state.features))
+            .map(|p| {
+                let scatter = scatter_of(&p, &points);
+                (p, scatter)
+            })
+            .map_err(|e| e.to_string());
         state.cache = Some((key, projection, points));
         state.selected = None;
     }
     let Some((_, projection, points)) = &state.cache else {
         return;
     };
-    let projection = match projection {
-        Ok(p) => p,
+    let (projection, scatter) = match projection {
+        Ok((p, s)) => (p, s),
         Err(e) => {
             ui.label(format!(
                 "No projection yet: {e}. Task posteriors are sampled every {} meta-steps (training.snapshot_every); adapted tasks count too.",
@@ -127,57 +134,19 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         100.0 * projection.explained[0],
         100.0 * projection.explained[1]
     ));
-    let mut sources: Vec<&str> = points.iter().map(|p| p.source.as_str()).collect();
-    sources.sort_unstable();
-    sources.dedup();
-    let selected = state.selected;
-    let response = Plot::new("pca")
-        .legend(Legend::default())
-        .data_aspect(1.0)
-        .x_axis_label("PC1")
-        .y_axis_label("PC2")
-        .height((ui.available_height() - 120.0).max(200.0))
-        .show(ui, |p| {
-            for (k, source) in sources.iter().enumerate() {
-                let xy: Vec<[f64; 2]> = points
-                    .iter()
-                    .zip(&projection.points)
-                    .filter(|(t, _)| t.source == *source)
-                    .map(|(_, xy)| *xy)
-                    .collect();
-                p.points(
-                    Points::new(*source, PlotPoints::from(xy))
-                        .radius(4.0)
-                        .color(op_colour(k + 1)),
-                );
-            }
-            if let Some(xy) = selected.and_then(|i| projection.points.get(i)) {
-                p.points(
-                    Points::new("selected", PlotPoints::from(vec![*xy]))
-                        .radius(8.0)
-                        .filled(false)
-                        .color(egui::Color32::BLACK),
-                );
-            }
-            (p.response().clicked(), p.pointer_coordinate())
-        });
-    let (clicked, pointer) = response.inner;
-    if let (true, Some(at)) = (clicked, pointer) {
-        // The nearest task in plot units, scaled by the plot's spans so both axes count alike.
-        let bounds = response.transform.bounds();
-        let (sx, sy) = (bounds.width().max(1e-12), bounds.height().max(1e-12));
-        state.selected = projection
-            .points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                (
-                    i,
-                    ((p[0] - at.x) / sx).powi(2) + ((p[1] - at.y) / sy).powi(2),
-                )
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(i, _)| i);
+    let height = (ui.available_height() - 120.0).max(200.0);
+    let response = scatter_plot(ui, "pca", scatter, state.selected, height, true);
+    if let Some(i) = response.clicked {
+        state.selected = Some(i);
+    }
+    if let Some(t) = response.hovered.and_then(|i| points.get(i)) {
+        egui::Tooltip::always_open(
+            ui.ctx().clone(),
+            ui.layer_id(),
+            egui::Id::new("pca-hover"),
+            egui::PopupAnchor::Pointer,
+        )
+        .show(|ui| ui.label(format!("{} · {}", t.source, t.label)));
     }
     match state.selected.and_then(|i| points.get(i)) {
         Some(t) => {
@@ -192,6 +161,23 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             ui.label("Click a point to see its task and genotype.");
         }
     }
+}
+
+/// The projection's points coloured by source.
+fn scatter_of(projection: &Projection, points: &[TaskPoint]) -> Scatter {
+    let mut sources: Vec<&str> = points.iter().map(|p| p.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let group = points
+        .iter()
+        .map(|p| sources.iter().position(|s| *s == p.source).unwrap_or(0) as u16)
+        .collect();
+    let groups = sources
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.to_string(), op_colour(k + 1)))
+        .collect();
+    Scatter::new(&projection.points, group, groups)
 }
 
 fn features_label(f: PosteriorFeatures) -> &'static str {

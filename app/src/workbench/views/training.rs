@@ -68,6 +68,11 @@ pub fn training_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         ui.label("No meta-step yet: curves appear after the first one.");
         return;
     }
+    curves(ui, m);
+}
+
+/// The loss, accuracy or MSE, and temperature curves of `m`, sharing the height left.
+pub fn curves(ui: &mut egui::Ui, m: &[MetricRecord]) {
     let temperature = series(m, |r| r.report.temperature);
     let accuracy = series(m, |r| r.report.accuracy);
     let plots = if accuracy.is_empty() { 1.0 } else { 2.0 }

@@ -1,0 +1,201 @@
+//! The probability heat map on the GPU: rows × columns of values in a storage buffer, coloured
+//! by viridis in the fragment shader; a column range zooms into part of a long run.
+
+use std::sync::Arc;
+
+use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
+use eframe::wgpu;
+use metanas_core::figure::ProbabilityHeat;
+
+use super::pipeline::{next_generation, render_pipeline, uniform_entry, Slots};
+use super::GpuViews;
+
+/// Values handed to the GPU: row-major, negative where there is no value.
+#[derive(Debug)]
+pub struct HeatGrid {
+    generation: u64,
+    /// Rows (cell, edge, op).
+    pub rows: usize,
+    /// Columns (bins of meta-steps).
+    pub columns: usize,
+    /// `rows × columns` values in [0, 1], or -1 for "no value".
+    pub values: Vec<f32>,
+}
+
+impl HeatGrid {
+    /// The grid of `heat` (switched-off ops become -1).
+    pub fn new(heat: &ProbabilityHeat) -> Arc<Self> {
+        let values = heat
+            .grid()
+            .into_iter()
+            .map(|v| {
+                if v.is_finite() {
+                    v.clamp(0.0, 1.0)
+                } else {
+                    -1.0
+                }
+            })
+            .collect();
+        Arc::new(Self {
+            generation: next_generation(),
+            rows: heat.rows().len(),
+            columns: heat.columns(),
+            values,
+        })
+    }
+
+    /// A grid of `rows × columns` row-major `values` (negative: no value).
+    pub fn from_values(rows: usize, columns: usize, values: Vec<f32>) -> Self {
+        let mut values = values;
+        values.resize(rows * columns, -1.0);
+        Self {
+            generation: next_generation(),
+            rows,
+            columns,
+            values,
+        }
+    }
+
+    /// The value at `row`, `column` (`None` for no value).
+    pub fn value(&self, row: usize, column: usize) -> Option<f32> {
+        (row < self.rows && column < self.columns)
+            .then(|| self.values[row * self.columns + column])
+            .filter(|v| *v >= 0.0)
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Uniforms {
+    rows: u32,
+    columns: u32,
+    first: f32,
+    last: f32,
+}
+
+/// Draws `grid` over the callback's rect, columns `first..last` (fractions of the column
+/// count) spanning its width.
+pub struct HeatCallback {
+    /// Which view's buffers to use (an egui id's value).
+    pub view: u64,
+    /// The values.
+    pub grid: Arc<HeatGrid>,
+    /// First visible column as a fraction of the columns.
+    pub first: f32,
+    /// End of the visible columns as a fraction of the columns.
+    pub last: f32,
+}
+
+pub struct HeatPipeline {
+    pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    slots: Slots,
+}
+
+impl HeatPipeline {
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("metanas heat map"),
+            entries: &[
+                uniform_entry(),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Storage { read_only: true },
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let pipeline = render_pipeline(
+            device,
+            format,
+            "metanas heat map",
+            super::SHADERS[2].1,
+            &layout,
+            &[],
+        );
+        Self {
+            pipeline,
+            layout,
+            slots: Slots::default(),
+        }
+    }
+}
+
+impl CallbackTrait for HeatCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        let Some(views) = resources.get_mut::<GpuViews>() else {
+            return Vec::new();
+        };
+        let h = &mut views.heat;
+        let slot = h
+            .slots
+            .get(device, self.view, std::mem::size_of::<Uniforms>() as u64);
+        let replaced = slot.upload(
+            device,
+            queue,
+            bytemuck::cast_slice(&self.grid.values),
+            self.grid.values.len() as u32,
+            self.grid.generation,
+            wgpu::BufferUsages::STORAGE,
+        );
+        if replaced || slot.bind.is_none() {
+            if let Some(data) = &slot.data {
+                slot.bind = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("metanas heat map"),
+                    layout: &h.layout,
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: slot.uniform.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: data.as_entire_binding(),
+                        },
+                    ],
+                }));
+            }
+        }
+        let uniforms = Uniforms {
+            rows: self.grid.rows as u32,
+            columns: self.grid.columns as u32,
+            first: self.first,
+            last: self.last,
+        };
+        queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniforms));
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &CallbackResources,
+    ) {
+        let Some(views) = resources.get::<GpuViews>() else {
+            return;
+        };
+        let h = &views.heat;
+        let Some(bind) = h.slots.prepared(self.view).and_then(|s| s.bind.as_ref()) else {
+            return;
+        };
+        if self.grid.rows == 0 || self.grid.columns == 0 {
+            return;
+        }
+        pass.set_pipeline(&h.pipeline);
+        pass.set_bind_group(0, bind, &[]);
+        pass.draw(0..6, 0..1);
+    }
+}

@@ -1,0 +1,78 @@
+//! The heavy views drawn on the GPU: WGSL shaders from `shaders/` behind egui_wgpu paint
+//! callbacks — PCA points (instanced discs, up to 10^6), cell DAG curves (instanced Bézier
+//! strips) and the probability heat map (a storage buffer through viridis). The same
+//! pipelines draw offscreen into PNG figures ([`Offscreen`]), for the CLI and the app.
+//!
+//! [`install`] puts the pipelines into the renderer's callback resources once; a view whose
+//! pipelines are not installed (a renderer without wgpu) draws with egui's shapes instead.
+
+mod colour;
+mod curves;
+mod heatmap;
+mod offscreen;
+mod pipeline;
+mod points;
+
+pub use colour::viridis;
+pub use curves::{CurveInstance, CurvesCallback};
+pub use heatmap::{HeatCallback, HeatGrid};
+pub use offscreen::{Offscreen, OffscreenError};
+pub use pipeline::callback_shape;
+pub use points::{PointCloud, PointInstance, PointsCallback};
+
+use eframe::egui_wgpu;
+
+/// The WGSL sources, by file name (for the validation test and the docs).
+pub const SHADERS: [(&str, &str); 3] = [
+    ("points.wgsl", include_str!("../../../shaders/points.wgsl")),
+    ("curves.wgsl", include_str!("../../../shaders/curves.wgsl")),
+    (
+        "heatmap.wgsl",
+        include_str!("../../../shaders/heatmap.wgsl"),
+    ),
+];
+
+/// The pipelines of every GPU view and their per-view buffers, kept in the egui_wgpu
+/// renderer's callback resources.
+pub struct GpuViews {
+    points: points::PointsPipeline,
+    curves: curves::CurvesPipeline,
+    heat: heatmap::HeatPipeline,
+}
+
+/// Where egui remembers that the pipelines are installed.
+fn installed_id() -> egui::Id {
+    egui::Id::new("metanas-gpu-views")
+}
+
+/// Creates the pipelines for `state`'s target format and puts them into its renderer; views
+/// in `ctx` draw through them from then on.
+pub fn install(state: &egui_wgpu::RenderState, ctx: &egui::Context) {
+    let views = GpuViews {
+        points: points::PointsPipeline::new(&state.device, state.target_format),
+        curves: curves::CurvesPipeline::new(&state.device, state.target_format),
+        heat: heatmap::HeatPipeline::new(&state.device, state.target_format),
+    };
+    state.renderer.write().callback_resources.insert(views);
+    ctx.data_mut(|d| d.insert_temp(installed_id(), true));
+}
+
+/// Whether the GPU views are installed in `ctx`'s renderer.
+pub fn available(ctx: &egui::Context) -> bool {
+    ctx.data(|d| d.get_temp::<bool>(installed_id()).unwrap_or(false))
+}
+
+/// Installs the pipelines in an eframe app's renderer, when it renders with wgpu.
+pub fn install_in(cc: &eframe::CreationContext<'_>) {
+    if let Some(state) = &cc.wgpu_render_state {
+        install(state, &cc.egui_ctx);
+    }
+}
+
+/// The part of `rect` that `painter` can show on screen. Paint callbacks should cover only
+/// that: egui_wgpu clamps a callback viewport that leaves the screen, which would squash the
+/// drawing instead of cutting it.
+pub fn visible_rect(painter: &egui::Painter, rect: egui::Rect) -> egui::Rect {
+    rect.intersect(painter.clip_rect())
+        .intersect(painter.ctx().content_rect())
+}

@@ -1,0 +1,212 @@
+//! What the GPU views share: a render pipeline over one WGSL file (premultiplied alpha, the
+//! fragment entry point that suits the target's colour space) and per-view buffers.
+
+use std::collections::HashMap;
+
+use eframe::wgpu;
+use eframe::wgpu::util::DeviceExt;
+
+/// A pipeline drawing triangle lists from `source` into `format` targets.
+pub fn render_pipeline(
+    device: &wgpu::Device,
+    format: wgpu::TextureFormat,
+    label: &str,
+    source: &str,
+    layout: &wgpu::BindGroupLayout,
+    buffers: &[wgpu::VertexBufferLayout<'_>],
+) -> wgpu::RenderPipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some(label),
+        layout: Some(&pipeline_layout),
+        vertex: wgpu::VertexState {
+            module: &module,
+            entry_point: Some("vs_main"),
+            buffers,
+            compilation_options: Default::default(),
+        },
+        fragment: Some(wgpu::FragmentState {
+            module: &module,
+            // sRGB targets encode on write, so the shader must hand them linear values.
+            entry_point: Some(if format.is_srgb() {
+                "fs_linear"
+            } else {
+                "fs_gamma"
+            }),
+            targets: &[Some(wgpu::ColorTargetState {
+                format,
+                blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                write_mask: wgpu::ColorWrites::ALL,
+            })],
+            compilation_options: Default::default(),
+        }),
+        primitive: wgpu::PrimitiveState::default(),
+        depth_stencil: None,
+        multisample: wgpu::MultisampleState::default(),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+/// A bind group layout entry for a uniform buffer (binding 0, both stages).
+pub fn uniform_entry() -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding: 0,
+        visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+/// The buffers of one view on screen (several views of a kind can be visible at once, and
+/// each needs its own uniforms).
+pub struct Slot {
+    /// The view's uniforms.
+    pub uniform: wgpu::Buffer,
+    /// Bind group over the uniforms (and the data, where the shader reads it as storage).
+    pub bind: Option<wgpu::BindGroup>,
+    /// The view's instance or storage data.
+    pub data: Option<wgpu::Buffer>,
+    /// Instances (or values) in `data`.
+    pub count: u32,
+    /// Generation of the data in `data` (re-uploaded when it changes).
+    pub generation: u64,
+}
+
+impl Slot {
+    fn new(device: &wgpu::Device, uniform_size: u64) -> Self {
+        Self {
+            uniform: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("metanas view uniforms"),
+                size: uniform_size,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            bind: None,
+            data: None,
+            count: 0,
+            generation: u64::MAX,
+        }
+    }
+
+    /// Puts `bytes` (of `count` items, version `generation`) into the data buffer, growing it
+    /// when too small. Returns whether the buffer was replaced (bind groups over it must be
+    /// rebuilt).
+    pub fn upload(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        bytes: &[u8],
+        count: u32,
+        generation: u64,
+        usage: wgpu::BufferUsages,
+    ) -> bool {
+        if self.generation == generation && self.data.is_some() {
+            return false;
+        }
+        self.generation = generation;
+        self.count = count;
+        // Buffers may not be empty; four bytes keep the binding valid.
+        let needed = (bytes.len() as u64).max(4);
+        if let Some(buffer) = self.data.as_ref().filter(|b| b.size() >= needed) {
+            queue.write_buffer(buffer, 0, bytes);
+            return false;
+        }
+        let mut contents = bytes.to_vec();
+        contents.resize(needed.next_power_of_two() as usize, 0);
+        self.data = Some(
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("metanas view data"),
+                contents: &contents,
+                usage: usage | wgpu::BufferUsages::COPY_DST,
+            }),
+        );
+        true
+    }
+}
+
+/// Slots by view id.
+#[derive(Default)]
+pub struct Slots(HashMap<u64, Slot>);
+
+impl Slots {
+    /// The slot of `view`, created on first use with `uniform_size` bytes of uniforms.
+    pub fn get(&mut self, device: &wgpu::Device, view: u64, uniform_size: u64) -> &mut Slot {
+        self.0
+            .entry(view)
+            .or_insert_with(|| Slot::new(device, uniform_size))
+    }
+
+    /// The slot of `view`, if it was prepared.
+    pub fn prepared(&self, view: u64) -> Option<&Slot> {
+        self.0.get(&view)
+    }
+}
+
+/// A new generation number for data handed to the GPU views.
+pub fn next_generation() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Slot {
+    /// Builds the bind group over the uniforms alone, once.
+    pub fn bind_uniforms(&mut self, device: &wgpu::Device, layout: &wgpu::BindGroupLayout) {
+        if self.bind.is_none() {
+            self.bind = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("metanas view"),
+                layout,
+                entries: &[wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: self.uniform.as_entire_binding(),
+                }],
+            }));
+        }
+    }
+}
+
+/// Draws `vertices` per instance of `view`'s slot, the slot's data as instance buffer 0.
+pub fn draw_instances(
+    pass: &mut wgpu::RenderPass<'static>,
+    pipeline: &wgpu::RenderPipeline,
+    slots: &Slots,
+    view: u64,
+    vertices: u32,
+) {
+    let Some(slot) = slots.prepared(view) else {
+        return;
+    };
+    let (Some(bind), Some(data)) = (&slot.bind, &slot.data) else {
+        return;
+    };
+    if slot.count == 0 {
+        return;
+    }
+    pass.set_pipeline(pipeline);
+    pass.set_bind_group(0, bind, &[]);
+    pass.set_vertex_buffer(0, data.slice(..));
+    pass.draw(0..vertices, 0..slot.count);
+}
+
+/// The egui shape that runs `callback` over `rect`.
+pub fn callback_shape(
+    rect: egui::Rect,
+    callback: impl eframe::egui_wgpu::CallbackTrait + 'static,
+) -> egui::Shape {
+    egui::Shape::Callback(eframe::egui_wgpu::Callback::new_paint_callback(
+        rect, callback,
+    ))
+}

@@ -1,0 +1,160 @@
+//! Instanced points (the PCA view): one disc per point with its own colour; the view's data
+//! bounds map to the paint rect, so egui_plot's zoom and pan move the points.
+
+use std::sync::Arc;
+
+use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
+use eframe::wgpu;
+
+use super::pipeline::{draw_instances, next_generation, render_pipeline, uniform_entry, Slots};
+use super::GpuViews;
+
+/// One point: position in data units, sRGBA colour (not premultiplied).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct PointInstance {
+    /// x, y in data units.
+    pub position: [f32; 2],
+    /// Red, green, blue, alpha.
+    pub colour: [u8; 4],
+}
+
+/// Points uploaded once and drawn every frame until they change.
+#[derive(Debug)]
+pub struct PointCloud {
+    generation: u64,
+    instances: Vec<PointInstance>,
+}
+
+impl PointCloud {
+    /// A cloud with a fresh generation (the GPU copy is replaced when the generation changes).
+    pub fn new(instances: Vec<PointInstance>) -> Arc<Self> {
+        Arc::new(Self {
+            generation: next_generation(),
+            instances,
+        })
+    }
+
+    /// The points.
+    pub fn instances(&self) -> &[PointInstance] {
+        &self.instances
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Uniforms {
+    scale: [f32; 2],
+    offset: [f32; 2],
+    viewport_px: [f32; 2],
+    radius_px: f32,
+    _pad: f32,
+}
+
+/// Draws `cloud` into the callback's rect, the data range `min..max` filling the rect.
+pub struct PointsCallback {
+    /// Which view's buffers to use (an egui id's value).
+    pub view: u64,
+    /// The points.
+    pub cloud: Arc<PointCloud>,
+    /// Data coordinates at the rect's bottom-left corner.
+    pub min: [f64; 2],
+    /// Data coordinates at the rect's top-right corner.
+    pub max: [f64; 2],
+    /// Disc radius in points.
+    pub radius: f32,
+    /// The rect's size in points.
+    pub size: egui::Vec2,
+}
+
+pub struct PointsPipeline {
+    pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    slots: Slots,
+}
+
+impl PointsPipeline {
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("metanas points"),
+            entries: &[uniform_entry()],
+        });
+        let attributes = wgpu::vertex_attr_array![0 => Float32x2, 1 => Unorm8x4];
+        let pipeline = render_pipeline(
+            device,
+            format,
+            "metanas points",
+            super::SHADERS[0].1,
+            &layout,
+            &[wgpu::VertexBufferLayout {
+                array_stride: std::mem::size_of::<PointInstance>() as u64,
+                step_mode: wgpu::VertexStepMode::Instance,
+                attributes: &attributes,
+            }],
+        );
+        Self {
+            pipeline,
+            layout,
+            slots: Slots::default(),
+        }
+    }
+}
+
+impl CallbackTrait for PointsCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        screen: &ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        let Some(views) = resources.get_mut::<GpuViews>() else {
+            return Vec::new();
+        };
+        let p = &mut views.points;
+        let slot = p
+            .slots
+            .get(device, self.view, std::mem::size_of::<Uniforms>() as u64);
+        let instances = self.cloud.instances();
+        slot.upload(
+            device,
+            queue,
+            bytemuck::cast_slice(instances),
+            instances.len() as u32,
+            self.cloud.generation,
+            wgpu::BufferUsages::VERTEX,
+        );
+        slot.bind_uniforms(device, &p.layout);
+        // NDC = data · scale + offset, with the data range spanning [-1, 1] on both axes.
+        let span = |k: usize| (self.max[k] - self.min[k]).abs().max(1e-12);
+        let scale = [2.0 / span(0), 2.0 / span(1)];
+        let uniforms = Uniforms {
+            scale: [scale[0] as f32, scale[1] as f32],
+            offset: [
+                (-1.0 - self.min[0] * scale[0]) as f32,
+                (-1.0 - self.min[1] * scale[1]) as f32,
+            ],
+            viewport_px: [
+                (self.size.x * screen.pixels_per_point).max(1.0),
+                (self.size.y * screen.pixels_per_point).max(1.0),
+            ],
+            radius_px: self.radius * screen.pixels_per_point,
+            _pad: 0.0,
+        };
+        queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniforms));
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &CallbackResources,
+    ) {
+        if let Some(views) = resources.get::<GpuViews>() {
+            let v = &views.points;
+            draw_instances(pass, &v.pipeline, &v.slots, self.view, 6);
+        }
+    }
+}
