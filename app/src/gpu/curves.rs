@@ -5,7 +5,7 @@
 use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 
-use super::pipeline::{draw_instances, next_generation, render_pipeline, uniform_entry, Slots};
+use super::pipeline::{next_generation, ViewData, ViewPipeline};
 use super::GpuViews;
 
 /// Segments per curve (must match `SEGMENTS` in `curves.wgsl`).
@@ -46,39 +46,18 @@ pub struct CurvesCallback {
     pub size: egui::Vec2,
 }
 
-pub struct CurvesPipeline {
-    pipeline: wgpu::RenderPipeline,
-    layout: wgpu::BindGroupLayout,
-    slots: Slots,
-}
-
-impl CurvesPipeline {
-    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("metanas curves"),
-            entries: &[uniform_entry()],
-        });
-        let attributes = wgpu::vertex_attr_array![
+/// The curves pipeline.
+pub fn pipeline(device: &wgpu::Device, format: wgpu::TextureFormat) -> ViewPipeline {
+    ViewPipeline::new(
+        device,
+        format,
+        "metanas curves",
+        super::SHADERS[1].1,
+        std::mem::size_of::<CurveInstance>() as u64,
+        &wgpu::vertex_attr_array![
             0 => Float32x2, 1 => Float32x2, 2 => Float32x2, 3 => Float32, 4 => Unorm8x4
-        ];
-        let pipeline = render_pipeline(
-            device,
-            format,
-            "metanas curves",
-            super::SHADERS[1].1,
-            &layout,
-            &[wgpu::VertexBufferLayout {
-                array_stride: std::mem::size_of::<CurveInstance>() as u64,
-                step_mode: wgpu::VertexStepMode::Instance,
-                attributes: &attributes,
-            }],
-        );
-        Self {
-            pipeline,
-            layout,
-            slots: Slots::default(),
-        }
-    }
+        ],
+    )
 }
 
 impl CallbackTrait for CurvesCallback {
@@ -93,25 +72,19 @@ impl CallbackTrait for CurvesCallback {
         let Some(views) = resources.get_mut::<GpuViews>() else {
             return Vec::new();
         };
-        let c = &mut views.curves;
-        let slot = c
-            .slots
-            .get(device, self.view, std::mem::size_of::<Uniforms>() as u64);
-        slot.upload(
-            device,
-            queue,
-            bytemuck::cast_slice(&self.curves),
-            self.curves.len() as u32,
-            next_generation(),
-            wgpu::BufferUsages::VERTEX,
-        );
-        slot.bind_uniforms(device, &c.layout);
         let uniforms = Uniforms {
             viewport: [self.size.x.max(1.0), self.size.y.max(1.0)],
             pixels_per_point: screen.pixels_per_point,
             _pad: 0.0,
         };
-        queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniforms));
+        let data = ViewData {
+            view: self.view,
+            uniforms: bytemuck::bytes_of(&uniforms),
+            data: bytemuck::cast_slice(&self.curves),
+            count: self.curves.len() as u32,
+            generation: next_generation(),
+        };
+        views.curves.prepare(device, queue, data);
         Vec::new()
     }
 
@@ -122,8 +95,7 @@ impl CallbackTrait for CurvesCallback {
         resources: &CallbackResources,
     ) {
         if let Some(views) = resources.get::<GpuViews>() {
-            let v = &views.curves;
-            draw_instances(pass, &v.pipeline, &v.slots, self.view, SEGMENTS * 6);
+            views.curves.draw(pass, self.view, SEGMENTS * 6);
         }
     }
 }

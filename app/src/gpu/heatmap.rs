@@ -7,7 +7,7 @@ use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 use metanas_core::figure::ProbabilityHeat;
 
-use super::pipeline::{next_generation, render_pipeline, uniform_entry, Slots};
+use super::pipeline::{next_generation, ViewData, ViewPipeline};
 use super::GpuViews;
 
 /// Values handed to the GPU: row-major, negative where there is no value.
@@ -86,44 +86,16 @@ pub struct HeatCallback {
     pub last: f32,
 }
 
-pub struct HeatPipeline {
-    pipeline: wgpu::RenderPipeline,
-    layout: wgpu::BindGroupLayout,
-    slots: Slots,
-}
-
-impl HeatPipeline {
-    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("metanas heat map"),
-            entries: &[
-                uniform_entry(),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Storage { read_only: true },
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
-            ],
-        });
-        let pipeline = render_pipeline(
-            device,
-            format,
-            "metanas heat map",
-            super::SHADERS[2].1,
-            &layout,
-            &[],
-        );
-        Self {
-            pipeline,
-            layout,
-            slots: Slots::default(),
-        }
-    }
+/// The heat map pipeline.
+pub fn pipeline(device: &wgpu::Device, format: wgpu::TextureFormat) -> ViewPipeline {
+    ViewPipeline::new(
+        device,
+        format,
+        "metanas heat map",
+        super::SHADERS[2].1,
+        0,
+        &[],
+    )
 }
 
 impl CallbackTrait for HeatCallback {
@@ -138,43 +110,20 @@ impl CallbackTrait for HeatCallback {
         let Some(views) = resources.get_mut::<GpuViews>() else {
             return Vec::new();
         };
-        let h = &mut views.heat;
-        let slot = h
-            .slots
-            .get(device, self.view, std::mem::size_of::<Uniforms>() as u64);
-        let replaced = slot.upload(
-            device,
-            queue,
-            bytemuck::cast_slice(&self.grid.values),
-            self.grid.values.len() as u32,
-            self.grid.generation,
-            wgpu::BufferUsages::STORAGE,
-        );
-        if replaced || slot.bind.is_none() {
-            if let Some(data) = &slot.data {
-                slot.bind = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some("metanas heat map"),
-                    layout: &h.layout,
-                    entries: &[
-                        wgpu::BindGroupEntry {
-                            binding: 0,
-                            resource: slot.uniform.as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 1,
-                            resource: data.as_entire_binding(),
-                        },
-                    ],
-                }));
-            }
-        }
         let uniforms = Uniforms {
             rows: self.grid.rows as u32,
             columns: self.grid.columns as u32,
             first: self.first,
             last: self.last,
         };
-        queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniforms));
+        let data = ViewData {
+            view: self.view,
+            uniforms: bytemuck::bytes_of(&uniforms),
+            data: bytemuck::cast_slice(&self.grid.values),
+            count: self.grid.values.len() as u32,
+            generation: self.grid.generation,
+        };
+        views.heat.prepare(device, queue, data);
         Vec::new()
     }
 
@@ -184,18 +133,8 @@ impl CallbackTrait for HeatCallback {
         pass: &mut wgpu::RenderPass<'static>,
         resources: &CallbackResources,
     ) {
-        let Some(views) = resources.get::<GpuViews>() else {
-            return;
-        };
-        let h = &views.heat;
-        let Some(bind) = h.slots.prepared(self.view).and_then(|s| s.bind.as_ref()) else {
-            return;
-        };
-        if self.grid.rows == 0 || self.grid.columns == 0 {
-            return;
+        if let Some(views) = resources.get::<GpuViews>() {
+            views.heat.draw(pass, self.view, 6);
         }
-        pass.set_pipeline(&h.pipeline);
-        pass.set_bind_group(0, bind, &[]);
-        pass.draw(0..6, 0..1);
     }
 }

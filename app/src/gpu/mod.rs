@@ -35,9 +35,9 @@ pub const SHADERS: [(&str, &str); 3] = [
 /// The pipelines of every GPU view and their per-view buffers, kept in the egui_wgpu
 /// renderer's callback resources.
 pub struct GpuViews {
-    points: points::PointsPipeline,
-    curves: curves::CurvesPipeline,
-    heat: heatmap::HeatPipeline,
+    points: pipeline::ViewPipeline,
+    curves: pipeline::ViewPipeline,
+    heat: pipeline::ViewPipeline,
 }
 
 /// Where egui remembers that the pipelines are installed.
@@ -49,9 +49,9 @@ fn installed_id() -> egui::Id {
 /// in `ctx` draw through them from then on.
 pub fn install(state: &egui_wgpu::RenderState, ctx: &egui::Context) {
     let views = GpuViews {
-        points: points::PointsPipeline::new(&state.device, state.target_format),
-        curves: curves::CurvesPipeline::new(&state.device, state.target_format),
-        heat: heatmap::HeatPipeline::new(&state.device, state.target_format),
+        points: points::pipeline(&state.device, state.target_format),
+        curves: curves::pipeline(&state.device, state.target_format),
+        heat: heatmap::pipeline(&state.device, state.target_format),
     };
     state.renderer.write().callback_resources.insert(views);
     ctx.data_mut(|d| d.insert_temp(installed_id(), true));

@@ -7,7 +7,7 @@ use eframe::wgpu;
 use eframe::wgpu::util::DeviceExt;
 
 /// A pipeline drawing triangle lists from `source` into `format` targets.
-pub fn render_pipeline(
+fn render_pipeline(
     device: &wgpu::Device,
     format: wgpu::TextureFormat,
     label: &str,
@@ -57,7 +57,7 @@ pub fn render_pipeline(
 }
 
 /// A bind group layout entry for a uniform buffer (binding 0, both stages).
-pub fn uniform_entry() -> wgpu::BindGroupLayoutEntry {
+fn uniform_entry() -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding: 0,
         visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
@@ -162,43 +162,135 @@ pub fn next_generation() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-impl Slot {
-    /// Builds the bind group over the uniforms alone, once.
-    pub fn bind_uniforms(&mut self, device: &wgpu::Device, layout: &wgpu::BindGroupLayout) {
-        if self.bind.is_none() {
-            self.bind = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("metanas view"),
-                layout,
-                entries: &[wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: self.uniform.as_entire_binding(),
-                }],
-            }));
-        }
-    }
+/// One kind of GPU view: its pipeline, bind group layout and the buffers of each view of
+/// that kind on screen.
+pub struct ViewPipeline {
+    /// The render pipeline.
+    pub pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    /// Buffers by view id.
+    pub slots: Slots,
+    /// Whether the data is bound as a storage buffer (binding 1) rather than instances.
+    storage: bool,
 }
 
-/// Draws `vertices` per instance of `view`'s slot, the slot's data as instance buffer 0.
-pub fn draw_instances(
-    pass: &mut wgpu::RenderPass<'static>,
-    pipeline: &wgpu::RenderPipeline,
-    slots: &Slots,
-    view: u64,
-    vertices: u32,
-) {
-    let Some(slot) = slots.prepared(view) else {
-        return;
-    };
-    let (Some(bind), Some(data)) = (&slot.bind, &slot.data) else {
-        return;
-    };
-    if slot.count == 0 {
-        return;
+/// What one view hands to the GPU in a frame.
+pub struct ViewData<'a> {
+    /// Which view (an egui id's value).
+    pub view: u64,
+    /// The uniforms' bytes.
+    pub uniforms: &'a [u8],
+    /// The data's bytes (instances, or values for a storage buffer).
+    pub data: &'a [u8],
+    /// Items in `data`.
+    pub count: u32,
+    /// Version of `data`; the same generation is not uploaded again.
+    pub generation: u64,
+}
+
+impl ViewPipeline {
+    /// A pipeline over `source` with uniforms at binding 0 and either per-instance vertex data
+    /// (`instance` attributes of `stride` bytes) or, with `instance` empty, a read-only
+    /// storage buffer at binding 1 for the fragment shader.
+    pub fn new(
+        device: &wgpu::Device,
+        format: wgpu::TextureFormat,
+        label: &str,
+        source: &str,
+        stride: u64,
+        instance: &[wgpu::VertexAttribute],
+    ) -> Self {
+        let storage = instance.is_empty();
+        let storage_entry = wgpu::BindGroupLayoutEntry {
+            binding: 1,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only: true },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let entries = if storage {
+            vec![uniform_entry(), storage_entry]
+        } else {
+            vec![uniform_entry()]
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(label),
+            entries: &entries,
+        });
+        let buffers = [wgpu::VertexBufferLayout {
+            array_stride: stride,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes: instance,
+        }];
+        let pipeline = render_pipeline(
+            device,
+            format,
+            label,
+            source,
+            &layout,
+            if storage { &[] } else { &buffers },
+        );
+        Self {
+            pipeline,
+            layout,
+            slots: Slots::default(),
+            storage,
+        }
     }
-    pass.set_pipeline(pipeline);
-    pass.set_bind_group(0, bind, &[]);
-    pass.set_vertex_buffer(0, data.slice(..));
-    pass.draw(0..vertices, 0..slot.count);
+
+    /// Uploads a view's data when its generation changed, (re)binds, writes its uniforms.
+    pub fn prepare(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, d: ViewData<'_>) {
+        let slot = self.slots.get(device, d.view, d.uniforms.len() as u64);
+        let usage = if self.storage {
+            wgpu::BufferUsages::STORAGE
+        } else {
+            wgpu::BufferUsages::VERTEX
+        };
+        let replaced = slot.upload(device, queue, d.data, d.count, d.generation, usage);
+        if replaced || slot.bind.is_none() {
+            let mut entries = vec![wgpu::BindGroupEntry {
+                binding: 0,
+                resource: slot.uniform.as_entire_binding(),
+            }];
+            if let (true, Some(data)) = (self.storage, &slot.data) {
+                entries.push(wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: data.as_entire_binding(),
+                });
+            }
+            slot.bind = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("metanas view"),
+                layout: &self.layout,
+                entries: &entries,
+            }));
+        }
+        queue.write_buffer(&slot.uniform, 0, d.uniforms);
+    }
+
+    /// Draws `vertices` per instance of `view` (instance data in buffer 0 unless the data
+    /// is a storage buffer, then one instance).
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'static>, view: u64, vertices: u32) {
+        let Some(slot) = self.slots.prepared(view) else {
+            return;
+        };
+        let (Some(bind), Some(data)) = (&slot.bind, &slot.data) else {
+            return;
+        };
+        if slot.count == 0 {
+            return;
+        }
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, bind, &[]);
+        if self.storage {
+            pass.draw(0..vertices, 0..1);
+        } else {
+            pass.set_vertex_buffer(0, data.slice(..));
+            pass.draw(0..vertices, 0..slot.count);
+        }
+    }
 }
 
 /// The egui shape that runs `callback` over `rect`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 
-use super::pipeline::{draw_instances, next_generation, render_pipeline, uniform_entry, Slots};
+use super::pipeline::{next_generation, ViewData, ViewPipeline};
 use super::GpuViews;
 
 /// One point: position in data units, sRGBA colour (not premultiplied).
@@ -67,37 +67,16 @@ pub struct PointsCallback {
     pub size: egui::Vec2,
 }
 
-pub struct PointsPipeline {
-    pipeline: wgpu::RenderPipeline,
-    layout: wgpu::BindGroupLayout,
-    slots: Slots,
-}
-
-impl PointsPipeline {
-    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("metanas points"),
-            entries: &[uniform_entry()],
-        });
-        let attributes = wgpu::vertex_attr_array![0 => Float32x2, 1 => Unorm8x4];
-        let pipeline = render_pipeline(
-            device,
-            format,
-            "metanas points",
-            super::SHADERS[0].1,
-            &layout,
-            &[wgpu::VertexBufferLayout {
-                array_stride: std::mem::size_of::<PointInstance>() as u64,
-                step_mode: wgpu::VertexStepMode::Instance,
-                attributes: &attributes,
-            }],
-        );
-        Self {
-            pipeline,
-            layout,
-            slots: Slots::default(),
-        }
-    }
+/// The points pipeline.
+pub fn pipeline(device: &wgpu::Device, format: wgpu::TextureFormat) -> ViewPipeline {
+    ViewPipeline::new(
+        device,
+        format,
+        "metanas points",
+        super::SHADERS[0].1,
+        std::mem::size_of::<PointInstance>() as u64,
+        &wgpu::vertex_attr_array![0 => Float32x2, 1 => Unorm8x4],
+    )
 }
 
 impl CallbackTrait for PointsCallback {
@@ -112,20 +91,6 @@ impl CallbackTrait for PointsCallback {
         let Some(views) = resources.get_mut::<GpuViews>() else {
             return Vec::new();
         };
-        let p = &mut views.points;
-        let slot = p
-            .slots
-            .get(device, self.view, std::mem::size_of::<Uniforms>() as u64);
-        let instances = self.cloud.instances();
-        slot.upload(
-            device,
-            queue,
-            bytemuck::cast_slice(instances),
-            instances.len() as u32,
-            self.cloud.generation,
-            wgpu::BufferUsages::VERTEX,
-        );
-        slot.bind_uniforms(device, &p.layout);
         // NDC = data · scale + offset, with the data range spanning [-1, 1] on both axes.
         let span = |k: usize| (self.max[k] - self.min[k]).abs().max(1e-12);
         let scale = [2.0 / span(0), 2.0 / span(1)];
@@ -142,7 +107,15 @@ impl CallbackTrait for PointsCallback {
             radius_px: self.radius * screen.pixels_per_point,
             _pad: 0.0,
         };
-        queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniforms));
+        let instances = self.cloud.instances();
+        let data = ViewData {
+            view: self.view,
+            uniforms: bytemuck::bytes_of(&uniforms),
+            data: bytemuck::cast_slice(instances),
+            count: instances.len() as u32,
+            generation: self.cloud.generation,
+        };
+        views.points.prepare(device, queue, data);
         Vec::new()
     }
 
@@ -153,8 +126,7 @@ impl CallbackTrait for PointsCallback {
         resources: &CallbackResources,
     ) {
         if let Some(views) = resources.get::<GpuViews>() {
-            let v = &views.points;
-            draw_instances(pass, &v.pipeline, &v.slots, self.view, 6);
+            views.points.draw(pass, self.view, 6);
         }
     }
 }
