@@ -33,24 +33,38 @@ pub struct ExportArgs {
 
 /// Runs `export`.
 pub fn run(a: &ExportArgs) -> Result<Output, CliError> {
+    // Checked before anything is opened or created.
+    if a.png && !(0.5..=8.0).contains(&a.scale) {
+        return Err(CliError::Input(format!(
+            "--scale {}: must be between 0.5 and 8 pixels per point",
+            a.scale
+        )));
+    }
     let session = Session::open(&a.run.run, a.common.backend, true, None)?;
-    let metrics = session.dir.metrics().read::<MetricRecord>()?;
-    let mut warnings = session.warnings.clone();
-    warnings.extend(metrics.warnings);
+    // The figures need the run's whole history, which holds the metrics too; without them
+    // the metrics alone are read.
+    let history = a
+        .png
+        .then(|| RunHistory::read(&session))
+        .transpose()
+        .map_err(CliError::from)?;
+    let plain;
+    let (metrics, warnings) = match &history {
+        Some(h) => (&h.metrics, h.warnings.clone()),
+        None => {
+            plain = session.dir.metrics().read::<MetricRecord>()?;
+            let mut w = session.warnings.clone();
+            w.extend(plain.warnings.iter().cloned());
+            (&plain.records, w)
+        }
+    };
     warn_all(&warnings);
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", a.out.display())))?;
     let genotype = session.genotype();
-    let mut files = session.export_files(&metrics.records);
-    if a.png {
-        if !(0.5..=8.0).contains(&a.scale) {
-            return Err(CliError::Input(format!(
-                "--scale {}: must be between 0.5 and 8 pixels per point",
-                a.scale
-            )));
-        }
-        let history = RunHistory::read(&session).map_err(CliError::from)?;
-        let figures = png_figures(&history, a.scale)
+    let mut files = session.export_files(metrics);
+    if let Some(history) = &history {
+        let figures = png_figures(history, a.scale)
             .map_err(|e| CliError::Internal(format!("PNG figures: {e}")))?;
         files.extend(figures);
     }

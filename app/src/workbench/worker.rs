@@ -394,11 +394,8 @@ impl Worker {
 
     fn export(&mut self, dir: PathBuf) -> Result<(), String> {
         let session = self.session()?;
-        let metrics = session
-            .dir
-            .metrics()
-            .read::<MetricRecord>()
-            .map_err(|e| e.to_string())?;
+        // One read of the run's records serves the metrics CSV and the figures.
+        let history = RunHistory::read(session).map_err(|e| e.to_string())?;
         std::fs::create_dir_all(&dir).map_err(|e| {
             format!(
                 "{}: cannot create the folder: {e}; choose another",
@@ -406,17 +403,14 @@ impl Worker {
             )
         })?;
         let mut files = Vec::new();
-        let mut contents = session.export_files(&metrics.records);
+        let mut contents = session.export_files(&history.metrics);
         // PNG figures need a wgpu adapter; without one the other files are still written.
-        let figures = RunHistory::read(session)
-            .map_err(|e| e.to_string())
-            .and_then(|h| png_figures(&h, 2.0).map_err(|e| e.to_string()));
-        let png_error = match figures {
+        let png_error = match png_figures(&history, 2.0) {
             Ok(f) => {
                 contents.extend(f);
                 None
             }
-            Err(e) => Some(e),
+            Err(e) => Some(e.to_string()),
         };
         for (name, bytes) in contents {
             let path = dir.join(name);
