@@ -11,7 +11,7 @@ use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, SnapshotRecord};
 use metanas_core::space::CellKind;
 use metanas_core::tasks::{Batch, Episode, Split, Targets};
 use metanas_tests::workbench::rendering_harness;
-use metanas_tests::{tempdir, workspace_root};
+use metanas_tests::workspace_root;
 
 /// Probabilities that move from uniform towards one op per edge as `t` goes 0 → 1.
 fn table(config: &RunConfig, kind: CellKind, t: f32, shift: usize) -> Vec<Vec<f32>> {
@@ -186,7 +186,12 @@ fn prepared_app(app: &mut Workbench) {
 
 #[test]
 fn every_main_view_matches_its_snapshot() {
-    let mut h = rendering_harness(tempdir("workbench-snapshots"));
+    // A fixed folder: the Setup tab shows the runs folder, so a name with the process id
+    // would change the picture from run to run.
+    let state = std::env::temp_dir().join("metanas-workbench-snapshots");
+    let _ = std::fs::remove_dir_all(&state);
+    std::fs::create_dir_all(&state).unwrap();
+    let mut h = rendering_harness(state);
     prepared_app(h.state_mut());
     let dir = workspace_root().join("tests/snapshots");
     let mut failures = Vec::new();
