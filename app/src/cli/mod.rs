@@ -8,6 +8,7 @@ mod export;
 mod inspect;
 mod progress;
 mod signal;
+mod spread;
 mod train;
 
 use std::path::PathBuf;
@@ -43,6 +44,17 @@ enum Command {
     Info,
     /// Open the workbench (what `metanas` with no command does), optionally on a run.
     Gui(GuiArgs),
+    /// Serve the global orchestrator that the processes of a multi-machine run
+    /// (`train --nodes N`) register with; runs until interrupted.
+    Orchestrator(OrchestratorArgs),
+}
+
+/// Arguments of `orchestrator`.
+#[derive(Args, Debug)]
+pub struct OrchestratorArgs {
+    /// The port to serve on (all interfaces: limit who can reach it with a firewall).
+    #[arg(long, value_name = "PORT")]
+    pub port: u16,
 }
 
 /// Arguments of `gui`.
@@ -89,6 +101,12 @@ pub struct RunArg {
 
 /// Parses the arguments, runs the command and maps its result to an exit code.
 pub fn main() -> ExitCode {
+    // The libraries' log (Burn's collective among them) goes to stderr, warnings and errors
+    // only: stdout is the command's output.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .try_init();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -112,6 +130,19 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Gui(g) => return gui(g),
+        Command::Orchestrator(o) => {
+            eprintln!(
+                "metanas orchestrator: serving on port {} (Ctrl-C stops it)",
+                o.port
+            );
+            return match metanas_core::run::serve_orchestrator(o.port) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
     };
     match result {
         Ok(out) => {

@@ -7,6 +7,7 @@ use metanas_core::run::{RunConfig, RunDir, Session, TrainEnd};
 use serde_json::json;
 
 use super::progress::Progress;
+use super::spread::SpreadArgs;
 use super::{signal, warn_all, CliError, Common, Output};
 
 /// Arguments of `train`.
@@ -25,6 +26,9 @@ pub struct TrainArgs {
     /// Replace the run in --run instead of resuming it.
     #[arg(long)]
     pub force: bool,
+    /// Several devices or machines.
+    #[command(flatten)]
+    pub spread: SpreadArgs,
     /// Common options.
     #[command(flatten)]
     pub common: Common,
@@ -41,11 +45,12 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
             }
         }
     };
+    let compute = a.spread.compute(a.common.backend)?;
     let exists = RunDir::exists(&a.run);
     let (mut session, resumed) = match (&a.config, exists && !a.force) {
         (Some(config_path), false) => {
             let config = RunConfig::load(config_path)?;
-            let s = Session::create(&a.run, config, a.common.backend, a.force, Some(&mut report))?;
+            let s = Session::create(&a.run, config, compute, a.force, Some(&mut report))?;
             (s, false)
         }
         (Some(config_path), true) => {
@@ -58,12 +63,12 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
                 )));
             }
             (
-                Session::open(&a.run, a.common.backend, false, Some(&mut report))?,
+                Session::open(&a.run, compute, false, Some(&mut report))?,
                 true,
             )
         }
         (None, _) if exists => (
-            Session::open(&a.run, a.common.backend, false, Some(&mut report))?,
+            Session::open(&a.run, compute, false, Some(&mut report))?,
             true,
         ),
         (None, _) => {

@@ -20,6 +20,7 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
 use super::adam::Adam;
+use super::devices::{mean_of_sum, Contribution, DeviceGroup};
 use super::fit::{check_shape, stem_for};
 use super::grads::{mean_grads, ParamGrads};
 use super::learner::MetaLearner;
@@ -27,11 +28,13 @@ use super::meta_gradient::{inner_loop, meta_gradient, resolve_for, step_sizes};
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::parallel::run_tasks;
 use super::plan::{ArchPlan, Outer, Plan};
-use super::report::{checked_mean_loss, evaluate_posterior, step_report, tables, weight_sketch};
+use super::report::{
+    checked_mean_loss, evaluate_posterior, step_report, summed_report, tables, weight_sketch,
+};
 use super::state;
 use super::types::{splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
 use super::unroll::TaskObjective;
-use super::update::{interpolate_towards_mean, param_values};
+use super::update::{flat_params, interpolate_towards, mean_params, param_values};
 use crate::genotype::Genotype;
 use crate::posterior::{ArchUse, Posterior};
 use crate::space::SearchSpace;
@@ -44,6 +47,7 @@ pub struct GradientLearner<B: AutodiffBackend> {
     meta: Posterior<B::InnerBackend>,
     adam: Adam<B::InnerBackend>,
     steps_done: usize,
+    devices: Option<DeviceGroup<B::InnerBackend>>,
 }
 
 /// One prepared task of a meta-batch: its stem and inner training set.
@@ -59,6 +63,22 @@ struct TaskOutcome<B: Backend> {
     grads: Option<ParamGrads<B>>,
     loss: f64,
     metrics: Option<TaskMetrics>,
+}
+
+impl<B: Backend> TaskOutcome<B> {
+    /// What the task adds to the sum over a meta-batch: its adapted parameters or its
+    /// meta-gradient.
+    fn contribution(self) -> Contribution<B> {
+        let vector = match (self.adapted, self.grads) {
+            (Some(q), _) => flat_params(&q),
+            (None, grads) => grads.unwrap_or_default(),
+        };
+        Contribution {
+            vector,
+            loss: self.loss,
+            metrics: self.metrics,
+        }
+    }
 }
 
 impl<B: AutodiffBackend> GradientLearner<B> {
@@ -80,7 +100,35 @@ impl<B: AutodiffBackend> GradientLearner<B> {
             meta,
             adam: Adam::default(),
             steps_done: 0,
+            devices: None,
         })
+    }
+
+    /// Spreads the tasks of every meta-step over `group`'s devices (and processes); the
+    /// meta-network stays on the group's first device, which must be this learner's.
+    pub fn on_devices(mut self, group: DeviceGroup<B::InnerBackend>) -> Self {
+        self.meta = self.meta.to_device(&group.devices()[0]);
+        self.devices = Some(group);
+        self
+    }
+
+    /// The meta-update from the mean over the meta-batch of the tasks' contributions: their
+    /// adapted parameters (interpolation) or their meta-gradients (Adam).
+    fn update(&mut self, mean: ParamGrads<B::InnerBackend>, train_arch: bool) {
+        match self.plan.outer {
+            Outer::Interpolate { meta_lr } => {
+                self.meta = interpolate_towards(self.meta.clone(), &mean, meta_lr);
+            }
+            Outer::Gradient {
+                lr_weights,
+                lr_arch,
+                ..
+            } => {
+                let lr_arch = if train_arch { lr_arch } else { 0.0 };
+                let lrs = step_sizes(&self.meta, lr_weights, lr_arch);
+                self.meta = self.adam.step(self.meta.clone(), &mean, &lrs);
+            }
+        }
     }
 
     /// The plan (with `auto` resolved).
@@ -148,8 +196,11 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         }
     }
 
+    /// One task of a meta-step from the meta-network `meta` (the learner's own, or its copy
+    /// on another device).
     fn run_task(
         &self,
+        meta: &Posterior<B::InnerBackend>,
         p: &Prepared<'_>,
         seed: u64,
         tau: Option<f64>,
@@ -157,12 +208,11 @@ impl<B: AutodiffBackend> GradientLearner<B> {
     ) -> Result<TaskOutcome<B::InnerBackend>, LearnerError> {
         let objective = self.objective(&p.inner, p.task, p.stem, tau, seed);
         let lr_arch = if train_arch { self.plan.lr_arch } else { 0.0 };
-        let lrs = step_sizes(&self.meta, self.plan.lr_weights, lr_arch);
+        let lrs = step_sizes(meta, self.plan.lr_weights, lr_arch);
         let steps = self.plan.inner_steps;
         match self.plan.outer {
             Outer::Interpolate { .. } => {
-                let (q, loss) =
-                    inner_loop::<B>(&self.meta, &self.meta, &objective, steps, &lrs, |_| {})?;
+                let (q, loss) = inner_loop::<B>(meta, meta, &objective, steps, &lrs, |_| {})?;
                 Ok(TaskOutcome {
                     adapted: Some(q),
                     grads: None,
@@ -171,7 +221,7 @@ impl<B: AutodiffBackend> GradientLearner<B> {
                 })
             }
             Outer::Gradient { spec, .. } => {
-                let u = meta_gradient::<B>(&self.meta, &objective, steps, &lrs, spec)?;
+                let u = meta_gradient::<B>(meta, &objective, steps, &lrs, spec)?;
                 let (_, metrics) = evaluate_outputs(u.outputs, &p.task.query);
                 Ok(TaskOutcome {
                     adapted: None,
@@ -216,35 +266,39 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
             })
             .collect::<Result<_, LearnerError>>()?;
         let this = &*self;
-        let outcomes = run_tasks(prepared.len(), self.plan.threads, |i| {
-            this.run_task(
-                &prepared[i],
-                splitmix64(step_seed ^ i as u64),
-                tau,
-                train_arch,
-            )
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, LearnerError>>()?;
-        let loss = checked_mean_loss(step, outcomes.iter().map(|o| o.loss))?;
-        match self.plan.outer {
-            Outer::Interpolate { meta_lr } => {
-                let adapted: Vec<_> = outcomes.iter().filter_map(|o| o.adapted.clone()).collect();
-                self.meta = interpolate_towards_mean(self.meta.clone(), &adapted, meta_lr);
-            }
-            Outer::Gradient {
-                lr_weights,
-                lr_arch,
-                ..
-            } => {
-                let grads: Vec<&ParamGrads<_>> =
-                    outcomes.iter().filter_map(|o| o.grads.as_ref()).collect();
-                let mean = mean_grads(grads.into_iter());
-                let lr_arch = if train_arch { lr_arch } else { 0.0 };
-                let lrs = step_sizes(&self.meta, lr_weights, lr_arch);
-                self.meta = self.adam.step(self.meta.clone(), &mean, &lrs);
-            }
+        let run = |meta: &Posterior<B::InnerBackend>, i: usize| {
+            let seed = splitmix64(step_seed ^ i as u64);
+            this.run_task(meta, &prepared[i], seed, tau, train_arch)
+        };
+        if let Some(group) = &self.devices {
+            let summed =
+                group.sum_tasks(&self.meta, prepared.len(), self.plan.threads, |m, i| {
+                    run(m, i).map(TaskOutcome::contribution)
+                })?;
+            let report = summed_report(step, &summed, tasks, tau)?;
+            let mean = mean_of_sum(&summed);
+            self.update(mean, train_arch);
+            self.steps_done += 1;
+            return Ok(report);
         }
+        let outcomes = run_tasks(prepared.len(), self.plan.threads, |i| run(&self.meta, i))
+            .into_iter()
+            .collect::<Result<Vec<_>, LearnerError>>()?;
+        let loss = checked_mean_loss(step, outcomes.iter().map(|o| o.loss))?;
+        let mean = match self.plan.outer {
+            Outer::Interpolate { .. } => {
+                let adapted: Vec<_> = outcomes.iter().filter_map(|o| o.adapted.clone()).collect();
+                mean_params(&self.meta, &adapted)
+            }
+            Outer::Gradient { .. } => mean_grads(
+                outcomes
+                    .iter()
+                    .filter_map(|o| o.grads.as_ref())
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            ),
+        };
+        self.update(mean, train_arch);
         self.steps_done += 1;
         let metrics: Vec<TaskMetrics> = outcomes.iter().filter_map(|o| o.metrics).collect();
         Ok(step_report(self.steps_done, loss, &metrics, tasks, tau))

@@ -4,6 +4,7 @@
 
 mod adam;
 mod configs;
+mod devices;
 mod eval;
 mod fit;
 mod gradient_learner;
@@ -23,6 +24,7 @@ mod update;
 
 pub use adam::Adam;
 pub use configs::{Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, ReptileConfig};
+pub use devices::{mean_of_sum, Cluster, Contribution, DeviceGroup, Summed};
 pub use eval::{evaluate, EvalReport, MeanCi};
 pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
@@ -42,7 +44,10 @@ pub use report::{evaluate_posterior, tables, weight_sketch, SKETCH_DIM};
 pub use schedule::{Anneal, TemperatureSchedule};
 pub use types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
 pub use unroll::{InnerLoss, TaskObjective};
-pub use update::{flat_params, interpolate_towards_mean, param_values, sgd_step, trainable};
+pub use update::{
+    flat_params, interpolate_towards, interpolate_towards_mean, mean_params, param_values,
+    sgd_step, trainable,
+};
 
 #[cfg(test)]
 mod engine_tests;

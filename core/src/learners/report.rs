@@ -3,6 +3,7 @@
 
 use burn::prelude::*;
 
+use super::devices::Summed;
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::types::{count_sketch, ArchTables, StepReport};
 use crate::nn::WeightMode;
@@ -69,14 +70,46 @@ pub fn step_report(
     tasks: &[Episode],
     temperature: Option<f64>,
 ) -> StepReport {
+    let accuracy = mean_of(metrics.iter().filter_map(|m| m.accuracy));
+    let mse = mean_of(metrics.iter().filter_map(|m| m.mse));
+    report_of(steps, loss, accuracy, mse, tasks, temperature)
+}
+
+/// The summary of meta-step `step` (0-based) from the sums over its tasks on several devices,
+/// or the divergence error when the mean loss is not finite.
+pub fn summed_report<B: Backend>(
+    step: usize,
+    summed: &Summed<B>,
+    tasks: &[Episode],
+    temperature: Option<f64>,
+) -> Result<StepReport, super::types::LearnerError> {
+    let loss = checked_mean_loss(step, std::iter::once(summed.loss))?;
+    Ok(report_of(
+        step + 1,
+        loss,
+        summed.accuracy,
+        summed.mse,
+        tasks,
+        temperature,
+    ))
+}
+
+fn report_of(
+    steps: usize,
+    loss: f64,
+    accuracy: Option<f64>,
+    mse: Option<f64>,
+    tasks: &[Episode],
+    temperature: Option<f64>,
+) -> StepReport {
     let regression = tasks
         .first()
         .is_some_and(|t| matches!(t.query.targets, Targets::Values(_)));
     StepReport {
         step: steps,
         loss,
-        accuracy: mean_of(metrics.iter().filter_map(|m| m.accuracy)),
-        mse: regression.then(|| mean_of(metrics.iter().filter_map(|m| m.mse)).unwrap_or(loss)),
+        accuracy,
+        mse: regression.then(|| mse.unwrap_or(loss)),
         temperature,
         tasks: tasks.len(),
     }

@@ -9,6 +9,8 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
+use super::grads::ParamGrads;
+
 /// `θ ← θ − lr · g` for every parameter of a module that has a gradient; the result is a
 /// fresh leaf (first-order: no graph through the step).
 pub fn sgd_step<B: AutodiffBackend, M: Module<B>>(
@@ -76,33 +78,51 @@ pub fn interpolate_towards_mean<B: Backend, M: Module<B>>(
     task_copies: &[M],
     lambda: f64,
 ) -> M {
+    let mean = mean_params(&w, task_copies);
+    interpolate_towards(w, &mean, lambda)
+}
+
+/// `mean_c W_c` for every parameter of `w`, flattened (a parameter missing from a copy
+/// counts as `w`'s value there); empty when there are no copies.
+pub fn mean_params<B: Backend, M: Module<B>>(w: &M, task_copies: &[M]) -> ParamGrads<B> {
+    if task_copies.is_empty() {
+        return ParamGrads::new();
+    }
     let copies: Vec<HashMap<ParamId, Tensor<B, 1>>> = task_copies.iter().map(flat_params).collect();
-    struct Towards<B: Backend> {
-        copies: Vec<HashMap<ParamId, Tensor<B, 1>>>,
+    flat_params(w)
+        .into_iter()
+        .map(|(id, flat)| {
+            let mut sum = flat.zeros_like();
+            for c in &copies {
+                sum = sum + c.get(&id).cloned().unwrap_or_else(|| flat.clone());
+            }
+            (id, sum / copies.len() as f64)
+        })
+        .collect()
+}
+
+/// `W + λ · (mean − W)` for every parameter that `mean` (flat, by id) has; the others are
+/// unchanged.
+pub fn interpolate_towards<B: Backend, M: Module<B>>(w: M, mean: &ParamGrads<B>, lambda: f64) -> M {
+    struct Towards<'a, B: Backend> {
+        mean: &'a ParamGrads<B>,
         lambda: f64,
     }
-    impl<B: Backend> ModuleMapper<B> for Towards<B> {
+    impl<B: Backend> ModuleMapper<B> for Towards<'_, B> {
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-            if self.copies.is_empty() {
+            let Some(mean) = self.mean.get(&param.id).cloned() else {
                 return param;
-            }
-            let id = param.id;
-            let copies = &self.copies;
+            };
             let lambda = self.lambda;
             param.map(|w| {
                 let dims = w.dims();
                 let n: usize = dims.iter().product();
-                let flat = w.clone().reshape([n]);
-                let mut sum = flat.zeros_like();
-                for c in copies {
-                    sum = sum + c.get(&id).cloned().unwrap_or_else(|| flat.clone());
-                }
-                let mean = sum / copies.len() as f64;
+                let flat = w.reshape([n]);
                 (flat.clone() + (mean - flat) * lambda).reshape(dims)
             })
         }
     }
-    w.map(&mut Towards { copies, lambda })
+    w.map(&mut Towards { mean, lambda })
 }
 
 /// An autodiff copy of a plain module whose every float parameter is tracked.

@@ -7,7 +7,9 @@ use burn::backend::Autodiff;
 use burn::tensor::backend::AutodiffBackend;
 
 use super::config::{Engine, RunConfig};
-use crate::learners::{GradientLearner, LearnerError, MetaLearner, MnasLearner};
+use crate::learners::{
+    Cluster, DeviceGroup, GradientLearner, LearnerError, MetaLearner, MnasLearner,
+};
 
 /// A backend name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -69,32 +71,97 @@ impl FromStr for BackendKind {
     }
 }
 
-/// The learner of `config` on `backend`, freshly initialised from the run's seed.
+/// Where a run computes: the backend, how many of its devices this process uses, and the
+/// other processes when the run is spread over several machines. It is not part of the run:
+/// a run trained on one device reopens on any number of them, and the other way round.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compute {
+    /// The backend.
+    pub backend: BackendKind,
+    /// Devices of this process (CPU: worker groups sharing the cores; wgpu: discrete GPUs
+    /// 0..n; CUDA: devices 0..n). The tasks of a meta-batch are spread over them.
+    pub devices: usize,
+    /// The other processes, when there are some.
+    pub cluster: Option<Cluster>,
+}
+
+impl From<BackendKind> for Compute {
+    fn from(backend: BackendKind) -> Self {
+        Self {
+            backend,
+            devices: 1,
+            cluster: None,
+        }
+    }
+}
+
+impl Compute {
+    /// One device and one process: the learner runs its tasks without the collective.
+    pub fn is_single(&self) -> bool {
+        self.devices <= 1 && self.cluster.is_none()
+    }
+}
+
+/// The learner of `config` on `compute`, freshly initialised from the run's seed.
 pub fn build_learner(
     config: &RunConfig,
-    backend: BackendKind,
+    compute: impl Into<Compute>,
 ) -> Result<Box<dyn MetaLearner>, LearnerError> {
-    match backend {
+    let compute = compute.into();
+    let n = compute.devices.max(1);
+    match compute.backend {
         #[cfg(feature = "wgpu")]
-        BackendKind::Wgpu => build::<Autodiff<burn::backend::Wgpu>>(config, Default::default()),
+        BackendKind::Wgpu => {
+            let devices = match n {
+                1 => vec![Default::default()],
+                n => (0..n)
+                    .map(burn::backend::wgpu::WgpuDevice::DiscreteGpu)
+                    .collect(),
+            };
+            build::<Autodiff<burn::backend::Wgpu>>(config, devices, &compute)
+        }
         #[cfg(feature = "cuda")]
-        BackendKind::Cuda => build::<Autodiff<burn::backend::Cuda>>(config, Default::default()),
+        BackendKind::Cuda => {
+            let devices = (0..n)
+                .map(|index| burn::backend::cuda::CudaDevice { index })
+                .collect();
+            build::<Autodiff<burn::backend::Cuda>>(config, devices, &compute)
+        }
         // `FromStr` refuses backends that are not built in.
-        _ => build::<Autodiff<crate::CpuBackend>>(config, Default::default()),
+        _ => build::<Autodiff<crate::CpuBackend>>(config, vec![Default::default(); n], &compute),
     }
 }
 
 fn build<B: AutodiffBackend>(
     config: &RunConfig,
-    device: B::Device,
+    devices: Vec<B::Device>,
+    compute: &Compute,
 ) -> Result<Box<dyn MetaLearner>, LearnerError> {
     let engine = config
         .learner
         .engine(config.seed)
         .map_err(LearnerError::Task)?;
     let space = config.space.clone();
+    let device = devices[0].clone();
+    let group = if compute.is_single() {
+        None
+    } else {
+        Some(DeviceGroup::new(devices, compute.cluster.clone())?)
+    };
     Ok(match engine {
-        Engine::Gradient(plan) => Box::new(GradientLearner::<B>::new(space, plan, device)?),
-        Engine::Mnas(c) => Box::new(MnasLearner::<B>::new(space, c, device)?),
+        Engine::Gradient(plan) => {
+            let learner = GradientLearner::<B>::new(space, plan, device)?;
+            match group {
+                Some(g) => Box::new(learner.on_devices(g)),
+                None => Box::new(learner),
+            }
+        }
+        Engine::Mnas(c) => {
+            let learner = MnasLearner::<B>::new(space, c, device)?;
+            match group {
+                Some(g) => Box::new(learner.on_devices(g)),
+                None => Box::new(learner),
+            }
+        }
     })
 }

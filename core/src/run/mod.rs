@@ -7,6 +7,7 @@ mod checkpoint;
 mod config;
 mod error;
 mod export;
+mod orchestrator;
 mod records;
 mod run_dir;
 mod session;
@@ -14,7 +15,7 @@ mod stream;
 mod tasks;
 
 pub use atomic::{write_atomic, TMP_SUFFIX};
-pub use backend::{build_learner, BackendKind};
+pub use backend::{build_learner, BackendKind, Compute};
 pub use checkpoint::{
     decode as decode_checkpoint, encode as encode_checkpoint, Checkpoints, CHECKPOINT_VERSION,
 };
@@ -23,6 +24,7 @@ pub use config::{
     BUNDLED_DIGITS,
 };
 pub use error::RunError;
+pub use orchestrator::serve_orchestrator;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
 pub use session::{metric_value, LoadProgressFn, Session, StepEvent, TrainEnd};

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::backend::{build_learner, BackendKind};
+use super::backend::{build_learner, Compute};
 use super::config::RunConfig;
 use super::error::RunError;
 use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
@@ -65,13 +65,13 @@ impl Session {
     pub fn create(
         path: &Path,
         config: RunConfig,
-        backend: BackendKind,
+        compute: impl Into<Compute>,
         force: bool,
         progress: LoadProgressFn<'_>,
     ) -> Result<Self, RunError> {
         let tasks = TaskDistribution::build(&config.tasks, &config.space, progress)?;
         tasks.check(Split::Train)?;
-        let learner = build_learner(&config, backend)?;
+        let learner = build_learner(&config, compute)?;
         // A task that does not fit the network is found before the run exists.
         let probe = tasks.sample(Split::Train, &mut stream_rng(config.seed, Stream::Train, 0))?;
         learner.adapt(&probe, 0, 0)?;
@@ -98,13 +98,13 @@ impl Session {
     /// unless `need_checkpoint`), dropping stream records written after that checkpoint.
     pub fn open(
         path: &Path,
-        backend: BackendKind,
+        compute: impl Into<Compute>,
         need_checkpoint: bool,
         progress: LoadProgressFn<'_>,
     ) -> Result<Self, RunError> {
         let (dir, _info, config) = RunDir::open(path)?;
         let tasks = TaskDistribution::build(&config.tasks, &config.space, progress)?;
-        let mut learner = build_learner(&config, backend)?;
+        let mut learner = build_learner(&config, compute)?;
         let checkpoints = dir.checkpoints();
         let (latest, mut warnings) = checkpoints.latest_good()?;
         let step = match latest {

@@ -28,12 +28,13 @@ use super::config::MnasConfig;
 use super::encoder::{pair_rows, permuted};
 use super::params::{dot_with, path_dropout, MnasParams};
 use crate::genotype::Genotype;
+use crate::learners::devices::{mean_of_sum, Contribution, DeviceGroup};
 use crate::learners::grads::{grads_of, mean_grads, param_ids, uniform_scale, ParamGrads};
 use crate::learners::meta_gradient::{
     inner_loop, meta_gradient, missing_stem, resolve_for, step_sizes,
 };
 use crate::learners::report::{
-    checked_mean_loss, evaluate_posterior, step_report, tables, weight_sketch,
+    checked_mean_loss, evaluate_posterior, step_report, summed_report, tables, weight_sketch,
 };
 use crate::learners::update::param_values;
 use crate::learners::{
@@ -55,6 +56,7 @@ pub struct MnasLearner<B: AutodiffBackend> {
     params: MnasParams<B::InnerBackend>,
     adam: Adam<B::InnerBackend>,
     steps_done: usize,
+    devices: Option<DeviceGroup<B::InnerBackend>>,
 }
 
 /// One task made ready for the encoder.
@@ -91,6 +93,7 @@ impl<B: AutodiffBackend> MnasLearner<B> {
             params,
             adam: Adam::default(),
             steps_done: 0,
+            devices: None,
         })
     }
 
@@ -142,14 +145,17 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         })
     }
 
+    /// One task of a meta-step from Θ = `params` (the learner's own, or its copy on another
+    /// device).
     fn run_task(
         &self,
+        params: &MnasParams<B::InnerBackend>,
         task: &Episode,
         seed: u64,
     ) -> Result<TaskOutcome<B::InnerBackend>, LearnerError> {
         let input = self.task_input(task, seed)?;
         // The start point is generated once, tracked from Θ; the inner loop runs on its value.
-        let theta: MnasParams<B> = trainable(self.params.clone());
+        let theta: MnasParams<B> = trainable(params.clone());
         let device = theta.meta.arch.normal.val().device();
         let at = theta.task_start(&input.rows, input.dropped.as_ref());
         let start = at.start.valid();
@@ -186,6 +192,21 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         lrs
     }
 
+    /// Adam on Θ with the mean meta-gradient of a meta-batch.
+    fn update(&mut self, mean: &ParamGrads<B::InnerBackend>) {
+        let lrs = self.outer_rates();
+        self.params = self.adam.step(self.params.clone(), mean, &lrs);
+        self.steps_done += 1;
+    }
+
+    /// Spreads the tasks of every meta-step over `group`'s devices (and processes); Θ stays
+    /// on the group's first device.
+    pub fn on_devices(mut self, group: DeviceGroup<B::InnerBackend>) -> Self {
+        self.params = self.params.to_device(&group.devices()[0]);
+        self.devices = Some(group);
+        self
+    }
+
     /// Replaces Θ (the optimiser state is kept).
     pub fn set_params(&mut self, params: MnasParams<B::InnerBackend>) {
         self.params = params;
@@ -198,7 +219,8 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         task: &Episode,
         seed: u64,
     ) -> Result<(ParamGrads<B::InnerBackend>, f64), LearnerError> {
-        self.run_task(task, seed).map(|o| (o.grads, o.loss))
+        self.run_task(&self.params, task, seed)
+            .map(|o| (o.grads, o.loss))
     }
 
     /// The outer objective of eq. 9 for one task, query loss + β L_r, computed forward only
@@ -253,16 +275,27 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
         let step = self.steps_done;
         let step_seed = splitmix64(self.config.seed ^ splitmix64(step as u64));
         let this = &*self;
-        let outcomes = run_tasks(tasks.len(), self.config.threads, |i| {
-            this.run_task(&tasks[i], splitmix64(step_seed ^ i as u64))
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, LearnerError>>()?;
+        let run = |params: &MnasParams<B::InnerBackend>, i: usize| {
+            this.run_task(params, &tasks[i], splitmix64(step_seed ^ i as u64))
+        };
+        if let Some(group) = &self.devices {
+            let summed =
+                group.sum_tasks(&self.params, tasks.len(), self.config.threads, |p, i| {
+                    run(p, i).map(|o| Contribution {
+                        vector: o.grads,
+                        loss: o.loss,
+                        metrics: Some(o.metrics),
+                    })
+                })?;
+            let report = summed_report(step, &summed, tasks, None)?;
+            self.update(&mean_of_sum(&summed));
+            return Ok(report);
+        }
+        let outcomes = run_tasks(tasks.len(), self.config.threads, |i| run(&self.params, i))
+            .into_iter()
+            .collect::<Result<Vec<_>, LearnerError>>()?;
         let loss = checked_mean_loss(step, outcomes.iter().map(|o| o.loss))?;
-        let mean = mean_grads(outcomes.iter().map(|o| &o.grads));
-        let lrs = self.outer_rates();
-        self.params = self.adam.step(self.params.clone(), &mean, &lrs);
-        self.steps_done += 1;
+        self.update(&mean_grads(outcomes.iter().map(|o| &o.grads)));
         let metrics: Vec<TaskMetrics> = outcomes.iter().map(|o| o.metrics).collect();
         Ok(step_report(self.steps_done, loss, &metrics, tasks, None))
     }
