@@ -184,6 +184,22 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
     );
     let out = metanas(&["train", "--config", s(&op), "--run", s(&dir.join("r2"))]);
     assert_bad_input(&out, &["op.toml", "conv_9x9"]);
+    // Several machines: a rank outside the nodes, an address that is not ws://, no devices.
+    let cfg = tiny_config(&dir, 2);
+    let spread = |extra: &[&str]| {
+        let mut args = vec!["train", "--config", s(&cfg), "--run", "/nonexistent/never"];
+        args.extend_from_slice(extra);
+        metanas(&args)
+    };
+    let cluster = ["--nodes", "2", "--orchestrator", "ws://127.0.0.1:9"];
+    let out = spread(&[&cluster[..], &["--rank", "2", "--address", "ws://127.0.0.1:8"]].concat());
+    assert_bad_input(&out, &["--rank: 2 is not below nodes (2)"]);
+    let out = spread(&[&cluster[..], &["--rank", "0", "--address", "http://x:1"]].concat());
+    assert_bad_input(&out, &["--address", "does not start with ws://"]);
+    let out = spread(&["--devices", "0"]);
+    assert_bad_input(&out, &["--devices: must be at least 1"]);
+    let out = spread(&["--nodes", "2"]);
+    assert_eq!(out.status.code(), Some(2), "--nodes alone is refused");
     // A nonexistent data path.
     let out = metanas(&["inspect", "/nonexistent/omniglot"]);
     assert_bad_input(&out, &["/nonexistent/omniglot", "no such file"]);
