@@ -72,13 +72,6 @@ fn coverage(in: VertexOut) -> f32 {
     return clamp(h + 0.5 - abs(in.across_px), 0.0, 1.0) * thin;
 }
 
-fn linear_from_gamma(c: vec3<f32>) -> vec3<f32> {
-    let cutoff = c < vec3<f32>(0.04045);
-    let lower = c / vec3<f32>(12.92);
-    let higher = pow((c + vec3<f32>(0.055)) / vec3<f32>(1.055), vec3<f32>(2.4));
-    return select(higher, lower, cutoff);
-}
-
 @fragment
 fn fs_gamma(in: VertexOut) -> @location(0) vec4<f32> {
     let a = in.colour.a * coverage(in);

@@ -58,13 +58,6 @@ fn colour_at(uv: vec2<f32>) -> vec3<f32> {
     return viridis(v);
 }
 
-fn linear_from_gamma(c: vec3<f32>) -> vec3<f32> {
-    let cutoff = c < vec3<f32>(0.04045);
-    let lower = c / vec3<f32>(12.92);
-    let higher = pow((c + vec3<f32>(0.055)) / vec3<f32>(1.055), vec3<f32>(2.4));
-    return select(higher, lower, cutoff);
-}
-
 @fragment
 fn fs_gamma(in: VertexOut) -> @location(0) vec4<f32> {
     return vec4<f32>(colour_at(in.uv), 1.0);

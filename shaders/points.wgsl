@@ -49,13 +49,6 @@ fn coverage(offset_px: vec2<f32>) -> f32 {
     return clamp(view.radius_px + 0.5 - length(offset_px), 0.0, 1.0);
 }
 
-fn linear_from_gamma(c: vec3<f32>) -> vec3<f32> {
-    let cutoff = c < vec3<f32>(0.04045);
-    let lower = c / vec3<f32>(12.92);
-    let higher = pow((c + vec3<f32>(0.055)) / vec3<f32>(1.055), vec3<f32>(2.4));
-    return select(higher, lower, cutoff);
-}
-
 // Framebuffers in gamma space (what egui prefers): premultiplied sRGB values.
 @fragment
 fn fs_gamma(in: VertexOut) -> @location(0) vec4<f32> {

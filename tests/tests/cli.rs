@@ -192,7 +192,13 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
         metanas(&args)
     };
     let cluster = ["--nodes", "2", "--orchestrator", "ws://127.0.0.1:9"];
-    let out = spread(&[&cluster[..], &["--rank", "2", "--address", "ws://127.0.0.1:8"]].concat());
+    let out = spread(
+        &[
+            &cluster[..],
+            &["--rank", "2", "--address", "ws://127.0.0.1:8"],
+        ]
+        .concat(),
+    );
     assert_bad_input(&out, &["--rank: 2 is not below nodes (2)"]);
     let out = spread(&[&cluster[..], &["--rank", "0", "--address", "http://x:1"]].concat());
     assert_bad_input(&out, &["--address", "does not start with ws://"]);

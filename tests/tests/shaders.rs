@@ -1,7 +1,8 @@
 //! Every WGSL file in `shaders/` parses and validates with naga (the WGSL front end of wgpu
-//! 29), has the entry points the pipelines use, and is the file the app compiles in.
+//! 29) as the app compiles it (the prelude `colour.wgsl` followed by the file), has the
+//! entry points the pipelines use, and is the file the app compiles in.
 
-use metanas_app::gpu::SHADERS;
+use metanas_app::gpu::{PRELUDE, SHADERS};
 use metanas_tests::workspace_root;
 
 #[test]
@@ -14,16 +15,19 @@ fn every_shader_validates_with_naga_and_has_its_entry_points() {
         .collect();
     on_disk.sort();
     let mut compiled: Vec<String> = SHADERS.iter().map(|(n, _)| n.to_string()).collect();
+    compiled.push(PRELUDE.0.to_string());
     compiled.sort();
     assert_eq!(
         on_disk, compiled,
         "every .wgsl in shaders/ is used by the app"
     );
+    let prelude = std::fs::read_to_string(dir.join(PRELUDE.0)).unwrap();
+    assert_eq!(prelude, PRELUDE.1, "the compiled-in prelude is the file");
     for (name, source) in SHADERS {
         assert_eq!(
-            std::fs::read_to_string(dir.join(name)).unwrap(),
+            prelude.clone() + &std::fs::read_to_string(dir.join(name)).unwrap(),
             source,
-            "{name}: the compiled-in copy is the file"
+            "{name}: the compiled-in copy is the prelude and the file"
         );
         let module = naga::front::wgsl::parse_str(source)
             .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));

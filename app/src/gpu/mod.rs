@@ -22,13 +22,32 @@ pub use points::{PointCloud, PointInstance, PointsCallback};
 
 use eframe::egui_wgpu;
 
-/// The WGSL sources, by file name (for the validation test and the docs).
+/// The helpers prepended to every shader (WGSL has no include), by file name.
+pub const PRELUDE: (&str, &str) = ("colour.wgsl", include_str!("../../../shaders/colour.wgsl"));
+
+/// The WGSL files of the views by file name, each with what the app compiles: the prelude
+/// followed by the file.
 pub const SHADERS: [(&str, &str); 3] = [
-    ("points.wgsl", include_str!("../../../shaders/points.wgsl")),
-    ("curves.wgsl", include_str!("../../../shaders/curves.wgsl")),
+    (
+        "points.wgsl",
+        concat!(
+            include_str!("../../../shaders/colour.wgsl"),
+            include_str!("../../../shaders/points.wgsl")
+        ),
+    ),
+    (
+        "curves.wgsl",
+        concat!(
+            include_str!("../../../shaders/colour.wgsl"),
+            include_str!("../../../shaders/curves.wgsl")
+        ),
+    ),
     (
         "heatmap.wgsl",
-        include_str!("../../../shaders/heatmap.wgsl"),
+        concat!(
+            include_str!("../../../shaders/colour.wgsl"),
+            include_str!("../../../shaders/heatmap.wgsl")
+        ),
     ),
 ];
 
