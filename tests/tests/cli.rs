@@ -340,3 +340,48 @@ adapt_steps = 2
     let out = metanas(&["adapt", "--run", s(&run), "--data", "/nonexistent/data"]);
     assert_bad_input(&out, &["/nonexistent/data", "no such file"]);
 }
+
+#[test]
+fn png_export_includes_the_pca_of_the_posteriors_sampled_in_training() {
+    let dir = tempdir("pca-figure");
+    let config = tiny_config(&dir, 2);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "snapshot_every = 5\nsnapshot_tasks = 1",
+        "snapshot_every = 1\nsnapshot_tasks = 3",
+    );
+    std::fs::write(&config, text).unwrap();
+    let run = dir.join("run");
+    metanas_ok(&[
+        "train",
+        "--config",
+        s(&config),
+        "--run",
+        s(&run),
+        "--max-steps",
+        "2",
+    ]);
+    let png = dir.join("png");
+    metanas_ok(&[
+        "export",
+        "--run",
+        s(&run),
+        "--out",
+        s(&png),
+        "--png",
+        "--scale",
+        "1",
+    ]);
+    let image = image::open(png.join("pca.png")).unwrap().to_rgba8();
+    assert_eq!(image.width(), 1000, "figure width times the scale");
+    // Six posteriors (two snapshot steps of three tasks) drawn as coloured discs: pixels far
+    // from grey, which axes, grid, text and background never are.
+    let coloured = image
+        .pixels()
+        .filter(|p| {
+            let [r, g, b, _] = p.0.map(i32::from);
+            r.max(g).max(b) - r.min(g).min(b) > 80
+        })
+        .count();
+    assert!(coloured > 6 * 20, "{coloured} coloured pixels");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,7 @@
 //! PNG figures of a run, drawn by the views' own code (GPU views included) offscreen: both
-//! cells at the newest record, the probability heat map, and the training curves. Used by
-//! `metanas export --png` and by the workbench's Export.
+//! cells at the newest record, the probability heat map, the training curves and the PCA of
+//! the task posteriors sampled during training. Used by `metanas export --png` and by the
+//! workbench's Export.
 
 use std::io::Cursor;
 
@@ -9,6 +10,7 @@ use metanas_core::genotype::Genotype;
 use super::super::history::RunHistory;
 use super::cells::paint_record;
 use super::heatmap::{heat_map, HeatState};
+use super::pca::pca_figure;
 use super::training::curves;
 use crate::gpu::{Offscreen, OffscreenError};
 
@@ -70,6 +72,16 @@ pub fn png_figures_with(
             curves(ui, &history.metrics);
         })?;
         out.push(("metrics.png".to_string(), encode(&image)?));
+    }
+    if !history.snapshots.is_empty() {
+        let title = format!("{} · {}", history.learner, history.dir.display());
+        let mut drawn = false;
+        let image = offscreen.render(px(1000.0), px(860.0), scale, |ui| {
+            drawn = pca_figure(ui, &title, &history.snapshots);
+        })?;
+        if drawn {
+            out.push(("pca.png".to_string(), encode(&image)?));
+        }
     }
     Ok(out)
 }

@@ -5,7 +5,7 @@
 
 use metanas_core::analysis::{pca_2d, posterior_features, PosteriorFeatures, Projection};
 use metanas_core::genotype::Genotype;
-use metanas_core::run::metric_value;
+use metanas_core::run::{metric_value, SnapshotRecord};
 
 use super::super::state::Workbench;
 use super::cells::op_colour;
@@ -67,26 +67,11 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         newest,
     );
     if state.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
-        let mut rows: Vec<(&[f32], &[f32])> = Vec::new();
-        let mut points = Vec::new();
-        for s in run
-            .snapshots
-            .iter()
-            .filter(|s| !state.latest_only || s.step == newest)
-        {
-            rows.push((&s.arch, &s.weight_sketch));
-            points.push(TaskPoint {
-                source: s.source_name.clone(),
-                label: format!(
-                    "snapshot at step {}, task {}: {} -> {}",
-                    s.step,
-                    s.task,
-                    fmt(s.before),
-                    fmt(s.after)
-                ),
-                genotype: s.genotype.clone(),
-            });
-        }
+        let (mut rows, mut points) = snapshot_points(
+            run.snapshots
+                .iter()
+                .filter(|s| !state.latest_only || s.step == newest),
+        );
         let archs: Vec<Vec<f32>> = app
             .adaptations
             .iter()
@@ -161,6 +146,49 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             ui.label("Click a point to see its task and genotype.");
         }
     }
+}
+
+/// The feature rows and the points of some training snapshots.
+fn snapshot_points<'a>(
+    snapshots: impl Iterator<Item = &'a SnapshotRecord>,
+) -> (Vec<(&'a [f32], &'a [f32])>, Vec<TaskPoint>) {
+    snapshots
+        .map(|s| {
+            let row = (s.arch.as_slice(), s.weight_sketch.as_slice());
+            let point = TaskPoint {
+                source: s.source_name.clone(),
+                label: format!(
+                    "snapshot at step {}, task {}: {} -> {}",
+                    s.step,
+                    s.task,
+                    fmt(s.before),
+                    fmt(s.after)
+                ),
+                genotype: s.genotype.clone(),
+            };
+            (row, point)
+        })
+        .unzip()
+}
+
+/// The PCA figure of a run (for PNG export): every task posterior sampled during training
+/// (architecture and weights), coloured by source, with the explained variance. Nothing is
+/// drawn when the run has too few snapshots to project.
+pub fn pca_figure(ui: &mut egui::Ui, title: &str, snapshots: &[SnapshotRecord]) -> bool {
+    let (rows, points) = snapshot_points(snapshots.iter());
+    let Ok(projection) = pca_2d(&posterior_features(&rows, PosteriorFeatures::Both)) else {
+        return false;
+    };
+    ui.label(format!(
+        "{title} · {} task posteriors sampled during training · PC1 explains {:.1}% and PC2 {:.1}% of the variance",
+        points.len(),
+        100.0 * projection.explained[0],
+        100.0 * projection.explained[1]
+    ));
+    let scatter = scatter_of(&projection, &points);
+    let height = ui.available_height() - 8.0;
+    scatter_plot(ui, "pca-figure", &scatter, None, height, true);
+    true
 }
 
 /// The projection's points coloured by source.
