@@ -148,10 +148,13 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
+/// One task's features: its architecture probabilities and its weight sketch.
+type FeatureRow<'a> = (&'a [f32], &'a [f32]);
+
 /// The feature rows and the points of some training snapshots.
 fn snapshot_points<'a>(
     snapshots: impl Iterator<Item = &'a SnapshotRecord>,
-) -> (Vec<(&'a [f32], &'a [f32])>, Vec<TaskPoint>) {
+) -> (Vec<FeatureRow<'a>>, Vec<TaskPoint>) {
     snapshots
         .map(|s| {
             let row = (s.arch.as_slice(), s.weight_sketch.as_slice());
