@@ -1,58 +1,31 @@
 //! The tasks of a meta-batch spread over two CPU devices, combined with Burn's collective
-//! all-reduce, give the update of one device: for every learner, the parameters after two
-//! meta-steps equal those of the single-device learner up to the order of f32 additions.
+//! all-reduce, give the update of one device: for every learner, each meta-step equals the
+//! single-device step from the same state up to the order of f32 additions.
 //!
 //! A test binary of its own: Burn's collective server is one per process and backend.
 
-use std::path::Path;
 use std::sync::Mutex;
 
 use metanas_core::learners::LearnerError;
-use metanas_core::run::TaskDistribution;
-use metanas_core::run::{build_learner, stream_rng, BackendKind, Compute, RunConfig, SeedStream};
-use metanas_core::tasks::{Episode, Split};
+use metanas_core::run::{build_learner, BackendKind, Compute, RunConfig};
 
-const CONFIG: &str = r#"
-seed = 5
-
-[space]
-domain = "vector"
-ops = ["none", "skip_connect", "linear"]
-nodes = 2
-cells = ["normal"]
-channels = 8
-aggregate = "mean"
-num_outputs = 1
-[[space.inputs]]
-name = "x"
-channels = 1
-
-[tasks]
-kind = "regression"
-shots = 5
-queries = 10
-
-LEARNER
-
-[training]
-meta_batch = 5
-"#;
+mod small_run;
+use small_run::meta_batch;
 
 /// Every learner: both meta-updates (interpolation and Adam on meta-gradients), M-NAS.
 const LEARNERS: [&str; 5] = [
-    "[learner]\nkind = \"base\"\ninner_steps = 2",
-    "[learner]\nkind = \"base_few_shot\"\ninner_steps = 2",
-    "[learner]\nkind = \"maml\"\ninner_steps = 2\nouter_lr = 0.01",
-    "[learner]\nkind = \"reptile\"\ninner_steps = 2",
-    "[learner]\nkind = \"mnas\"\ninner_steps = 2\nembed_dim = 8\ntask_dim = 8\ncontroller_hidden = 8",
+    "kind = \"base\"\ninner_steps = 2",
+    "kind = \"base_few_shot\"\ninner_steps = 2",
+    "kind = \"maml\"\ninner_steps = 2\nouter_lr = 0.01",
+    "kind = \"reptile\"\ninner_steps = 2",
+    "kind = \"mnas\"\ninner_steps = 2\nembed_dim = 8\ntask_dim = 8\ncontroller_hidden = 8",
 ];
 
 /// Burn's collective takes one group of devices per process at a time: the tests take turns.
 static ONE_GROUP: Mutex<()> = Mutex::new(());
 
 fn config(learner: &str) -> RunConfig {
-    let text = CONFIG.replace("LEARNER", learner);
-    RunConfig::parse(&text, Path::new("devices.toml"), Path::new(".")).unwrap()
+    small_run::config(5, learner, 5)
 }
 
 fn two_cpus() -> Compute {
@@ -61,14 +34,6 @@ fn two_cpus() -> Compute {
         devices: 2,
         cluster: None,
     }
-}
-
-fn batch(config: &RunConfig, step: u64) -> Vec<Episode> {
-    let tasks = TaskDistribution::build(&config.tasks, &config.space, None).unwrap();
-    let mut rng = stream_rng(config.seed, SeedStream::Train, step);
-    (0..config.training.meta_batch)
-        .map(|_| tasks.sample(Split::Train, &mut rng).unwrap())
-        .collect()
 }
 
 /// Largest difference between two parameter vectors, and the largest magnitude.
@@ -99,7 +64,7 @@ fn two_devices_give_the_single_device_update() {
             }
             let before = one.parameter_values();
             assert_eq!(before, two.parameter_values(), "{name}: same start");
-            let batch = batch(&config, step);
+            let batch = meta_batch(&config, step);
             let a = one.meta_step(&batch).unwrap();
             let b = two.meta_step(&batch).unwrap();
             assert_eq!(a.step, b.step);
@@ -144,7 +109,7 @@ fn a_failing_task_fails_the_step_on_every_device_and_the_next_step_runs() {
         err.to_string().contains("another multi-device learner"),
         "{err}"
     );
-    let mut bad = batch(&config, 0);
+    let mut bad = meta_batch(&config, 0);
     bad[1].input_shape = vec![7];
     match two.meta_step(&bad) {
         Err(LearnerError::Task(msg)) => {
@@ -153,6 +118,6 @@ fn a_failing_task_fails_the_step_on_every_device_and_the_next_step_runs() {
         other => panic!("expected a task error, got {other:?}"),
     }
     assert_eq!(two.steps_done(), 0, "a failed step changes nothing");
-    let report = two.meta_step(&batch(&config, 1)).unwrap();
+    let report = two.meta_step(&meta_batch(&config, 1)).unwrap();
     assert_eq!(report.step, 1);
 }

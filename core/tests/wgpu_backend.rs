@@ -8,57 +8,26 @@
 //! `mesa-vulkan-drivers` so that the wgpu path cannot rot unseen.
 #![cfg(feature = "wgpu")]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use metanas_core::run::{
-    build_learner, stream_rng, BackendKind, RunConfig, SeedStream, Session, TaskDistribution,
-};
-use metanas_core::tasks::{Episode, Split};
+use metanas_core::run::{build_learner, BackendKind, RunConfig, Session};
+use metanas_core::tasks::Episode;
 
-/// A small regression run; `LEARNER` is replaced by each learner's `[learner]` table.
-const CONFIG: &str = r#"
-seed = 11
-
-[space]
-domain = "vector"
-ops = ["none", "skip_connect", "linear"]
-nodes = 2
-cells = ["normal"]
-channels = 8
-aggregate = "mean"
-num_outputs = 1
-[[space.inputs]]
-name = "x"
-channels = 1
-
-[tasks]
-kind = "regression"
-shots = 5
-queries = 10
-
-LEARNER
-
-[training]
-meta_batch = 2
-checkpoint_every = 2
-snapshot_every = 2
-snapshot_tasks = 2
-adapt_steps = 2
-"#;
+mod small_run;
+use small_run::meta_batch;
 
 /// Every learner, second-order meta-gradients included.
 const LEARNERS: [&str; 6] = [
-    "[learner]\nkind = \"base\"\ninner_steps = 2",
-    "[learner]\nkind = \"base_few_shot\"\ninner_steps = 2",
-    "[learner]\nkind = \"maml\"\ninner_steps = 2\nmeta_gradient = \"exact\"\nouter_lr = 0.01",
-    "[learner]\nkind = \"reptile\"\ninner_steps = 2",
-    "[learner]\nkind = \"mnas\"\ninner_steps = 2\nembed_dim = 8\ntask_dim = 8\ncontroller_hidden = 8",
-    "[learner]\nkind = \"mnas\"\nvariant = \"shared\"\ninner_steps = 2\nembed_dim = 8\ntask_dim = 8\ncontroller_hidden = 8",
+    "kind = \"base\"\ninner_steps = 2",
+    "kind = \"base_few_shot\"\ninner_steps = 2",
+    "kind = \"maml\"\ninner_steps = 2\nmeta_gradient = \"exact\"\nouter_lr = 0.01",
+    "kind = \"reptile\"\ninner_steps = 2",
+    "kind = \"mnas\"\ninner_steps = 2\nembed_dim = 8\ntask_dim = 8\ncontroller_hidden = 8",
+    "kind = \"mnas\"\nvariant = \"shared\"\ninner_steps = 2\nembed_dim = 8\ntask_dim = 8\ncontroller_hidden = 8",
 ];
 
 fn config(learner: &str) -> RunConfig {
-    let text = CONFIG.replace("LEARNER", learner);
-    RunConfig::parse(&text, Path::new("wgpu.toml"), Path::new(".")).unwrap()
+    small_run::config(11, learner, 2)
 }
 
 fn tempdir(name: &str) -> PathBuf {
@@ -68,16 +37,8 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-fn meta_batches(config: &RunConfig, count: usize) -> Vec<Vec<Episode>> {
-    let tasks = TaskDistribution::build(&config.tasks, &config.space, None).unwrap();
-    (0..count)
-        .map(|step| {
-            let mut rng = stream_rng(config.seed, SeedStream::Train, step as u64);
-            (0..config.training.meta_batch)
-                .map(|_| tasks.sample(Split::Train, &mut rng).unwrap())
-                .collect()
-        })
-        .collect()
+fn meta_batches(config: &RunConfig, count: u64) -> Vec<Vec<Episode>> {
+    (0..count).map(|step| meta_batch(config, step)).collect()
 }
 
 /// Largest difference relative to the largest magnitude (both vectors the same length).

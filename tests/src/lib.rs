@@ -46,6 +46,19 @@ fn build_metanas() -> PathBuf {
     bin
 }
 
+/// `metanas train --config CONFIG --run RUN --max-steps STEPS`, which must succeed.
+pub fn train_ok(config: &Path, run: &Path, steps: usize) -> Output {
+    metanas_ok(&[
+        "train",
+        "--config",
+        s(config),
+        "--run",
+        s(run),
+        "--max-steps",
+        &steps.to_string(),
+    ])
+}
+
 /// A fresh temporary folder for one test.
 pub fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("metanas-cli-{name}-{}", std::process::id()));

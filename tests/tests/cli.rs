@@ -3,7 +3,7 @@
 
 use metanas_tests::{
     assert_bad_input, image_folder, json_of, metanas, metanas_ok, s, stderr, tempdir, tiny_config,
-    workspace_root,
+    train_ok, workspace_root,
 };
 
 #[test]
@@ -281,15 +281,7 @@ adapt_steps = 2
     )
     .unwrap();
     let run = dir.join("run");
-    metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "2",
-    ]);
+    train_ok(&config, &run, 2);
     let split: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("split.json")).unwrap()).unwrap();
     assert_eq!(split[0][1]["train"].as_array().map(Vec::len), Some(5));
@@ -351,15 +343,7 @@ fn png_export_includes_the_pca_of_the_posteriors_sampled_in_training() {
     );
     std::fs::write(&config, text).unwrap();
     let run = dir.join("run");
-    metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "2",
-    ]);
+    train_ok(&config, &run, 2);
     let png = dir.join("png");
     metanas_ok(&[
         "export",

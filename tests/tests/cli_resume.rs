@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use metanas_tests::{
-    assert_bad_input, json_of, metanas, metanas_binary, metanas_ok, s, stderr, tempdir, tiny_config,
+    assert_bad_input, json_of, metanas, metanas_binary, metanas_ok, s, stderr, tempdir,
+    tiny_config, train_ok,
 };
 
 /// The parameter digest of `config` trained to its end in one go.
@@ -80,15 +81,7 @@ fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
     let dir = tempdir("corrupt");
     let config = tiny_config(&dir, 2);
     let run = dir.join("run");
-    metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "6",
-    ]);
+    train_ok(&config, &run, 6);
     let newest = run.join("checkpoints/step-00000006.ckpt");
     let mut bytes = std::fs::read(&newest).unwrap();
     let n = bytes.len();
@@ -132,15 +125,7 @@ fn an_existing_run_is_resumed_not_overwritten() {
     let dir = tempdir("exists");
     let config = tiny_config(&dir, 2);
     let run = dir.join("run");
-    metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "2",
-    ]);
+    train_ok(&config, &run, 2);
     let other = dir.join("other.toml");
     std::fs::write(
         &other,

@@ -8,38 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use metanas_tests::{metanas_binary, tempdir};
-
-const CONFIG: &str = r#"
-seed = 3
-
-[space]
-domain = "vector"
-ops = ["none", "skip_connect", "linear"]
-nodes = 2
-cells = ["normal"]
-channels = 8
-aggregate = "mean"
-num_outputs = 1
-[[space.inputs]]
-name = "x"
-channels = 1
-
-[tasks]
-kind = "regression"
-shots = 5
-queries = 10
-
-[learner]
-kind = "base"
-inner_steps = 2
-
-[training]
-meta_batch = 5
-max_steps = 3
-checkpoint_every = 3
-snapshot_every = 0
-"#;
+use metanas_tests::{metanas_binary, tempdir, tiny_config_with};
 
 /// A port nothing listens on now (on loopback).
 fn free_port() -> u16 {
@@ -88,7 +57,7 @@ fn finish(mut child: Killed, limit: Duration, what: &str) -> serde_json::Value {
 fn train(config: &Path, run: &Path, extra: &[String]) -> Killed {
     Killed(
         Command::new(metanas_binary())
-            .args(["train", "--json", "--config"])
+            .args(["train", "--json", "--max-steps", "3", "--config"])
             .arg(config)
             .arg("--run")
             .arg(run)
@@ -115,8 +84,7 @@ fn losses(run: &Path) -> Vec<f64> {
 #[test]
 fn two_processes_train_one_run_like_one_process() {
     let dir = tempdir("cluster");
-    let config = dir.join("run.toml");
-    std::fs::write(&config, CONFIG).unwrap();
+    let config = tiny_config_with(&dir, "run.toml", 3, "kind = \"base\"\ninner_steps = 2");
     let port = free_port();
     let _orchestrator = Killed(
         Command::new(metanas_binary())
