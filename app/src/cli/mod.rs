@@ -53,7 +53,7 @@ enum Command {
 #[derive(Args, Debug)]
 pub struct OrchestratorArgs {
     /// The port to serve on (all interfaces: limit who can reach it with a firewall).
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", default_value_t = spread::DEFAULT_PORT)]
     pub port: u16,
 }
 
