@@ -46,6 +46,15 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
         }
     };
     let compute = a.spread.compute(a.common.backend)?;
+    if let Some(c) = &compute.cluster {
+        // Registering waits (without a time limit) for the orchestrator and every process.
+        eprintln!(
+            "process {} of {}: waiting for the orchestrator at {} and the other processes (Ctrl-C stops)",
+            c.rank + 1,
+            c.nodes,
+            c.orchestrator
+        );
+    }
     let exists = RunDir::exists(&a.run);
     let (mut session, resumed) = match (&a.config, exists && !a.force) {
         (Some(config_path), false) => {
