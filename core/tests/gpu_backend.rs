@@ -1,12 +1,14 @@
-//! The engine on Burn's wgpu backend (`--features wgpu`; Mesa's lavapipe in CI, where there is
-//! no GPU). The CPU backend is the reference: its meta-gradients are checked against finite
-//! differences and closed forms elsewhere, and every learner must take the same meta-steps
-//! on wgpu, from the same seed, up to f32 rounding. A run then trains, adapts and evaluates
-//! end to end on wgpu, and its checkpoint reopens on the CPU.
+//! The engine on a GPU backend: Burn's wgpu (`--features wgpu`; Mesa's lavapipe in CI, where
+//! there is no GPU) or CUDA (`--features cuda`, on a machine with an NVIDIA GPU); the
+//! environment variable `METANAS_TEST_GPU=wgpu|cuda` picks one when both are built in (wgpu
+//! by default). The CPU backend is the reference: its meta-gradients are checked against
+//! finite differences and closed forms elsewhere, and every learner must take the same
+//! meta-steps on the GPU backend, from the same seed, up to f32 rounding. A run then trains,
+//! adapts and evaluates end to end on it, and its checkpoint reopens on the CPU.
 //!
-//! These tests fail (they do not skip) when no wgpu adapter is found: `.ci/run` installs
+//! These tests fail (they do not skip) when the backend finds no device: `.ci/run` installs
 //! `mesa-vulkan-drivers` so that the wgpu path cannot rot unseen.
-#![cfg(feature = "wgpu")]
+#![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use std::path::PathBuf;
 
@@ -15,6 +17,18 @@ use metanas_core::tasks::Episode;
 
 mod small_run;
 use small_run::meta_batch;
+
+/// The backend under test.
+fn gpu() -> BackendKind {
+    let default = if cfg!(feature = "wgpu") {
+        "wgpu"
+    } else {
+        "cuda"
+    };
+    let name = std::env::var("METANAS_TEST_GPU").unwrap_or_else(|_| default.into());
+    name.parse()
+        .unwrap_or_else(|e| panic!("METANAS_TEST_GPU: {e}"))
+}
 
 /// Every learner, second-order meta-gradients included.
 const LEARNERS: [&str; 6] = [
@@ -31,7 +45,7 @@ fn config(learner: &str) -> RunConfig {
 }
 
 fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("metanas-wgpu-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("metanas-gpu-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -53,12 +67,12 @@ fn relative_difference(a: &[f32], b: &[f32]) -> f64 {
 }
 
 #[test]
-fn every_learner_takes_the_same_meta_steps_on_wgpu_as_on_cpu() {
+fn every_learner_takes_the_same_meta_steps_on_the_gpu_backend_as_on_cpu() {
     for learner in LEARNERS {
         let config = config(learner);
         let name = config.learner.name();
         let mut cpu = build_learner(&config, BackendKind::Cpu).unwrap();
-        let mut gpu = build_learner(&config, BackendKind::Wgpu).unwrap();
+        let mut gpu = build_learner(&config, gpu()).unwrap();
         assert_eq!(
             cpu.parameter_values(),
             gpu.parameter_values(),
@@ -70,7 +84,7 @@ fn every_learner_takes_the_same_meta_steps_on_wgpu_as_on_cpu() {
             let loss_gap = (a.loss - b.loss).abs() / a.loss.abs().max(1e-6);
             assert!(
                 loss_gap < 1e-3,
-                "{name} step {step}: loss {} on cpu, {} on wgpu",
+                "{name} step {step}: loss {} on cpu, {} on the gpu backend",
                 a.loss,
                 b.loss
             );
@@ -90,34 +104,34 @@ fn every_learner_takes_the_same_meta_steps_on_wgpu_as_on_cpu() {
             let (x, y) = (x.mse.unwrap(), y.mse.unwrap());
             assert!(
                 (x - y).abs() <= 1e-3 * x.abs().max(1e-3),
-                "{name}: adaptation MSE {x} on cpu, {y} on wgpu"
+                "{name}: adaptation MSE {x} on cpu, {y} on the gpu backend"
             );
         }
     }
 }
 
 #[test]
-fn a_run_trains_adapts_and_evaluates_on_wgpu_and_reopens_on_cpu() {
+fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
     let dir = tempdir("run");
     let config = config(LEARNERS[0]);
-    let mut session = Session::create(&dir, config, BackendKind::Wgpu, true, None).unwrap();
+    let mut session = Session::create(&dir, config, gpu(), true, None).unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     session.train(4, &stop, |_| {}).unwrap();
     assert_eq!(session.steps_done(), 4);
-    let on_wgpu = session.evaluate(4, 2).unwrap();
+    let on_gpu = session.evaluate(4, 2).unwrap();
     drop(session);
 
     let session = Session::open(&dir, BackendKind::Cpu, true, None).unwrap();
     assert_eq!(
         session.steps_done(),
         4,
-        "the wgpu checkpoint reopens on the CPU"
+        "the gpu backend's checkpoint reopens on the CPU"
     );
     let on_cpu = session.evaluate(4, 2).unwrap();
-    for (x, y) in on_wgpu.per_step.iter().zip(&on_cpu.per_step) {
+    for (x, y) in on_gpu.per_step.iter().zip(&on_cpu.per_step) {
         assert!(
             (x.mean - y.mean).abs() <= 1e-3 * x.mean.abs().max(1e-3),
-            "evaluation after the same checkpoint: {} on wgpu, {} on cpu",
+            "evaluation after the same checkpoint: {} on the gpu backend, {} on cpu",
             x.mean,
             y.mean
         );
