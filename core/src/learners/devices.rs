@@ -229,20 +229,20 @@ impl<B: Backend> DeviceGroup<B> {
                 .collect();
             handles.into_iter().map(|h| h.join()).collect()
         });
-        let mut first = None;
-        let mut error = None;
+        // Every peer holds the same sums; the first device's copy is the one the learner's
+        // parameters live with. A peer whose all-reduce failed (or that panicked) fails the
+        // step; otherwise the first task error anywhere in this process is the one reported.
+        let mut peers = Vec::with_capacity(outcomes.len());
         for outcome in outcomes {
             match outcome {
-                Ok(Ok(mut peer)) => {
-                    error = error.or(peer.error.take());
-                    first.get_or_insert(peer);
-                }
-                Ok(Err(e)) => error = error.or(Some(e)),
-                Err(_) => error = error.or(Some(LearnerError::Task("a device panicked".into()))),
+                Ok(Ok(peer)) => peers.push(peer),
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Err(LearnerError::Task("a device panicked".into())),
             }
         }
-        let Some(peer) = first else {
-            return Err(error.unwrap_or_else(|| LearnerError::Task("no device ran".into())));
+        let error = peers.iter_mut().find_map(|p| p.error.take());
+        let Some(peer) = peers.into_iter().next() else {
+            return Err(LearnerError::Task("no device ran".into()));
         };
         let s = peer.stats;
         if s[0] > 0.0 {
