@@ -16,6 +16,7 @@ const EPSILON: f64 = 1e-8;
 /// Adam's moments and step count.
 #[derive(Clone, Debug)]
 pub struct Adam<B: Backend> {
+    betas: (f64, f64),
     steps: u64,
     first: ParamGrads<B>,
     second: ParamGrads<B>,
@@ -24,6 +25,7 @@ pub struct Adam<B: Backend> {
 impl<B: Backend> Default for Adam<B> {
     fn default() -> Self {
         Self {
+            betas: (BETA1, BETA2),
             steps: 0,
             first: HashMap::new(),
             second: HashMap::new(),
@@ -32,6 +34,15 @@ impl<B: Backend> Default for Adam<B> {
 }
 
 impl<B: Backend> Adam<B> {
+    /// Adam with other decay rates of the moments than (0.9, 0.999) (DARTS' architecture
+    /// optimiser uses (0.5, 0.999)).
+    pub fn with_betas(beta1: f64, beta2: f64) -> Self {
+        Self {
+            betas: (beta1, beta2),
+            ..Self::default()
+        }
+    }
+
     /// `θ ← θ − lr(id) · m̂ / (√v̂ + ε)` for every parameter with a gradient.
     pub fn step<M: Module<B>>(
         &mut self,
@@ -41,16 +52,17 @@ impl<B: Backend> Adam<B> {
     ) -> M {
         self.steps += 1;
         let t = self.steps as i32;
-        let (c1, c2) = (1.0 - BETA1.powi(t), 1.0 - BETA2.powi(t));
+        let (beta1, beta2) = self.betas;
+        let (c1, c2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
         let mut update: ParamGrads<B> = HashMap::new();
         for (id, g) in grads {
             let m = match self.first.remove(id) {
-                Some(m) => m * BETA1 + g.clone() * (1.0 - BETA1),
-                None => g.clone() * (1.0 - BETA1),
+                Some(m) => m * beta1 + g.clone() * (1.0 - beta1),
+                None => g.clone() * (1.0 - beta1),
             };
             let v = match self.second.remove(id) {
-                Some(v) => v * BETA2 + g.clone().powi_scalar(2) * (1.0 - BETA2),
-                None => g.clone().powi_scalar(2) * (1.0 - BETA2),
+                Some(v) => v * beta2 + g.clone().powi_scalar(2) * (1.0 - beta2),
+                None => g.clone().powi_scalar(2) * (1.0 - beta2),
             };
             let d = (m.clone() / c1) / ((v.clone() / c2).sqrt() + EPSILON);
             update.insert(*id, d);

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::learner::MetaLearner;
-use super::types::LearnerError;
+use super::types::{Adaptation, LearnerError};
 use crate::tasks::Episode;
 
 /// A mean with its 95% confidence half-width (1.96 standard errors).
@@ -68,13 +68,31 @@ pub fn evaluate<L: MetaLearner + ?Sized>(
     tasks: usize,
     steps: usize,
     seed: u64,
+    next_task: impl FnMut(usize) -> Result<Episode, LearnerError>,
+) -> Result<EvalReport, LearnerError> {
+    evaluate_with(
+        |task, seed| learner.adapt(task, steps, seed),
+        tasks,
+        seed,
+        next_task,
+    )
+}
+
+/// The protocol for any way of adapting to a task (a meta-learner's adaptation, a DARTS
+/// search from scratch): `adapt(task_i, seed + i)` on `tasks` tasks drawn by `next_task(i)`,
+/// the query metric summarised per step.
+pub fn evaluate_with(
+    mut adapt: impl FnMut(&Episode, u64) -> Result<Adaptation, LearnerError>,
+    tasks: usize,
+    seed: u64,
     mut next_task: impl FnMut(usize) -> Result<Episode, LearnerError>,
 ) -> Result<EvalReport, LearnerError> {
-    let mut per_step: Vec<Vec<f64>> = vec![Vec::new(); steps + 1];
+    let mut per_step: Vec<Vec<f64>> = Vec::new();
     let mut metric = "accuracy";
     for i in 0..tasks {
         let task = next_task(i)?;
-        let a = learner.adapt(&task, steps, seed.wrapping_add(i as u64))?;
+        let a = adapt(&task, seed.wrapping_add(i as u64))?;
+        per_step.resize(per_step.len().max(a.per_step.len()), Vec::new());
         for (s, m) in a.per_step.iter().enumerate() {
             let value = match (m.accuracy, m.mse) {
                 (Some(acc), _) => acc,

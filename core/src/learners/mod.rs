@@ -1,9 +1,11 @@
 //! Meta-learners behind one trait: BASE (multi-task and few-shot), MAML and Reptile as plans
 //! of one gradient-based engine, with the shared objective, meta-gradients, parameter
-//! updates and evaluation protocol.
+//! updates and evaluation protocol; and DARTS on single tasks, the search-from-scratch
+//! baseline that the same protocol evaluates.
 
 mod adam;
 mod configs;
+mod darts;
 mod devices;
 mod eval;
 mod fit;
@@ -24,8 +26,9 @@ mod update;
 
 pub use adam::Adam;
 pub use configs::{Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, ReptileConfig};
+pub use darts::{darts_halves, DartsConfig, DartsSearch, DartsState};
 pub use devices::{mean_of_sum, Cluster, Contribution, DeviceGroup, Summed};
-pub use eval::{evaluate, EvalReport, MeanCi};
+pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi};
 pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
@@ -49,6 +52,8 @@ pub use update::{
     sgd_step, trainable,
 };
 
+#[cfg(test)]
+mod darts_tests;
 #[cfg(test)]
 mod engine_tests;
 #[cfg(test)]

@@ -72,6 +72,31 @@ impl Batch {
         }
     }
 
+    /// The examples at `indices`, in that order (indices past the end are skipped).
+    pub fn select(&self, indices: &[usize]) -> Batch {
+        let per = self.inputs.len() / self.len().max(1);
+        let keep: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|&i| i < self.len())
+            .collect();
+        let targets = match &self.targets {
+            Targets::Classes(v) => Targets::Classes(keep.iter().map(|&i| v[i]).collect()),
+            Targets::Values(v) => Targets::Values(keep.iter().map(|&i| v[i]).collect()),
+        };
+        Batch {
+            inputs: keep
+                .iter()
+                .flat_map(|&i| self.inputs[i * per..(i + 1) * per].iter().copied())
+                .collect(),
+            targets,
+            sample_ids: keep
+                .iter()
+                .filter_map(|&i| self.sample_ids.get(i).copied())
+                .collect(),
+        }
+    }
+
     /// Inputs as a `[n, c, h, w]` tensor (vectors as `[n, features, 1, 1]`).
     pub fn input_tensor<B: Backend>(&self, shape: &[usize], device: &B::Device) -> Tensor<B, 4> {
         let dims = match shape {
