@@ -76,6 +76,51 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     assert_eq!(j["metric"], "mse");
     assert_eq!(j["per_step"].as_array().map(Vec::len), Some(3));
     assert_eq!(j["per_step"][0]["n"], 4);
+    // DARTS from scratch beside it: the same tasks and steps, its own fresh supernets.
+    let out = metanas_ok(&[
+        "eval",
+        "--run",
+        s(&run),
+        "--tasks",
+        "4",
+        "--steps",
+        "2",
+        "--darts",
+        "--json",
+    ]);
+    let d = json_of(&out);
+    assert_eq!(
+        d["per_step"], j["per_step"],
+        "the meta-network's numbers are unchanged"
+    );
+    let darts = d["darts"]["per_step"].as_array().unwrap();
+    assert_eq!(darts.len(), 3);
+    assert!(darts.iter().all(|m| m["n"] == 4 && m["mean"].is_f64()));
+    assert_ne!(darts[0], j["per_step"][0], "DARTS starts from scratch");
+    assert_eq!(d["darts"]["config"]["lr_weights"], 0.025);
+    let out = metanas_ok(&[
+        "eval",
+        "--run",
+        s(&run),
+        "--tasks",
+        "2",
+        "--steps",
+        "1",
+        "--darts",
+        "--darts-lr-weights",
+        "0.01",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DARTS from scratch"), "{text}");
+    let out = metanas(&[
+        "eval",
+        "--run",
+        s(&run),
+        "--darts",
+        "--darts-lr-arch",
+        "nan",
+    ]);
+    assert_bad_input(&out, &["--darts-lr-arch NaN", "finite"]);
 
     let export = dir.join("export");
     let out = metanas_ok(&["export", "--run", s(&run), "--out", s(&export), "--json"]);

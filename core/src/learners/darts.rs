@@ -17,7 +17,8 @@
 //!   step of DARTS and a step of adaptation see the same examples;
 //! - the weights' learning rate follows DARTS' cosine schedule from `lr_weights` to
 //!   `lr_weights_min` over the steps of the search;
-//! - DARTS' other settings are its defaults: momentum 0.9, weight decay 3e-4, architecture
+//! - DARTS' other settings are its defaults: momentum 0.9, weight decay 3e-4, the weights'
+//!   gradient clipped to norm 5, architecture
 //!   Adam at 3e-4 with β = (0.5, 0.999) and weight decay 1e-3, logits initialised at
 //!   1e-3 · N(0, 1); the initial values are seeded per task (`seed`), so M tasks average over
 //!   M initialisations.
@@ -32,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::Adam;
 use super::fit::{check_shape, stem_for};
-use super::grads::{axpy, grads_of, negated, param_ids, shifted, uniform_scale, ParamGrads};
+use super::grads::{axpy, grads_of, negated, norm, param_ids, shifted, uniform_scale, ParamGrads};
 use super::meta_gradient::missing_stem;
 use super::objective::task_loss;
 use super::report::{evaluate_posterior, tables, weight_sketch};
@@ -57,6 +58,8 @@ pub struct DartsConfig {
     pub momentum: f64,
     /// L2 weight decay of the weights.
     pub weight_decay: f64,
+    /// The weights' gradient is scaled down to this Euclidean norm when longer (0: never).
+    pub grad_clip: f64,
     /// Architecture Adam learning rate.
     pub lr_arch: f64,
     /// L2 weight decay of the architecture logits.
@@ -72,6 +75,7 @@ impl Default for DartsConfig {
             lr_weights_min: 0.001,
             momentum: 0.9,
             weight_decay: 3e-4,
+            grad_clip: 5.0,
             lr_arch: 3e-4,
             arch_weight_decay: 1e-3,
             init: PosteriorInit::default(),
@@ -214,7 +218,8 @@ impl<B: AutodiffBackend> DartsSearch<B> {
         let g = with_decay(&only(g, &arch_ids), &q, self.config.arch_weight_decay);
         let q = adam.step(q, &g, &uniform_scale(&arch_ids, self.config.lr_arch));
         let g = self.gradient(&q, train, shape, stem)?;
-        let g = with_decay(&only(g, &net_ids), &q, self.config.weight_decay);
+        let g = clipped(only(g, &net_ids), self.config.grad_clip);
+        let g = with_decay(&g, &q, self.config.weight_decay);
         // PyTorch's SGD: v ← μ·v + g, θ ← θ − lr·v (v = g at the first step).
         let velocity: ParamGrads<_> = g
             .into_iter()
@@ -277,6 +282,17 @@ fn only<B: Backend>(mut g: ParamGrads<B>, ids: &[ParamId]) -> ParamGrads<B> {
     ids.iter()
         .filter_map(|id| g.remove(id).map(|t| (*id, t)))
         .collect()
+}
+
+/// `g` scaled to Euclidean norm `max` when longer (PyTorch's `clip_grad_norm_`, which DARTS
+/// applies to the weights' gradient before the optimiser adds weight decay).
+fn clipped<B: Backend>(g: ParamGrads<B>, max: f64) -> ParamGrads<B> {
+    let n = norm(&g);
+    if max <= 0.0 || n.is_nan() || n <= max {
+        return g;
+    }
+    let s = max / (n + 1e-6);
+    g.into_iter().map(|(id, t)| (id, t * s)).collect()
 }
 
 /// `g + decay · θ` for the parameters in `g` (L2 weight decay as PyTorch's optimisers add it).

@@ -8,8 +8,11 @@ use burn::tensor::backend::AutodiffBackend;
 
 use super::config::{Engine, RunConfig};
 use crate::learners::{
-    Cluster, DeviceGroup, GradientLearner, LearnerError, MetaLearner, MnasLearner,
+    Adaptation, Cluster, DartsConfig, DartsSearch, DeviceGroup, GradientLearner, LearnerError,
+    MetaLearner, MnasLearner,
 };
+use crate::space::SearchSpace;
+use crate::tasks::Episode;
 
 /// A backend name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -129,6 +132,37 @@ pub fn build_learner(
         }
         // `FromStr` refuses backends that are not built in.
         _ => build::<Autodiff<crate::CpuBackend>>(config, vec![Default::default(); n], &compute),
+    }
+}
+
+/// A DARTS search from scratch: `search(task, steps, seed)`.
+pub type DartsFn = Box<dyn Fn(&Episode, usize, u64) -> Result<Adaptation, LearnerError>>;
+
+/// DARTS from scratch over `space` on `backend`'s first device (the baseline of BASE's
+/// Figure 4).
+pub fn build_darts(space: &SearchSpace, config: DartsConfig, backend: BackendKind) -> DartsFn {
+    fn boxed<B: AutodiffBackend + 'static>(search: DartsSearch<B>) -> DartsFn {
+        Box::new(move |task, steps, seed| search.search(task, steps, seed))
+    }
+    let space = space.clone();
+    match backend {
+        #[cfg(feature = "wgpu")]
+        BackendKind::Wgpu => boxed(DartsSearch::<Autodiff<burn::backend::Wgpu>>::new(
+            space,
+            config,
+            Default::default(),
+        )),
+        #[cfg(feature = "cuda")]
+        BackendKind::Cuda => boxed(DartsSearch::<Autodiff<burn::backend::Cuda>>::new(
+            space,
+            config,
+            Default::default(),
+        )),
+        _ => boxed(DartsSearch::<Autodiff<crate::CpuBackend>>::new(
+            space,
+            config,
+            Default::default(),
+        )),
     }
 }
 

@@ -15,7 +15,7 @@ mod stream;
 mod tasks;
 
 pub use atomic::{write_atomic, TMP_SUFFIX};
-pub use backend::{build_learner, BackendKind, Compute};
+pub use backend::{build_darts, build_learner, BackendKind, Compute, DartsFn};
 pub use checkpoint::{
     decode as decode_checkpoint, encode as encode_checkpoint, Checkpoints, CHECKPOINT_VERSION,
 };

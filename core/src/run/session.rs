@@ -5,14 +5,17 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::backend::{build_learner, Compute};
+use super::backend::{build_darts, build_learner, BackendKind, Compute};
 use super::config::RunConfig;
 use super::error::RunError;
 use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 use super::run_dir::RunDir;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
 use crate::genotype::Genotype;
-use crate::learners::{evaluate, EvalReport, LearnerError, MetaLearner, TaskMetrics};
+use crate::learners::{
+    evaluate_with, Adaptation, DartsConfig, EvalReport, LearnerError, MetaLearner, TaskMetrics,
+};
+use crate::tasks::Episode;
 use crate::tasks::Split;
 
 /// Progress callback while datasets load: `(path, done, total)`.
@@ -272,9 +275,31 @@ impl Session {
     /// The shared evaluation protocol on `tasks` held-out tasks (the test split), `steps`
     /// adaptation steps each.
     pub fn evaluate(&self, tasks: usize, steps: usize) -> Result<EvalReport, RunError> {
+        self.evaluate_by(tasks, |task, seed| self.learner.adapt(task, steps, seed))
+    }
+
+    /// The same protocol, on the same held-out tasks with the same seeds, for DARTS from
+    /// scratch over the run's space on `backend` (`steps` search steps per task): the
+    /// baseline that adapting the meta-network is compared against (BASE Figure 4).
+    pub fn evaluate_darts(
+        &self,
+        tasks: usize,
+        steps: usize,
+        config: DartsConfig,
+        backend: BackendKind,
+    ) -> Result<EvalReport, RunError> {
+        let search = build_darts(&self.config.space, config, backend);
+        self.evaluate_by(tasks, |task, seed| search(task, steps, seed))
+    }
+
+    fn evaluate_by(
+        &self,
+        tasks: usize,
+        adapt: impl FnMut(&Episode, u64) -> Result<Adaptation, LearnerError>,
+    ) -> Result<EvalReport, RunError> {
         self.tasks.check(Split::Test)?;
         let seed = self.config.seed;
-        Ok(evaluate(self.learner.as_ref(), tasks, steps, seed, |i| {
+        Ok(evaluate_with(adapt, tasks, seed, |i| {
             self.tasks
                 .sample(Split::Test, &mut stream_rng(seed, Stream::Eval, i as u64))
                 .map_err(|e| LearnerError::Task(e.to_string()))
