@@ -85,15 +85,9 @@ fn fd(q: &Q, id: ParamId, k: usize, batch: &Batch) -> f64 {
     (at(h) - at(-h)) / (2.0 * h)
 }
 
-#[test]
-fn one_step_moves_the_architecture_on_validation_then_the_weights_on_training() {
-    let space = tiny_space();
-    let config = DartsConfig {
-        weight_decay: 0.01,
-        grad_clip: 0.0,
-        ..Default::default()
-    };
-    let search = DartsSearch::<AD>::new(space, config.clone(), Default::default());
+/// The supernet before and after the first of 10 steps on a regression task, and the halves.
+fn one_step(config: &DartsConfig) -> (Q, Q, Batch, Batch) {
+    let search = DartsSearch::<AD>::new(tiny_space(), config.clone(), Default::default());
     let task = RegressionTasks::default().sample(&mut SeededRng::new(3));
     let (train, val) = darts_halves(&task.support);
     let start = search.start(1);
@@ -102,6 +96,17 @@ fn one_step_moves_the_architecture_on_validation_then_the_weights_on_training() 
         .step(start, (&train, &val), &[1], 0, (0, 10))
         .unwrap()
         .q;
+    (q0, q1, train, val)
+}
+
+#[test]
+fn one_step_moves_the_architecture_on_validation_then_the_weights_on_training() {
+    let config = DartsConfig {
+        weight_decay: 0.01,
+        grad_clip: 0.0,
+        ..Default::default()
+    };
+    let (q0, q1, train, val) = one_step(&config);
     let (p0, p1) = (flat_params(&q0), flat_params(&q1));
     // Architecture: Adam's first step is lr · ĝ/(|ĝ| + 1e-8), ĝ = ∂L_val/∂φ + 1e-3 φ, so each
     // logit moves by 3e-4 against the sign of the validation gradient.
@@ -158,15 +163,7 @@ fn the_weights_gradient_is_clipped_before_weight_decay() {
         lr_arch: 0.0,
         ..Default::default()
     };
-    let search = DartsSearch::<AD>::new(tiny_space(), config.clone(), Default::default());
-    let task = RegressionTasks::default().sample(&mut SeededRng::new(3));
-    let (train, val) = darts_halves(&task.support);
-    let start = search.start(1);
-    let q0 = start.q.clone();
-    let q1 = search
-        .step(start, (&train, &val), &[1], 0, (0, 10))
-        .unwrap()
-        .q;
+    let (q0, q1, _, _) = one_step(&config);
     // Δw = −lr (ĝ + decay w) with ‖ĝ‖ = 0.5 (the unclipped gradient is longer). The σ
     // parameters get no gradient with mean weights and stay where they are.
     let (p0, p1) = (flat_params(&q0), flat_params(&q1));
