@@ -62,33 +62,28 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     assert_eq!(j["shots"], 10);
     assert_eq!(j["per_task"].as_array().map(Vec::len), Some(3));
 
-    let out = metanas_ok(&[
-        "eval",
-        "--run",
-        s(&run),
-        "--tasks",
-        "4",
-        "--steps",
-        "2",
-        "--json",
-    ]);
-    let j = json_of(&out);
+    let eval = |extra: &[&str]| {
+        let args = [
+            &[
+                "eval",
+                "--run",
+                s(&run),
+                "--tasks",
+                "4",
+                "--steps",
+                "2",
+                "--json",
+            ],
+            extra,
+        ];
+        json_of(&metanas_ok(&args.concat()))
+    };
+    let j = eval(&[]);
     assert_eq!(j["metric"], "mse");
     assert_eq!(j["per_step"].as_array().map(Vec::len), Some(3));
     assert_eq!(j["per_step"][0]["n"], 4);
     // DARTS from scratch beside it: the same tasks and steps, its own fresh supernets.
-    let out = metanas_ok(&[
-        "eval",
-        "--run",
-        s(&run),
-        "--tasks",
-        "4",
-        "--steps",
-        "2",
-        "--darts",
-        "--json",
-    ]);
-    let d = json_of(&out);
+    let d = eval(&["--darts"]);
     assert_eq!(
         d["per_step"], j["per_step"],
         "the meta-network's numbers are unchanged"
