@@ -123,6 +123,8 @@ pub enum GlobalCollectiveError {
     WrongOrchestratorResponse,
     /// Node couldn't connect to coordinator
     OrchestratorUnreachable,
+    /// The operation has no global (multi-node) implementation in this version
+    Unsupported(String),
 }
 
 impl<E: CommunicationError> From<E> for GlobalCollectiveError {

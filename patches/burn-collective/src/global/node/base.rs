@@ -180,7 +180,9 @@ where
         _root: PeerId,
         _op: ReduceOperation,
     ) -> Result<Option<B::FloatTensorPrimitive>, GlobalCollectiveError> {
-        unimplemented!("Global reduce unimplemented");
+        Err(GlobalCollectiveError::Unsupported(
+            "reduce across nodes is not implemented in burn-collective 0.21".into(),
+        ))
     }
 
     pub async fn broadcast(
@@ -188,7 +190,9 @@ where
         _tensor: Option<B::FloatTensorPrimitive>,
         _strategy: BroadcastStrategy,
     ) -> Result<B::FloatTensorPrimitive, GlobalCollectiveError> {
-        unimplemented!("Global broadcast unimplemented");
+        Err(GlobalCollectiveError::Unsupported(
+            "broadcast across nodes is not implemented in burn-collective 0.21".into(),
+        ))
     }
 
     pub async fn finish(&mut self) {
