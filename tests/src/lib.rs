@@ -119,6 +119,9 @@ pub fn tiny_config(dir: &Path, checkpoint_every: usize) -> PathBuf {
     )
 }
 
+/// The small vector space the test configs share (also used by metanas-core's tests).
+const SPACE: &str = include_str!("../../core/tests/fixtures/small_vector_space.toml");
+
 /// [`tiny_config`] with another `[learner]` section body, written to `dir/name`.
 pub fn tiny_config_with(dir: &Path, name: &str, checkpoint_every: usize, learner: &str) -> PathBuf {
     let path = dir.join(name);
@@ -126,17 +129,7 @@ pub fn tiny_config_with(dir: &Path, name: &str, checkpoint_every: usize, learner
         &path,
         format!(
             r#"seed = 3
-[space]
-domain = "vector"
-ops = ["none", "skip_connect", "linear"]
-nodes = 2
-cells = ["normal"]
-channels = 8
-aggregate = "mean"
-num_outputs = 1
-[[space.inputs]]
-name = "x"
-channels = 1
+{SPACE}
 
 [tasks]
 kind = "regression"

@@ -14,21 +14,14 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-const SMALL_REGRESSION: &str = r#"
+/// A small regression run on the space the test binaries share.
+const SMALL_REGRESSION: &str = concat!(
+    r#"
 seed = 7
 
-[space]
-domain = "vector"
-ops = ["none", "skip_connect", "linear"]
-nodes = 2
-cells = ["normal"]
-channels = 8
-aggregate = "mean"
-num_outputs = 1
-[[space.inputs]]
-name = "x"
-channels = 1
-
+"#,
+    include_str!("../../tests/fixtures/small_vector_space.toml"),
+    r#"
 [tasks]
 kind = "regression"
 shots = 5
@@ -45,7 +38,8 @@ checkpoint_every = 2
 snapshot_every = 3
 snapshot_tasks = 2
 adapt_steps = 2
-"#;
+"#
+);
 
 fn small_config() -> RunConfig {
     RunConfig::parse(SMALL_REGRESSION, Path::new("test.toml"), Path::new(".")).unwrap()

@@ -6,23 +6,16 @@ use std::path::Path;
 use metanas_core::run::{stream_rng, RunConfig, SeedStream, TaskDistribution};
 use metanas_core::tasks::{Episode, Split};
 
+/// The small vector space the test configs share.
+const SPACE: &str = include_str!("../fixtures/small_vector_space.toml");
+
 /// The run config with `learner` as its `[learner]` table body, `meta_batch` tasks per step.
 pub fn config(seed: u64, learner: &str, meta_batch: usize) -> RunConfig {
     let text = format!(
         r#"
 seed = {seed}
 
-[space]
-domain = "vector"
-ops = ["none", "skip_connect", "linear"]
-nodes = 2
-cells = ["normal"]
-channels = 8
-aggregate = "mean"
-num_outputs = 1
-[[space.inputs]]
-name = "x"
-channels = 1
+{SPACE}
 
 [tasks]
 kind = "regression"
