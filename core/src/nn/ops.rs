@@ -3,7 +3,6 @@
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use burn::tensor::module::{avg_pool2d, max_pool2d};
 
 use super::gaussian::WeightSampler;
 use super::layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init};
@@ -267,11 +266,10 @@ impl Pool {
 
     /// Applies the pooling.
     pub fn forward<B: Backend>(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let s = [self.stride, self.stride];
         let y = if self.kind == PoolKind::Max {
-            max_pool2d(x, [3, 3], s, [1, 1], [1, 1], false)
+            super::pool::max_pool_3x3(x, self.stride)
         } else {
-            avg_pool2d(x, [3, 3], s, [1, 1], false, false)
+            super::pool::avg_pool_3x3(x, self.stride)
         };
         if self.with_bn {
             batch_norm(y)

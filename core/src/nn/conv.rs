@@ -1,0 +1,116 @@
+//! Dense convolution as one matrix product over shifted views of the input.
+//!
+//! Burn 0.21's CPU backend convolves directly (a loop per output plane, input channel and
+//! kernel tap, with a row-slicing overhead that dominates at the search cells' small sizes),
+//! and its backward runs a transposed convolution that indexes every element through dynamic
+//! dimensions: together half the time of a BASE inner step on the DARTS search net. Here a
+//! `kh`x`kw` convolution gathers its `kh·kw` shifted, strided views of the padded input into
+//! the columns of a matrix and multiplies them by the kernel in one batched product
+//! (`im2col`). Every step is a plain tensor op (pad, strided slice, concatenation, reshape,
+//! matmul), fast on every backend and differentiable by autodiff, nested too, so exact
+//! second-order meta-gradients go through it. A 1x1 convolution is the product alone.
+//! [`burn::tensor::module::conv2d`] is the reference it is tested against (outputs and
+//! gradients).
+
+use burn::prelude::*;
+
+use super::taps::Taps;
+
+/// Convolution of `x [n, c, h, w]` with `weight [o, c, kh, kw]` (one group), no bias.
+pub fn conv2d<B: Backend>(
+    x: Tensor<B, 4>,
+    weight: Tensor<B, 4>,
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+) -> Tensor<B, 4> {
+    let [n, c, _, _] = x.dims();
+    let [o, _, kh, kw] = weight.dims();
+    let taps = Taps::new(x, [kh, kw], stride, padding, dilation, 0.0);
+    let [ho, wo] = taps.out;
+    // Columns ordered (tap, channel), so the kernel is laid out as [o, kh, kw, c].
+    let mut views: Vec<Tensor<B, 4>> = (0..kh)
+        .flat_map(|i| (0..kw).map(move |j| (i, j)))
+        .map(|(i, j)| taps.view(i, j))
+        .collect();
+    let columns = if views.len() == 1 {
+        views.remove(0)
+    } else {
+        Tensor::cat(views, 1)
+    };
+    let k = kh * kw * c;
+    let kernel = weight.permute([0, 2, 3, 1]).reshape([1, o, k]);
+    kernel
+        .matmul(columns.reshape([n, k, ho * wo]))
+        .reshape([n, o, ho, wo])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SeededRng;
+    use burn::backend::Autodiff;
+    use burn::tensor::ops::ConvOptions;
+
+    type B = Autodiff<crate::CpuBackend>;
+
+    fn random(shape: [usize; 4], seed: u64) -> Tensor<B, 4> {
+        let n = shape.iter().product();
+        Tensor::from_data(
+            TensorData::new(SeededRng::new(seed).normal_vec(n), shape),
+            &Default::default(),
+        )
+        .require_grad()
+    }
+
+    fn close(a: Tensor<crate::CpuBackend, 4>, b: Tensor<crate::CpuBackend, 4>, what: &str) {
+        assert_eq!(a.dims(), b.dims(), "{what}");
+        let a = a.into_data().to_vec::<f32>().unwrap();
+        let b = b.into_data().to_vec::<f32>().unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-4 * (1.0 + y.abs()), "{what}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn matches_burn_conv2d_outputs_and_gradients() {
+        // (kernel, stride, padding, dilation, size, channels in, out)
+        for (k, s, p, d, size, c, o) in [
+            (1, 1, 0, 1, 5, 3, 4),
+            (1, 2, 0, 1, 7, 3, 2),
+            (1, 2, 0, 1, 6, 4, 4),
+            (3, 1, 1, 1, 7, 2, 3),
+            (3, 2, 1, 1, 8, 3, 5),
+            (3, 1, 0, 1, 6, 2, 2),
+            (5, 1, 2, 1, 6, 2, 3),
+            (3, 1, 2, 2, 8, 3, 3),
+            (5, 2, 4, 2, 9, 2, 4),
+        ] {
+            let x = random([2, c, size, size], 1);
+            let w = random([o, c, k, k], 2);
+            let ours = conv2d(x.clone(), w.clone(), [s, s], [p, p], [d, d]);
+            let reference = burn::tensor::module::conv2d(
+                x.clone(),
+                w.clone(),
+                None,
+                ConvOptions::new([s, s], [p, p], [d, d], 1),
+            );
+            let what = format!("k{k} s{s} p{p} d{d} size{size}");
+            close(ours.clone().inner(), reference.clone().inner(), &what);
+            // Gradients of a weighted sum, so every output position matters differently.
+            let probe = Tensor::<B, 4>::from_inner(random(ours.dims(), 3).inner());
+            let g1 = (ours * probe.clone()).sum().backward();
+            let g2 = (reference * probe).sum().backward();
+            close(
+                x.grad(&g1).unwrap(),
+                x.grad(&g2).unwrap(),
+                &format!("{what} dx"),
+            );
+            close(
+                w.grad(&g1).unwrap(),
+                w.grad(&g2).unwrap(),
+                &format!("{what} dw"),
+            );
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Depthwise convolution on plain `f32` buffers (NCHW): forward, and the gradients with
+//! respect to the input and to the kernel.
+//!
+//! The search cells spend most of their time in depthwise convolutions; as tensor ops
+//! ([`super::depthwise`]) each kernel tap is a copied view, a product and a sum over the
+//! whole batch. These loops read each row once per tap instead. Planes run in parallel; each
+//! output value and each kernel gradient is summed by one thread in a fixed order, so the
+//! results are the same from run to run.
+
+use rayon::prelude::*;
+
+/// Shapes and window of one depthwise convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Batch size.
+    pub n: usize,
+    /// Channels (= groups = output channels).
+    pub c: usize,
+    /// Input height and width.
+    pub input: [usize; 2],
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Stride (h, w).
+    pub stride: [usize; 2],
+    /// Padding (h, w) on each side.
+    pub padding: [usize; 2],
+    /// Dilation (h, w).
+    pub dilation: [usize; 2],
+}
+
+impl Geometry {
+    /// Output height and width.
+    pub fn output(&self) -> [usize; 2] {
+        let mut out = [0; 2];
+        for d in 0..2 {
+            let span = self.dilation[d] * (self.kernel[d].max(1) - 1) + 1;
+            let size = self.input[d] + 2 * self.padding[d];
+            out[d] = size.saturating_sub(span) / self.stride[d].max(1) + 1;
+        }
+        out
+    }
+
+    /// Along axis `d`, for kernel tap `t`: the output positions `lo..hi` whose input
+    /// position `o·stride + t·dilation − padding` lies inside the input, and the offset
+    /// `t·dilation − padding` (input = o·stride + offset).
+    fn valid(&self, d: usize, t: usize) -> (usize, usize, isize) {
+        let s = self.stride[d].max(1) as isize;
+        let offset = (t * self.dilation[d]) as isize - self.padding[d] as isize;
+        let size = self.input[d] as isize;
+        let out = self.output()[d] as isize;
+        // o·s + offset >= 0 and o·s + offset <= size − 1.
+        let lo = if offset >= 0 {
+            0
+        } else {
+            (-offset + s - 1) / s
+        };
+        let hi = if size - 1 - offset < 0 {
+            0
+        } else {
+            ((size - 1 - offset) / s + 1).min(out)
+        };
+        (lo as usize, (hi.max(lo)) as usize, offset)
+    }
+
+    fn plane_in(&self) -> usize {
+        self.input[0] * self.input[1]
+    }
+
+    fn plane_out(&self) -> usize {
+        let [ho, wo] = self.output();
+        ho * wo
+    }
+
+    fn taps(&self) -> usize {
+        self.kernel[0] * self.kernel[1]
+    }
+
+    /// Calls `f(tap index, output row, input row, output columns lo..hi, column offset)` for
+    /// every kernel tap and output row that reads inside the input.
+    fn for_each_row(&self, mut f: impl FnMut(usize, usize, usize, usize, usize, isize)) {
+        let [kh, kw] = self.kernel;
+        for i in 0..kh {
+            let (row_lo, row_hi, row_offset) = self.valid(0, i);
+            for j in 0..kw {
+                let (lo, hi, col_offset) = self.valid(1, j);
+                if lo >= hi {
+                    continue;
+                }
+                for oh in row_lo..row_hi {
+                    let ih = (oh * self.stride[0].max(1)) as isize + row_offset;
+                    f(i * kw + j, oh, ih as usize, lo, hi, col_offset);
+                }
+            }
+        }
+    }
+}
+
+/// Input column of output column `ow`.
+#[inline(always)]
+fn column(ow: usize, stride: usize, offset: isize) -> usize {
+    ((ow * stride) as isize + offset) as usize
+}
+
+/// `y [n, c, ho, wo]` of `x [n, c, h, w]` and `weight [c, kh, kw]`.
+pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
+    let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
+    let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
+    let wo = g.output()[1];
+    let mut y = vec![0.0f32; g.n * g.c * plane_out];
+    if plane_out == 0 {
+        return y;
+    }
+    y.par_chunks_mut(plane_out)
+        .enumerate()
+        .for_each(|(plane, out)| {
+            let x = &x[plane * plane_in..(plane + 1) * plane_in];
+            let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
+            g.for_each_row(|tap, oh, ih, lo, hi, offset| {
+                let wt = k[tap];
+                let x_row = &x[ih * w_in..(ih + 1) * w_in];
+                let y_row = &mut out[oh * wo..(oh + 1) * wo];
+                if sw == 1 {
+                    let start = column(lo, 1, offset);
+                    for (yv, xv) in y_row[lo..hi].iter_mut().zip(&x_row[start..]) {
+                        *yv += wt * xv;
+                    }
+                } else {
+                    for (ow, yv) in y_row.iter_mut().enumerate().take(hi).skip(lo) {
+                        *yv += wt * x_row[column(ow, sw, offset)];
+                    }
+                }
+            });
+        });
+    y
+}
+
+/// Gradient with respect to `x` of the loss whose gradient at `y` is `grad [n, c, ho, wo]`.
+pub fn grad_input(g: &Geometry, grad: &[f32], weight: &[f32]) -> Vec<f32> {
+    let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
+    let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
+    let wo = g.output()[1];
+    let mut dx = vec![0.0f32; g.n * g.c * plane_in];
+    if plane_in == 0 {
+        return dx;
+    }
+    dx.par_chunks_mut(plane_in)
+        .enumerate()
+        .for_each(|(plane, dx)| {
+            let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
+            let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
+            g.for_each_row(|tap, oh, ih, lo, hi, offset| {
+                let wt = k[tap];
+                let g_row = &gy[oh * wo..(oh + 1) * wo];
+                let dx_row = &mut dx[ih * w_in..(ih + 1) * w_in];
+                if sw == 1 {
+                    let start = column(lo, 1, offset);
+                    for (dv, gv) in dx_row[start..].iter_mut().zip(&g_row[lo..hi]) {
+                        *dv += wt * gv;
+                    }
+                } else {
+                    for (ow, gv) in g_row.iter().enumerate().take(hi).skip(lo) {
+                        dx_row[column(ow, sw, offset)] += wt * gv;
+                    }
+                }
+            });
+        });
+    dx
+}
+
+/// Gradient with respect to the kernel `[c, kh, kw]`.
+pub fn grad_weight(g: &Geometry, grad: &[f32], x: &[f32]) -> Vec<f32> {
+    let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
+    let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
+    let wo = g.output()[1];
+    let per_channel: Vec<Vec<f32>> = (0..g.c)
+        .into_par_iter()
+        .map(|ch| {
+            let mut acc = vec![0.0f32; taps];
+            for b in 0..g.n {
+                let plane = b * g.c + ch;
+                let x = &x[plane * plane_in..(plane + 1) * plane_in];
+                let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
+                g.for_each_row(|tap, oh, ih, lo, hi, offset| {
+                    let x_row = &x[ih * w_in..(ih + 1) * w_in];
+                    let g_row = &gy[oh * wo..(oh + 1) * wo];
+                    let mut sum = 0.0f32;
+                    if sw == 1 {
+                        let start = column(lo, 1, offset);
+                        for (gv, xv) in g_row[lo..hi].iter().zip(&x_row[start..]) {
+                            sum += gv * xv;
+                        }
+                    } else {
+                        for (ow, gv) in g_row.iter().enumerate().take(hi).skip(lo) {
+                            sum += gv * x_row[column(ow, sw, offset)];
+                        }
+                    }
+                    acc[tap] += sum;
+                });
+            }
+            acc
+        })
+        .collect();
+    per_channel.concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SeededRng;
+
+    /// Direct definition: every output, input and tap, with bounds checks.
+    fn naive(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
+        let [ho, wo] = g.output();
+        let [h, wi] = g.input;
+        let [kh, kw] = g.kernel;
+        let mut y = vec![0.0; g.n * g.c * ho * wo];
+        for b in 0..g.n {
+            for ch in 0..g.c {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let mut s = 0.0;
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let ih = (oh * g.stride[0] + i * g.dilation[0]) as isize
+                                    - g.padding[0] as isize;
+                                let iw = (ow * g.stride[1] + j * g.dilation[1]) as isize
+                                    - g.padding[1] as isize;
+                                if ih < 0 || iw < 0 || ih >= h as isize || iw >= wi as isize {
+                                    continue;
+                                }
+                                let xi = ((b * g.c + ch) * h + ih as usize) * wi + iw as usize;
+                                s += w[(ch * kh + i) * kw + j] * x[xi];
+                            }
+                        }
+                        y[((b * g.c + ch) * ho + oh) * wo + ow] = s;
+                    }
+                }
+            }
+        }
+        y
+    }
+
+    fn dot(a: &[f32], b: &[f32]) -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| f64::from(*x) * f64::from(*y))
+            .sum()
+    }
+
+    #[test]
+    fn forward_and_gradients_match_the_definition() {
+        for (k, s, p, d, size) in [
+            (3, 1, 1, 1, 6),
+            (3, 2, 1, 1, 7),
+            (5, 1, 2, 1, 5),
+            (5, 2, 2, 1, 8),
+            (3, 1, 2, 2, 6),
+            (5, 2, 4, 2, 9),
+            (3, 1, 0, 1, 4),
+            (3, 2, 1, 1, 1),
+        ] {
+            let g = Geometry {
+                n: 2,
+                c: 3,
+                input: [size, size + 1],
+                kernel: [k, k],
+                stride: [s, s],
+                padding: [p, p],
+                dilation: [d, d],
+            };
+            let mut rng = SeededRng::new(5);
+            let x: Vec<f32> = rng.normal_vec(2 * 3 * size * (size + 1));
+            let w: Vec<f32> = rng.normal_vec(3 * k * k);
+            let what = format!("k{k} s{s} p{p} d{d} size{size}");
+            let y = forward(&g, &x, &w);
+            let expect = naive(&g, &x, &w);
+            assert_eq!(y.len(), expect.len(), "{what}");
+            for (a, b) in y.iter().zip(&expect) {
+                assert!((a - b).abs() < 1e-5 * (1.0 + b.abs()), "{what}: {a} vs {b}");
+            }
+            // The convolution is linear in x and in w: the gradient of <probe, y> is exact
+            // if <grad, e_i> equals <probe, y(e_i)> for unit inputs e_i.
+            let probe: Vec<f32> = rng.normal_vec(y.len());
+            let dx = grad_input(&g, &probe, &w);
+            let dw = grad_weight(&g, &probe, &x);
+            for i in 0..x.len() {
+                let mut e = vec![0.0; x.len()];
+                e[i] = 1.0;
+                let want = dot(&probe, &naive(&g, &e, &w));
+                assert!((f64::from(dx[i]) - want).abs() < 1e-4, "{what} dx[{i}]");
+            }
+            for i in 0..w.len() {
+                let mut e = vec![0.0; w.len()];
+                e[i] = 1.0;
+                let want = dot(&probe, &naive(&g, &x, &e));
+                assert!(
+                    (f64::from(dw[i]) - want).abs() < 1e-4 * (1.0 + want.abs()),
+                    "{what} dw[{i}]: {} vs {want}",
+                    dw[i]
+                );
+            }
+        }
+    }
+}
