@@ -15,6 +15,7 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_ndarray::NdArrayTensor;
 
 use super::depthwise_kernel::{self as kernel, Geometry};
 use crate::{CpuAutodiff, CpuBackend};
@@ -57,15 +58,26 @@ fn cast<A: 'static, T: 'static>(value: A) -> T {
         .expect("cast between identical types (checked by TypeId)")
 }
 
-fn values(t: Tensor<CpuBackend, 4>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .into_vec::<f32>()
-        .expect("f32 data after convert")
+/// Calls `f` with the values of `t` in row-major order, without a copy when they are
+/// contiguous (Burn's own `into_data` copies a shared buffer element by element).
+fn with_values<R>(t: &NdArrayTensor, f: impl FnOnce(&[f32]) -> R) -> R {
+    if let NdArrayTensor::F32(storage) = t {
+        let view = storage.view();
+        if let Some(values) = view.as_slice() {
+            return f(values);
+        }
+        return f(&view.iter().copied().collect::<Vec<f32>>());
+    }
+    let data = Tensor::<CpuBackend, 4>::from_primitive(TensorPrimitive::Float(t.clone()))
+        .into_data()
+        .convert::<f32>();
+    f(&data.to_vec::<f32>().expect("f32 data after convert"))
 }
 
-fn tensor(values: Vec<f32>, shape: [usize; 4]) -> Tensor<CpuBackend, 4> {
-    Tensor::from_data(TensorData::new(values, shape), &Default::default())
+fn primitive(values: Vec<f32>, shape: [usize; 4]) -> NdArrayTensor {
+    Tensor::<CpuBackend, 4>::from_data(TensorData::new(values, shape), &Default::default())
+        .into_primitive()
+        .tensor()
 }
 
 fn out_shape(g: &Geometry) -> [usize; 4] {
@@ -73,13 +85,22 @@ fn out_shape(g: &Geometry) -> [usize; 4] {
     [g.n, g.c, ho, wo]
 }
 
+fn forward(x: &NdArrayTensor, weight: &NdArrayTensor, g: &Geometry) -> NdArrayTensor {
+    let y = with_values(x, |x| with_values(weight, |w| kernel::forward(g, x, w)));
+    primitive(y, out_shape(g))
+}
+
 fn plain(
     x: Tensor<CpuBackend, 4>,
     weight: Tensor<CpuBackend, 4>,
     g: Geometry,
 ) -> Tensor<CpuBackend, 4> {
-    let y = kernel::forward(&g, &values(x), &values(weight));
-    tensor(y, out_shape(&g))
+    let y = forward(
+        &x.into_primitive().tensor(),
+        &weight.into_primitive().tensor(),
+        &g,
+    );
+    Tensor::from_primitive(TensorPrimitive::Float(y))
 }
 
 /// The backward of one depthwise convolution: the kernel's input-gradient and
@@ -88,7 +109,7 @@ fn plain(
 struct DepthwiseBackward;
 
 impl Backward<CpuBackend, 2> for DepthwiseBackward {
-    type State = (Vec<f32>, Vec<f32>, Geometry);
+    type State = (NdArrayTensor, NdArrayTensor, Geometry);
 
     fn backward(
         self,
@@ -99,16 +120,19 @@ impl Backward<CpuBackend, 2> for DepthwiseBackward {
         let [node_x, node_weight] = ops.parents;
         let grad = grads.consume::<CpuBackend>(&ops.node);
         let (x, weight, g) = ops.state;
-        let grad = values(Tensor::from_primitive(TensorPrimitive::Float(grad)));
         if let Some(node) = node_x {
-            let dx = kernel::grad_input(&g, &grad, &weight);
+            let dx = with_values(&grad, |gy| {
+                with_values(&weight, |w| kernel::grad_input(&g, gy, w))
+            });
             let shape = [g.n, g.c, g.input[0], g.input[1]];
-            grads.register::<CpuBackend>(node.id, tensor(dx, shape).into_primitive().tensor());
+            grads.register::<CpuBackend>(node.id, primitive(dx, shape));
         }
         if let Some(node) = node_weight {
-            let dw = kernel::grad_weight(&g, &grad, &x);
+            let dw = with_values(&grad, |gy| {
+                with_values(&x, |x| kernel::grad_weight(&g, gy, x))
+            });
             let shape = [g.c, 1, g.kernel[0], g.kernel[1]];
-            grads.register::<CpuBackend>(node.id, tensor(dw, shape).into_primitive().tensor());
+            grads.register::<CpuBackend>(node.id, primitive(dw, shape));
         }
     }
 }
@@ -120,21 +144,13 @@ fn tracked(
 ) -> Tensor<CpuAutodiff, 4> {
     let x = x.into_primitive().tensor();
     let weight = weight.into_primitive().tensor();
-    let xv = values(Tensor::from_primitive(TensorPrimitive::Float(
-        x.primitive.clone(),
-    )));
-    let wv = values(Tensor::from_primitive(TensorPrimitive::Float(
-        weight.primitive.clone(),
-    )));
-    let y = tensor(kernel::forward(&g, &xv, &wv), out_shape(&g))
-        .into_primitive()
-        .tensor();
+    let y = forward(&x.primitive, &weight.primitive, &g);
     let out = match DepthwiseBackward
         .prepare::<NoCheckpointing>([x.node.clone(), weight.node.clone()])
         .compute_bound()
         .stateful()
     {
-        OpsKind::Tracked(prep) => prep.finish((xv, wv, g), y),
+        OpsKind::Tracked(prep) => prep.finish((x.primitive, weight.primitive, g), y),
         OpsKind::UnTracked(prep) => prep.finish(y),
     };
     Tensor::from_primitive(TensorPrimitive::Float(out))
@@ -155,7 +171,8 @@ mod tests {
 
     fn close(a: Tensor<CpuBackend, 4>, b: Tensor<CpuBackend, 4>, what: &str) {
         assert_eq!(a.dims(), b.dims(), "{what}");
-        let (a, b) = (values(a), values(b));
+        let a = a.into_data().to_vec::<f32>().unwrap();
+        let b = b.into_data().to_vec::<f32>().unwrap();
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-4 * (1.0 + y.abs()), "{what}: {x} vs {y}");
         }
