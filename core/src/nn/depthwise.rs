@@ -10,10 +10,13 @@
 
 use burn::prelude::*;
 
+use super::cpu_kernel;
+use super::depthwise_kernel::Depthwise;
 use super::taps::Taps;
+use super::window::Window;
 
 /// Depthwise convolution of `x [n, c, h, w]` with `weight [c, 1, kh, kw]`, no bias: the
-/// CPU backend's own loops ([`super::depthwise_cpu`]) where they apply, else
+/// CPU backend's own loops ([`super::depthwise_kernel`]) where they apply, else
 /// [`depthwise_ops`].
 pub fn depthwise_conv2d<B: Backend>(
     x: Tensor<B, 4>,
@@ -22,9 +25,20 @@ pub fn depthwise_conv2d<B: Backend>(
     padding: [usize; 2],
     dilation: [usize; 2],
 ) -> Tensor<B, 4> {
-    match super::depthwise_cpu::try_depthwise(x, weight, stride, padding, dilation) {
+    let [n, c, h, w] = x.dims();
+    let [_, _, kh, kw] = weight.dims();
+    let window = Window {
+        n,
+        c,
+        input: [h, w],
+        kernel: [kh, kw],
+        stride,
+        padding,
+        dilation,
+    };
+    match cpu_kernel::run(Depthwise(window), [x, weight]) {
         Ok(y) => y,
-        Err((x, weight)) => depthwise_ops(x, weight, stride, padding, dilation),
+        Err([x, weight]) => depthwise_ops(x, weight, stride, padding, dilation),
     }
 }
 

@@ -9,100 +9,40 @@
 
 use rayon::prelude::*;
 
-/// Shapes and window of one depthwise convolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Geometry {
-    /// Batch size.
-    pub n: usize,
-    /// Channels (= groups = output channels).
-    pub c: usize,
-    /// Input height and width.
-    pub input: [usize; 2],
-    /// Kernel height and width.
-    pub kernel: [usize; 2],
-    /// Stride (h, w).
-    pub stride: [usize; 2],
-    /// Padding (h, w) on each side.
-    pub padding: [usize; 2],
-    /// Dilation (h, w).
-    pub dilation: [usize; 2],
-}
+use super::cpu_kernel::CpuKernel;
+use super::window::{column, Window};
 
-impl Geometry {
-    /// Output height and width.
-    pub fn output(&self) -> [usize; 2] {
-        let mut out = [0; 2];
-        for d in 0..2 {
-            let span = self.dilation[d] * (self.kernel[d].max(1) - 1) + 1;
-            let size = self.input[d] + 2 * self.padding[d];
-            out[d] = size.saturating_sub(span) / self.stride[d].max(1) + 1;
-        }
-        out
+/// Depthwise convolution of `x [n, c, h, w]` by `weight [c, 1, kh, kw]` as a
+/// [`CpuKernel`].
+#[derive(Clone, Copy, Debug)]
+pub struct Depthwise(pub Window);
+
+impl CpuKernel<2> for Depthwise {
+    type Saved = ();
+
+    fn forward(&self, [x, weight]: [&[f32]; 2]) -> (Vec<f32>, [usize; 4], ()) {
+        let g = &self.0;
+        let [ho, wo] = g.output();
+        (forward(g, x, weight), [g.n, g.c, ho, wo], ())
     }
 
-    /// Along axis `d`, for kernel tap `t`: the output positions `lo..hi` whose input
-    /// position `o·stride + t·dilation − padding` lies inside the input, and the offset
-    /// `t·dilation − padding` (input = o·stride + offset).
-    fn valid(&self, d: usize, t: usize) -> (usize, usize, isize) {
-        let s = self.stride[d].max(1) as isize;
-        let offset = (t * self.dilation[d]) as isize - self.padding[d] as isize;
-        let size = self.input[d] as isize;
-        let out = self.output()[d] as isize;
-        // o·s + offset >= 0 and o·s + offset <= size − 1.
-        let lo = if offset >= 0 {
-            0
-        } else {
-            (-offset + s - 1) / s
-        };
-        let hi = if size - 1 - offset < 0 {
-            0
-        } else {
-            ((size - 1 - offset) / s + 1).min(out)
-        };
-        (lo as usize, (hi.max(lo)) as usize, offset)
+    fn backward(
+        &self,
+        [x, weight]: [&[f32]; 2],
+        _: &(),
+        grad: &[f32],
+        [want_x, want_weight]: [bool; 2],
+    ) -> [Option<Vec<f32>>; 2] {
+        let g = &self.0;
+        [
+            want_x.then(|| grad_input(g, grad, weight)),
+            want_weight.then(|| grad_weight(g, grad, x)),
+        ]
     }
-
-    fn plane_in(&self) -> usize {
-        self.input[0] * self.input[1]
-    }
-
-    fn plane_out(&self) -> usize {
-        let [ho, wo] = self.output();
-        ho * wo
-    }
-
-    fn taps(&self) -> usize {
-        self.kernel[0] * self.kernel[1]
-    }
-
-    /// Calls `f(tap index, output row, input row, output columns lo..hi, column offset)` for
-    /// every kernel tap and output row that reads inside the input.
-    fn for_each_row(&self, mut f: impl FnMut(usize, usize, usize, usize, usize, isize)) {
-        let [kh, kw] = self.kernel;
-        for i in 0..kh {
-            let (row_lo, row_hi, row_offset) = self.valid(0, i);
-            for j in 0..kw {
-                let (lo, hi, col_offset) = self.valid(1, j);
-                if lo >= hi {
-                    continue;
-                }
-                for oh in row_lo..row_hi {
-                    let ih = (oh * self.stride[0].max(1)) as isize + row_offset;
-                    f(i * kw + j, oh, ih as usize, lo, hi, col_offset);
-                }
-            }
-        }
-    }
-}
-
-/// Input column of output column `ow`.
-#[inline(always)]
-fn column(ow: usize, stride: usize, offset: isize) -> usize {
-    ((ow * stride) as isize + offset) as usize
 }
 
 /// `y [n, c, ho, wo]` of `x [n, c, h, w]` and `weight [c, kh, kw]`.
-pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
+pub fn forward(g: &Window, x: &[f32], weight: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
     let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
     let wo = g.output()[1];
@@ -135,7 +75,7 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
 }
 
 /// Gradient with respect to `x` of the loss whose gradient at `y` is `grad [n, c, ho, wo]`.
-pub fn grad_input(g: &Geometry, grad: &[f32], weight: &[f32]) -> Vec<f32> {
+pub fn grad_input(g: &Window, grad: &[f32], weight: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
     let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
     let wo = g.output()[1];
@@ -168,7 +108,7 @@ pub fn grad_input(g: &Geometry, grad: &[f32], weight: &[f32]) -> Vec<f32> {
 }
 
 /// Gradient with respect to the kernel `[c, kh, kw]`.
-pub fn grad_weight(g: &Geometry, grad: &[f32], x: &[f32]) -> Vec<f32> {
+pub fn grad_weight(g: &Window, grad: &[f32], x: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
     let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
     let wo = g.output()[1];
@@ -209,7 +149,7 @@ mod tests {
     use crate::rng::SeededRng;
 
     /// Direct definition: every output, input and tap, with bounds checks.
-    fn naive(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
+    fn naive(g: &Window, x: &[f32], w: &[f32]) -> Vec<f32> {
         let [ho, wo] = g.output();
         let [h, wi] = g.input;
         let [kh, kw] = g.kernel;
@@ -259,7 +199,7 @@ mod tests {
             (3, 1, 0, 1, 4),
             (3, 2, 1, 1, 1),
         ] {
-            let g = Geometry {
+            let g = Window {
                 n: 2,
                 c: 3,
                 input: [size, size + 1],

@@ -11,7 +11,9 @@ use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::ops::ConvOptions;
 
+use super::cpu_kernel;
 use super::gaussian::{GaussianParam, WeightSampler};
+use super::norm_kernel::BatchNorm;
 use crate::rng::SeededRng;
 
 /// Initial weight scale σ and the seeded stream that draws the initial means.
@@ -22,9 +24,25 @@ pub struct Init<'a> {
     pub rng: &'a mut SeededRng,
 }
 
-/// Batch norm over every dimension but the channels (dim 1), without affine parameters.
+/// Added to the variance in batch norm.
+const EPS: f64 = 1e-5;
+
+/// Batch norm over every dimension but the channels (dim 1), without affine parameters: the
+/// CPU backend's own loops ([`super::norm_kernel`]) where they apply, else
+/// [`batch_norm_ops`].
 pub fn batch_norm<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
-    const EPS: f64 = 1e-5;
+    let kernel = BatchNorm {
+        shape: x.dims(),
+        eps: EPS,
+    };
+    match cpu_kernel::run(kernel, [x]) {
+        Ok(y) => y,
+        Err([x]) => batch_norm_ops(x),
+    }
+}
+
+/// Batch norm as tensor ops (every backend, nested autodiff).
+pub fn batch_norm_ops<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     let mean = x.clone().mean_dim(0).mean_dim(2).mean_dim(3);
     let centred = x - mean;
     let var = centred
@@ -220,6 +238,33 @@ mod tests {
         let expect0 = (1.0 - 4.5) / (5.25f32 + 1e-5).sqrt();
         assert!((y[0] - expect0).abs() < 1e-5);
         assert!(y[4..8].iter().all(|v| v.abs() < 1e-6));
+    }
+
+    #[test]
+    fn batch_norm_loops_match_tensor_ops_with_gradients() {
+        type Ad = burn::backend::Autodiff<B>;
+        let n = 2 * 3 * 4 * 5;
+        let values: Vec<f32> = SeededRng::new(4).normal_vec(n);
+        let x =
+            Tensor::<Ad, 4>::from_data(TensorData::new(values, [2, 3, 4, 5]), &Default::default())
+                .require_grad();
+        let probe: Vec<f32> = SeededRng::new(5).normal_vec(n);
+        let probe =
+            Tensor::<Ad, 4>::from_data(TensorData::new(probe, [2, 3, 4, 5]), &Default::default());
+        let fast = batch_norm(x.clone());
+        let reference = batch_norm_ops(x.clone());
+        let g1 = (fast.clone() * probe.clone()).sum().backward();
+        let g2 = (reference.clone() * probe).sum().backward();
+        for (a, b, what) in [
+            (fast.inner(), reference.inner(), "values"),
+            (x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), "gradients"),
+        ] {
+            let a = a.into_data().to_vec::<f32>().unwrap();
+            let b = b.into_data().to_vec::<f32>().unwrap();
+            for (u, v) in a.iter().zip(&b) {
+                assert!((u - v).abs() < 1e-4 * (1.0 + v.abs()), "{what}: {u} vs {v}");
+            }
+        }
     }
 
     #[test]

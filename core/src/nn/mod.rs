@@ -1,14 +1,17 @@
 //! Building blocks with Gaussian weights: layers and the candidate operations.
 
 pub mod conv;
+pub mod cpu_kernel;
 pub mod depthwise;
-pub mod depthwise_cpu;
 pub mod depthwise_kernel;
 pub mod gaussian;
 pub mod layers;
+pub mod norm_kernel;
 pub mod ops;
 pub mod pool;
+pub mod pool_kernel;
 pub mod taps;
+pub mod window;
 
 pub use gaussian::{GaussianParam, WeightMode, WeightSampler};
 pub use layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init};

@@ -1,17 +1,20 @@
-//! 3x3 max and average pooling (padding 1) as element-wise ops over the window's shifted
-//! views ([`super::taps`]).
+//! 3x3 max and average pooling (padding 1): on the CPU backend our own loops
+//! ([`super::pool_kernel`]), elsewhere element-wise ops over the window's shifted views
+//! ([`super::taps`]).
 //!
 //! Burn 0.21's CPU pooling kernels are slow at the search cells' sizes, and their backward
-//! cannot be differentiated again (nested autodiff panics), which ruled out exact
-//! second-order meta-gradients for spaces with pooling ops. Built from views, `max` and
-//! sums, both are fast and twice differentiable. Max pooling pads with the lowest finite
+//! cannot be differentiated again (nested autodiff panics). Built from views, `max` and
+//! sums, the tensor-op versions are twice differentiable. Max pooling pads with the lowest finite
 //! value, so padding never wins; average pooling leaves the padding out of the count (as
 //! DARTS' `count_include_pad=False`). Burn's `max_pool2d` / `avg_pool2d` are the reference
 //! they are tested against (outputs and gradients).
 
 use burn::prelude::*;
 
+use super::cpu_kernel;
+use super::pool_kernel::{AvgPool, MaxPool};
 use super::taps::Taps;
+use super::window::Window;
 
 /// The nine windows of a 3x3 pool with padding 1 and stride `stride`.
 fn windows<B: Backend>(x: Tensor<B, 4>, stride: usize, fill: f32) -> (Taps<B>, Vec<Tensor<B, 4>>) {
@@ -23,16 +26,48 @@ fn windows<B: Backend>(x: Tensor<B, 4>, stride: usize, fill: f32) -> (Taps<B>, V
     (taps, views)
 }
 
-/// 3x3 max pooling of `x [n, c, h, w]`, padding 1.
+/// The window of a 3x3 pool with padding 1 over `x`.
+fn window<B: Backend>(x: &Tensor<B, 4>, stride: usize) -> Window {
+    let [n, c, h, w] = x.dims();
+    Window {
+        n,
+        c,
+        input: [h, w],
+        kernel: [3, 3],
+        stride: [stride, stride],
+        padding: [1, 1],
+        dilation: [1, 1],
+    }
+}
+
+/// 3x3 max pooling of `x [n, c, h, w]`, padding 1: the CPU backend's own loops
+/// ([`super::pool_kernel`]) where they apply, else [`max_pool_ops`].
 pub fn max_pool_3x3<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> {
+    match cpu_kernel::run(MaxPool(window(&x, stride)), [x]) {
+        Ok(y) => y,
+        Err([x]) => max_pool_ops(x, stride),
+    }
+}
+
+/// 3x3 average pooling of `x [n, c, h, w]`, padding 1, padding not counted: the CPU
+/// backend's own loops where they apply, else [`avg_pool_ops`].
+pub fn avg_pool_3x3<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> {
+    match cpu_kernel::run(AvgPool(window(&x, stride)), [x]) {
+        Ok(y) => y,
+        Err([x]) => avg_pool_ops(x, stride),
+    }
+}
+
+/// 3x3 max pooling as tensor ops (every backend, nested autodiff).
+pub fn max_pool_ops<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> {
     let (_, views) = windows(x, stride, f32::MIN);
     let mut views = views.into_iter();
     let first = views.next().expect("nine windows");
     views.fold(first, |acc, v| acc.max_pair(v))
 }
 
-/// 3x3 average pooling of `x [n, c, h, w]`, padding 1, padding not counted.
-pub fn avg_pool_3x3<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> {
+/// 3x3 average pooling as tensor ops (every backend, nested autodiff).
+pub fn avg_pool_ops<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> {
     let [_, _, h, w] = x.dims();
     let device = x.device();
     let (taps, views) = windows(x, stride, 0.0);
@@ -85,17 +120,15 @@ mod tests {
         for (stride, size) in [(1, 5), (2, 7), (2, 8), (1, 1), (2, 2)] {
             let x = random([2, 3, size, size], 1);
             let s = [stride, stride];
+            let max =
+                || burn::tensor::module::max_pool2d(x.clone(), [3, 3], s, [1, 1], [1, 1], false);
+            let avg =
+                || burn::tensor::module::avg_pool2d(x.clone(), [3, 3], s, [1, 1], false, false);
             let pairs = [
-                (
-                    "max",
-                    max_pool_3x3(x.clone(), stride),
-                    burn::tensor::module::max_pool2d(x.clone(), [3, 3], s, [1, 1], [1, 1], false),
-                ),
-                (
-                    "avg",
-                    avg_pool_3x3(x.clone(), stride),
-                    burn::tensor::module::avg_pool2d(x.clone(), [3, 3], s, [1, 1], false, false),
-                ),
+                ("max, CPU loops", max_pool_3x3(x.clone(), stride), max()),
+                ("max, tensor ops", max_pool_ops(x.clone(), stride), max()),
+                ("avg, CPU loops", avg_pool_3x3(x.clone(), stride), avg()),
+                ("avg, tensor ops", avg_pool_ops(x.clone(), stride), avg()),
             ];
             for (kind, ours, reference) in pairs {
                 let what = format!("{kind} stride {stride} size {size}");
