@@ -39,11 +39,15 @@ impl CpuKernel<1> for MaxPool {
                 .for_each(|(plane, (out, arg))| {
                     let x = &x[plane * plane_in..(plane + 1) * plane_in];
                     g.for_each_row(|_, oh, ih, lo, hi, offset| {
-                        for ow in lo..hi {
-                            let at = ih * w_in + column(ow, sw, offset);
-                            if x[at] > out[oh * wo + ow] {
-                                out[oh * wo + ow] = x[at];
-                                arg[oh * wo + ow] = at as u32;
+                        let x_row = &x[ih * w_in..(ih + 1) * w_in];
+                        let out_row = &mut out[oh * wo + lo..oh * wo + hi];
+                        let arg_row = &mut arg[oh * wo + lo..oh * wo + hi];
+                        for (k, (o, a)) in out_row.iter_mut().zip(arg_row).enumerate() {
+                            let col = column(lo + k, sw, offset);
+                            let v = x_row[col];
+                            if v > *o {
+                                *o = v;
+                                *a = (ih * w_in + col) as u32;
                             }
                         }
                     });
@@ -108,8 +112,16 @@ impl CpuKernel<1> for AvgPool {
                     let x = &x[plane * plane_in..(plane + 1) * plane_in];
                     g.for_each_row(|_, oh, ih, lo, hi, offset| {
                         let x_row = &x[ih * w_in..(ih + 1) * w_in];
-                        for ow in lo..hi {
-                            out[oh * wo + ow] += x_row[column(ow, sw, offset)];
+                        let out_row = &mut out[oh * wo + lo..oh * wo + hi];
+                        if sw == 1 {
+                            let start = column(lo, 1, offset);
+                            for (o, v) in out_row.iter_mut().zip(&x_row[start..]) {
+                                *o += v;
+                            }
+                        } else {
+                            for (k, o) in out_row.iter_mut().enumerate() {
+                                *o += x_row[column(lo + k, sw, offset)];
+                            }
                         }
                     });
                     for (v, s) in out.iter_mut().zip(&scale) {
@@ -140,9 +152,17 @@ impl CpuKernel<1> for AvgPool {
                         let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
                         g.for_each_row(|_, oh, ih, lo, hi, offset| {
                             let dx_row = &mut dx[ih * w_in..(ih + 1) * w_in];
-                            for ow in lo..hi {
-                                let o = oh * wo + ow;
-                                dx_row[column(ow, sw, offset)] += gy[o] * scale[o];
+                            let rows = oh * wo + lo..oh * wo + hi;
+                            let terms = gy[rows.clone()].iter().zip(&scale[rows]);
+                            if sw == 1 {
+                                let start = column(lo, 1, offset);
+                                for (d, (gv, s)) in dx_row[start..].iter_mut().zip(terms) {
+                                    *d += gv * s;
+                                }
+                            } else {
+                                for (k, (gv, s)) in terms.enumerate() {
+                                    dx_row[column(lo + k, sw, offset)] += gv * s;
+                                }
                             }
                         });
                     });
