@@ -57,4 +57,6 @@ mod darts_tests;
 #[cfg(test)]
 mod engine_tests;
 #[cfg(test)]
+mod kernel_tests;
+#[cfg(test)]
 mod tests;

@@ -1,0 +1,81 @@
+//! The CPU backend's own loops (depthwise convolution, pooling, batch norm) against the
+//! tensor-op versions on a whole image network: one BASE meta-step and one adaptation give
+//! the same loss and the same adapted weights either way (up to rounding).
+
+use std::sync::Arc;
+
+use burn::backend::Autodiff;
+
+use super::*;
+use crate::data::{uci_digits, ImageSpec, LoadOptions};
+use crate::nn::cpu_kernel::without_kernels;
+use crate::rng::SeededRng;
+use crate::space::{CellKind, Op, SearchSpace};
+use crate::tasks::{ClassSplit, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource};
+use crate::CpuBackend;
+
+type AD = Autodiff<CpuBackend>;
+
+#[test]
+fn a_base_meta_step_and_adaptation_agree_with_and_without_the_cpu_loops() {
+    let mut space = SearchSpace::default_image();
+    space.ops = Op::darts_set();
+    space.cells = vec![CellKind::Normal, CellKind::Reduce];
+    space.channels = 4;
+    space.validate().expect("space");
+    let mut options = LoadOptions {
+        image: Some(ImageSpec {
+            channels: 1,
+            height: 28,
+            width: 28,
+        }),
+        ..LoadOptions::default()
+    };
+    let data = Arc::new(uci_digits(&mut options).expect("bundled digits"));
+    let source = TaskSource {
+        name: "digits".into(),
+        split: ClassSplit::new(
+            data.num_classes(),
+            SplitSpec {
+                train: 1.0,
+                val: 0.0,
+                seed: 0,
+            },
+        ),
+        dataset: data,
+        weight: 1.0,
+    };
+    let spec = EpisodeSpec {
+        ways: 5,
+        shots: 1,
+        queries: 2,
+    };
+    let tasks = FewShotTasks::new(vec![source], spec).expect("tasks");
+    let mut rng = SeededRng::new(3);
+    let batch: Vec<_> = (0..2)
+        .map(|_| tasks.sample(Split::Train, &mut rng).expect("task"))
+        .collect();
+    let config = BaseConfig {
+        inner_steps: 2,
+        ..BaseConfig::default()
+    };
+    let run = || {
+        let mut learner =
+            GradientLearner::<AD>::new(space.clone(), Plan::base(&config), Default::default())
+                .expect("learner");
+        let report = learner.meta_step(&batch).expect("meta-step");
+        let adapted = learner.adapt(&batch[0], 2, 9).expect("adapt");
+        (report.loss, adapted.weight_sketch)
+    };
+    let (loss, sketch) = run();
+    let (loss_ops, sketch_ops) = without_kernels(run);
+    assert!(
+        (loss - loss_ops).abs() < 1e-4 * (1.0 + loss_ops.abs()),
+        "{loss} vs {loss_ops}"
+    );
+    assert_eq!(sketch.len(), sketch_ops.len());
+    assert!(!sketch.is_empty());
+    for (a, b) in sketch.iter().zip(&sketch_ops) {
+        assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+}
