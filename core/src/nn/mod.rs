@@ -11,6 +11,8 @@ pub mod ops;
 pub mod pool;
 pub mod pool_kernel;
 pub mod taps;
+#[cfg(test)]
+mod test_util;
 pub mod window;
 
 pub use gaussian::{GaussianParam, WeightMode, WeightSampler};

@@ -92,28 +92,10 @@ pub fn avg_pool_ops<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::SeededRng;
+    use crate::nn::test_util::{close, random};
     use burn::backend::Autodiff;
 
     type B = Autodiff<crate::CpuBackend>;
-
-    fn random(shape: [usize; 4], seed: u64) -> Tensor<B, 4> {
-        let n = shape.iter().product();
-        Tensor::from_data(
-            TensorData::new(SeededRng::new(seed).normal_vec(n), shape),
-            &Default::default(),
-        )
-        .require_grad()
-    }
-
-    fn close(a: Tensor<crate::CpuBackend, 4>, b: Tensor<crate::CpuBackend, 4>, what: &str) {
-        assert_eq!(a.dims(), b.dims(), "{what}");
-        let a = a.into_data().to_vec::<f32>().unwrap();
-        let b = b.into_data().to_vec::<f32>().unwrap();
-        for (x, y) in a.iter().zip(&b) {
-            assert!((x - y).abs() < 1e-5 * (1.0 + y.abs()), "{what}: {x} vs {y}");
-        }
-    }
 
     #[test]
     fn matches_burn_pooling_outputs_and_gradients() {
@@ -132,13 +114,14 @@ mod tests {
             ];
             for (kind, ours, reference) in pairs {
                 let what = format!("{kind} stride {stride} size {size}");
-                close(ours.clone().inner(), reference.clone().inner(), &what);
+                close(ours.clone().inner(), reference.clone().inner(), 1e-5, &what);
                 let probe = Tensor::<B, 4>::from_inner(random(ours.dims(), 3).inner());
                 let g1 = (ours * probe.clone()).sum().backward();
                 let g2 = (reference * probe).sum().backward();
                 close(
                     x.grad(&g1).unwrap(),
                     x.grad(&g2).unwrap(),
+                    1e-5,
                     &format!("{what} dx"),
                 );
             }
