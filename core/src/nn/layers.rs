@@ -242,29 +242,14 @@ mod tests {
 
     #[test]
     fn batch_norm_loops_match_tensor_ops_with_gradients() {
-        type Ad = burn::backend::Autodiff<B>;
-        let n = 2 * 3 * 4 * 5;
-        let values: Vec<f32> = SeededRng::new(4).normal_vec(n);
-        let x =
-            Tensor::<Ad, 4>::from_data(TensorData::new(values, [2, 3, 4, 5]), &Default::default())
-                .require_grad();
-        let probe: Vec<f32> = SeededRng::new(5).normal_vec(n);
-        let probe =
-            Tensor::<Ad, 4>::from_data(TensorData::new(probe, [2, 3, 4, 5]), &Default::default());
-        let fast = batch_norm(x.clone());
-        let reference = batch_norm_ops(x.clone());
-        let g1 = (fast.clone() * probe.clone()).sum().backward();
-        let g2 = (reference.clone() * probe).sum().backward();
-        for (a, b, what) in [
-            (fast.inner(), reference.inner(), "values"),
-            (x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), "gradients"),
-        ] {
-            let a = a.into_data().to_vec::<f32>().unwrap();
-            let b = b.into_data().to_vec::<f32>().unwrap();
-            for (u, v) in a.iter().zip(&b) {
-                assert!((u - v).abs() < 1e-4 * (1.0 + v.abs()), "{what}: {u} vs {v}");
-            }
-        }
+        let x = crate::nn::test_util::random([2, 3, 4, 5], 4);
+        crate::nn::test_util::assert_same_op(
+            batch_norm(x.clone()),
+            batch_norm_ops(x.clone()),
+            &[("x", &x)],
+            1e-4,
+            "batch norm",
+        );
     }
 
     #[test]

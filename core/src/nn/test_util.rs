@@ -28,3 +28,27 @@ pub fn close(a: Tensor<CpuBackend, 4>, b: Tensor<CpuBackend, 4>, tol: f32, what:
         assert!((x - y).abs() < tol * (1.0 + y.abs()), "{what}: {x} vs {y}");
     }
 }
+
+/// Asserts that `ours` and `reference`, both computed from `inputs`, agree within `tol` in
+/// value and in the gradients, with respect to each input, of the same random weighted sum
+/// (so every output position matters differently).
+pub fn assert_same_op(
+    ours: Tensor<Ad, 4>,
+    reference: Tensor<Ad, 4>,
+    inputs: &[(&str, &Tensor<Ad, 4>)],
+    tol: f32,
+    what: &str,
+) {
+    close(ours.clone().inner(), reference.clone().inner(), tol, what);
+    let probe = Tensor::<Ad, 4>::from_inner(random(ours.dims(), 3).inner());
+    let g1 = (ours * probe.clone()).sum().backward();
+    let g2 = (reference * probe).sum().backward();
+    for (name, input) in inputs {
+        close(
+            input.grad(&g1).expect("gradient of ours"),
+            input.grad(&g2).expect("gradient of the reference"),
+            tol,
+            &format!("{what} d{name}"),
+        );
+    }
+}
