@@ -7,113 +7,12 @@
 //! the same class (Omniglot's two small background sets share Greek and Latin).
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::convert::convert_image;
 use super::error::DataError;
 use super::store::{Dataset, DatasetFormat, ImageSpec, LoadOptions, Origin, Problem, Samples};
-
-/// An image file larger than this is not read whole (a guard against zip bombs).
-const MAX_IMAGE_BYTES: u64 = 64 << 20;
-
-const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
-
-fn is_image_name(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    IMAGE_EXTENSIONS
-        .iter()
-        .any(|e| lower.ends_with(&format!(".{e}")))
-}
-
-enum Source {
-    File(PathBuf),
-    Zip { archive: usize, index: usize },
-}
-
-struct Entry {
-    /// Folders between the root and the file.
-    folders: Vec<String>,
-    /// File name.
-    name: String,
-    /// Path shown to the user (`archive.zip/inner/path` for zip members).
-    shown: PathBuf,
-    source: Source,
-}
-
-fn walk(dir: &Path, folders: &mut Vec<String>, out: &mut Vec<Entry>) -> Result<(), DataError> {
-    let mut items: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| DataError::io(dir, e))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    items.sort();
-    for path in items {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            folders.push(name);
-            walk(&path, folders, out)?;
-            folders.pop();
-        } else if is_image_name(&name) {
-            out.push(Entry {
-                folders: folders.clone(),
-                name,
-                shown: path.clone(),
-                source: Source::File(path),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn list_zip(
-    path: &Path,
-    archive_no: usize,
-    out: &mut Vec<Entry>,
-) -> Result<zip::ZipArchive<File>, DataError> {
-    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(file)
-        .map_err(|e| DataError::format(path, format!("not a readable zip archive: {e}")))?;
-    for index in 0..archive.len() {
-        let Ok(member) = archive.by_index_raw(index) else {
-            continue;
-        };
-        if member.is_dir() {
-            continue;
-        }
-        let Ok(inner) = member.name().map(|n| n.to_string()) else {
-            continue;
-        };
-        let mut parts: Vec<String> = inner
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect();
-        let Some(name) = parts.pop() else { continue };
-        if !is_image_name(&name)
-            || parts.first().is_some_and(|p| p == "__MACOSX")
-            || name.starts_with('.')
-        {
-            continue;
-        }
-        out.push(Entry {
-            folders: parts,
-            name,
-            shown: path.join(&inner),
-            source: Source::Zip {
-                archive: archive_no,
-                index,
-            },
-        });
-    }
-    Ok(archive)
-}
+use super::tree::{is_image_name, Entry, FileTree, IMAGE_EXTENSIONS};
 
 /// The layout the entries of one root follow, after looking through wrapping folders.
 fn layout(entries: &mut [Entry], root: &Path) -> Result<DatasetFormat, DataError> {
@@ -153,16 +52,11 @@ pub fn load_image_folders(
             message: "no folder given".into(),
         });
     };
-    let mut archives = Vec::new();
+    let mut tree = FileTree::default();
     let mut all = Vec::new();
     let mut format = None;
     for root in roots {
-        let mut entries = Vec::new();
-        if root.is_dir() {
-            walk(root, &mut Vec::new(), &mut entries)?;
-        } else {
-            archives.push(list_zip(root, archives.len(), &mut entries)?);
-        }
+        let mut entries = tree.list(root, is_image_name)?;
         if entries.is_empty() {
             return Err(DataError::Empty {
                 path: root.clone(),
@@ -201,7 +95,7 @@ pub fn load_image_folders(
         class_names.push(class);
         for e in entries {
             done += 1;
-            let decoded = read_bytes(&e, &mut archives).and_then(|bytes| {
+            let decoded = tree.read(&e).and_then(|bytes| {
                 image::load_from_memory(&bytes).map_err(|err| DataError::BadImage {
                     path: e.shown.clone(),
                     message: err.to_string(),
@@ -263,29 +157,4 @@ pub fn load_image_folders(
         origins,
         problems,
     })
-}
-
-fn read_bytes(e: &Entry, archives: &mut [zip::ZipArchive<File>]) -> Result<Vec<u8>, DataError> {
-    match &e.source {
-        Source::File(path) => std::fs::read(path).map_err(|err| DataError::io(path, err)),
-        Source::Zip { archive, index } => {
-            let zip = archives
-                .get_mut(*archive)
-                .ok_or_else(|| DataError::format(&e.shown, "zip archive went missing"))?;
-            let mut member = zip.by_index(*index).map_err(|err| DataError::BadImage {
-                path: e.shown.clone(),
-                message: err.to_string(),
-            })?;
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(&mut member, MAX_IMAGE_BYTES),
-                &mut bytes,
-            )
-            .map_err(|err| DataError::BadImage {
-                path: e.shown.clone(),
-                message: err.to_string(),
-            })?;
-            Ok(bytes)
-        }
-    }
 }

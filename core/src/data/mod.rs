@@ -10,6 +10,7 @@ mod error;
 mod folder;
 mod idx;
 mod store;
+pub(crate) mod tree;
 
 pub use bundled::{uci_digits, DIGITS_CREDIT};
 pub use cifar::{load_cifar, parse_cifar, CifarKind};
@@ -27,7 +28,7 @@ pub use store::{
 };
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod proptests;
