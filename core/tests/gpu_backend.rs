@@ -118,7 +118,9 @@ fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
     let stop = std::sync::atomic::AtomicBool::new(false);
     session.train(4, &stop, |_| {}).unwrap();
     assert_eq!(session.steps_done(), 4);
-    let on_gpu = session.evaluate(4, 2).unwrap();
+    let on_gpu = session
+        .evaluate(&metanas_core::run::HeldOut::Sampled(4), 2)
+        .unwrap();
     drop(session);
 
     let session = Session::open(&dir, BackendKind::Cpu, true, None).unwrap();
@@ -127,7 +129,9 @@ fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
         4,
         "the gpu backend's checkpoint reopens on the CPU"
     );
-    let on_cpu = session.evaluate(4, 2).unwrap();
+    let on_cpu = session
+        .evaluate(&metanas_core::run::HeldOut::Sampled(4), 2)
+        .unwrap();
     for (x, y) in on_gpu.per_step.iter().zip(&on_cpu.per_step) {
         assert!(
             (x.mean - y.mean).abs() <= 1e-3 * x.mean.abs().max(1e-3),

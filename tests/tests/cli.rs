@@ -325,6 +325,13 @@ adapt_steps = 2
     let split: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("split.json")).unwrap()).unwrap();
     assert_eq!(split[0][1]["train"].as_array().map(Vec::len), Some(5));
+    // Lake et al.'s runs are 20-way: a 5-way network cannot be evaluated on them.
+    let runs = workspace_root().join("../shared/datasets/omniglot/all_runs.zip");
+    let out = metanas(&["eval", "--run", s(&run), "--episodes", s(&runs)]);
+    assert_bad_input(
+        &out,
+        &["all_runs.zip", "a run has 20 classes", "classifies into 5"],
+    );
 
     // An ImageFolder of 6 classes the run never saw, at another image size (converted).
     let data = dir.join("new-classes");

@@ -1,11 +1,14 @@
-//! `metanas eval`: the shared evaluation protocol on the run's held-out tasks.
+//! `metanas eval`: the shared evaluation protocol on the run's held-out tasks, or on fixed
+//! episodes (Lake et al.'s one-shot runs).
+
+use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
 
 use super::{warn_all, CliError, Common, Output, RunArg};
 use metanas_core::learners::{DartsConfig, EvalReport};
-use metanas_core::run::Session;
+use metanas_core::run::{HeldOut, Session};
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
@@ -13,8 +16,12 @@ pub struct EvalArgs {
     #[command(flatten)]
     run: RunArg,
     /// Held-out tasks; default: the run's `training.eval_tasks` (600 unless set).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", conflicts_with = "episodes")]
     tasks: Option<usize>,
+    /// Evaluate on fixed episodes instead: Lake et al.'s one-shot runs (Omniglot's
+    /// `all_runs.zip`, or a folder in its layout), one task per run.
+    #[arg(long, value_name = "PATH")]
+    episodes: Option<PathBuf>,
     /// Adaptation steps; default: the run's `training.adapt_steps`.
     #[arg(long, value_name = "S")]
     steps: Option<usize>,
@@ -37,21 +44,30 @@ pub struct EvalArgs {
 pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     let session = Session::open(&a.run.run, a.common.backend, true, None)?;
     warn_all(&session.warnings);
-    let tasks = a.tasks.unwrap_or(session.config.training.eval_tasks);
-    if tasks == 0 {
-        return Err(CliError::Input("--tasks must be at least 1".into()));
-    }
+    let (held_out, what) = match &a.episodes {
+        Some(path) => (
+            HeldOut::Fixed(session.one_shot_runs(path)?),
+            format!("the runs in {}", path.display()),
+        ),
+        None => {
+            let tasks = a.tasks.unwrap_or(session.config.training.eval_tasks);
+            if tasks == 0 {
+                return Err(CliError::Input("--tasks must be at least 1".into()));
+            }
+            (HeldOut::Sampled(tasks), format!("{tasks} held-out tasks"))
+        }
+    };
     let steps = a.steps.unwrap_or(session.config.training.adapt_steps);
-    let report = session.evaluate(tasks, steps)?;
+    let report = session.evaluate(&held_out, steps)?;
     let darts = if a.darts {
         let config = darts_config(a)?;
-        let report = session.evaluate_darts(tasks, steps, config.clone(), a.common.backend)?;
+        let report = session.evaluate_darts(&held_out, steps, config.clone(), a.common.backend)?;
         Some((config, report))
     } else {
         None
     };
     let mut text = format!(
-        "{} at meta-step {}: {} over {tasks} held-out tasks (mean ± 95% CI)\n",
+        "{} at meta-step {}: {} over {what} (mean ± 95% CI)\n",
         a.run.run.display(),
         session.steps_done(),
         report.metric
@@ -77,6 +93,7 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         "step": session.steps_done(),
         "metric": report.metric,
         "tasks": report.tasks,
+        "episodes": a.episodes,
         "steps": steps,
         "per_step": report.per_step,
         "final": report.last(),

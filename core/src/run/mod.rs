@@ -27,7 +27,7 @@ pub use error::RunError;
 pub use orchestrator::serve_orchestrator;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
-pub use session::{metric_value, LoadProgressFn, Session, StepEvent, TrainEnd};
+pub use session::{metric_value, HeldOut, LoadProgressFn, Session, StepEvent, TrainEnd};
 pub use stream::{Stream as RunStream, StreamRead};
 pub use tasks::{load_source, stream_rng, Stream as SeedStream, TaskDistribution};
 

@@ -11,12 +11,13 @@ use super::error::RunError;
 use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 use super::run_dir::RunDir;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
+use crate::data::{DataError, ImageSpec};
 use crate::genotype::Genotype;
 use crate::learners::{
     evaluate_with, Adaptation, DartsConfig, EvalReport, LearnerError, MetaLearner, TaskMetrics,
 };
-use crate::tasks::Episode;
-use crate::tasks::Split;
+use crate::space::Domain;
+use crate::tasks::{load_one_shot_runs, Episode, Split};
 
 /// Progress callback while datasets load: `(path, done, total)`.
 pub type LoadProgressFn<'a> = Option<&'a mut dyn FnMut(&str, usize, usize)>;
@@ -272,10 +273,9 @@ impl Session {
         Ok(out)
     }
 
-    /// The shared evaluation protocol on `tasks` held-out tasks (the test split), `steps`
-    /// adaptation steps each.
-    pub fn evaluate(&self, tasks: usize, steps: usize) -> Result<EvalReport, RunError> {
-        self.evaluate_by(tasks, |task, seed| self.learner.adapt(task, steps, seed))
+    /// The shared evaluation protocol on `held_out` tasks, `steps` adaptation steps each.
+    pub fn evaluate(&self, held_out: &HeldOut, steps: usize) -> Result<EvalReport, RunError> {
+        self.evaluate_by(held_out, |task, seed| self.learner.adapt(task, steps, seed))
     }
 
     /// The same protocol, on the same held-out tasks with the same seeds, for DARTS from
@@ -283,26 +283,96 @@ impl Session {
     /// baseline that adapting the meta-network is compared against (BASE Figure 4).
     pub fn evaluate_darts(
         &self,
-        tasks: usize,
+        held_out: &HeldOut,
         steps: usize,
         config: DartsConfig,
         backend: BackendKind,
     ) -> Result<EvalReport, RunError> {
         let search = build_darts(&self.config.space, config, backend);
-        self.evaluate_by(tasks, |task, seed| search(task, steps, seed))
+        self.evaluate_by(held_out, |task, seed| search(task, steps, seed))
+    }
+
+    /// Lake et al.'s one-shot runs under `path` (a folder or a `.zip`, see
+    /// [`load_one_shot_runs`]) as fixed episodes for the run's space: at the size of its only
+    /// image input, or of its first grey one when it has several. Refused when the space
+    /// has no image input or its classifier has fewer outputs than a run has classes.
+    pub fn one_shot_runs(&self, path: &Path) -> Result<Vec<Episode>, RunError> {
+        let space = &self.config.space;
+        let input = (space.domain == Domain::Image)
+            .then(|| match space.inputs.as_slice() {
+                [only] => Some(only),
+                several => several.iter().find(|i| i.channels == 1),
+            })
+            .flatten()
+            .ok_or_else(|| {
+                RunError::dir(
+                    self.dir.root(),
+                    "the run's space has no grey image input to read one-shot runs at",
+                )
+            })?;
+        let spec = ImageSpec {
+            channels: input.channels,
+            height: input.height,
+            width: input.width,
+        };
+        let episodes = load_one_shot_runs(path, spec, &input.name)?;
+        let ways = episodes.iter().map(|e| e.support.len()).max().unwrap_or(0);
+        if ways > space.num_outputs {
+            return Err(RunError::Data(DataError::format(
+                path,
+                format!(
+                    "a run has {ways} classes but the run's network classifies into {} \
+                     (space.num_outputs); meta-train a {ways}-way network for these runs",
+                    space.num_outputs
+                ),
+            )));
+        }
+        Ok(episodes)
     }
 
     fn evaluate_by(
         &self,
-        tasks: usize,
+        held_out: &HeldOut,
         adapt: impl FnMut(&Episode, u64) -> Result<Adaptation, LearnerError>,
     ) -> Result<EvalReport, RunError> {
-        self.tasks.check(Split::Test)?;
         let seed = self.config.seed;
-        Ok(evaluate_with(adapt, tasks, seed, |i| {
-            self.tasks
-                .sample(Split::Test, &mut stream_rng(seed, Stream::Eval, i as u64))
-                .map_err(|e| LearnerError::Task(e.to_string()))
-        })?)
+        let report = match held_out {
+            HeldOut::Sampled(tasks) => {
+                self.tasks.check(Split::Test)?;
+                evaluate_with(adapt, *tasks, seed, |i| {
+                    self.tasks
+                        .sample(Split::Test, &mut stream_rng(seed, Stream::Eval, i as u64))
+                        .map_err(|e| LearnerError::Task(e.to_string()))
+                })?
+            }
+            HeldOut::Fixed(episodes) => {
+                evaluate_with(adapt, episodes.len(), seed, |i| Ok(episodes[i].clone()))?
+            }
+        };
+        Ok(report)
+    }
+}
+
+/// The tasks an evaluation adapts to.
+#[derive(Clone, Debug)]
+pub enum HeldOut {
+    /// This many tasks drawn from the run's test split (the same tasks on every call).
+    Sampled(usize),
+    /// These episodes, in order (e.g. [`Session::one_shot_runs`]).
+    Fixed(Vec<Episode>),
+}
+
+impl HeldOut {
+    /// How many tasks.
+    pub fn len(&self) -> usize {
+        match self {
+            HeldOut::Sampled(n) => *n,
+            HeldOut::Fixed(e) => e.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
