@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Reproduces the Omniglot results tables of the README: MAML, Reptile, BASE and M-NAS each
+# meta-train WAYS-way SHOTS-shot on the two small Omniglot background sets in
+# ../shared/datasets/omniglot (242 characters; 70% of them train, 20% test) for STEPS
+# meta-steps, in one small image space sized for a CPU (below). The shared evaluation protocol
+# then adapts each for 5 steps to TASKS tasks of the test split's characters (accuracy, mean
+# ± 95% CI); 20-way 1-shot runs are also evaluated on Lake et al.'s 20 one-shot runs
+# (all_runs.zip, characters of the evaluation alphabets, which no background set holds).
+#   scripts/omniglot_table.sh WAYS SHOTS [STEPS] [TASKS]     (defaults 200 and 600)
+# LEARNERS="maml base" runs only those rows. KEEP=DIR keeps the runs in DIR.
+# Uses the release binary (`cargo build --release -p metanas-app`; METANAS=... for another).
+set -euo pipefail
+ways=${1:?WAYS}
+shots=${2:?SHOTS}
+steps=${3:-200}
+tasks=${4:-600}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${METANAS:-$root/target/release/metanas}
+data=$(cd "$root/../shared/datasets/omniglot" && pwd)
+if [ -n "${KEEP:-}" ]; then
+  work=$KEEP
+  mkdir -p "$work"
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
+# A query set as large as the support set for 1-shot, 5 queries per class otherwise; 20-way
+# tasks keep one query per class (as the one-shot runs have).
+queries=$(( ways >= 20 ? 1 : 5 ))
+config() { # name, [learner] body
+  cat > "$work/$1.toml" <<EOF
+seed = 0
+
+# DARTS-style cells on 28x28 grey drawings: 6 candidate ops, 2-node cells, one normal then
+# one reduction cell, 8 channels (stem 2x8).
+[space]
+domain = "image"
+ops = ["none", "skip_connect", "max_pool_3x3", "avg_pool_3x3", "sep_conv_3x3", "dil_conv_3x3"]
+nodes = 2
+cells = ["normal", "reduce"]
+channels = 8
+stem_multiplier = 2
+aggregate = "concat"
+num_outputs = $ways
+[[space.inputs]]
+name = "grey28"
+channels = 1
+height = 28
+width = 28
+
+[tasks]
+kind = "few_shot"
+ways = $ways
+shots = $shots
+queries = $queries
+split = { train = 0.7, val = 0.1, seed = 0 }
+[[tasks.datasets]]
+path = "$data/images_background_small1.zip"
+[[tasks.datasets]]
+path = "$data/images_background_small2.zip"
+
+[learner]
+$2
+
+[training]
+meta_batch = 4
+max_steps = $steps
+checkpoint_every = $steps
+snapshot_every = 0
+adapt_steps = 5
+EOF
+}
+config maml 'kind = "maml"
+inner_steps = 5
+lr_weights = 0.1
+outer_lr = 0.003
+meta_gradient = "first_order"'
+config reptile 'kind = "reptile"
+inner_steps = 5
+lr_weights = 0.1
+meta_lr = 1.0'
+config base 'kind = "base"
+inner_steps = 5
+lr_weights = 0.1
+lr_arch = 0.05
+kl_scale = 0.01
+meta_lr = 1.0
+weights = "mean"
+relaxation = "softmax"'
+config mnas 'kind = "mnas"
+variant = "full"
+inner_steps = 5
+lr_inner = 0.1
+lr_outer = 0.003
+lr_arch = 0.0003
+meta_gradient = "first_order"'
+runs=""
+if [ "$ways" = 20 ] && [ "$shots" = 1 ]; then runs="$data/all_runs.zip"; fi
+header="| learner | meta-steps | accuracy before adaptation | after 5 steps |"
+rule="| --- | --- | --- | --- |"
+if [ -n "$runs" ]; then
+  header="$header one-shot runs (20 tasks), after 5 steps |"
+  rule="$rule --- |"
+fi
+echo "$header seconds per meta-step |"
+echo "$rule --- |"
+for name in ${LEARNERS:-maml reptile base mnas}; do
+  start=$(date +%s.%N)
+  "$bin" train --config "$work/$name.toml" --run "$work/$name" --max-steps "$steps" --json > "$work/$name.train.json"
+  end=$(date +%s.%N)
+  "$bin" eval --run "$work/$name" --tasks "$tasks" --steps 5 --json > "$work/$name.eval.json"
+  if [ -n "$runs" ]; then
+    "$bin" eval --run "$work/$name" --episodes "$runs" --steps 5 --json > "$work/$name.runs.json"
+  else
+    echo '{}' > "$work/$name.runs.json"
+  fi
+  python3 - "$work/$name" "$name" "$steps" "$start" "$end" <<'PY'
+import json, sys
+base, name, steps, start, end = sys.argv[1:]
+e = json.load(open(base + ".eval.json"))
+r = json.load(open(base + ".runs.json"))
+first, last = e["per_step"][0], e["per_step"][-1]
+cells = [name, steps, f"{first['mean']:.3f} ± {first['ci95']:.3f}", f"{last['mean']:.3f} ± {last['ci95']:.3f}"]
+if r:
+    cells.append(f"{r['final']['mean']:.3f} ± {r['final']['ci95']:.3f}")
+cells.append(f"{(float(end) - float(start)) / int(steps):.2f}")
+print("| " + " | ".join(cells) + " |")
+PY
+done
