@@ -3,7 +3,7 @@
 
 use metanas_tests::{
     assert_bad_input, image_folder, json_of, metanas, metanas_ok, s, stderr, tempdir, tiny_config,
-    train_ok, workspace_root,
+    tiny_image_space, train_ok, workspace_root,
 };
 
 #[test]
@@ -283,28 +283,15 @@ fn few_shot_run_adapts_to_a_dataset_given_on_the_command_line() {
     let config = dir.join("digits.toml");
     std::fs::write(
         &config,
-        r#"seed = 1
-[space]
-domain = "image"
-ops = ["none", "skip_connect", "avg_pool_3x3", "sep_conv_3x3"]
-nodes = 2
-cells = ["normal"]
-channels = 4
-stem_multiplier = 1
-aggregate = "concat"
-num_outputs = 5
-[[space.inputs]]
-name = "grey8"
-channels = 1
-height = 8
-width = 8
-
+        format!(
+            r#"seed = 1
+{}
 [tasks]
 kind = "few_shot"
 ways = 5
 shots = 1
 queries = 3
-split = { train = 0.5, val = 0.0 }
+split = {{ train = 0.5, val = 0.0 }}
 [[tasks.datasets]]
 path = "bundled:uci-digits"
 
@@ -318,6 +305,8 @@ snapshot_every = 2
 snapshot_tasks = 1
 adapt_steps = 2
 "#,
+            tiny_image_space(5)
+        ),
     )
     .unwrap();
     let run = dir.join("run");

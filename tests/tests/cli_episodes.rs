@@ -1,8 +1,11 @@
 //! `metanas eval --episodes`: a 20-way run meta-trained on Omniglot's background subsets
 //! (`../shared/datasets/omniglot/`) evaluated on Lake et al.'s 20 one-shot runs
-//! (`all_runs.zip`), beside DARTS from scratch; and the inputs it refuses.
+//! (`all_runs.zip`), beside DARTS from scratch and adaptation with the architecture frozen;
+//! and the inputs it refuses.
 
-use metanas_tests::{assert_bad_input, json_of, metanas, metanas_ok, s, tempdir, train_ok};
+use metanas_tests::{
+    assert_bad_input, json_of, metanas, metanas_ok, s, tempdir, tiny_image_space, train_ok,
+};
 
 #[test]
 fn a_20_way_run_is_evaluated_on_the_one_shot_runs() {
@@ -13,21 +16,7 @@ fn a_20_way_run_is_evaluated_on_the_one_shot_runs() {
         &config,
         format!(
             r#"seed = 2
-[space]
-domain = "image"
-ops = ["skip_connect", "max_pool_3x3"]
-nodes = 1
-cells = ["normal"]
-channels = 4
-stem_multiplier = 1
-aggregate = "concat"
-num_outputs = 20
-[[space.inputs]]
-name = "grey8"
-channels = 1
-height = 8
-width = 8
-
+{}
 [tasks]
 kind = "few_shot"
 ways = 20
@@ -45,6 +34,7 @@ inner_steps = 1
 meta_batch = 1
 snapshot_every = 0
 "#,
+            tiny_image_space(20),
             omniglot.join("images_background_small1.zip").display()
         ),
     )
@@ -52,18 +42,20 @@ snapshot_every = 0
     let run = dir.join("run");
     train_ok(&config, &run, 1);
     let runs = omniglot.join("all_runs.zip");
-    let out = metanas_ok(&[
-        "eval",
-        "--run",
-        s(&run),
-        "--episodes",
-        s(&runs),
-        "--steps",
-        "1",
-        "--darts",
-        "--json",
-    ]);
-    let j = json_of(&out);
+    let eval = |more: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--run",
+            s(&run),
+            "--episodes",
+            s(&runs),
+            "--steps",
+            "1",
+        ];
+        args.extend_from_slice(more);
+        metanas_ok(&args)
+    };
+    let j = json_of(&eval(&["--darts", "--json"]));
     assert_eq!(j["tasks"], 20);
     assert_eq!(j["metric"], "accuracy");
     for per_step in [&j["per_step"], &j["darts"]["per_step"]] {
@@ -75,19 +67,15 @@ snapshot_every = 0
             assert!((0.0..=1.0).contains(&acc), "{m}");
         }
     }
-    let text = String::from_utf8_lossy(
-        &metanas_ok(&[
-            "eval",
-            "--run",
-            s(&run),
-            "--episodes",
-            s(&runs),
-            "--steps",
-            "1",
-        ])
-        .stdout,
-    )
-    .into_owned();
+    // Adapting the weights only starts where the usual adaptation starts.
+    let f = json_of(&eval(&["--frozen-arch", "--json"]));
+    assert_eq!(f["frozen_arch"]["per_step"][0], f["per_step"][0]);
+    assert_eq!(
+        f["frozen_arch"]["per_step"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let text = String::from_utf8_lossy(&eval(&["--frozen-arch"]).stdout).into_owned();
+    assert!(text.contains("arch frozen"), "{text}");
     assert!(
         text.contains("over the runs in") && text.contains("all_runs.zip"),
         "{text}"

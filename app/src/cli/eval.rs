@@ -29,6 +29,10 @@ pub struct EvalArgs {
     /// same tasks for the same number of steps, and report it beside the meta-network.
     #[arg(long)]
     darts: bool,
+    /// Also adapt with the architecture frozen at the meta-network's (weights only; BASE's
+    /// Figure 4 "arch params frozen"), reported beside the usual adaptation.
+    #[arg(long)]
+    frozen_arch: bool,
     /// DARTS' weight learning rate (SGD with momentum 0.9, cosine-annealed); default 0.025.
     #[arg(long, value_name = "LR", requires = "darts")]
     darts_lr_weights: Option<f64>,
@@ -66,28 +70,21 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     } else {
         None
     };
+    let frozen = if a.frozen_arch {
+        Some(session.evaluate_frozen_arch(&held_out, steps)?)
+    } else {
+        None
+    };
     let mut text = format!(
         "{} at meta-step {}: {} over {what} (mean ± 95% CI)\n",
         a.run.run.display(),
         session.steps_done(),
         report.metric
     );
-    if let Some((_, d)) = &darts {
-        text += &format!(
-            "  {:<14}  {:>18}  {:>18}\n",
-            "", "meta-network", "DARTS from scratch"
-        );
-        for (s, (m, d)) in report.per_step.iter().zip(&d.per_step).enumerate() {
-            text += &format!(
-                "  after {s:>2} steps:  {:>8.4} ± {:<7.4}  {:>8.4} ± {:<7.4}\n",
-                m.mean, m.ci95, d.mean, d.ci95
-            );
-        }
-    } else {
-        for (s, m) in report.per_step.iter().enumerate() {
-            text += &format!("  after {s:>2} steps: {:.4} ± {:.4}\n", m.mean, m.ci95);
-        }
-    }
+    let mut columns = vec![("meta-network", &report)];
+    columns.extend(frozen.as_ref().map(|f| ("arch frozen", f)));
+    columns.extend(darts.as_ref().map(|(_, d)| ("DARTS from scratch", d)));
+    text += &table(&columns);
     let mut json = json!({
         "run": a.run.run,
         "step": session.steps_done(),
@@ -98,10 +95,42 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         "per_step": report.per_step,
         "final": report.last(),
     });
+    if let Some(f) = &frozen {
+        json["frozen_arch"] = json!({ "per_step": f.per_step, "final": f.last() });
+    }
     if let Some((config, d)) = &darts {
         json["darts"] = darts_json(config, d);
     }
     Ok(Output { text, json })
+}
+
+/// One row per adaptation step, one `mean ± ci` column per report (headed by its name when
+/// there are several).
+fn table(columns: &[(&str, &EvalReport)]) -> String {
+    let mut text = String::new();
+    if columns.len() > 1 {
+        text += &format!("  {:<16}", "");
+        for (name, _) in columns {
+            text += &format!("  {name:>18}");
+        }
+        text += "\n";
+    }
+    let rows = columns
+        .iter()
+        .map(|(_, r)| r.per_step.len())
+        .max()
+        .unwrap_or(0);
+    for s in 0..rows {
+        text += &format!("  after {s:>2} steps: ");
+        for (_, r) in columns {
+            match r.per_step.get(s) {
+                Some(m) => text += &format!("  {:>8.4} ± {:<7.4}", m.mean, m.ci95),
+                None => text += &format!("  {:>18}", "-"),
+            }
+        }
+        text += "\n";
+    }
+    text
 }
 
 /// DARTS' settings from the options, checked.

@@ -232,6 +232,38 @@ impl<B: AutodiffBackend> GradientLearner<B> {
             }
         }
     }
+
+    /// An adaptation whose architecture steps at rate `lr_arch` (0: frozen).
+    fn adapt_at(
+        &self,
+        task: &Episode,
+        steps: usize,
+        seed: u64,
+        lr_arch: f64,
+    ) -> Result<Adaptation, LearnerError> {
+        let stem = stem_for(&self.space, task)?;
+        check_shape(&self.space, stem, task)?;
+        let tau = self.plan.temperature(self.steps_done);
+        let (before, first) = self.evaluate(&self.meta, task, stem);
+        let mut per_step = vec![first];
+        let mut arch_history = vec![tables(&self.meta)];
+        let objective = self.objective(&task.support, task, stem, tau, seed);
+        let lrs = step_sizes(&self.meta, self.plan.lr_weights, lr_arch);
+        let (q, _) = inner_loop::<B>(&self.meta, &self.meta, &objective, steps, &lrs, |q| {
+            per_step.push(self.evaluate(q, task, stem).1);
+            arch_history.push(tables(q));
+        })?;
+        let (after, _) = self.evaluate(&q, task, stem);
+        Ok(Adaptation {
+            steps,
+            per_step,
+            before,
+            after,
+            arch_history,
+            weight_sketch: weight_sketch(&q, &self.meta),
+            genotype: self.genotype_of(&q),
+        })
+    }
 }
 
 impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
@@ -305,28 +337,16 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
     }
 
     fn adapt(&self, task: &Episode, steps: usize, seed: u64) -> Result<Adaptation, LearnerError> {
-        let stem = stem_for(&self.space, task)?;
-        check_shape(&self.space, stem, task)?;
-        let tau = self.plan.temperature(self.steps_done);
-        let (before, first) = self.evaluate(&self.meta, task, stem);
-        let mut per_step = vec![first];
-        let mut arch_history = vec![tables(&self.meta)];
-        let objective = self.objective(&task.support, task, stem, tau, seed);
-        let lrs = step_sizes(&self.meta, self.plan.lr_weights, self.plan.lr_arch);
-        let (q, _) = inner_loop::<B>(&self.meta, &self.meta, &objective, steps, &lrs, |q| {
-            per_step.push(self.evaluate(q, task, stem).1);
-            arch_history.push(tables(q));
-        })?;
-        let (after, _) = self.evaluate(&q, task, stem);
-        Ok(Adaptation {
-            steps,
-            per_step,
-            before,
-            after,
-            arch_history,
-            weight_sketch: weight_sketch(&q, &self.meta),
-            genotype: self.genotype_of(&q),
-        })
+        self.adapt_at(task, steps, seed, self.plan.lr_arch)
+    }
+
+    fn adapt_frozen_arch(
+        &self,
+        task: &Episode,
+        steps: usize,
+        seed: u64,
+    ) -> Result<Adaptation, LearnerError> {
+        self.adapt_at(task, steps, seed, 0.0)
     }
 
     fn arch_probabilities(&self) -> ArchTables {

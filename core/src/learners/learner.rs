@@ -24,6 +24,20 @@ pub trait MetaLearner {
     /// the noise. Does not change the learner.
     fn adapt(&self, task: &Episode, steps: usize, seed: u64) -> Result<Adaptation, LearnerError>;
 
+    /// [`MetaLearner::adapt`] with the architecture held at the meta-network's: only the
+    /// weights take steps (BASE's Figure 4, "arch params frozen", which shows what adapting
+    /// the architecture adds). Learners whose adaptation never steps the architecture (MAML
+    /// and Reptile on the fixed mixture; M-NAS, whose task architecture comes from its
+    /// controller before the weight steps of eq. 8) adapt as usual.
+    fn adapt_frozen_arch(
+        &self,
+        task: &Episode,
+        steps: usize,
+        seed: u64,
+    ) -> Result<Adaptation, LearnerError> {
+        self.adapt(task, steps, seed)
+    }
+
     /// The shared architecture probabilities (for the cell views).
     fn arch_probabilities(&self) -> ArchTables;
 

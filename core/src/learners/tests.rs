@@ -138,3 +138,28 @@ fn a_task_from_an_unknown_source_with_the_wrong_shape_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn frozen_arch_adaptation_steps_the_weights_only() {
+    let learner = regression_learner(1);
+    let task = RegressionTasks::default().sample(&mut SeededRng::new(4));
+    let free = learner.adapt(&task, 2, 7).unwrap();
+    let frozen = learner.adapt_frozen_arch(&task, 2, 7).unwrap();
+    // The architecture stays at the meta-network's through every step...
+    assert!(frozen
+        .arch_history
+        .iter()
+        .all(|t| *t == learner.arch_probabilities()));
+    assert_ne!(free.arch_history[2], free.arch_history[0]);
+    // ...while the weights take the same steps as long as the architecture agrees: the
+    // first step starts from the same point with the same noise in both.
+    let one = |a: fn(&GradientLearner<AD>, &_, usize, u64) -> Result<Adaptation, _>| {
+        a(&learner, &task, 1, 7).unwrap()
+    };
+    assert_eq!(
+        one(GradientLearner::adapt).weight_sketch,
+        one(GradientLearner::adapt_frozen_arch).weight_sketch
+    );
+    assert_ne!(free.weight_sketch, frozen.weight_sketch);
+    assert_eq!(free.per_step[0], frozen.per_step[0]);
+}

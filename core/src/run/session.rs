@@ -278,6 +278,18 @@ impl Session {
         self.evaluate_by(held_out, |task, seed| self.learner.adapt(task, steps, seed))
     }
 
+    /// The same protocol on the same tasks with the same seeds, adapting the weights only
+    /// (the architecture held at the meta-network's; [`MetaLearner::adapt_frozen_arch`]).
+    pub fn evaluate_frozen_arch(
+        &self,
+        held_out: &HeldOut,
+        steps: usize,
+    ) -> Result<EvalReport, RunError> {
+        self.evaluate_by(held_out, |task, seed| {
+            self.learner.adapt_frozen_arch(task, steps, seed)
+        })
+    }
+
     /// The same protocol, on the same held-out tasks with the same seeds, for DARTS from
     /// scratch over the run's space on `backend` (`steps` search steps per task): the
     /// baseline that adapting the meta-network is compared against (BASE Figure 4).
