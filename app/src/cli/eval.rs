@@ -61,14 +61,17 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
             (HeldOut::Sampled(tasks), format!("{tasks} held-out tasks"))
         }
     };
+    // DARTS' options are checked before anything is evaluated.
+    let darts_config = a.darts.then(|| darts_config(a)).transpose()?;
     let steps = a.steps.unwrap_or(session.config.training.adapt_steps);
     let report = session.evaluate(&held_out, steps)?;
-    let darts = if a.darts {
-        let config = darts_config(a)?;
-        let report = session.evaluate_darts(&held_out, steps, config.clone(), a.common.backend)?;
-        Some((config, report))
-    } else {
-        None
+    let darts = match darts_config {
+        Some(config) => {
+            let report =
+                session.evaluate_darts(&held_out, steps, config.clone(), a.common.backend)?;
+            Some((config, report))
+        }
+        None => None,
     };
     let frozen = if a.frozen_arch {
         Some(session.evaluate_frozen_arch(&held_out, steps)?)
@@ -96,7 +99,7 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         "final": report.last(),
     });
     if let Some(f) = &frozen {
-        json["frozen_arch"] = json!({ "per_step": f.per_step, "final": f.last() });
+        json["frozen_arch"] = report_json(f);
     }
     if let Some((config, d)) = &darts {
         json["darts"] = darts_json(config, d);
@@ -157,10 +160,13 @@ fn darts_config(a: &EvalArgs) -> Result<DartsConfig, CliError> {
     Ok(config)
 }
 
+/// A report's steps and last step, as the JSON of a comparison column.
+fn report_json(report: &EvalReport) -> serde_json::Value {
+    json!({ "per_step": report.per_step, "final": report.last() })
+}
+
 fn darts_json(config: &DartsConfig, report: &EvalReport) -> serde_json::Value {
-    json!({
-        "config": config,
-        "per_step": report.per_step,
-        "final": report.last(),
-    })
+    let mut json = report_json(report);
+    json["config"] = json!(config);
+    json
 }
