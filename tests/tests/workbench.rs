@@ -1,13 +1,17 @@
 //! The workbench driven through its labels (egui_kittest, no renderer): set up data and the
 //! search space, meta-train and stop, adapt; and the error paths.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use egui_kittest::kittest::{NodeT, Queryable};
-use metanas_app::workbench::{Command, Purpose, Tab, TrainState};
-use metanas_core::run::{BackendKind, Session};
+use egui_kittest::Harness;
+use metanas_app::workbench::{AdaptMethod, Command, Purpose, Tab, TrainState, Workbench};
+use metanas_core::learners::DartsConfig;
+use metanas_core::run::{build_darts, stream_rng, BackendKind, SeedStream, Session};
 use metanas_core::space::Op;
+use metanas_core::tasks::Split;
 use metanas_tests::tempdir;
 use metanas_tests::workbench::{harness, wait_for, FakePicker};
 
@@ -192,6 +196,24 @@ fn errors_are_shown_and_the_app_keeps_running() {
     h.get_by_label_contains("cannot start:");
 }
 
+/// Creates and opens a digits run in `dir` (not trained: adapting needs no training).
+fn digits_run(h: &mut Harness<'static, Workbench>, dir: PathBuf) {
+    h.run_steps(2);
+    let preset = metanas_app::workbench::PRESETS
+        .iter()
+        .find(|p| p.name.contains("digits"))
+        .unwrap();
+    let config = Box::new(preset.load().unwrap());
+    h.state_mut().send(Command::Create {
+        dir,
+        config,
+        train_to: None,
+    });
+    wait_for(h, "the digits run", 2 * MINUTE, |a| {
+        a.run.is_some() && !a.worker_busy
+    });
+}
+
 #[test]
 fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
     let runs = tempdir("workbench-foreign");
@@ -200,21 +222,7 @@ fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
     let picker = Arc::new(FakePicker::default());
     picker.answer(Purpose::DatasetFolder, data.clone());
     let mut h = harness(runs.clone(), picker);
-    h.run_steps(2);
-    // A digits run (created, not trained: adapting needs no training).
-    let preset = metanas_app::workbench::PRESETS
-        .iter()
-        .find(|p| p.name.contains("digits"))
-        .unwrap();
-    let config = Box::new(preset.load().unwrap());
-    h.state_mut().send(Command::Create {
-        dir: runs.join("digits-run"),
-        config,
-        train_to: None,
-    });
-    wait_for(&mut h, "the digits run", 2 * MINUTE, |a| {
-        a.run.is_some() && !a.worker_busy
-    });
+    digits_run(&mut h, runs.join("digits-run"));
     h.get_by_label("Add dataset folder…").click();
     wait_for(&mut h, "the new dataset", MINUTE, |a| a.datasets.len() == 1);
     h.get_by_label("Adapt").click();
@@ -237,4 +245,52 @@ fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
     h.get_by_label("Episodes").click();
     h.run_steps(2);
     h.get_by_label("Support set");
+}
+
+#[test]
+fn one_task_adapts_with_the_architecture_frozen_and_by_darts_from_scratch() {
+    let runs = tempdir("workbench-methods");
+    let mut h = harness(runs.clone(), Arc::new(FakePicker::default()));
+    let dir = runs.join("digits-run");
+    digits_run(&mut h, dir.clone());
+    h.get_by_label("Adapt").click();
+    h.run_steps(2);
+    for (i, method) in AdaptMethod::ALL.into_iter().enumerate() {
+        h.get_by_label("How").click();
+        h.run_steps(2);
+        h.get_by_label(method.label()).click();
+        h.run_steps(2);
+        h.get_by_label("Adapt to this task").click();
+        wait_for(&mut h, method.label(), 2 * MINUTE, |a| {
+            a.adaptations.len() == i + 1
+        });
+    }
+    let results = h.state().adaptations.clone();
+    let [usual, frozen, darts] = &results[..] else {
+        panic!("three adaptations, got {}", results.len())
+    };
+    // Task #0 of the test classes each time.
+    assert_eq!(usual.episode, frozen.episode);
+    assert_eq!(usual.episode, darts.episode);
+    let prior = &usual.adaptation.arch_history[0];
+    assert_ne!(usual.adaptation.arch_history.last(), Some(prior));
+    // Frozen: the meta-network's architecture at every step.
+    assert!(frozen.adaptation.arch_history.iter().all(|t| t == prior));
+    h.get_by_label_contains("meta-network, architecture frozen at step 0");
+    // DARTS: exactly a default DARTS search of the task from the adaptation's seed, computed
+    // here through the core library.
+    let session = Session::open(&dir, BackendKind::Cpu, true, None).unwrap();
+    let mut rng = stream_rng(session.config.seed, SeedStream::Adapt, 0);
+    let episode = session.tasks.sample(Split::Test, &mut rng).unwrap();
+    assert_eq!(episode, darts.episode);
+    let search = build_darts(
+        &session.config.space,
+        DartsConfig::default(),
+        BackendKind::Cpu,
+    );
+    let expected = search(&episode, darts.request.steps, rng.next_u64()).unwrap();
+    assert_eq!(darts.adaptation, expected);
+    assert_ne!(&darts.adaptation.arch_history[0], prior);
+    h.get_by_label_contains("DARTS from scratch: a fresh network");
+    h.get_by_label_contains("search step (0 = DARTS's initial architecture)");
 }

@@ -3,6 +3,7 @@
 //! task posteriors, export. `Workbench` is the app; `main` opens it in a window and tests drive
 //! the same struct through egui_kittest.
 
+mod adapt_method;
 mod dataset_info;
 mod history;
 mod picker;
@@ -14,6 +15,7 @@ mod worker;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use adapt_method::AdaptMethod;
 pub use dataset_info::{DatasetInfo, Thumbnail};
 pub use history::{AdaptResult, RunHistory, ARCH_HISTORY_CAP};
 pub use picker::{Picked, Picker, Purpose, SystemPicker};

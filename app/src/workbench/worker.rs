@@ -17,6 +17,7 @@ use metanas_core::run::{
 };
 use metanas_core::tasks::{EpisodeSpec, Split};
 
+use super::adapt_method::AdaptMethod;
 use super::dataset_info::DatasetInfo;
 use super::history::{AdaptResult, RunHistory};
 use super::views::png_figures;
@@ -63,6 +64,8 @@ pub struct AdaptRequest {
     pub task: u64,
     /// Adaptation steps.
     pub steps: usize,
+    /// How to adapt (the meta-network, its weights only, or DARTS from scratch).
+    pub method: AdaptMethod,
 }
 
 /// What the worker reports.
@@ -328,7 +331,11 @@ impl Worker {
 
     fn adapt(&mut self, r: AdaptRequest) -> Result<(), String> {
         let session = self.session()?;
-        self.send(Event::Busy(format!("adapting to task {}", r.task)));
+        self.send(Event::Busy(format!(
+            "adapting ({}) to task {}",
+            r.method.label(),
+            r.task
+        )));
         let mut rng = stream_rng(session.config.seed, SeedStream::Adapt, r.task);
         let episode = match &r.dataset {
             None => {
@@ -341,10 +348,11 @@ impl Worker {
             }
         }
         .map_err(|e| e.to_string())?;
+        let backend = self.backend;
         let session = self.session()?;
-        let adaptation = session
-            .learner
-            .adapt(&episode, r.steps, rng.next_u64())
+        let adaptation = r
+            .method
+            .adapt(session, backend, &episode, r.steps, rng.next_u64())
             .map_err(|e| e.to_string())?;
         let result = AdaptResult {
             prior_genotype: session.genotype(),
@@ -434,10 +442,13 @@ fn describe(c: &Command) -> String {
         Command::Create { dir, .. } => format!("creating {}", dir.display()),
         Command::Open(dir) => format!("opening {}", dir.display()),
         Command::Train { until } => format!("training to step {until}"),
-        Command::Adapt(r) => match &r.dataset {
-            Some(d) => format!("adapting to task {} of {}", r.task, d.display()),
-            None => format!("adapting to task {}", r.task),
-        },
+        Command::Adapt(r) => {
+            let how = r.method.label();
+            match &r.dataset {
+                Some(d) => format!("adapting ({how}) to task {} of {}", r.task, d.display()),
+                None => format!("adapting ({how}) to task {}", r.task),
+            }
+        }
         Command::Inspect(p) => format!("loading {}", p.display()),
         Command::Export(p) => format!("exporting to {}", p.display()),
         Command::Panic => "a deliberate panic".into(),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use crate::genotype::Genotype;
 use crate::learners::{
@@ -69,8 +70,9 @@ fn default_queries() -> usize {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetConfig {
-    /// A file or folder of any supported format, or `bundled:uci-digits`.
-    pub path: String,
+    /// A file or folder of any supported format, or `bundled:uci-digits`; or a list of image
+    /// folders / `.zip` archives loaded as one dataset (see [`DatasetPath`]).
+    pub path: DatasetPath,
     /// The search space input (stem) its images feed; may be left out when the space has
     /// one input. Images are converted to that input's size and channels.
     #[serde(default)]
@@ -281,11 +283,11 @@ impl RunConfig {
     /// Makes dataset paths absolute (relative to `base`).
     fn resolve_paths(&mut self, base: &Path) {
         if let TaskConfig::FewShot(f) = &mut self.tasks {
-            for d in &mut f.datasets {
-                if d.path != BUNDLED_DIGITS && Path::new(&d.path).is_relative() {
-                    let joined = base.join(&d.path);
+            for path in f.datasets.iter_mut().flat_map(|d| d.path.paths_mut()) {
+                if path != BUNDLED_DIGITS && Path::new(path.as_str()).is_relative() {
+                    let joined = base.join(&*path);
                     let abs = std::fs::canonicalize(&joined).unwrap_or(joined);
-                    d.path = abs.to_string_lossy().into_owned();
+                    *path = abs.to_string_lossy().into_owned();
                 }
             }
         }
@@ -401,6 +403,19 @@ impl RunConfig {
                     );
                 }
                 for (i, d) in f.datasets.iter().enumerate() {
+                    let paths = d.path.paths();
+                    if paths.is_empty() {
+                        return bad(
+                            &format!("tasks.datasets[{i}].path"),
+                            "an empty list: name a file or folder, or several image folders".into(),
+                        );
+                    }
+                    if paths.len() > 1 && paths.iter().any(|p| p == BUNDLED_DIGITS) {
+                        return bad(
+                            &format!("tasks.datasets[{i}].path"),
+                            format!("`{BUNDLED_DIGITS}` cannot be merged with other datasets; give it an entry of its own"),
+                        );
+                    }
                     if !(d.weight > 0.0 && d.weight.is_finite()) {
                         return bad(
                             &format!("tasks.datasets[{i}].weight"),

@@ -5,6 +5,7 @@ mod atomic;
 mod backend;
 mod checkpoint;
 mod config;
+mod dataset_path;
 mod error;
 mod export;
 mod orchestrator;
@@ -23,6 +24,7 @@ pub use config::{
     DatasetConfig, Engine, FewShotConfig, LearnerConfig, RunConfig, TaskConfig, TrainingConfig,
     BUNDLED_DIGITS,
 };
+pub use dataset_path::DatasetPath;
 pub use error::RunError;
 pub use orchestrator::serve_orchestrator;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
@@ -31,5 +33,7 @@ pub use session::{metric_value, HeldOut, LoadProgressFn, Session, StepEvent, Tra
 pub use stream::{Stream as RunStream, StreamRead};
 pub use tasks::{load_source, stream_rng, Stream as SeedStream, TaskDistribution};
 
+#[cfg(test)]
+mod dataset_path_tests;
 #[cfg(test)]
 mod tests;

@@ -5,9 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::config::{DatasetConfig, TaskConfig, BUNDLED_DIGITS};
+use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use super::session::LoadProgressFn;
-use crate::data::{load_path, uci_digits, CsvOptions, Dataset, ImageSpec, LoadOptions};
+use crate::data::{
+    load_image_folders, load_path, uci_digits, CsvOptions, Dataset, ImageSpec, LoadOptions,
+};
 use crate::learners::splitmix64;
 use crate::rng::SeededRng;
 use crate::space::{Domain, SearchSpace};
@@ -92,7 +95,7 @@ impl TaskDistribution {
         progress: &mut dyn FnMut(&str, usize, usize),
     ) -> Result<Self, RunError> {
         let d = DatasetConfig {
-            path: path.to_string_lossy().into_owned(),
+            path: DatasetPath::one(path.to_string_lossy()),
             input: Some(input.to_string()),
             weight: 1.0,
             max_dataset_mb: 2048.0,
@@ -159,7 +162,8 @@ fn input_name(space: &SearchSpace, d: &DatasetConfig) -> String {
         .unwrap_or_default()
 }
 
-/// Loads one dataset at the size of its stem.
+/// Loads one dataset at the size of its stem (several image roots as one dataset when the
+/// entry's `path` is a list).
 pub fn load_source(
     space: &SearchSpace,
     d: &DatasetConfig,
@@ -176,7 +180,7 @@ pub fn load_source(
             height: i.height,
             width: i.width,
         });
-    let label = d.path.clone();
+    let label = d.path.to_string();
     let mut report = |lp: crate::data::LoadProgress| progress(&label, lp.done, lp.total);
     let mut opts = LoadOptions {
         image: spec,
@@ -184,10 +188,13 @@ pub fn load_source(
         strict: false,
         progress: Some(&mut report),
     };
-    let dataset = if d.path == BUNDLED_DIGITS {
-        uci_digits(&mut opts)?
-    } else {
-        load_path(Path::new(&d.path), &CsvOptions::default(), &mut opts)?
+    let dataset = match d.path.paths() {
+        [one] if one == BUNDLED_DIGITS => uci_digits(&mut opts)?,
+        [one] => load_path(Path::new(one), &CsvOptions::default(), &mut opts)?,
+        several => {
+            let roots: Vec<_> = several.iter().map(std::path::PathBuf::from).collect();
+            load_image_folders(&roots, &mut opts)?
+        }
     };
     Ok(dataset)
 }

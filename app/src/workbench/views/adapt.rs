@@ -1,11 +1,14 @@
 //! The Adapt view: pick a task (by split and number, or sample another), adapt the
 //! meta-network to it, and watch the architecture move step by step from the prior to the task
 //! posterior; query metrics before and after each step; the adapted genotype beside the prior's.
+//! The same task can be adapted to with the architecture frozen, or searched by DARTS from
+//! scratch, to compare (see [`AdaptMethod`]).
 
 use egui_plot::{Line, Plot, PlotPoints, Points};
 use metanas_core::run::metric_value;
 use metanas_core::tasks::Split;
 
+use super::super::adapt_method::AdaptMethod;
 use super::super::state::{TrainState, Workbench};
 use super::super::worker::{AdaptRequest, Command};
 use super::cells::cells_panel;
@@ -24,6 +27,8 @@ pub struct AdaptState {
     pub steps: Option<usize>,
     /// Which adaptation step the cells show (`usize::MAX`: the last).
     pub step: usize,
+    /// How to adapt.
+    pub method: AdaptMethod,
 }
 
 impl Default for AdaptState {
@@ -34,6 +39,7 @@ impl Default for AdaptState {
             task: 0,
             steps: None,
             step: usize::MAX,
+            method: AdaptMethod::default(),
         }
     }
 }
@@ -104,6 +110,13 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         {
             state.steps = Some(steps);
         }
+        egui::ComboBox::from_label("How")
+            .selected_text(state.method.label())
+            .show_ui(ui, |ui| {
+                for m in AdaptMethod::ALL {
+                    ui.selectable_value(&mut state.method, m, m.label());
+                }
+            });
         let enabled = !training && !app.worker_busy;
         let adapt = ui
             .add_enabled(enabled, egui::Button::new("Adapt to this task"))
@@ -116,6 +129,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 split: state.split,
                 task: state.task,
                 steps,
+                method: state.method,
             });
         }
         if ui
@@ -128,6 +142,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 split: state.split,
                 task: state.task,
                 steps,
+                method: state.method,
             });
         }
     });
@@ -149,11 +164,24 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         .map(|m| metric_value(m).unwrap_or(f64::NAN))
         .collect();
     ui.separator();
+    let how = result.request.method;
+    // DARTS always searches an architecture, also for a run whose learner has none.
+    let has_arch = result.prior_genotype.is_some() || !how.uses_meta_network();
     ui.horizontal_wrapped(|ui| {
-        ui.strong(format!(
-            "Task #{} ({}, from the meta-network at step {})",
-            result.request.task, result.episode.source_name, result.step
-        ));
+        let r = &result.request;
+        ui.strong(match how {
+            AdaptMethod::Darts => format!(
+                "Task #{} ({}, DARTS from scratch: a fresh network, no meta-training)",
+                r.task, result.episode.source_name
+            ),
+            _ => format!(
+                "Task #{} ({}, {} at step {})",
+                r.task,
+                result.episode.source_name,
+                how.label(),
+                result.step
+            ),
+        });
         if let (Some(b), Some(f)) = (values.first(), values.last()) {
             ui.label(format!(
                 "query {metric_name}: before {b:.4} -> after {f:.4}"
@@ -180,22 +208,30 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             });
         let ui = &mut cols[1];
         ui.label("Adapted genotype:");
+        if has_arch {
+            ui.label(
+                egui::RichText::new(a.genotype.to_darts())
+                    .monospace()
+                    .small(),
+            );
+        }
         match (&result.prior_genotype, app.run.as_ref()) {
             (Some(prior), _) => {
-                ui.label(
-                    egui::RichText::new(a.genotype.to_darts())
-                        .monospace()
-                        .small(),
-                );
-                ui.label("Prior (shared) genotype:");
+                ui.label(if how.uses_meta_network() {
+                    "Prior (shared) genotype:"
+                } else {
+                    "The meta-network's genotype (DARTS did not start from it):"
+                });
                 ui.label(egui::RichText::new(prior.to_darts()).monospace().small());
                 let same = *prior == a.genotype;
-                ui.label(if same {
-                    "The task kept the prior's genotype."
-                } else {
-                    "The task's genotype differs from the prior's."
+                ui.label(match (how.uses_meta_network(), same) {
+                    (true, true) => "The task kept the prior's genotype.",
+                    (true, false) => "The task's genotype differs from the prior's.",
+                    (false, true) => "DARTS found the meta-network's genotype.",
+                    (false, false) => "DARTS found a genotype other than the meta-network's.",
                 });
             }
+            (None, _) if has_arch => {}
             (None, Some(run)) => {
                 ui.label(format!("none: {} learns no architecture", run.learner));
             }
@@ -208,7 +244,12 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let last = a.arch_history.len() - 1;
     let state = &mut app.views.adapt;
     state.step = state.step.min(last);
-    ui.add(egui::Slider::new(&mut state.step, 0..=last).text("adaptation step (0 = prior)"));
+    let start = if how.uses_meta_network() {
+        "adaptation step (0 = prior)"
+    } else {
+        "search step (0 = DARTS's initial architecture)"
+    };
+    ui.add(egui::Slider::new(&mut state.step, 0..=last).text(start));
     let tables = &a.arch_history[state.step];
     if let Some(run) = &app.run {
         let space = &run.config.space;
@@ -217,7 +258,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             space,
             &tables.normal,
             tables.reduce.as_deref(),
-            result.prior_genotype.is_some(),
+            has_arch,
         );
     }
 }

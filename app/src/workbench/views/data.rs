@@ -2,7 +2,7 @@
 //! tasks from datasets), the datasets with what loading found in them (format, classes,
 //! counts, thumbnails, problems), and the class split.
 
-use metanas_core::run::{DatasetConfig, FewShotConfig, TaskConfig, BUNDLED_DIGITS};
+use metanas_core::run::{DatasetConfig, DatasetPath, FewShotConfig, TaskConfig, BUNDLED_DIGITS};
 use metanas_core::space::{Domain, SearchSpace};
 use metanas_core::tasks::{Family, RegressionTasks, SplitSpec};
 
@@ -130,7 +130,7 @@ fn datasets_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     ui.label("Datasets of the tasks:");
     for (i, d) in f.datasets.iter_mut().enumerate() {
         ui.horizontal(|ui| {
-            ui.label(&d.path);
+            ui.label(d.path.to_string());
             ui.label("weight");
             changed |= ui
                 .add(
@@ -198,7 +198,7 @@ fn switch_to_few_shot(app: &mut Workbench) {
 
 fn dataset_config(path: &str) -> DatasetConfig {
     DatasetConfig {
-        path: path.to_string(),
+        path: DatasetPath::one(path),
         input: None,
         weight: 1.0,
         max_dataset_mb: 2048.0,
@@ -216,7 +216,7 @@ pub fn add_dataset(app: &mut Workbench, info: DatasetInfo) {
     }
     let usable = !info.regression && info.image.is_some();
     if let TaskConfig::FewShot(f) = &mut app.draft.tasks {
-        if usable && !f.datasets.iter().any(|d| d.path == path) {
+        if usable && !f.datasets.iter().any(|d| d.path.is(&path)) {
             let mut d = dataset_config(&path);
             d.input = app.draft.space.inputs.first().map(|i| i.name.clone());
             f.datasets.push(d);
