@@ -4,7 +4,7 @@
 # STEPS meta-steps, then the shared evaluation protocol adapts it to TASKS held-out 10-shot
 # tasks for 5 steps and reports the query MSE (mean ± 95% CI).
 #   scripts/regression_table.sh [STEPS] [TASKS]     (defaults 300 and 200)
-# LEARNERS="maml reptile" runs only those rows.
+# LEARNERS="maml reptile" runs only those rows; the maml row brings the DARTS-from-scratch row.
 # Uses the binary built by `cargo build -p metanas-app` (set METANAS to use another).
 set -euo pipefail
 steps=${1:-300}
@@ -30,12 +30,19 @@ for name in ${LEARNERS:-maml mnas_nm mnas_shared mnas base reptile}; do
   start=$(date +%s.%N)
   "$bin" train --config "$work/$name.toml" --run "$work/$name" --max-steps "$steps" --json > "$work/$name.train.json"
   end=$(date +%s.%N)
-  "$bin" eval --run "$work/$name" --tasks "$tasks" --steps 5 --json > "$work/$name.eval.json"
+  # MAML's evaluation also runs DARTS from scratch (5 first-order DARTS steps over the same
+  # space from a fresh network, default settings) on the same held-out tasks: the DARTS row.
+  darts=()
+  if [ "$name" = maml ]; then darts=(--darts); fi
+  "$bin" eval --run "$work/$name" --tasks "$tasks" --steps 5 "${darts[@]}" --json > "$work/$name.eval.json"
   python3 - "$work/$name.eval.json" "$name" "$steps" "$start" "$end" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))
-first, last = e["per_step"][0], e["per_step"][-1]
-secs = (float(sys.argv[5]) - float(sys.argv[4])) / int(sys.argv[3])
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {first['mean']:.3f} ± {first['ci95']:.3f} | {last['mean']:.3f} ± {last['ci95']:.3f} | {secs:.2f} |")
+def row(name, steps, report, secs):
+    first, last = report["per_step"][0], report["per_step"][-1]
+    print(f"| {name} | {steps} | {first['mean']:.3f} ± {first['ci95']:.3f} | {last['mean']:.3f} ± {last['ci95']:.3f} | {secs} |")
+row(sys.argv[2], sys.argv[3], e, f"{(float(sys.argv[5]) - float(sys.argv[4])) / int(sys.argv[3]):.2f}")
+if "darts" in e:
+    row("darts (from scratch)", 0, e["darts"], "")
 PY
 done

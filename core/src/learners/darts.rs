@@ -37,7 +37,7 @@ use super::grads::{axpy, grads_of, negated, norm, param_ids, shifted, uniform_sc
 use super::meta_gradient::missing_stem;
 use super::objective::task_loss;
 use super::report::{evaluate_posterior, tables, weight_sketch};
-use super::types::{splitmix64, Adaptation, LearnerError};
+use super::types::{splitmix64, Adaptation, AdaptationLog, LearnerError};
 use super::update::{flat_params, trainable};
 use crate::genotype::Genotype;
 use crate::nn::WeightMode;
@@ -253,27 +253,22 @@ impl<B: AutodiffBackend> DartsSearch<B> {
         check_shape(&self.space, stem, task)?;
         let (train, val) = darts_halves(&task.support);
         let start = self.start(seed);
-        let (before, first) = evaluate_posterior(&start.q, task, stem, ArchUse::Mixture);
-        let mut per_step = vec![first];
-        let mut arch_history = vec![tables(&start.q)];
+        let first = evaluate_posterior(&start.q, task, stem, ArchUse::Mixture);
+        let mut log = AdaptationLog::new(steps, first, tables(&start.q));
         let initial = start.q.clone();
         let mut state = start;
         for t in 0..steps {
             state = self.step(state, (&train, &val), &task.input_shape, stem, (t, steps))?;
-            per_step.push(evaluate_posterior(&state.q, task, stem, ArchUse::Mixture).1);
-            arch_history.push(tables(&state.q));
+            let metrics = evaluate_posterior(&state.q, task, stem, ArchUse::Mixture).1;
+            log.step(metrics, tables(&state.q));
         }
         let (after, _) = evaluate_posterior(&state.q, task, stem, ArchUse::Mixture);
         let (normal, reduce) = state.q.arch.probability_tables();
-        Ok(Adaptation {
-            steps,
-            per_step,
-            before,
+        Ok(log.finish(
             after,
-            arch_history,
-            weight_sketch: weight_sketch(&state.q, &initial),
-            genotype: Genotype::derive(&self.space, &normal, reduce.as_deref()),
-        })
+            weight_sketch(&state.q, &initial),
+            Genotype::derive(&self.space, &normal, reduce.as_deref()),
+        ))
     }
 }
 

@@ -32,7 +32,7 @@ use super::report::{
     checked_mean_loss, evaluate_posterior, step_report, summed_report, tables, weight_sketch,
 };
 use super::state;
-use super::types::{splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
+use super::types::{splitmix64, Adaptation, AdaptationLog, ArchTables, LearnerError, StepReport};
 use super::unroll::TaskObjective;
 use super::update::{flat_params, interpolate_towards, mean_params, param_values};
 use crate::genotype::Genotype;
@@ -244,25 +244,15 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         let stem = stem_for(&self.space, task)?;
         check_shape(&self.space, stem, task)?;
         let tau = self.plan.temperature(self.steps_done);
-        let (before, first) = self.evaluate(&self.meta, task, stem);
-        let mut per_step = vec![first];
-        let mut arch_history = vec![tables(&self.meta)];
+        let start = self.evaluate(&self.meta, task, stem);
+        let mut log = AdaptationLog::new(steps, start, tables(&self.meta));
         let objective = self.objective(&task.support, task, stem, tau, seed);
         let lrs = step_sizes(&self.meta, self.plan.lr_weights, lr_arch);
         let (q, _) = inner_loop::<B>(&self.meta, &self.meta, &objective, steps, &lrs, |q| {
-            per_step.push(self.evaluate(q, task, stem).1);
-            arch_history.push(tables(q));
+            log.step(self.evaluate(q, task, stem).1, tables(q));
         })?;
         let (after, _) = self.evaluate(&q, task, stem);
-        Ok(Adaptation {
-            steps,
-            per_step,
-            before,
-            after,
-            arch_history,
-            weight_sketch: weight_sketch(&q, &self.meta),
-            genotype: self.genotype_of(&q),
-        })
+        Ok(log.finish(after, weight_sketch(&q, &self.meta), self.genotype_of(&q)))
     }
 }
 

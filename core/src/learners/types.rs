@@ -65,6 +65,58 @@ pub struct Adaptation {
     pub genotype: Genotype,
 }
 
+/// An adaptation as it is recorded: the query metrics and architecture tables at the start
+/// and after every step, then [`AdaptationLog::finish`] with the end state.
+#[derive(Debug)]
+pub(crate) struct AdaptationLog {
+    steps: usize,
+    before: Predictions,
+    per_step: Vec<TaskMetrics>,
+    arch_history: Vec<ArchTables>,
+}
+
+impl AdaptationLog {
+    /// Starts a log of `steps` steps from the query `(predictions, metrics)` before any step
+    /// and the starting architecture.
+    pub(crate) fn new(
+        steps: usize,
+        (before, first): (Predictions, TaskMetrics),
+        start: ArchTables,
+    ) -> Self {
+        Self {
+            steps,
+            before,
+            per_step: vec![first],
+            arch_history: vec![start],
+        }
+    }
+
+    /// Records the state after one more step.
+    pub(crate) fn step(&mut self, metrics: TaskMetrics, arch: ArchTables) {
+        self.per_step.push(metrics);
+        self.arch_history.push(arch);
+    }
+
+    /// The adaptation, given the query predictions after the last step, the weight sketch
+    /// and the derived genotype.
+    pub(crate) fn finish(
+        self,
+        after: Predictions,
+        weight_sketch: Vec<f32>,
+        genotype: Genotype,
+    ) -> Adaptation {
+        Adaptation {
+            steps: self.steps,
+            per_step: self.per_step,
+            before: self.before,
+            after,
+            arch_history: self.arch_history,
+            weight_sketch,
+            genotype,
+        }
+    }
+}
+
 impl Adaptation {
     /// The adapted architecture probabilities.
     pub fn arch(&self) -> Option<&ArchTables> {

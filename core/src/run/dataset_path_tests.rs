@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{DatasetPath, RunConfig, TaskConfig, TaskDistribution};
+use super::{DatasetPath, RunConfig, RunDir, TaskConfig, TaskDistribution};
 use crate::data::tests::{png, temp_dir, write};
 
 /// A 2-way few-shot config over `paths` (a TOML value).
@@ -64,9 +64,17 @@ fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
     let dir = temp_dir("merged-roots");
     image_folder(
         &dir.join("a"),
-        &[("x", "1.png", 10), ("y", "1.png", 20), ("y", "2.png", 30)],
+        &[
+            ("x", "1.png", 10),
+            ("x", "2.png", 11),
+            ("y", "1.png", 20),
+            ("y", "2.png", 30),
+        ],
     );
-    image_folder(&dir.join("b"), &[("y", "3.png", 40), ("z", "1.png", 50)]);
+    image_folder(
+        &dir.join("b"),
+        &[("y", "3.png", 40), ("z", "1.png", 50), ("z", "2.png", 51)],
+    );
     let config = parse(&config_text(r#"["a", "b"]"#), &dir).unwrap();
     // Relative to the config's folder, each entry of the list.
     let path = dataset_path(&config);
@@ -92,10 +100,11 @@ fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
     for (got, want) in firsts.iter().zip(&expected) {
         assert!((got - want).abs() < 1e-6, "{firsts:?} vs {expected:?}");
     }
-    // The resolved config writes the list back as a list and reads back equal.
-    let text = config.to_toml_string().unwrap();
+    // A run directory keeps the list as a list and reads it back equal.
+    let run = RunDir::create(&dir.join("run"), &config, false).unwrap();
+    let text = std::fs::read_to_string(run.config_path()).unwrap();
     assert!(text.contains("path = ["), "{text}");
-    assert_eq!(parse(&text, &dir).unwrap(), config);
+    assert_eq!(RunDir::open(run.root()).unwrap().2, config);
     // One path stays a string.
     let single = parse(&config_text(r#""a""#), &dir).unwrap();
     assert!(dataset_path(&single).single().unwrap().ends_with('a'));
@@ -106,7 +115,15 @@ fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
 #[test]
 fn bad_path_lists_are_refused_naming_the_field_or_root() {
     let dir = temp_dir("merged-roots-bad");
-    image_folder(&dir.join("a"), &[("x", "1.png", 10), ("y", "1.png", 20)]);
+    image_folder(
+        &dir.join("a"),
+        &[
+            ("x", "1.png", 10),
+            ("x", "2.png", 11),
+            ("y", "1.png", 20),
+            ("y", "2.png", 21),
+        ],
+    );
     let e = parse(&config_text("[]"), &dir).unwrap_err();
     assert!(
         e.contains("tasks.datasets[0].path") && e.contains("empty"),

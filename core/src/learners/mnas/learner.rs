@@ -36,6 +36,7 @@ use crate::learners::meta_gradient::{
 use crate::learners::report::{
     checked_mean_loss, evaluate_posterior, step_report, summed_report, tables, weight_sketch,
 };
+use crate::learners::types::AdaptationLog;
 use crate::learners::update::param_values;
 use crate::learners::{
     check_shape, evaluate_outputs, run_tasks, splitmix64, state, stem_for, trainable, Adam,
@@ -307,26 +308,23 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
         let stem = stem_for(&self.space, task)?;
         check_shape(&self.space, stem, task)?;
         let start = self.adapted_start(task, seed);
-        let (before, first) = evaluate_posterior(&start, task, stem, ArchUse::Mixture);
-        let mut per_step = vec![first];
-        let mut arch_history = vec![tables(&self.params.meta)];
+        let first = evaluate_posterior(&start, task, stem, ArchUse::Mixture);
+        let mut log = AdaptationLog::new(steps, first, tables(&self.params.meta));
         let objective = self.objective(task, stem, seed);
         let lrs = step_sizes(&start, self.config.lr_inner, 0.0);
         let (q, _) = inner_loop::<B>(&start, &start, &objective, steps, &lrs, |q| {
-            per_step.push(evaluate_posterior(q, task, stem, ArchUse::Mixture).1);
-            arch_history.push(tables(q));
+            log.step(
+                evaluate_posterior(q, task, stem, ArchUse::Mixture).1,
+                tables(q),
+            );
         })?;
         let (after, _) = evaluate_posterior(&q, task, stem, ArchUse::Mixture);
         let (normal, reduce) = q.arch.probability_tables();
-        Ok(Adaptation {
-            steps,
-            per_step,
-            before,
+        Ok(log.finish(
             after,
-            arch_history,
-            weight_sketch: weight_sketch(&q, &self.params.meta),
-            genotype: Genotype::derive(&self.space, &normal, reduce.as_deref()),
-        })
+            weight_sketch(&q, &self.params.meta),
+            Genotype::derive(&self.space, &normal, reduce.as_deref()),
+        ))
     }
 
     fn arch_probabilities(&self) -> ArchTables {
