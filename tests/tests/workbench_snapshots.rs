@@ -3,7 +3,9 @@
 //! rendered with wgpu (Mesa's lavapipe on machines without a GPU). Create or update them with
 //! `UPDATE_SNAPSHOTS=1 cargo test -p metanas-tests --test workbench_snapshots`.
 
-use metanas_app::workbench::{AdaptRequest, AdaptResult, RunHistory, Tab, Workbench, PRESETS};
+use metanas_app::workbench::{
+    AdaptMethod, AdaptRequest, AdaptResult, RunHistory, Tab, Workbench, PRESETS,
+};
 use metanas_core::data::{uci_digits, LoadOptions};
 use metanas_core::genotype::Genotype;
 use metanas_core::learners::{Adaptation, ArchTables, Predictions, StepReport, TaskMetrics};
@@ -155,6 +157,7 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
             split: Split::Test,
             task: 3,
             steps: adapt_steps,
+            method: AdaptMethod::MetaNetwork,
         },
         step: steps,
         prior_genotype: history.genotype.clone(),

@@ -64,9 +64,24 @@ fn installed_id() -> egui::Id {
     egui::Id::new("metanas-gpu-views")
 }
 
+/// Why an adapter cannot run the GPU views, if it cannot: the heat map reads its values from
+/// a storage buffer in the fragment shader, which downlevel adapters (OpenGL ES / WebGL2
+/// through wgpu's GL backend, e.g. Mesa without its Vulkan drivers) do not offer.
+pub fn unsupported(limits: &eframe::wgpu::Limits) -> Option<String> {
+    (limits.max_storage_buffers_per_shader_stage == 0).then(|| {
+        "the GPU adapter offers no storage buffers in shaders (a downlevel OpenGL adapter)"
+            .to_string()
+    })
+}
+
 /// Creates the pipelines for `state`'s target format and puts them into its renderer; views
-/// in `ctx` draw through them from then on.
-pub fn install(state: &egui_wgpu::RenderState, ctx: &egui::Context) {
+/// in `ctx` draw through them from then on. On an adapter that cannot run them
+/// ([`unsupported`]) nothing is installed, the views draw with egui's shapes, and the reason
+/// is returned.
+pub fn install(state: &egui_wgpu::RenderState, ctx: &egui::Context) -> Result<(), String> {
+    if let Some(why) = unsupported(&state.device.limits()) {
+        return Err(why);
+    }
     let views = GpuViews {
         points: points::pipeline(&state.device, state.target_format),
         curves: curves::pipeline(&state.device, state.target_format),
@@ -74,6 +89,7 @@ pub fn install(state: &egui_wgpu::RenderState, ctx: &egui::Context) {
     };
     state.renderer.write().callback_resources.insert(views);
     ctx.data_mut(|d| d.insert_temp(installed_id(), true));
+    Ok(())
 }
 
 /// Whether the GPU views are installed in `ctx`'s renderer.
@@ -81,10 +97,14 @@ pub fn available(ctx: &egui::Context) -> bool {
     ctx.data(|d| d.get_temp::<bool>(installed_id()).unwrap_or(false))
 }
 
-/// Installs the pipelines in an eframe app's renderer, when it renders with wgpu.
+/// Installs the pipelines in an eframe app's renderer, when it renders with wgpu and its
+/// adapter can run them; says on stderr when it cannot (the views then draw with egui's
+/// shapes).
 pub fn install_in(cc: &eframe::CreationContext<'_>) {
     if let Some(state) = &cc.wgpu_render_state {
-        install(state, &cc.egui_ctx);
+        if let Err(why) = install(state, &cc.egui_ctx) {
+            eprintln!("metanas: {why}; drawing the PCA, cells and heat map without shaders");
+        }
     }
 }
 
@@ -94,4 +114,18 @@ pub fn install_in(cc: &eframe::CreationContext<'_>) {
 pub fn visible_rect(painter: &egui::Painter, rect: egui::Rect) -> egui::Rect {
     rect.intersect(painter.clip_rect())
         .intersect(painter.ctx().content_rect())
+}
+
+#[cfg(test)]
+mod tests {
+    use eframe::wgpu::Limits;
+
+    #[test]
+    fn downlevel_gl_adapters_are_told_apart() {
+        // WebGL2 / GLES limits: no storage buffers in any stage.
+        let gl = super::unsupported(&Limits::downlevel_webgl2_defaults());
+        assert!(gl.is_some_and(|why| why.contains("storage buffers")));
+        assert_eq!(super::unsupported(&Limits::default()), None);
+        assert_eq!(super::unsupported(&Limits::downlevel_defaults()), None);
+    }
 }

@@ -29,10 +29,12 @@ pub enum OffscreenError {
 /// How long to wait for the GPU (software rasterisers are slow on large figures).
 const WAIT: Duration = Duration::from_secs(120);
 
-/// A headless renderer with the GPU views installed.
+/// A headless renderer with the GPU views installed (where the adapter can run them).
 pub struct Offscreen {
     state: RenderState,
     ctx: egui::Context,
+    /// Why the GPU views are not installed, when they are not.
+    without_shaders: Option<String>,
 }
 
 impl std::fmt::Debug for Offscreen {
@@ -61,14 +63,23 @@ impl Offscreen {
         .map_err(|e| OffscreenError::NoDevice(e.to_string()))?;
         let ctx = egui::Context::default();
         ctx.set_visuals(egui::Visuals::light());
-        super::install(&state, &ctx);
-        Ok(Self { state, ctx })
+        // Without the GPU views (a downlevel adapter) figures are drawn with egui's shapes.
+        let without_shaders = super::install(&state, &ctx).err();
+        Ok(Self {
+            state,
+            ctx,
+            without_shaders,
+        })
     }
 
-    /// The adapter's name and backend.
+    /// The adapter's name and backend (and why the views draw without shaders, if they do).
     pub fn adapter(&self) -> String {
         let info = self.state.adapter.get_info();
-        format!("{} ({:?})", info.name, info.backend)
+        let name = format!("{} ({:?})", info.name, info.backend);
+        match &self.without_shaders {
+            Some(why) => format!("{name}; without shaders: {why}"),
+            None => name,
+        }
     }
 
     /// Renders `paint` on a white page of `width × height` pixels at `pixels_per_point`; the
