@@ -189,6 +189,24 @@ fn finite_difference_meta_gradient_handles_pooling() {
 }
 
 #[test]
+fn exact_meta_gradient_through_pooling_matches_central_differences() {
+    // Pooling built from strided views of the input is twice differentiable on nested
+    // autodiff (Burn's own pooling backward is not).
+    let space = tiny_image_space(vec![
+        Op::None,
+        Op::MaxPool3x3,
+        Op::AvgPool3x3,
+        Op::DilConv3x3,
+    ]);
+    let meta = posterior(&space);
+    let task = image_task();
+    let obj = objective(&task, false);
+    let lrs = step_sizes(&meta, 0.1, 0.0);
+    let err = worst_relative_error(&meta, &obj, 2, &lrs, MetaGradient::Exact);
+    assert!(err < 1e-5, "relative error {err:e}");
+}
+
+#[test]
 fn auto_is_exact_without_pooling_and_finite_differences_with_it() {
     assert!(has_live_pooling(&SearchSpace::default_image()));
     assert!(!has_live_pooling(&SearchSpace::default_vector()));

@@ -125,18 +125,44 @@ fn a_fixed_architecture_trains_the_genotype_network_and_reports_it() {
 }
 
 #[test]
-fn exact_second_order_is_refused_for_spaces_with_pooling() {
+fn exact_second_order_runs_in_spaces_with_pooling() {
+    // Its gradient against central differences: core/tests/meta_gradient.rs.
+    let mut space = SearchSpace::default_image();
+    space.ops = vec![Op::None, Op::MaxPool3x3, Op::AvgPool3x3, Op::SepConv3x3];
+    space.nodes = 1;
+    space.channels = 2;
+    space.stem_multiplier = 1;
+    space.cells = vec![crate::space::CellKind::Normal];
+    space.num_outputs = 2;
+    space.inputs[0].height = 6;
+    space.inputs[0].width = 6;
+    space.validate().unwrap();
+    assert!(has_live_pooling(&space));
     let config = MamlConfig {
         meta_gradient: MetaGradient::Exact,
+        inner_steps: 2,
         ..Default::default()
     };
-    let err = GradientLearner::<AD>::new(
-        SearchSpace::default_image(),
-        Plan::maml(&config).unwrap(),
-        Default::default(),
-    )
-    .err()
-    .expect("refused")
-    .to_string();
-    assert!(err.contains("without pooling ops"), "{err}");
+    let mut learner =
+        GradientLearner::<AD>::new(space, Plan::maml(&config).unwrap(), Default::default())
+            .unwrap();
+    let mut rng = SeededRng::new(3);
+    let mut images = |n: usize| crate::tasks::Batch {
+        inputs: rng.normal_vec(n * 36),
+        targets: crate::tasks::Targets::Classes((0..n).map(|i| i % 2).collect()),
+        sample_ids: Vec::new(),
+    };
+    let task = crate::tasks::Episode {
+        source: 0,
+        source_name: "grey6".into(),
+        input_shape: vec![1, 6, 6],
+        classes: vec![0, 1],
+        support: images(4),
+        query: images(4),
+        function: None,
+    };
+    let before = learner.parameter_values();
+    let report = learner.meta_step(&[task]).unwrap();
+    assert!(report.loss.is_finite());
+    assert_ne!(learner.parameter_values(), before);
 }

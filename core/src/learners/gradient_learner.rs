@@ -24,7 +24,7 @@ use super::devices::{mean_of_sum, Contribution, DeviceGroup};
 use super::fit::{check_shape, stem_for};
 use super::grads::{mean_grads, ParamGrads};
 use super::learner::MetaLearner;
-use super::meta_gradient::{inner_loop, meta_gradient, resolve_for, step_sizes};
+use super::meta_gradient::{inner_loop, meta_gradient, step_sizes};
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::parallel::run_tasks;
 use super::plan::{ArchPlan, Outer, Plan};
@@ -83,11 +83,11 @@ impl<B: Backend> TaskOutcome<B> {
 
 impl<B: AutodiffBackend> GradientLearner<B> {
     /// A fresh meta-network for a validated space. Fails when the plan does not fit the
-    /// space (a genotype of another space, exact second order with pooling ops).
+    /// space (a genotype of another space).
     pub fn new(space: SearchSpace, plan: Plan, device: B::Device) -> Result<Self, LearnerError> {
         let mut plan = plan;
         if let Outer::Gradient { spec, .. } = &mut plan.outer {
-            spec.mode = resolve_for(spec.mode, &space)?;
+            spec.mode = spec.mode.resolve(&space);
         }
         let meta = match &plan.arch {
             ArchPlan::Fixed(genotype) => Posterior::fixed(&space, genotype, plan.init, &device)

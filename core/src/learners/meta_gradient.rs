@@ -7,8 +7,10 @@
 //! depend on the meta-parameters W too). The meta-gradient is `d ℓ_out(q_S) / dW`:
 //! - [`MetaGradient::Exact`]: the inner steps are built on nested autodiff
 //!   (`Autodiff<Autodiff<B>>`), each step's gradient stays differentiable, and one backward
-//!   pass gives the exact gradient. Burn 0.21's pooling ops have no second-order backward, so
-//!   this needs a space without live pooling ops.
+//!   pass gives the exact gradient. Every op of the engine is twice differentiable (Burn
+//!   0.21's own pooling backward is not, so pooling is built from strided views of its input,
+//!   see `nn::pool`). On nested autodiff the image ops run as tensor ops, not as the CPU loops
+//!   of first-order passes.
 //! - [`MetaGradient::FiniteDifference`]: backward through the steps with Hessian-vector
 //!   products by central differences of gradients (the DARTS approximation):
 //!   `v_k = v_{k+1} − H_k L v_{k+1}` with `H u ≈ (∇ℓ(q+εu) − ∇ℓ(q−εu)) / 2ε`,
@@ -17,7 +19,7 @@
 //! - [`MetaGradient::FirstOrder`]: `∇ℓ_out(q_S)` taken as the gradient for W (first-order
 //!   MAML).
 //! - [`MetaGradient::Auto`]: exact when the space has no live pooling op, else finite
-//!   differences.
+//!   differences (see [`MetaGradient::resolve`] for why).
 
 use std::collections::HashMap;
 
@@ -43,7 +45,7 @@ use crate::space::{CellKind, Op, SearchSpace};
 pub enum MetaGradient {
     /// Exact second order where the space allows it, finite differences otherwise.
     Auto,
-    /// Exact second order through nested autodiff (no pooling ops).
+    /// Exact second order through nested autodiff.
     Exact,
     /// Second order with finite-difference Hessian-vector products.
     FiniteDifference,
@@ -62,20 +64,7 @@ impl MetaGradient {
     }
 }
 
-/// `mode` resolved for `space`; exact second order is refused when a pooling op is live.
-pub fn resolve_for(mode: MetaGradient, space: &SearchSpace) -> Result<MetaGradient, LearnerError> {
-    if mode == MetaGradient::Exact && has_live_pooling(space) {
-        return Err(LearnerError::Task(
-            "meta_gradient = \"exact\" needs a space without pooling ops (Burn has no \
-             second-order pooling backward); use \"auto\" or \"finite_difference\""
-                .into(),
-        ));
-    }
-    Ok(mode.resolve(space))
-}
-
-/// Whether some edge of the space can use a pooling op (no second-order backward in Burn
-/// 0.21).
+/// Whether some edge of the space can use a pooling op.
 pub fn has_live_pooling(space: &SearchSpace) -> bool {
     let pooling: Vec<bool> = space
         .ops

@@ -357,14 +357,6 @@ impl RunConfig {
         if let Engine::Mnas(c) = &engine {
             c.check().map_err(|e| RunError::config(name, e))?;
         }
-        if engine.meta_gradient() == Some(MetaGradient::Exact)
-            && crate::learners::has_live_pooling(&self.space)
-        {
-            return bad(
-                "learner.meta_gradient",
-                "`exact` needs a space without pooling ops (Burn has no second-order pooling backward); use `auto` or `finite_difference`".into(),
-            );
-        }
         match &self.tasks {
             TaskConfig::Regression(r) => {
                 if r.families.is_empty() {

@@ -11,7 +11,7 @@
 //!
 //! The gradient of the query loss with respect to the task's starting point (α_i, w̃_i) is
 //! the same meta-gradient MAML uses ([`crate::learners::meta_gradient`]: exact second order
-//! through the inner steps, finite differences when pooling ops are live, or first order);
+//! through the inner steps, finite-difference Hessian-vector products, or first order);
 //! it is carried back to Θ through the encoder, controller and modulator by one more
 //! backward pass of ⟨g, start(Θ)⟩ + β L_r.
 //!
@@ -30,9 +30,7 @@ use super::params::{dot_with, path_dropout, MnasParams};
 use crate::genotype::Genotype;
 use crate::learners::devices::{mean_of_sum, Contribution, DeviceGroup};
 use crate::learners::grads::{grads_of, mean_grads, param_ids, uniform_scale, ParamGrads};
-use crate::learners::meta_gradient::{
-    inner_loop, meta_gradient, missing_stem, resolve_for, step_sizes,
-};
+use crate::learners::meta_gradient::{inner_loop, meta_gradient, missing_stem, step_sizes};
 use crate::learners::report::{
     checked_mean_loss, evaluate_posterior, step_report, summed_report, tables, weight_sketch,
 };
@@ -75,7 +73,7 @@ struct TaskOutcome<B: Backend> {
 }
 
 impl<B: AutodiffBackend> MnasLearner<B> {
-    /// A fresh M-NAS for a validated space; exact second order with pooling ops is refused.
+    /// A fresh M-NAS for a validated space.
     pub fn new(
         space: SearchSpace,
         config: MnasConfig,
@@ -83,7 +81,7 @@ impl<B: AutodiffBackend> MnasLearner<B> {
     ) -> Result<Self, LearnerError> {
         config.check().map_err(LearnerError::Task)?;
         let spec = MetaGradientSpec {
-            mode: resolve_for(config.meta_gradient, &space)?,
+            mode: config.meta_gradient.resolve(&space),
             fd_scale: config.fd_scale,
         };
         let params = MnasParams::new(&space, &config, &device);
