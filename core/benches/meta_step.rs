@@ -8,13 +8,11 @@
 //! `--features wgpu` / `--features cuda`). Also prints where the time of one inner step goes
 //! (forward, backward, update).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use burn::backend::Autodiff;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::Backend;
-use metanas_core::data::{uci_digits, ImageSpec, LoadOptions};
 use metanas_core::learners::{
     sgd_step, task_loss, trainable, BaseConfig, GradientLearner, MetaLearner, Plan,
 };
@@ -22,15 +20,10 @@ use metanas_core::nn::WeightMode;
 use metanas_core::posterior::{Posterior, PriorTensors, Relaxation, SampleSpec};
 use metanas_core::rng::SeededRng;
 use metanas_core::space::{CellKind, Op, SearchSpace};
-use metanas_core::tasks::{ClassSplit, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource};
 use metanas_core::CpuBackend;
 
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
+mod common;
+use common::{digit_batches, peak_rss_mb};
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench binaries without
@@ -68,45 +61,8 @@ fn run<B: Backend>(device: B::Device, label: &str, timed: usize) {
     space.ops = Op::darts_set();
     space.cells = vec![CellKind::Normal, CellKind::Reduce];
     space.validate().expect("bench space");
-    let mut opts = LoadOptions {
-        image: Some(ImageSpec {
-            channels: 1,
-            height: 28,
-            width: 28,
-        }),
-        ..LoadOptions::default()
-    };
-    let data = Arc::new(uci_digits(&mut opts).expect("bundled digits"));
-    let source = TaskSource {
-        name: "grey28".into(),
-        split: ClassSplit::new(
-            data.num_classes(),
-            SplitSpec {
-                train: 1.0,
-                val: 0.0,
-                seed: 0,
-            },
-        ),
-        dataset: data,
-        weight: 1.0,
-    };
-    let tasks = FewShotTasks::new(
-        vec![source],
-        EpisodeSpec {
-            ways: 5,
-            shots: 1,
-            queries: 5,
-        },
-    )
-    .expect("tasks");
+    let batches = digit_batches(timed.max(1));
     let mut rng = SeededRng::new(1);
-    let batches: Vec<Vec<_>> = (0..timed.max(1))
-        .map(|_| {
-            (0..4)
-                .map(|_| tasks.sample(Split::Train, &mut rng).expect("task"))
-                .collect()
-        })
-        .collect();
 
     // Where one inner step's time goes.
     let prior = GradientLearner::<AD<B>>::new(

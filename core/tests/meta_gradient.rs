@@ -207,16 +207,20 @@ fn exact_meta_gradient_through_pooling_matches_central_differences() {
 }
 
 #[test]
-fn auto_is_exact_without_pooling_and_finite_differences_with_it() {
-    assert!(has_live_pooling(&SearchSpace::default_image()));
-    assert!(!has_live_pooling(&SearchSpace::default_vector()));
+fn auto_is_exact_for_vector_spaces_and_finite_differences_for_image_spaces() {
+    let vector = SearchSpace::default_vector();
+    assert_eq!(MetaGradient::Auto.resolve(&vector), MetaGradient::Exact);
     let image = SearchSpace::default_image();
     assert_eq!(
         MetaGradient::Auto.resolve(&image),
         MetaGradient::FiniteDifference
     );
     let no_pool = tiny_image_space(vec![Op::None, Op::SkipConnect, Op::SepConv3x3]);
-    assert_eq!(MetaGradient::Auto.resolve(&no_pool), MetaGradient::Exact);
+    assert_eq!(
+        MetaGradient::Auto.resolve(&no_pool),
+        MetaGradient::FiniteDifference
+    );
+    assert_eq!(MetaGradient::Exact.resolve(&image), MetaGradient::Exact);
     assert_eq!(
         MetaGradient::FirstOrder.resolve(&image),
         MetaGradient::FirstOrder

@@ -34,8 +34,7 @@ pub use gradient_learner::GradientLearner;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
 pub use learner::MetaLearner;
 pub use meta_gradient::{
-    has_live_pooling, inner_loop, meta_gradient, step_sizes, MetaGradient, MetaGradientSpec,
-    Unrolled, FD_SCALE,
+    inner_loop, meta_gradient, step_sizes, MetaGradient, MetaGradientSpec, Unrolled, FD_SCALE,
 };
 pub use mnas::{MnasConfig, MnasLearner, MnasParams, MnasVariant};
 pub use objective::{
