@@ -5,7 +5,8 @@
 # tasks for 5 steps and reports the query MSE (mean ± 95% CI).
 #   scripts/regression_table.sh [STEPS] [TASKS]     (defaults 300 and 200)
 # LEARNERS="maml reptile" runs only those rows; the maml row brings the DARTS-from-scratch row.
-# Uses the binary built by `cargo build -p metanas-app` (set METANAS to use another).
+# Uses the binary built by `cargo build -p metanas-app` (set METANAS to use another, e.g. the
+# release build: about 10 minutes for the whole table on 2 cores).
 set -euo pipefail
 steps=${1:-300}
 tasks=${2:-200}
