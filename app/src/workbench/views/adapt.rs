@@ -197,7 +197,11 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             .collect();
         Plot::new("adapt-metric")
             .height(140.0)
-            .x_axis_label("adaptation step")
+            .x_axis_label(if how.uses_meta_network() {
+                "adaptation step"
+            } else {
+                "search step"
+            })
             .y_axis_label(metric_name)
             .show(&mut cols[0], |p| {
                 p.line(Line::new(
