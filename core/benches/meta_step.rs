@@ -61,7 +61,7 @@ fn run<B: Backend>(device: B::Device, label: &str, timed: usize) {
     space.ops = Op::darts_set();
     space.cells = vec![CellKind::Normal, CellKind::Reduce];
     space.validate().expect("bench space");
-    let batches = digit_batches(timed.max(1));
+    let batches = digit_batches(&space, timed.max(1));
     let mut rng = SeededRng::new(1);
 
     // Where one inner step's time goes.

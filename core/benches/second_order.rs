@@ -107,9 +107,9 @@ fn one(mode: MetaGradient, pooling: bool, timed: usize) {
         ..Default::default()
     };
     let plan = Plan::maml(&config).expect("MAML plan");
+    let batches = digit_batches(&space, timed + 1);
     let mut learner = GradientLearner::<Autodiff<CpuBackend>>::new(space, plan, Default::default())
         .expect("the space fits MAML");
-    let batches = digit_batches(timed + 1);
     learner.meta_step(&batches[0]).expect("warm-up meta-step");
     let start = Instant::now();
     for b in &batches[1..] {

@@ -1,45 +1,25 @@
 //! What the benches share: 5-way 1-shot tasks from the bundled digits at 28x28 (4 per
 //! meta-batch) and the process's peak memory.
 
-use std::sync::Arc;
+use std::path::Path;
 
-use metanas_core::data::{uci_digits, ImageSpec, LoadOptions};
 use metanas_core::rng::SeededRng;
-use metanas_core::tasks::{
-    ClassSplit, Episode, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource,
-};
+use metanas_core::run::{TaskDistribution, BUNDLED_DIGITS};
+use metanas_core::space::SearchSpace;
+use metanas_core::tasks::{Episode, EpisodeSpec, Split};
 
-/// `count` meta-batches of 4 tasks: 5-way 1-shot with 5 queries per class, the bundled UCI
-/// digits scaled to 28x28 grey (every class drawable), seeded.
-pub fn digit_batches(count: usize) -> Vec<Vec<Episode>> {
-    let mut opts = LoadOptions {
-        image: Some(ImageSpec {
-            channels: 1,
-            height: 28,
-            width: 28,
-        }),
-        ..LoadOptions::default()
-    };
-    let data = Arc::new(uci_digits(&mut opts).expect("bundled digits"));
-    let source = TaskSource {
-        name: "grey28".into(),
-        split: ClassSplit::new(
-            data.num_classes(),
-            SplitSpec {
-                train: 1.0,
-                val: 0.0,
-                seed: 0,
-            },
-        ),
-        dataset: data,
-        weight: 1.0,
-    };
+/// `count` meta-batches of 4 tasks for `space` (whose first input is 28x28 grey, `grey28`):
+/// 5-way 1-shot with 5 queries per class, the bundled UCI digits scaled to 28x28 grey
+/// (every class drawable), seeded.
+pub fn digit_batches(space: &SearchSpace, count: usize) -> Vec<Vec<Episode>> {
     let spec = EpisodeSpec {
         ways: 5,
         shots: 1,
         queries: 5,
     };
-    let tasks = FewShotTasks::new(vec![source], spec).expect("tasks");
+    let digits = Path::new(BUNDLED_DIGITS);
+    let tasks = TaskDistribution::from_dataset(space, digits, "grey28", spec, &mut |_, _, _| {})
+        .expect("bundled digits");
     let mut rng = SeededRng::new(1);
     (0..count)
         .map(|_| {

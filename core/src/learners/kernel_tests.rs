@@ -2,16 +2,14 @@
 //! tensor-op versions on a whole image network: one BASE meta-step and one adaptation give
 //! the same loss and the same adapted weights either way (up to rounding).
 
-use std::sync::Arc;
-
 use burn::backend::Autodiff;
 
 use super::*;
-use crate::data::{uci_digits, ImageSpec, LoadOptions};
 use crate::nn::cpu_kernel::without_kernels;
 use crate::rng::SeededRng;
+use crate::run::{TaskDistribution, BUNDLED_DIGITS};
 use crate::space::{CellKind, Op, SearchSpace};
-use crate::tasks::{ClassSplit, EpisodeSpec, FewShotTasks, Split, SplitSpec, TaskSource};
+use crate::tasks::{EpisodeSpec, Split};
 use crate::CpuBackend;
 
 type AD = Autodiff<CpuBackend>;
@@ -23,34 +21,14 @@ fn a_base_meta_step_and_adaptation_agree_with_and_without_the_cpu_loops() {
     space.cells = vec![CellKind::Normal, CellKind::Reduce];
     space.channels = 4;
     space.validate().expect("space");
-    let mut options = LoadOptions {
-        image: Some(ImageSpec {
-            channels: 1,
-            height: 28,
-            width: 28,
-        }),
-        ..LoadOptions::default()
-    };
-    let data = Arc::new(uci_digits(&mut options).expect("bundled digits"));
-    let source = TaskSource {
-        name: "digits".into(),
-        split: ClassSplit::new(
-            data.num_classes(),
-            SplitSpec {
-                train: 1.0,
-                val: 0.0,
-                seed: 0,
-            },
-        ),
-        dataset: data,
-        weight: 1.0,
-    };
     let spec = EpisodeSpec {
         ways: 5,
         shots: 1,
         queries: 2,
     };
-    let tasks = FewShotTasks::new(vec![source], spec).expect("tasks");
+    let digits = std::path::Path::new(BUNDLED_DIGITS);
+    let tasks = TaskDistribution::from_dataset(&space, digits, "grey28", spec, &mut |_, _, _| {})
+        .expect("bundled digits");
     let mut rng = SeededRng::new(3);
     let batch: Vec<_> = (0..2)
         .map(|_| tasks.sample(Split::Train, &mut rng).expect("task"))
