@@ -297,4 +297,17 @@ fn one_task_adapts_with_the_architecture_frozen_and_by_darts_from_scratch() {
     assert_ne!(&darts.adaptation.arch_history[0], prior);
     let slider = "search step (0 = DARTS's initial architecture)";
     assert!(h.query_all_by_label_contains(slider).count() >= 1);
+    // The PCA of task posteriors takes the meta-network's (three, with one more task), not
+    // DARTS's fresh network.
+    h.get_by_label("How").click();
+    h.run_steps(2);
+    h.get_by_label(AdaptMethod::MetaNetwork.label()).click();
+    h.run_steps(2);
+    h.get_by_label("Sample another task").click();
+    wait_for(&mut h, "another task", 2 * MINUTE, |a| {
+        a.adaptations.len() == 4
+    });
+    h.get_by_label("PCA").click();
+    h.run_steps(3);
+    h.get_by_label_contains("3 tasks · PC1 explains");
 }

@@ -7,6 +7,7 @@ use metanas_core::analysis::{pca_2d, posterior_features, PosteriorFeatures, Proj
 use metanas_core::genotype::Genotype;
 use metanas_core::run::{metric_value, SnapshotRecord};
 
+use super::super::adapt_method::AdaptMethod;
 use super::super::state::Workbench;
 use super::cells::op_colour;
 use super::needs_run;
@@ -72,15 +73,25 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 .iter()
                 .filter(|s| !state.latest_only || s.step == newest),
         );
-        let archs: Vec<Vec<f32>> = app
+        // Posteriors of the meta-network only: DARTS from scratch adapts a fresh network,
+        // whose weights and architecture are not a task posterior of this one.
+        let adapted: Vec<_> = app
             .adaptations
+            .iter()
+            .filter(|a| a.request.method.uses_meta_network())
+            .collect();
+        let archs: Vec<Vec<f32>> = adapted
             .iter()
             .map(|a| a.adaptation.arch().map(|t| t.flatten()).unwrap_or_default())
             .collect();
-        for (a, arch) in app.adaptations.iter().zip(&archs) {
+        for (a, arch) in adapted.iter().zip(&archs) {
             rows.push((arch, &a.adaptation.weight_sketch));
+            let how = match a.request.method {
+                AdaptMethod::FrozenArch => ", architecture frozen",
+                _ => "",
+            };
             points.push(TaskPoint {
-                source: format!("{} (adapted here)", a.episode.source_name),
+                source: format!("{} (adapted here{how})", a.episode.source_name),
                 label: format!(
                     "adapted task #{} ({:?}): {} -> {}",
                     a.request.task,
