@@ -24,11 +24,6 @@ impl DatasetPath {
         Self(vec![path.into()])
     }
 
-    /// Several image roots as one dataset.
-    pub fn merged(paths: Vec<String>) -> Self {
-        Self(paths)
-    }
-
     /// The paths, in the order given.
     pub fn paths(&self) -> &[String] {
         &self.0
