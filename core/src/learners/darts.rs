@@ -36,10 +36,9 @@ use super::fit::{check_shape, stem_for};
 use super::grads::{axpy, grads_of, negated, norm, param_ids, shifted, uniform_scale, ParamGrads};
 use super::meta_gradient::missing_stem;
 use super::objective::task_loss;
-use super::report::{evaluate_posterior, tables, weight_sketch};
+use super::report::{derived_genotype, evaluate_posterior, tables, weight_sketch};
 use super::types::{splitmix64, Adaptation, AdaptationLog, LearnerError};
 use super::update::{flat_params, trainable};
-use crate::genotype::Genotype;
 use crate::nn::WeightMode;
 use crate::posterior::{ArchUse, Posterior, PosteriorInit};
 use crate::rng::SeededRng;
@@ -263,11 +262,10 @@ impl<B: AutodiffBackend> DartsSearch<B> {
             log.step(metrics, tables(&state.q));
         }
         let (after, _) = evaluate_posterior(&state.q, task, stem, ArchUse::Mixture);
-        let (normal, reduce) = state.q.arch.probability_tables();
         Ok(log.finish(
             after,
             weight_sketch(&state.q, &initial),
-            Genotype::derive(&self.space, &normal, reduce.as_deref()),
+            derived_genotype(&self.space, &state.q),
         ))
     }
 }

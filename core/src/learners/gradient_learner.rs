@@ -29,7 +29,8 @@ use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::parallel::run_tasks;
 use super::plan::{ArchPlan, Outer, Plan};
 use super::report::{
-    checked_mean_loss, evaluate_posterior, step_report, summed_report, tables, weight_sketch,
+    checked_mean_loss, derived_genotype, evaluate_posterior, step_report, summed_report, tables,
+    weight_sketch,
 };
 use super::state;
 use super::types::{splitmix64, Adaptation, AdaptationLog, ArchTables, LearnerError, StepReport};
@@ -189,10 +190,7 @@ impl<B: AutodiffBackend> GradientLearner<B> {
     fn genotype_of(&self, q: &Posterior<B::InnerBackend>) -> Genotype {
         match &self.plan.arch {
             ArchPlan::Fixed(g) => g.clone(),
-            _ => {
-                let (normal, reduce) = q.arch.probability_tables();
-                Genotype::derive(&self.space, &normal, reduce.as_deref())
-            }
+            _ => derived_genotype(&self.space, q),
         }
     }
 

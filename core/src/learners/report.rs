@@ -6,9 +6,11 @@ use burn::prelude::*;
 use super::devices::Summed;
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::types::{count_sketch, ArchTables, StepReport};
+use crate::genotype::Genotype;
 use crate::nn::WeightMode;
 use crate::posterior::{ArchUse, GaussianTensors, Posterior};
 use crate::rng::SeededRng;
+use crate::space::SearchSpace;
 use crate::tasks::{Episode, Targets};
 
 /// Size of the weight sketch reported for the PCA view.
@@ -42,6 +44,12 @@ pub fn evaluate_posterior<B: Backend>(
 pub fn tables<B: Backend>(q: &Posterior<B>) -> ArchTables {
     let (normal, reduce) = q.arch.probability_tables();
     ArchTables { normal, reduce }
+}
+
+/// The genotype derived from `q`'s architecture probabilities in `space`.
+pub fn derived_genotype<B: Backend>(space: &SearchSpace, q: &Posterior<B>) -> Genotype {
+    let (normal, reduce) = q.arch.probability_tables();
+    Genotype::derive(space, &normal, reduce.as_deref())
 }
 
 /// A count sketch of the weight means' displacement `adapted.μ − start.μ` (for the PCA view).

@@ -32,7 +32,8 @@ use crate::learners::devices::{mean_of_sum, Contribution, DeviceGroup};
 use crate::learners::grads::{grads_of, mean_grads, param_ids, uniform_scale, ParamGrads};
 use crate::learners::meta_gradient::{inner_loop, meta_gradient, missing_stem, step_sizes};
 use crate::learners::report::{
-    checked_mean_loss, evaluate_posterior, step_report, summed_report, tables, weight_sketch,
+    checked_mean_loss, derived_genotype, evaluate_posterior, step_report, summed_report, tables,
+    weight_sketch,
 };
 use crate::learners::types::AdaptationLog;
 use crate::learners::update::param_values;
@@ -317,11 +318,10 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
             );
         })?;
         let (after, _) = evaluate_posterior(&q, task, stem, ArchUse::Mixture);
-        let (normal, reduce) = q.arch.probability_tables();
         Ok(log.finish(
             after,
             weight_sketch(&q, &self.params.meta),
-            Genotype::derive(&self.space, &normal, reduce.as_deref()),
+            derived_genotype(&self.space, &q),
         ))
     }
 
@@ -332,8 +332,7 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
     /// Derived from the shared logits: M-NAS-Shared's architecture; for M-NAS and M-NAS-NM
     /// the controller's task-independent part (each task adds its own change).
     fn genotype(&self) -> Option<Genotype> {
-        let (normal, reduce) = self.params.meta.arch.probability_tables();
-        Some(Genotype::derive(&self.space, &normal, reduce.as_deref()))
+        Some(derived_genotype(&self.space, &self.params.meta))
     }
 
     fn parameter_values(&self) -> Vec<f32> {
