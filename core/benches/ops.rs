@@ -102,7 +102,7 @@ fn main() {
         x, w, 1, 1, 1, 8
     ));
     both!("depthwise 3x3 (metanas)", [8, 1, 3, 3], |x, w| {
-        depthwise::depthwise_conv2d(x, w, [1, 1], [1, 1], [1, 1])
+        depthwise::depthwise_conv2d(x, w, [1, 1], [1, 1], [1, 1], false)
     });
     both!(
         "depthwise 5x5 dil 2 (burn)",
@@ -110,7 +110,7 @@ fn main() {
         |x, w| burn_conv(x, w, 1, 4, 2, 8)
     );
     both!("depthwise 5x5 dil 2 (metanas)", [8, 1, 5, 5], |x, w| {
-        depthwise::depthwise_conv2d(x, w, [1, 1], [4, 4], [2, 2])
+        depthwise::depthwise_conv2d(x, w, [1, 1], [4, 4], [2, 2], false)
     });
     both!("max pool 3x3 (burn)", [1, 1, 1, 1], |x, w| {
         burn::tensor::module::max_pool2d(x, [3, 3], [1, 1], [1, 1], [1, 1], false)

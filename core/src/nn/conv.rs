@@ -13,8 +13,35 @@
 //! gradients).
 
 use burn::prelude::*;
+use burn::tensor::activation;
 
+use super::cpu_kernel;
+use super::pointwise_kernel::Pointwise;
 use super::taps::Taps;
+
+/// 1x1 convolution (stride `stride`, no padding) of `x [n, c, h, w]`, or of `relu(x)` when
+/// `relu`, with `weight [o, c, 1, 1]`: the CPU backend's own loops
+/// ([`super::pointwise_kernel`], the ReLU fused) where they apply, else [`conv2d`].
+pub fn conv1x1<B: Backend>(
+    x: Tensor<B, 4>,
+    weight: Tensor<B, 4>,
+    stride: [usize; 2],
+    relu: bool,
+) -> Tensor<B, 4> {
+    let kernel = Pointwise {
+        shape: x.dims(),
+        out_channels: weight.dims()[0],
+        stride,
+        relu,
+    };
+    match cpu_kernel::run(kernel, [x, weight]) {
+        Ok(y) => y,
+        Err([x, weight]) => {
+            let x = if relu { activation::relu(x) } else { x };
+            conv2d(x, weight, stride, [0, 0], [1, 1])
+        }
+    }
+}
 
 /// Convolution of `x [n, c, h, w]` with `weight [o, c, kh, kw]` (one group), no bias.
 pub fn conv2d<B: Backend>(
@@ -75,6 +102,28 @@ mod tests {
                 ConvOptions::new([s, s], [p, p], [d, d], 1),
             );
             let what = format!("k{k} s{s} p{p} d{d} size{size}");
+            assert_same_op(ours, reference, &[("x", &x), ("w", &w)], 1e-4, &what);
+        }
+    }
+
+    #[test]
+    fn conv1x1_matches_burn_conv2d_of_relu_outputs_and_gradients() {
+        for (stride, size, relu) in [(1, 5, false), (1, 6, true), (2, 7, true), (2, 6, false)] {
+            let x = random([2, 3, size, size], 4);
+            let w = random([4, 3, 1, 1], 5);
+            let input = if relu {
+                activation::relu(x.clone())
+            } else {
+                x.clone()
+            };
+            let reference = burn::tensor::module::conv2d(
+                input,
+                w.clone(),
+                None,
+                ConvOptions::new([stride, stride], [0, 0], [1, 1], 1),
+            );
+            let what = format!("1x1 stride {stride} size {size} relu {relu}");
+            let ours = conv1x1(x.clone(), w.clone(), [stride, stride], relu);
             assert_same_op(ours, reference, &[("x", &x), ("w", &w)], 1e-4, &what);
         }
     }

@@ -15,15 +15,16 @@ use super::depthwise_kernel::Depthwise;
 use super::taps::Taps;
 use super::window::Window;
 
-/// Depthwise convolution of `x [n, c, h, w]` with `weight [c, 1, kh, kw]`, no bias: the
-/// CPU backend's own loops ([`super::depthwise_kernel`]) where they apply, else
-/// [`depthwise_ops`].
+/// Depthwise convolution of `x [n, c, h, w]`, or of `relu(x)` when `relu`, with
+/// `weight [c, 1, kh, kw]`, no bias: the CPU backend's own loops
+/// ([`super::depthwise_kernel`], the ReLU fused) where they apply, else [`depthwise_ops`].
 pub fn depthwise_conv2d<B: Backend>(
     x: Tensor<B, 4>,
     weight: Tensor<B, 4>,
     stride: [usize; 2],
     padding: [usize; 2],
     dilation: [usize; 2],
+    relu: bool,
 ) -> Tensor<B, 4> {
     let [n, c, h, w] = x.dims();
     let [_, _, kh, kw] = weight.dims();
@@ -36,9 +37,16 @@ pub fn depthwise_conv2d<B: Backend>(
         padding,
         dilation,
     };
-    match cpu_kernel::run(Depthwise(window), [x, weight]) {
+    match cpu_kernel::run(Depthwise { window, relu }, [x, weight]) {
         Ok(y) => y,
-        Err([x, weight]) => depthwise_ops(x, weight, stride, padding, dilation),
+        Err([x, weight]) => {
+            let x = if relu {
+                burn::tensor::activation::relu(x)
+            } else {
+                x
+            };
+            depthwise_ops(x, weight, stride, padding, dilation)
+        }
     }
 }
 
@@ -69,20 +77,12 @@ pub fn depthwise_ops<B: Backend>(
 mod tests {
     use super::*;
     use crate::nn::test_util::{assert_same_op, random};
-    use burn::backend::Autodiff;
+    use burn::tensor::activation;
     use burn::tensor::ops::ConvOptions;
-
-    type B = Autodiff<crate::CpuBackend>;
 
     #[test]
     fn both_paths_match_grouped_conv2d_outputs_and_gradients() {
-        type Depthwise =
-            fn(Tensor<B, 4>, Tensor<B, 4>, [usize; 2], [usize; 2], [usize; 2]) -> Tensor<B, 4>;
-        let paths: [(&str, Depthwise); 2] = [
-            ("CPU loops", depthwise_conv2d),
-            ("tensor ops", depthwise_ops),
-        ];
-        for ((k, s, d, size), (path, depthwise)) in [
+        for ((k, s, d, size), relu) in [
             (3, 1, 1, 7),
             (3, 2, 1, 7),
             (3, 2, 1, 8),
@@ -93,21 +93,42 @@ mod tests {
             (5, 2, 2, 8),
         ]
         .into_iter()
-        .flat_map(|case| paths.map(|p| (case, p)))
+        .flat_map(|case| [(case, false), (case, true)])
         {
             let c = 3;
             let pad = d * (k - 1) / 2;
             let x = random([2, c, size, size], 1);
             let w = random([c, 1, k, k], 2);
-            let ours = depthwise(x.clone(), w.clone(), [s, s], [pad, pad], [d, d]);
-            let reference = burn::tensor::module::conv2d(
-                x.clone(),
-                w.clone(),
-                None,
-                ConvOptions::new([s, s], [pad, pad], [d, d], c),
-            );
-            let what = format!("{path}: k{k} s{s} d{d} size{size}");
-            assert_same_op(ours, reference, &[("x", &x), ("w", &w)], 1e-4, &what);
+            // Built afresh for each use: a backward pass consumes the graph it runs over.
+            let input = || {
+                if relu {
+                    activation::relu(x.clone())
+                } else {
+                    x.clone()
+                }
+            };
+            let reference = || {
+                burn::tensor::module::conv2d(
+                    input(),
+                    w.clone(),
+                    None,
+                    ConvOptions::new([s, s], [pad, pad], [d, d], c),
+                )
+            };
+            let paths = [
+                (
+                    "CPU loops",
+                    depthwise_conv2d(x.clone(), w.clone(), [s, s], [pad, pad], [d, d], relu),
+                ),
+                (
+                    "tensor ops",
+                    depthwise_ops(input(), w.clone(), [s, s], [pad, pad], [d, d]),
+                ),
+            ];
+            for (path, ours) in paths {
+                let what = format!("{path}: k{k} s{s} d{d} size{size} relu {relu}");
+                assert_same_op(ours, reference(), &[("x", &x), ("w", &w)], 1e-4, &what);
+            }
         }
     }
 }

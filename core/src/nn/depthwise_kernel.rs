@@ -1,29 +1,36 @@
 //! Depthwise convolution on plain `f32` buffers (NCHW): forward, and the gradients with
-//! respect to the input and to the kernel.
+//! respect to the input and to the kernel, optionally of the convolution of `relu(x)` (the
+//! ReLU that opens every DARTS conv op, fused so that it costs no pass of its own).
 //!
-//! The search cells spend most of their time in depthwise convolutions; as tensor ops
-//! ([`super::depthwise`]) each kernel tap is a copied view, a product and a sum over the
-//! whole batch. These loops read each row once per tap instead. Planes run in parallel; each
-//! output value and each kernel gradient is summed by one thread in a fixed order, so the
-//! results are the same from run to run.
+//! The search cells spend most of their time in depthwise convolutions. Each plane is laid
+//! out once by [`Phases`], so that every kernel tap is one long multiply-add over
+//! contiguous values. Planes run in parallel; each output value and each kernel gradient is
+//! summed by one thread in a fixed order, so the results are the same from run to run.
 
 use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
-use super::window::{column, Window};
+use super::lanes;
+use super::phases::{axpy, Phases};
+use super::window::Window;
 
-/// Depthwise convolution of `x [n, c, h, w]` by `weight [c, 1, kh, kw]` as a
-/// [`CpuKernel`].
+/// Depthwise convolution of `x [n, c, h, w]` (or of `relu(x)`) by `weight [c, 1, kh, kw]`
+/// as a [`CpuKernel`].
 #[derive(Clone, Copy, Debug)]
-pub struct Depthwise(pub Window);
+pub struct Depthwise {
+    /// Shapes and window.
+    pub window: Window,
+    /// Convolve `relu(x)` instead of `x`.
+    pub relu: bool,
+}
 
 impl CpuKernel<2> for Depthwise {
     type Saved = ();
 
     fn forward(&self, [x, weight]: [&[f32]; 2]) -> (Vec<f32>, [usize; 4], ()) {
-        let g = &self.0;
+        let g = &self.window;
         let [ho, wo] = g.output();
-        (forward(g, x, weight), [g.n, g.c, ho, wo], ())
+        (forward(g, self.relu, x, weight), [g.n, g.c, ho, wo], ())
     }
 
     fn backward(
@@ -33,109 +40,102 @@ impl CpuKernel<2> for Depthwise {
         grad: &[f32],
         [want_x, want_weight]: [bool; 2],
     ) -> [Option<Vec<f32>>; 2] {
-        let g = &self.0;
+        let g = &self.window;
         [
-            want_x.then(|| grad_input(g, grad, weight)),
-            want_weight.then(|| grad_weight(g, grad, x)),
+            want_x.then(|| grad_input(g, self.relu, grad, weight, x)),
+            want_weight.then(|| grad_weight(g, self.relu, grad, x)),
         ]
     }
 }
 
-/// `y [n, c, ho, wo]` of `x [n, c, h, w]` and `weight [c, kh, kw]`.
-pub fn forward(g: &Window, x: &[f32], weight: &[f32]) -> Vec<f32> {
+fn input_map(relu: bool) -> impl Fn(f32) -> f32 {
+    move |v| if relu { v.max(0.0) } else { v }
+}
+
+/// `y [n, c, ho, wo]` of `x [n, c, h, w]` (or `relu(x)`) and `weight [c, kh, kw]`.
+pub fn forward(g: &Window, relu: bool, x: &[f32], weight: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
-    let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
-    let wo = g.output()[1];
     let mut y = vec![0.0f32; g.n * g.c * plane_out];
     if plane_out == 0 {
         return y;
     }
-    y.par_chunks_mut(plane_out)
-        .enumerate()
-        .for_each(|(plane, out)| {
-            let x = &x[plane * plane_in..(plane + 1) * plane_in];
+    let layout = Phases::new(g);
+    y.par_chunks_mut(plane_out).enumerate().for_each_init(
+        || (Vec::new(), Vec::new()),
+        |(buffer, grid), (plane, out)| {
             let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
-            g.for_each_row(|tap, oh, ih, lo, hi, offset| {
-                let wt = k[tap];
-                let x_row = &x[ih * w_in..(ih + 1) * w_in];
-                let y_row = &mut out[oh * wo..(oh + 1) * wo];
-                if sw == 1 {
-                    let start = column(lo, 1, offset);
-                    for (yv, xv) in y_row[lo..hi].iter_mut().zip(&x_row[start..]) {
-                        *yv += wt * xv;
-                    }
-                } else {
-                    for (ow, yv) in y_row.iter_mut().enumerate().take(hi).skip(lo) {
-                        *yv += wt * x_row[column(ow, sw, offset)];
-                    }
-                }
-            });
-        });
+            layout.fill(
+                &x[plane * plane_in..(plane + 1) * plane_in],
+                0.0,
+                input_map(relu),
+                buffer,
+            );
+            grid.clear();
+            grid.resize(layout.grid_len(), 0.0);
+            for (t, &wt) in k.iter().enumerate() {
+                axpy(grid, wt, layout.tap(buffer, t));
+            }
+            layout.from_grid(grid, out);
+        },
+    );
     y
 }
 
-/// Gradient with respect to `x` of the loss whose gradient at `y` is `grad [n, c, ho, wo]`.
-pub fn grad_input(g: &Window, grad: &[f32], weight: &[f32]) -> Vec<f32> {
+/// Gradient with respect to `x` of the loss whose gradient at `y` is `grad [n, c, ho, wo]`
+/// (`x` is read only for the ReLU's mask).
+pub fn grad_input(g: &Window, relu: bool, grad: &[f32], weight: &[f32], x: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
-    let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
-    let wo = g.output()[1];
     let mut dx = vec![0.0f32; g.n * g.c * plane_in];
-    if plane_in == 0 {
+    if plane_in == 0 || plane_out == 0 {
         return dx;
     }
-    dx.par_chunks_mut(plane_in)
-        .enumerate()
-        .for_each(|(plane, dx)| {
-            let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
+    let layout = Phases::new(g);
+    dx.par_chunks_mut(plane_in).enumerate().for_each_init(
+        || (Vec::new(), Vec::new()),
+        |(buffer, grid), (plane, dx)| {
             let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
-            g.for_each_row(|tap, oh, ih, lo, hi, offset| {
-                let wt = k[tap];
-                let g_row = &gy[oh * wo..(oh + 1) * wo];
-                let dx_row = &mut dx[ih * w_in..(ih + 1) * w_in];
-                if sw == 1 {
-                    let start = column(lo, 1, offset);
-                    for (dv, gv) in dx_row[start..].iter_mut().zip(&g_row[lo..hi]) {
-                        *dv += wt * gv;
-                    }
-                } else {
-                    for (ow, gv) in g_row.iter().enumerate().take(hi).skip(lo) {
-                        dx_row[column(ow, sw, offset)] += wt * gv;
-                    }
+            layout.to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], grid);
+            buffer.clear();
+            buffer.resize(layout.buffer_len(), 0.0);
+            for (t, &wt) in k.iter().enumerate() {
+                axpy(layout.tap_mut(buffer, t), wt, grid);
+            }
+            layout.gather(buffer, dx);
+            if relu {
+                let x = &x[plane * plane_in..(plane + 1) * plane_in];
+                for (d, &v) in dx.iter_mut().zip(x) {
+                    *d = if v > 0.0 { *d } else { 0.0 };
                 }
-            });
-        });
+            }
+        },
+    );
     dx
 }
 
 /// Gradient with respect to the kernel `[c, kh, kw]`.
-pub fn grad_weight(g: &Window, grad: &[f32], x: &[f32]) -> Vec<f32> {
+pub fn grad_weight(g: &Window, relu: bool, grad: &[f32], x: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, taps) = (g.plane_in(), g.plane_out(), g.taps());
-    let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
-    let wo = g.output()[1];
+    let layout = Phases::new(g);
     let per_channel: Vec<Vec<f32>> = (0..g.c)
         .into_par_iter()
         .map(|ch| {
             let mut acc = vec![0.0f32; taps];
+            if plane_out == 0 {
+                return acc;
+            }
+            let (mut buffer, mut grid) = (Vec::new(), Vec::new());
             for b in 0..g.n {
                 let plane = b * g.c + ch;
-                let x = &x[plane * plane_in..(plane + 1) * plane_in];
-                let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
-                g.for_each_row(|tap, oh, ih, lo, hi, offset| {
-                    let x_row = &x[ih * w_in..(ih + 1) * w_in];
-                    let g_row = &gy[oh * wo..(oh + 1) * wo];
-                    let mut sum = 0.0f32;
-                    if sw == 1 {
-                        let start = column(lo, 1, offset);
-                        for (gv, xv) in g_row[lo..hi].iter().zip(&x_row[start..]) {
-                            sum += gv * xv;
-                        }
-                    } else {
-                        for (ow, gv) in g_row.iter().enumerate().take(hi).skip(lo) {
-                            sum += gv * x_row[column(ow, sw, offset)];
-                        }
-                    }
-                    acc[tap] += sum;
-                });
+                layout.fill(
+                    &x[plane * plane_in..(plane + 1) * plane_in],
+                    0.0,
+                    input_map(relu),
+                    &mut buffer,
+                );
+                layout.to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], &mut grid);
+                for (t, a) in acc.iter_mut().enumerate() {
+                    *a += lanes::dot(&grid, layout.tap(&buffer, t));
+                }
             }
             acc
         })
@@ -212,7 +212,7 @@ mod tests {
             let x: Vec<f32> = rng.normal_vec(2 * 3 * size * (size + 1));
             let w: Vec<f32> = rng.normal_vec(3 * k * k);
             let what = format!("k{k} s{s} p{p} d{d} size{size}");
-            let y = forward(&g, &x, &w);
+            let y = forward(&g, false, &x, &w);
             let expect = naive(&g, &x, &w);
             assert_eq!(y.len(), expect.len(), "{what}");
             for (a, b) in y.iter().zip(&expect) {
@@ -221,8 +221,8 @@ mod tests {
             // The convolution is linear in x and in w: the gradient of <probe, y> is exact
             // if <grad, e_i> equals <probe, y(e_i)> for unit inputs e_i.
             let probe: Vec<f32> = rng.normal_vec(y.len());
-            let dx = grad_input(&g, &probe, &w);
-            let dw = grad_weight(&g, &probe, &x);
+            let dx = grad_input(&g, false, &probe, &w, &x);
+            let dw = grad_weight(&g, false, &probe, &x);
             for i in 0..x.len() {
                 let mut e = vec![0.0; x.len()];
                 e[i] = 1.0;

@@ -9,6 +9,7 @@
 
 use burn::module::Module;
 use burn::prelude::*;
+use burn::tensor::activation;
 use burn::tensor::ops::ConvOptions;
 
 use super::cpu_kernel;
@@ -129,12 +130,23 @@ impl ConvSpec {
 
 impl<B: Backend> GaussianConv2d<B> {
     /// Convolves `x` with a kernel drawn by `sampler`.
-    /// Depthwise convolutions (one group per channel) run as shifted slices
-    /// ([`super::depthwise`]) and dense ones as one matrix product ([`super::conv`]), both
-    /// far faster on Burn's CPU backend than its own conv2d.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
+        self.apply(x, sampler, false)
+    }
+
+    /// Convolves `relu(x)` (DARTS' ReLU-Conv order): on the CPU backend the ReLU is fused
+    /// into the loops of depthwise and 1x1 convolutions.
+    pub fn forward_relu(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
+        self.apply(x, sampler, true)
+    }
+
+    /// Depthwise convolutions (one group per channel) run as shifted slices
+    /// ([`super::depthwise`]), 1x1 ones as loops or one matrix product ([`super::conv`]),
+    /// other dense ones as one matrix product: all far faster on Burn's CPU backend than its
+    /// own conv2d.
+    fn apply(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler, relu: bool) -> Tensor<B, 4> {
         let w = self.weight.sample(sampler);
-        let [c_out, c_in_per_group, _, _] = w.dims();
+        let [c_out, c_in_per_group, kh, kw] = w.dims();
         if self.groups > 1 && c_in_per_group == 1 && c_out == self.groups {
             return super::depthwise::depthwise_conv2d(
                 x,
@@ -142,8 +154,13 @@ impl<B: Backend> GaussianConv2d<B> {
                 self.stride,
                 self.padding,
                 self.dilation,
+                relu,
             );
         }
+        if self.groups == 1 && [kh, kw] == [1, 1] && self.padding == [0, 0] {
+            return super::conv::conv1x1(x, w, self.stride, relu);
+        }
+        let x = if relu { activation::relu(x) } else { x };
         if self.groups == 1 {
             return super::conv::conv2d(x, w, self.stride, self.padding, self.dilation);
         }

@@ -1,10 +1,12 @@
 //! Batch norm without affine parameters on plain `f32` buffers (NCHW), forward and
 //! backward, as a [`CpuKernel`] for [`super::layers::batch_norm`]. Statistics are summed in
-//! `f64`, one channel per thread in a fixed order.
+//! lanes per plane ([`super::lanes`]) and in `f64` across planes, one channel per thread in
+//! a fixed order.
 
 use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
+use super::lanes;
 
 /// Batch norm over `[n, c, h, w]` with statistics of the batch, epsilon `eps`.
 #[derive(Clone, Copy, Debug)]
@@ -34,10 +36,17 @@ impl BatchNorm {
         (0..c)
             .into_par_iter()
             .map(|ch| {
-                let values = || self.planes(ch).flat_map(|q| &x[q * p..(q + 1) * p]);
-                let mean = values().map(|&v| f64::from(v)).sum::<f64>() / count;
-                let mean = mean as f32;
-                let var = values().map(|&v| f64::from(v - mean).powi(2)).sum::<f64>() / count;
+                let plane = |q: usize| &x[q * p..(q + 1) * p];
+                let sum: f64 = self
+                    .planes(ch)
+                    .map(|q| f64::from(lanes::sum(plane(q))))
+                    .sum();
+                let mean = (sum / count) as f32;
+                let var = self
+                    .planes(ch)
+                    .map(|q| f64::from(lanes::sum_sq_dev(plane(q), mean)))
+                    .sum::<f64>()
+                    / count;
                 (mean, (1.0 / (var + self.eps).sqrt()) as f32)
             })
             .collect()
@@ -82,12 +91,11 @@ impl CpuKernel<1> for BatchNorm {
                     let (mean, inv) = stats[ch];
                     let (mut g_sum, mut gy_sum) = (0.0f64, 0.0f64);
                     for q in self.planes(ch) {
-                        for (&gv, &v) in grad[q * p..(q + 1) * p].iter().zip(&x[q * p..(q + 1) * p])
-                        {
-                            g_sum += f64::from(gv);
-                            gy_sum += f64::from(gv) * f64::from((v - mean) * inv);
-                        }
+                        let (g, v) = (&grad[q * p..(q + 1) * p], &x[q * p..(q + 1) * p]);
+                        g_sum += f64::from(lanes::sum(g));
+                        gy_sum += f64::from(lanes::dot_centred(g, v, mean));
                     }
+                    let gy_sum = gy_sum * f64::from(inv);
                     ((g_sum / count) as f32, (gy_sum / count) as f32)
                 })
                 .collect();

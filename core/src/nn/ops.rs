@@ -25,7 +25,7 @@ impl<B: Backend> ReluConvBn<B> {
 
     /// Applies the block.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
-        batch_norm(self.conv.forward(relu(x), sampler))
+        batch_norm(self.conv.forward_relu(x, sampler))
     }
 
     /// Multiply-accumulates for one sample of size `hw`, and the output size.
@@ -73,7 +73,7 @@ impl<B: Backend> DilConv<B> {
 
     /// Applies the block.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
-        let x = self.depthwise.forward(relu(x), sampler);
+        let x = self.depthwise.forward_relu(x, sampler);
         batch_norm(self.pointwise.forward(x, sampler))
     }
 
@@ -153,7 +153,7 @@ impl<B: Backend> Conv7x1x7<B> {
 
     /// Applies the block.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
-        let x = self.conv_1x7.forward(relu(x), sampler);
+        let x = self.conv_1x7.forward_relu(x, sampler);
         batch_norm(self.conv_7x1.forward(x, sampler))
     }
 
@@ -190,7 +190,8 @@ impl<B: Backend> FactorizedReduce<B> {
 
     /// Applies the block.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
-        let x = relu(x);
+        // The ReLU goes into each convolution (relu(0) = 0, so shifting and padding commute
+        // with it).
         let [n, c, h, w] = x.dims();
         let shifted = if h > 1 && w > 1 {
             x.clone()
@@ -199,8 +200,8 @@ impl<B: Backend> FactorizedReduce<B> {
         } else {
             x.clone()
         };
-        let a = self.conv_a.forward(x, sampler);
-        let b = self.conv_b.forward(shifted, sampler);
+        let a = self.conv_a.forward_relu(x, sampler);
+        let b = self.conv_b.forward_relu(shifted, sampler);
         batch_norm(Tensor::cat(vec![a, b], 1))
     }
 

@@ -1,12 +1,14 @@
 //! 3x3-style max and average pooling on plain `f32` buffers (NCHW), forward and backward,
-//! as [`CpuKernel`]s for [`super::pool`]. Max pooling remembers where each maximum came
-//! from (the first of equal values in tap order); average pooling divides by the number of
-//! window positions inside the input (padding not counted).
+//! as [`CpuKernel`]s for [`super::pool`], each plane laid out by [`Phases`] so that every
+//! window tap is one contiguous run. Max pooling remembers where each maximum came from (the
+//! first of equal values in tap order); average pooling divides by the number of window
+//! positions inside the input (padding not counted).
 
 use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
-use super::window::{column, Window};
+use super::phases::{axpy, Phases};
+use super::window::Window;
 
 /// Max pooling over a [`Window`].
 #[derive(Clone, Copy, Debug)]
@@ -21,6 +23,10 @@ fn out_shape(g: &Window) -> [usize; 4] {
     [g.n, g.c, ho, wo]
 }
 
+/// Marks an output whose window holds no input value (cannot happen with padding 1 and a 3x3
+/// window; kept so that the backward pass never indexes padding).
+const NOWHERE: u32 = u32::MAX;
+
 impl CpuKernel<1> for MaxPool {
     /// Per output value, its input's index within its plane.
     type Saved = Vec<u32>;
@@ -28,31 +34,68 @@ impl CpuKernel<1> for MaxPool {
     fn forward(&self, [x]: [&[f32]; 1]) -> (Vec<f32>, [usize; 4], Vec<u32>) {
         let g = &self.0;
         let (plane_in, plane_out) = (g.plane_in(), g.plane_out());
-        let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
-        let wo = g.output()[1];
-        let mut y = vec![f32::NEG_INFINITY; g.n * g.c * plane_out];
-        let mut arg = vec![0u32; y.len()];
-        if plane_out > 0 {
-            y.par_chunks_mut(plane_out)
-                .zip(arg.par_chunks_mut(plane_out))
-                .enumerate()
-                .for_each(|(plane, (out, arg))| {
-                    let x = &x[plane * plane_in..(plane + 1) * plane_in];
-                    g.for_each_row(|_, oh, ih, lo, hi, offset| {
-                        let x_row = &x[ih * w_in..(ih + 1) * w_in];
-                        let out_row = &mut out[oh * wo + lo..oh * wo + hi];
-                        let arg_row = &mut arg[oh * wo + lo..oh * wo + hi];
-                        for (k, (o, a)) in out_row.iter_mut().zip(arg_row).enumerate() {
-                            let col = column(lo + k, sw, offset);
-                            let v = x_row[col];
-                            if v > *o {
-                                *o = v;
-                                *a = (ih * w_in + col) as u32;
-                            }
-                        }
-                    });
-                });
+        let mut y = vec![0.0f32; g.n * g.c * plane_out];
+        let mut arg = vec![NOWHERE; y.len()];
+        if plane_out == 0 {
+            return (y, out_shape(g), arg);
         }
+        let layout = Phases::new(g);
+        let [_, wo] = layout.out();
+        let wq = layout.grid_width();
+        let (stride, w_in) = (g.stride.map(|s| s.max(1)), g.input[1]);
+        // Per tap: input index of the value it reads less the output's base index.
+        let delta: Vec<isize> = (0..g.kernel[0])
+            .flat_map(|i| (0..g.kernel[1]).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                let r = (i * g.dilation[0]) as isize - g.padding[0] as isize;
+                let c = (j * g.dilation[1]) as isize - g.padding[1] as isize;
+                r * w_in as isize + c
+            })
+            .collect();
+        y.par_chunks_mut(plane_out)
+            .zip(arg.par_chunks_mut(plane_out))
+            .enumerate()
+            .for_each_init(
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(buffer, best, tap_of), (plane, (out, arg))| {
+                    let x = &x[plane * plane_in..(plane + 1) * plane_in];
+                    layout.fill(x, f32::NEG_INFINITY, |v| v, buffer);
+                    // The maximum first (a loop that vectorizes), then per output the
+                    // first tap that holds it, scanning the taps from the last.
+                    best.clear();
+                    best.resize(layout.grid_len(), f32::NEG_INFINITY);
+                    for t in 0..layout.taps() {
+                        for (b, &v) in best.iter_mut().zip(layout.tap(buffer, t)) {
+                            *b = b.max(v);
+                        }
+                    }
+                    tap_of.clear();
+                    tap_of.resize(layout.grid_len(), 0.0f32);
+                    for t in (0..layout.taps()).rev() {
+                        let tf = t as f32;
+                        let run = layout.tap(buffer, t);
+                        for ((a, &b), &v) in tap_of.iter_mut().zip(best.iter()).zip(run) {
+                            *a = if v == b { tf } else { *a };
+                        }
+                    }
+                    layout.from_grid(best, out);
+                    // Input index = the output's base + the tap's offset; an output whose
+                    // maximum is the padding's -inf has none (only with -inf inputs).
+                    let rows = arg.chunks_exact_mut(wo).zip(tap_of.chunks(wq));
+                    for (oh, ((args, taps), bests)) in rows.zip(best.chunks(wq)).enumerate() {
+                        let base = (oh * stride[0] * w_in) as isize;
+                        let cells = args.iter_mut().zip(taps).zip(bests);
+                        for (ow, ((a, &t), &b)) in cells.enumerate() {
+                            let at = base + (ow * stride[1]) as isize + delta[t as usize];
+                            *a = if b > f32::NEG_INFINITY {
+                                at as u32
+                            } else {
+                                NOWHERE
+                            };
+                        }
+                    }
+                },
+            );
         (y, out_shape(g), arg)
     }
 
@@ -73,7 +116,9 @@ impl CpuKernel<1> for MaxPool {
                     .for_each(|(plane, dx)| {
                         let range = plane * plane_out..(plane + 1) * plane_out;
                         for (&at, &gv) in arg[range.clone()].iter().zip(&grad[range]) {
-                            dx[at as usize] += gv;
+                            if at != NOWHERE {
+                                dx[at as usize] += gv;
+                            }
                         }
                     });
             }
@@ -83,15 +128,16 @@ impl CpuKernel<1> for MaxPool {
 }
 
 /// 1 / (window positions inside the input), per output position of one plane.
-fn inverse_counts(g: &Window) -> Vec<f32> {
-    let wo = g.output()[1];
-    let mut counts = vec![0u32; g.plane_out()];
-    g.for_each_row(|_, oh, _, lo, hi, _| {
-        for c in &mut counts[oh * wo + lo..oh * wo + hi] {
-            *c += 1;
-        }
-    });
-    counts.iter().map(|&c| 1.0 / c.max(1) as f32).collect()
+fn inverse_counts(layout: &Phases, g: &Window) -> Vec<f32> {
+    let mut buffer = Vec::new();
+    layout.fill(&vec![1.0; g.plane_in()], 0.0, |v| v, &mut buffer);
+    let mut counts = vec![0.0f32; layout.grid_len()];
+    for t in 0..layout.taps() {
+        axpy(&mut counts, 1.0, layout.tap(&buffer, t));
+    }
+    let mut plane = vec![0.0f32; g.plane_out()];
+    layout.from_grid(&counts, &mut plane);
+    plane.iter().map(|&c| 1.0 / c.max(1.0)).collect()
 }
 
 impl CpuKernel<1> for AvgPool {
@@ -101,33 +147,26 @@ impl CpuKernel<1> for AvgPool {
     fn forward(&self, [x]: [&[f32]; 1]) -> (Vec<f32>, [usize; 4], Vec<f32>) {
         let g = &self.0;
         let (plane_in, plane_out) = (g.plane_in(), g.plane_out());
-        let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
-        let wo = g.output()[1];
-        let scale = inverse_counts(g);
+        let layout = Phases::new(g);
+        let scale = inverse_counts(&layout, g);
         let mut y = vec![0.0f32; g.n * g.c * plane_out];
         if plane_out > 0 {
-            y.par_chunks_mut(plane_out)
-                .enumerate()
-                .for_each(|(plane, out)| {
+            y.par_chunks_mut(plane_out).enumerate().for_each_init(
+                || (Vec::new(), Vec::new()),
+                |(buffer, grid), (plane, out)| {
                     let x = &x[plane * plane_in..(plane + 1) * plane_in];
-                    g.for_each_row(|_, oh, ih, lo, hi, offset| {
-                        let x_row = &x[ih * w_in..(ih + 1) * w_in];
-                        let out_row = &mut out[oh * wo + lo..oh * wo + hi];
-                        if sw == 1 {
-                            let start = column(lo, 1, offset);
-                            for (o, v) in out_row.iter_mut().zip(&x_row[start..]) {
-                                *o += v;
-                            }
-                        } else {
-                            for (k, o) in out_row.iter_mut().enumerate() {
-                                *o += x_row[column(lo + k, sw, offset)];
-                            }
-                        }
-                    });
+                    layout.fill(x, 0.0, |v| v, buffer);
+                    grid.clear();
+                    grid.resize(layout.grid_len(), 0.0);
+                    for t in 0..layout.taps() {
+                        axpy(grid, 1.0, layout.tap(buffer, t));
+                    }
+                    layout.from_grid(grid, out);
                     for (v, s) in out.iter_mut().zip(&scale) {
                         *v *= s;
                     }
-                });
+                },
+            );
         }
         (y, out_shape(g), scale)
     }
@@ -141,31 +180,25 @@ impl CpuKernel<1> for AvgPool {
     ) -> [Option<Vec<f32>>; 1] {
         let g = &self.0;
         let (plane_in, plane_out) = (g.plane_in(), g.plane_out());
-        let [w_in, sw] = [g.input[1], g.stride[1].max(1)];
-        let wo = g.output()[1];
         [want.then(|| {
             let mut dx = vec![0.0f32; g.n * g.c * plane_in];
             if plane_in > 0 && plane_out > 0 {
-                dx.par_chunks_mut(plane_in)
-                    .enumerate()
-                    .for_each(|(plane, dx)| {
+                let layout = Phases::new(g);
+                dx.par_chunks_mut(plane_in).enumerate().for_each_init(
+                    || (Vec::new(), Vec::new(), Vec::new()),
+                    |(buffer, grid, scaled), (plane, dx)| {
                         let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
-                        g.for_each_row(|_, oh, ih, lo, hi, offset| {
-                            let dx_row = &mut dx[ih * w_in..(ih + 1) * w_in];
-                            let rows = oh * wo + lo..oh * wo + hi;
-                            let terms = gy[rows.clone()].iter().zip(&scale[rows]);
-                            if sw == 1 {
-                                let start = column(lo, 1, offset);
-                                for (d, (gv, s)) in dx_row[start..].iter_mut().zip(terms) {
-                                    *d += gv * s;
-                                }
-                            } else {
-                                for (k, (gv, s)) in terms.enumerate() {
-                                    dx_row[column(lo + k, sw, offset)] += gv * s;
-                                }
-                            }
-                        });
-                    });
+                        scaled.clear();
+                        scaled.extend(gy.iter().zip(scale).map(|(gv, s)| gv * s));
+                        layout.to_grid(scaled, grid);
+                        buffer.clear();
+                        buffer.resize(layout.buffer_len(), 0.0);
+                        for t in 0..layout.taps() {
+                            axpy(layout.tap_mut(buffer, t), 1.0, grid);
+                        }
+                        layout.gather(buffer, dx);
+                    },
+                );
             }
             dx
         })]

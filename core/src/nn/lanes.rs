@@ -1,0 +1,110 @@
+//! Sums over `f32` slices in eight lanes, for the CPU loops.
+//!
+//! A loop `sum += a[i] * b[i]` runs one addition after another (the compiler may not reorder
+//! floating-point additions), so it cannot use vector instructions. These helpers keep eight
+//! partial sums, one per lane, and add the lanes in a fixed order at the end: the compiler
+//! turns the lane loop into vector instructions, and the result is the same on every run.
+
+const LANES: usize = 8;
+
+#[inline(always)]
+fn fold(acc: [f32; LANES]) -> f32 {
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+/// `Σ a[i]·b[i]` over the shorter of the two slices.
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in ca.zip(cb) {
+        for k in 0..LANES {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    fold(acc) + tail
+}
+
+/// `Σ a[i]`.
+#[inline(always)]
+pub fn sum(a: &[f32]) -> f32 {
+    let chunks = a.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().sum();
+    let mut acc = [0.0f32; LANES];
+    for x in chunks {
+        for k in 0..LANES {
+            acc[k] += x[k];
+        }
+    }
+    fold(acc) + tail
+}
+
+/// `Σ (a[i] − m)²`.
+#[inline(always)]
+pub fn sum_sq_dev(a: &[f32], m: f32) -> f32 {
+    let chunks = a.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().map(|x| (x - m) * (x - m)).sum();
+    let mut acc = [0.0f32; LANES];
+    for x in chunks {
+        for k in 0..LANES {
+            let d = x[k] - m;
+            acc[k] += d * d;
+        }
+    }
+    fold(acc) + tail
+}
+
+/// `Σ a[i]·(b[i] − m)`.
+#[inline(always)]
+pub fn dot_centred(a: &[f32], b: &[f32], m: f32) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * (y - m))
+        .sum();
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in ca.zip(cb) {
+        for k in 0..LANES {
+            acc[k] += x[k] * (y[k] - m);
+        }
+    }
+    fold(acc) + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_sums_match_plain_sums() {
+        // Lengths below, at and above a multiple of the lane count; small integers so that
+        // every sum is exact in f32 whatever the order.
+        for n in [0usize, 1, 7, 8, 9, 16, 29] {
+            let a: Vec<f32> = (0..n).map(|i| (i % 5) as f32 - 2.0).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i % 3) as f32).collect();
+            let plain_dot: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert_eq!(dot(&a, &b), plain_dot, "dot, n = {n}");
+            assert_eq!(dot(&a, &b[..n.saturating_sub(1)]), {
+                let m = n.saturating_sub(1);
+                a[..m].iter().zip(&b[..m]).map(|(x, y)| x * y).sum::<f32>()
+            });
+            assert_eq!(sum(&a), a.iter().sum::<f32>(), "sum, n = {n}");
+            let dev: f32 = a.iter().map(|x| (x - 1.0) * (x - 1.0)).sum();
+            assert_eq!(sum_sq_dev(&a, 1.0), dev, "deviations, n = {n}");
+            let centred: f32 = a.iter().zip(&b).map(|(x, y)| x * (y - 1.0)).sum();
+            assert_eq!(dot_centred(&a, &b, 1.0), centred, "centred dot, n = {n}");
+        }
+    }
+}

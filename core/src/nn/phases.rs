@@ -1,0 +1,193 @@
+//! A padded input plane laid out so that every tap of a sliding window reads one contiguous
+//! run: the layout behind the CPU loops of depthwise convolution and pooling.
+//!
+//! With stride 1, output `(oh, ow)` reads the padded plane at `(oh + i·d, ow + j·d)` for tap
+//! `(i, j)`. Computing the outputs on a grid as wide as the padded plane (`ho` rows of `wq`
+//! columns, the columns past `wo` computed and thrown away) turns each tap into one long
+//! multiply-add over the flat plane at offset `i·d·wq + j·d`: no per-row bounds, loops the
+//! compiler vectorizes. With stride `s`, the padded plane is first split into `s`x`s` phases
+//! (rows `≡ a`, columns `≡ b` modulo `s`); a tap then reads one phase at stride 1.
+
+use super::window::Window;
+
+/// The phase layout of one plane of a [`Window`].
+#[derive(Clone, Debug)]
+pub struct Phases {
+    input: [usize; 2],
+    stride: [usize; 2],
+    /// Output height and width.
+    out: [usize; 2],
+    /// Columns of a phase and of the output grid.
+    wq: usize,
+    /// Values in one phase (with a row of slack past the last tap's run).
+    phase_len: usize,
+    /// Per tap (row-major over the kernel): where its run starts in the buffer.
+    starts: Vec<usize>,
+    /// Buffer index of input row `ih`'s first value, less its column part.
+    row_at: Vec<usize>,
+    /// Column part of the buffer index of input column `iw`.
+    col_at: Vec<usize>,
+}
+
+impl Phases {
+    /// The layout of `g`'s planes.
+    pub fn new(g: &Window) -> Self {
+        let stride = g.stride.map(|s| s.max(1));
+        let out = g.output();
+        let padded = [g.input[0] + 2 * g.padding[0], g.input[1] + 2 * g.padding[1]];
+        let hq = padded[0].div_ceil(stride[0]);
+        let wq = padded[1].div_ceil(stride[1]);
+        let (kh, kw) = (g.kernel[0].max(1), g.kernel[1].max(1));
+        let reach =
+            |t: usize, d: usize| (t * g.dilation[d] % stride[d], t * g.dilation[d] / stride[d]);
+        let last_row = reach(kh - 1, 0).1;
+        let rows = hq.max(last_row + out[0]) + 1;
+        let phase_len = rows * wq;
+        let starts = (0..kh)
+            .flat_map(|i| (0..kw).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                let (a, r) = reach(i, 0);
+                let (b, c) = reach(j, 1);
+                (a * stride[1] + b) * phase_len + r * wq + c
+            })
+            .collect();
+        let row_at = (0..g.input[0])
+            .map(|ih| {
+                let r = ih + g.padding[0];
+                (r % stride[0]) * stride[1] * phase_len + (r / stride[0]) * wq
+            })
+            .collect();
+        let col_at = (0..g.input[1])
+            .map(|iw| {
+                let c = iw + g.padding[1];
+                (c % stride[1]) * phase_len + c / stride[1]
+            })
+            .collect();
+        Self {
+            row_at,
+            col_at,
+            input: g.input,
+            stride,
+            out,
+            wq,
+            phase_len,
+            starts,
+        }
+    }
+
+    /// Values of the whole buffer (every phase).
+    #[inline(always)]
+    pub fn buffer_len(&self) -> usize {
+        self.stride[0] * self.stride[1] * self.phase_len
+    }
+
+    /// Values of the output grid (`ho` rows of `wq` columns).
+    #[inline(always)]
+    pub fn grid_len(&self) -> usize {
+        self.out[0] * self.wq
+    }
+
+    /// Number of taps.
+    pub fn taps(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The run of tap `t` in a buffer: one value per grid position.
+    #[inline(always)]
+    pub fn tap<'a>(&self, buffer: &'a [f32], t: usize) -> &'a [f32] {
+        &buffer[self.starts[t]..self.starts[t] + self.grid_len()]
+    }
+
+    /// The run of tap `t`, to write into.
+    #[inline(always)]
+    pub fn tap_mut<'a>(&self, buffer: &'a mut [f32], t: usize) -> &'a mut [f32] {
+        let len = self.grid_len();
+        &mut buffer[self.starts[t]..self.starts[t] + len]
+    }
+
+    /// Lays out the plane `x [h, w]` (each value through `map`) with `pad` everywhere else.
+    #[inline(always)]
+    pub fn fill(&self, x: &[f32], pad: f32, map: impl Fn(f32) -> f32, buffer: &mut Vec<f32>) {
+        buffer.clear();
+        buffer.resize(self.buffer_len(), pad);
+        let w = self.input[1];
+        if w == 0 {
+            return;
+        }
+        for (row, &at) in x.chunks_exact(w).zip(&self.row_at) {
+            if self.stride[1] == 1 {
+                let start = at + self.col_at[0];
+                for (b, &v) in buffer[start..start + w].iter_mut().zip(row) {
+                    *b = map(v);
+                }
+            } else {
+                for (&v, &col) in row.iter().zip(&self.col_at) {
+                    buffer[at + col] = map(v);
+                }
+            }
+        }
+    }
+
+    /// The input plane `[h, w]` read back from a buffer laid out by [`Phases::fill`].
+    #[inline(always)]
+    pub fn gather(&self, buffer: &[f32], x: &mut [f32]) {
+        let w = self.input[1];
+        if w == 0 {
+            return;
+        }
+        for (row, &at) in x.chunks_exact_mut(w).zip(&self.row_at) {
+            if self.stride[1] == 1 {
+                let start = at + self.col_at[0];
+                row.copy_from_slice(&buffer[start..start + w]);
+            } else {
+                for (v, &col) in row.iter_mut().zip(&self.col_at) {
+                    *v = buffer[at + col];
+                }
+            }
+        }
+    }
+
+    /// An output plane `[ho, wo]` placed on a grid (zeros in the columns past `wo`).
+    #[inline(always)]
+    pub fn to_grid(&self, plane: &[f32], grid: &mut Vec<f32>) {
+        grid.clear();
+        grid.resize(self.grid_len(), 0.0);
+        let wo = self.out[1];
+        if wo == 0 {
+            return;
+        }
+        for (row, out) in grid.chunks_exact_mut(self.wq).zip(plane.chunks_exact(wo)) {
+            row[..wo].copy_from_slice(out);
+        }
+    }
+
+    /// The output plane `[ho, wo]` of a grid.
+    #[inline(always)]
+    pub fn from_grid(&self, grid: &[f32], plane: &mut [f32]) {
+        let wo = self.out[1];
+        if wo == 0 {
+            return;
+        }
+        for (row, out) in grid.chunks_exact(self.wq).zip(plane.chunks_exact_mut(wo)) {
+            out.copy_from_slice(&row[..wo]);
+        }
+    }
+
+    /// Output height and width.
+    pub fn out(&self) -> [usize; 2] {
+        self.out
+    }
+
+    /// Columns of the grid.
+    pub fn grid_width(&self) -> usize {
+        self.wq
+    }
+}
+
+/// `acc[k] += w · x[k]`.
+#[inline(always)]
+pub fn axpy(acc: &mut [f32], w: f32, x: &[f32]) {
+    for (a, v) in acc.iter_mut().zip(x) {
+        *a += w * v;
+    }
+}

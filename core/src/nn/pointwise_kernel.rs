@@ -1,0 +1,247 @@
+//! 1x1 convolution (any stride, no padding) on plain `f32` buffers (NCHW), optionally of
+//! `relu(x)`: forward and the gradients with respect to the input and to the kernel, as a
+//! [`CpuKernel`] for [`super::conv::conv1x1`].
+//!
+//! Every separable and dilated op of the search cells ends in a 1x1 convolution and every
+//! cell starts with two; as a batched matrix product through Burn they cost a permuted copy
+//! of the kernel, a broadcast over the batch and, backward, products with transposed copies.
+//! Here each image is a handful of multiply-adds over whole planes. Images run in parallel;
+//! the kernel's gradient is summed over the images in a fixed order, so the results are the
+//! same from run to run.
+
+use rayon::prelude::*;
+
+use super::cpu_kernel::CpuKernel;
+use super::lanes;
+use super::phases::axpy;
+
+/// 1x1 convolution of `x [n, c, h, w]` (or `relu(x)`) by `weight [o, c, 1, 1]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Pointwise {
+    /// Input shape `[n, c, h, w]`.
+    pub shape: [usize; 4],
+    /// Output channels `o`.
+    pub out_channels: usize,
+    /// Stride (h, w).
+    pub stride: [usize; 2],
+    /// Convolve `relu(x)` instead of `x`.
+    pub relu: bool,
+}
+
+impl Pointwise {
+    /// Output height and width.
+    pub fn out_hw(&self) -> [usize; 2] {
+        let [_, _, h, w] = self.shape;
+        let [sh, sw] = self.stride.map(|s| s.max(1));
+        [h.div_ceil(sh), w.div_ceil(sw)]
+    }
+
+    /// The input planes of image `b` at the output positions (strided), through the ReLU:
+    /// `[c, ho·wo]`.
+    fn sampled(&self, x: &[f32], b: usize, into: &mut Vec<f32>) {
+        let [_, c, h, w] = self.shape;
+        let [sh, sw] = self.stride.map(|s| s.max(1));
+        let [ho, wo] = self.out_hw();
+        into.clear();
+        into.reserve(c * ho * wo);
+        let image = &x[b * c * h * w..(b + 1) * c * h * w];
+        for plane in image.chunks_exact((h * w).max(1)).take(c) {
+            for row in plane.chunks_exact(w.max(1)).step_by(sh).take(ho) {
+                let values = row.iter().step_by(sw).take(wo);
+                if self.relu {
+                    into.extend(values.map(|v| v.max(0.0)));
+                } else {
+                    into.extend(values);
+                }
+            }
+        }
+    }
+}
+
+impl CpuKernel<2> for Pointwise {
+    type Saved = ();
+
+    fn forward(&self, [x, weight]: [&[f32]; 2]) -> (Vec<f32>, [usize; 4], ()) {
+        let [n, c, _, _] = self.shape;
+        let o = self.out_channels;
+        let [ho, wo] = self.out_hw();
+        let p = ho * wo;
+        let mut y = vec![0.0f32; n * o * p];
+        if p > 0 && c > 0 {
+            y.par_chunks_mut(o * p)
+                .enumerate()
+                .for_each_init(Vec::new, |xs, (b, out)| {
+                    self.sampled(x, b, xs);
+                    for (out_plane, w_row) in out.chunks_exact_mut(p).zip(weight.chunks_exact(c)) {
+                        for (&wv, x_plane) in w_row.iter().zip(xs.chunks_exact(p)) {
+                            axpy(out_plane, wv, x_plane);
+                        }
+                    }
+                });
+        }
+        (y, [n, o, ho, wo], ())
+    }
+
+    fn backward(
+        &self,
+        [x, weight]: [&[f32]; 2],
+        _: &(),
+        grad: &[f32],
+        [want_x, want_weight]: [bool; 2],
+    ) -> [Option<Vec<f32>>; 2] {
+        let [n, c, h, w] = self.shape;
+        let o = self.out_channels;
+        let [ho, wo] = self.out_hw();
+        let p = ho * wo;
+        let [sh, sw] = self.stride.map(|s| s.max(1));
+        let dx = want_x.then(|| {
+            let mut dx = vec![0.0f32; x.len()];
+            if p > 0 && c > 0 {
+                dx.par_chunks_mut(c * h * w)
+                    .enumerate()
+                    .for_each_init(Vec::new, |sum, (b, dx)| {
+                        let g = &grad[b * o * p..(b + 1) * o * p];
+                        let xb = &x[b * c * h * w..(b + 1) * c * h * w];
+                        for (ch, dx_plane) in dx.chunks_exact_mut(h * w).enumerate() {
+                            sum.clear();
+                            sum.resize(p, 0.0);
+                            for (oc, g_plane) in g.chunks_exact(p).enumerate() {
+                                axpy(sum, weight[oc * c + ch], g_plane);
+                            }
+                            let x_plane = &xb[ch * h * w..(ch + 1) * h * w];
+                            let rows = dx_plane.chunks_exact_mut(w).zip(x_plane.chunks_exact(w));
+                            for ((d_row, x_row), s_row) in
+                                rows.step_by(sh).take(ho).zip(sum.chunks_exact(wo))
+                            {
+                                let cells = d_row.iter_mut().zip(x_row).step_by(sw);
+                                for ((d, &v), &s) in cells.zip(s_row) {
+                                    *d = if self.relu && v <= 0.0 { 0.0 } else { s };
+                                }
+                            }
+                        }
+                    });
+            }
+            dx
+        });
+        let dw = want_weight.then(|| {
+            // Per image its own [o, c] products, then summed over the images in order.
+            let partial: Vec<Vec<f32>> = (0..n)
+                .into_par_iter()
+                .map_init(Vec::new, |xs, b| {
+                    self.sampled(x, b, xs);
+                    let g = &grad[b * o * p..(b + 1) * o * p];
+                    let mut out = Vec::with_capacity(o * c);
+                    for g_plane in g.chunks_exact(p.max(1)).take(o) {
+                        for x_plane in xs.chunks_exact(p.max(1)).take(c) {
+                            out.push(lanes::dot(g_plane, x_plane));
+                        }
+                    }
+                    out.resize(o * c, 0.0);
+                    out
+                })
+                .collect();
+            let mut dw = vec![0.0f32; o * c];
+            for part in &partial {
+                for (d, v) in dw.iter_mut().zip(part) {
+                    *d += v;
+                }
+            }
+            dw
+        });
+        [dx, dw]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SeededRng;
+
+    /// The definition: every output, input channel, with the stride and the ReLU.
+    fn naive(k: &Pointwise, x: &[f32], w: &[f32]) -> Vec<f32> {
+        let [n, c, h, wi] = k.shape;
+        let o = k.out_channels;
+        let [ho, wo] = k.out_hw();
+        let mut y = vec![0.0; n * o * ho * wo];
+        for b in 0..n {
+            for oc in 0..o {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let mut s = 0.0;
+                        for ch in 0..c {
+                            let v =
+                                x[((b * c + ch) * h + oh * k.stride[0]) * wi + ow * k.stride[1]];
+                            let v = if k.relu { v.max(0.0) } else { v };
+                            s += w[oc * c + ch] * v;
+                        }
+                        y[((b * o + oc) * ho + oh) * wo + ow] = s;
+                    }
+                }
+            }
+        }
+        y
+    }
+
+    fn dot(a: &[f32], b: &[f32]) -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| f64::from(*x) * f64::from(*y))
+            .sum()
+    }
+
+    #[test]
+    fn forward_and_gradients_match_the_definition() {
+        for (stride, size, relu) in [
+            (1, 5, false),
+            (1, 4, true),
+            (2, 7, false),
+            (2, 6, true),
+            (2, 1, true),
+        ] {
+            let k = Pointwise {
+                shape: [2, 3, size, size + 1],
+                out_channels: 4,
+                stride: [stride, stride],
+                relu,
+            };
+            let mut rng = SeededRng::new(7);
+            let x: Vec<f32> = rng.normal_vec(2 * 3 * size * (size + 1));
+            let w: Vec<f32> = rng.normal_vec(4 * 3);
+            let what = format!("stride {stride} size {size} relu {relu}");
+            let (y, shape, ()) = k.forward([&x, &w]);
+            let expect = naive(&k, &x, &w);
+            assert_eq!(shape.iter().product::<usize>(), expect.len(), "{what}");
+            for (a, b) in y.iter().zip(&expect) {
+                assert!((a - b).abs() < 1e-5 * (1.0 + b.abs()), "{what}: {a} vs {b}");
+            }
+            // y is linear in w, and in x where the ReLU passes it (x ≠ 0): the gradient of
+            // <probe, y> at x_i is <probe, y(e_i)> of the plain convolution if x_i > 0
+            // (or without the ReLU), else 0.
+            let probe: Vec<f32> = rng.normal_vec(y.len());
+            let [dx, dw] = k.backward([&x, &w], &(), &probe, [true, true]);
+            let (dx, dw) = (dx.unwrap(), dw.unwrap());
+            let linear = Pointwise { relu: false, ..k };
+            for i in 0..x.len() {
+                let mut e = vec![0.0; x.len()];
+                e[i] = 1.0;
+                let passes = !relu || x[i] > 0.0;
+                let want = if passes {
+                    dot(&probe, &naive(&linear, &e, &w))
+                } else {
+                    0.0
+                };
+                assert!((f64::from(dx[i]) - want).abs() < 1e-4, "{what} dx[{i}]");
+            }
+            for i in 0..w.len() {
+                let mut e = vec![0.0; w.len()];
+                e[i] = 1.0;
+                let want = dot(&probe, &naive(&k, &x, &e));
+                assert!(
+                    (f64::from(dw[i]) - want).abs() < 1e-4 * (1.0 + want.abs()),
+                    "{what} dw[{i}]: {} vs {want}",
+                    dw[i]
+                );
+            }
+        }
+    }
+}
