@@ -103,19 +103,31 @@ impl CpuKernel<2> for Pointwise {
                         let g = &grad[b * o * p..(b + 1) * o * p];
                         let xb = &x[b * c * h * w..(b + 1) * c * h * w];
                         for (ch, dx_plane) in dx.chunks_exact_mut(h * w).enumerate() {
-                            sum.clear();
-                            sum.resize(p, 0.0);
+                            // Stride 1 sums straight into the plane; a stride sums the
+                            // sampled positions first and spreads them out.
+                            let strided = [sh, sw] != [1, 1];
+                            let target: &mut [f32] = if strided {
+                                sum.clear();
+                                sum.resize(p, 0.0);
+                                sum
+                            } else {
+                                dx_plane
+                            };
                             for (oc, g_plane) in g.chunks_exact(p).enumerate() {
-                                axpy(sum, weight[oc * c + ch], g_plane);
+                                axpy(target, weight[oc * c + ch], g_plane);
                             }
-                            let x_plane = &xb[ch * h * w..(ch + 1) * h * w];
-                            let rows = dx_plane.chunks_exact_mut(w).zip(x_plane.chunks_exact(w));
-                            for ((d_row, x_row), s_row) in
-                                rows.step_by(sh).take(ho).zip(sum.chunks_exact(wo))
-                            {
-                                let cells = d_row.iter_mut().zip(x_row).step_by(sw);
-                                for ((d, &v), &s) in cells.zip(s_row) {
-                                    *d = if self.relu && v <= 0.0 { 0.0 } else { s };
+                            if strided {
+                                let rows = dx_plane.chunks_exact_mut(w).step_by(sh).take(ho);
+                                for (d_row, s_row) in rows.zip(sum.chunks_exact(wo)) {
+                                    for (d, &v) in d_row.iter_mut().step_by(sw).zip(s_row) {
+                                        *d = v;
+                                    }
+                                }
+                            }
+                            if self.relu {
+                                let x_plane = &xb[ch * h * w..(ch + 1) * h * w];
+                                for (d, &v) in dx_plane.iter_mut().zip(x_plane) {
+                                    *d = if v > 0.0 { *d } else { 0.0 };
                                 }
                             }
                         }
