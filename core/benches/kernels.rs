@@ -66,7 +66,14 @@ fn main() {
     let mut rng = SeededRng::new(1);
     let x = rng.normal_vec(SHAPE.iter().product());
     println!("30x8x28x28, ms per call           forward   backward");
-    time("batch norm", BatchNorm { shape: SHAPE, eps: 1e-5 }, [&x]);
+    time(
+        "batch norm",
+        BatchNorm {
+            shape: SHAPE,
+            eps: 1e-5,
+        },
+        [&x],
+    );
     time("max pool 3x3", MaxPool(window(3, 1, 1)), [&x]);
     time("max pool 3x3 stride 2", MaxPool(window(3, 2, 1)), [&x]);
     time("avg pool 3x3", AvgPool(window(3, 1, 1)), [&x]);

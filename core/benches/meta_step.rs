@@ -119,8 +119,11 @@ fn run<B: Backend>(device: B::Device, label: &str, timed: usize) {
     println!(
         "5-way 1-shot + 5 queries, 4 tasks per meta-batch, 5 inner SGD steps on 30 images; {label}"
     );
+    // One task at a time (the learners' default; every kernel on all cores) and one task per
+    // core.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for threads in [cores] {
+    let counts: &[usize] = if cores > 1 { &[1, cores] } else { &[1] };
+    for &threads in counts {
         let config = BaseConfig {
             inner_steps: 5,
             threads,
