@@ -68,6 +68,6 @@ mod tests {
                 other => panic!("expected a task error, got {other:?}"),
             }
         }
-        assert!(run_tasks(0, 2, |i| Ok(i)).is_empty());
+        assert!(run_tasks(0, 2, Ok).is_empty());
     }
 }
