@@ -259,14 +259,18 @@ mod tests {
 
     #[test]
     fn batch_norm_loops_match_tensor_ops_with_gradients() {
-        let x = crate::nn::test_util::random([2, 3, 4, 5], 4);
-        crate::nn::test_util::assert_same_op(
-            batch_norm(x.clone()),
-            batch_norm_ops(x.clone()),
-            &[("x", &x)],
-            1e-4,
-            "batch norm",
-        );
+        // Image planes, odd planes longer than the eight lanes, and vectors (planes of one
+        // value, as the regression cells hold them).
+        for shape in [[2, 3, 4, 5], [3, 2, 5, 7], [10, 4, 1, 1]] {
+            let x = crate::nn::test_util::random(shape, 4);
+            crate::nn::test_util::assert_same_op(
+                batch_norm(x.clone()),
+                batch_norm_ops(x.clone()),
+                &[("x", &x)],
+                1e-4,
+                &format!("batch norm {shape:?}"),
+            );
+        }
     }
 
     #[test]
