@@ -19,7 +19,7 @@ pub struct Phases {
     out: [usize; 2],
     /// Columns of a phase and of the output grid.
     wq: usize,
-    /// Values in one phase (with a row of slack past the last tap's run).
+    /// Values in one phase (its part of the padded plane, and room for the longest run).
     phase_len: usize,
     /// Per tap (row-major over the kernel): where its run starts in the buffer.
     starts: Vec<usize>,
@@ -40,16 +40,21 @@ impl Phases {
         let (kh, kw) = (g.kernel[0].max(1), g.kernel[1].max(1));
         let reach =
             |t: usize, d: usize| (t * g.dilation[d] % stride[d], t * g.dilation[d] / stride[d]);
-        let last_row = reach(kh - 1, 0).1;
-        let rows = hq.max(last_row + out[0]) + 1;
-        let phase_len = rows * wq;
-        let starts = (0..kh)
+        // Per tap: its phase and where its run starts within the phase.
+        let within: Vec<(usize, usize)> = (0..kh)
             .flat_map(|i| (0..kw).map(move |j| (i, j)))
             .map(|(i, j)| {
                 let (a, r) = reach(i, 0);
                 let (b, c) = reach(j, 1);
-                (a * stride[1] + b) * phase_len + r * wq + c
+                (a * stride[1] + b, r * wq + c)
             })
+            .collect();
+        // A phase holds its part of the padded plane and every run that starts in it.
+        let longest = within.iter().map(|&(_, at)| at).max().unwrap_or(0) + out[0] * wq;
+        let phase_len = (hq * wq).max(longest);
+        let starts = within
+            .iter()
+            .map(|&(phase, at)| phase * phase_len + at)
             .collect();
         let row_at = (0..g.input[0])
             .map(|ih| {
@@ -189,5 +194,66 @@ impl Phases {
 pub fn axpy(acc: &mut [f32], w: f32, x: &[f32]) {
     for (a, v) in acc.iter_mut().zip(x) {
         *a += w * v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every tap's run, at every output position, holds the padded input value the window
+    /// definition names; and `gather` undoes `fill`.
+    #[test]
+    fn every_tap_reads_the_value_the_window_names() {
+        // (input h, w, kernel, stride, padding, dilation): DARTS' shapes, odd and even sizes,
+        // and planes smaller than the kernel.
+        for (h, w, k, s, p, d) in [
+            (6, 7, 3, 1, 1, 1),
+            (7, 6, 3, 2, 1, 1),
+            (8, 8, 5, 2, 2, 1),
+            (6, 5, 3, 1, 2, 2),
+            (9, 7, 5, 2, 4, 2),
+            (1, 1, 5, 1, 2, 1),
+            (2, 3, 3, 2, 2, 2),
+            (1, 2, 3, 2, 1, 1),
+        ] {
+            let g = Window {
+                n: 1,
+                c: 1,
+                input: [h, w],
+                kernel: [k, k],
+                stride: [s, s],
+                padding: [p, p],
+                dilation: [d, d],
+            };
+            let layout = Phases::new(&g);
+            let x: Vec<f32> = (0..h * w).map(|i| i as f32 + 1.0).collect();
+            let mut buffer = Vec::new();
+            layout.fill(&x, -1.0, |v| v * 10.0, &mut buffer);
+            let [ho, wo] = g.output();
+            let what = format!("{h}x{w} k{k} s{s} p{p} d{d}");
+            for t in 0..k * k {
+                let run = layout.tap(&buffer, t);
+                let (i, j) = (t / k, t % k);
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let r = (oh * s + i * d) as isize - p as isize;
+                        let c = (ow * s + j * d) as isize - p as isize;
+                        let inside = r >= 0 && c >= 0 && (r as usize) < h && (c as usize) < w;
+                        let want = if inside {
+                            x[r as usize * w + c as usize] * 10.0
+                        } else {
+                            -1.0
+                        };
+                        let got = run[oh * layout.grid_width() + ow];
+                        assert_eq!(got, want, "{what} tap {t} output ({oh}, {ow})");
+                    }
+                }
+            }
+            let mut back = vec![0.0; h * w];
+            layout.gather(&buffer, &mut back);
+            let scaled: Vec<f32> = x.iter().map(|v| v * 10.0).collect();
+            assert_eq!(back, scaled, "{what}");
+        }
     }
 }
