@@ -146,6 +146,7 @@ pub fn grad_weight(g: &Window, relu: bool, grad: &[f32], x: &[f32]) -> Vec<f32> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_util::assert_unit_gradients;
     use crate::rng::SeededRng;
 
     /// Direct definition: every output, input and tap, with bounds checks.
@@ -178,13 +179,6 @@ mod tests {
             }
         }
         y
-    }
-
-    fn dot(a: &[f32], b: &[f32]) -> f64 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| f64::from(*x) * f64::from(*y))
-            .sum()
     }
 
     #[test]
@@ -223,22 +217,10 @@ mod tests {
             let probe: Vec<f32> = rng.normal_vec(y.len());
             let dx = grad_input(&g, false, &probe, &w, &x);
             let dw = grad_weight(&g, false, &probe, &x);
-            for i in 0..x.len() {
-                let mut e = vec![0.0; x.len()];
-                e[i] = 1.0;
-                let want = dot(&probe, &naive(&g, &e, &w));
-                assert!((f64::from(dx[i]) - want).abs() < 1e-4, "{what} dx[{i}]");
-            }
-            for i in 0..w.len() {
-                let mut e = vec![0.0; w.len()];
-                e[i] = 1.0;
-                let want = dot(&probe, &naive(&g, &x, &e));
-                assert!(
-                    (f64::from(dw[i]) - want).abs() < 1e-4 * (1.0 + want.abs()),
-                    "{what} dw[{i}]: {} vs {want}",
-                    dw[i]
-                );
-            }
+            let dx_what = format!("{what} dx");
+            assert_unit_gradients(&dx, &probe, |e| naive(&g, e, &w), |_| true, false, &dx_what);
+            let dw_what = format!("{what} dw");
+            assert_unit_gradients(&dw, &probe, |e| naive(&g, &x, e), |_| true, true, &dw_what);
         }
     }
 }

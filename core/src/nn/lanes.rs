@@ -15,22 +15,8 @@ fn fold(acc: [f32; LANES]) -> f32 {
 /// `Σ a[i]·b[i]` over the shorter of the two slices.
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    let mut acc = [0.0f32; LANES];
-    for (x, y) in ca.zip(cb) {
-        for k in 0..LANES {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    fold(acc) + tail
+    // b − 0 is b, bit for bit.
+    dot_centred(a, b, 0.0)
 }
 
 /// `Σ a[i]`.
@@ -62,7 +48,7 @@ pub fn sum_sq_dev(a: &[f32], m: f32) -> f32 {
     fold(acc) + tail
 }
 
-/// `Σ a[i]·(b[i] − m)`.
+/// `Σ a[i]·(b[i] − m)` over the shorter of the two slices.
 #[inline(always)]
 pub fn dot_centred(a: &[f32], b: &[f32], m: f32) -> f32 {
     let n = a.len().min(b.len());

@@ -167,6 +167,7 @@ impl CpuKernel<2> for Pointwise {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_util::assert_unit_gradients;
     use crate::rng::SeededRng;
 
     /// The definition: every output, input channel, with the stride and the ReLU.
@@ -192,13 +193,6 @@ mod tests {
             }
         }
         y
-    }
-
-    fn dot(a: &[f32], b: &[f32]) -> f64 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| f64::from(*x) * f64::from(*y))
-            .sum()
     }
 
     #[test]
@@ -233,27 +227,18 @@ mod tests {
             let [dx, dw] = k.backward([&x, &w], &(), &probe, [true, true]);
             let (dx, dw) = (dx.unwrap(), dw.unwrap());
             let linear = Pointwise { relu: false, ..k };
-            for i in 0..x.len() {
-                let mut e = vec![0.0; x.len()];
-                e[i] = 1.0;
-                let passes = !relu || x[i] > 0.0;
-                let want = if passes {
-                    dot(&probe, &naive(&linear, &e, &w))
-                } else {
-                    0.0
-                };
-                assert!((f64::from(dx[i]) - want).abs() < 1e-4, "{what} dx[{i}]");
-            }
-            for i in 0..w.len() {
-                let mut e = vec![0.0; w.len()];
-                e[i] = 1.0;
-                let want = dot(&probe, &naive(&k, &x, &e));
-                assert!(
-                    (f64::from(dw[i]) - want).abs() < 1e-4 * (1.0 + want.abs()),
-                    "{what} dw[{i}]: {} vs {want}",
-                    dw[i]
-                );
-            }
+            let passes = |i: usize| !relu || x[i] > 0.0;
+            let dx_what = format!("{what} dx");
+            assert_unit_gradients(
+                &dx,
+                &probe,
+                |e| naive(&linear, e, &w),
+                passes,
+                false,
+                &dx_what,
+            );
+            let dw_what = format!("{what} dw");
+            assert_unit_gradients(&dw, &probe, |e| naive(&k, &x, e), |_| true, true, &dw_what);
         }
     }
 }

@@ -52,3 +52,40 @@ pub fn assert_same_op(
         );
     }
 }
+
+/// For an op linear in one input (the others held), checks `grad`, the op's gradient of
+/// `<probe, y>` with respect to that input, against the definition: entry i must equal
+/// `<probe, y_of(e_i)>` for the unit input e_i where `passes(i)` (a ReLU before the op lets
+/// input i through), else 0; within 1e-4, relative to `1 + |want|` when `relative`.
+pub fn assert_unit_gradients(
+    grad: &[f32],
+    probe: &[f32],
+    y_of: impl Fn(&[f32]) -> Vec<f32>,
+    passes: impl Fn(usize) -> bool,
+    relative: bool,
+    what: &str,
+) {
+    for i in 0..grad.len() {
+        let mut e = vec![0.0; grad.len()];
+        e[i] = 1.0;
+        let want = if passes(i) {
+            probe
+                .iter()
+                .zip(&y_of(&e))
+                .map(|(p, y)| f64::from(*p) * f64::from(*y))
+                .sum()
+        } else {
+            0.0
+        };
+        let bound = if relative {
+            1e-4 * (1.0 + want.abs())
+        } else {
+            1e-4
+        };
+        assert!(
+            (f64::from(grad[i]) - want).abs() < bound,
+            "{what}[{i}]: {} vs {want}",
+            grad[i]
+        );
+    }
+}
