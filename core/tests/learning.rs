@@ -2,16 +2,17 @@
 //! query MSE on the M-NAS regression families (10-shot) clearly below the same network
 //! without meta-training.
 //!
-//! A test binary of its own, and its tests take turns (`ALONE`): these inner loops amplify a
-//! last-bit difference a long way, and Burn's CPU path rounds differently when other tests
-//! run in the same process at the same time (measured on burn 0.21: identical numbers alone,
-//! after other tests, and under load from other processes; different ones beside other tests
-//! in one process, also with one rayon and one matmul thread). In the library's unit tests a
-//! learner that gives 0.70x alone once ended at 1.04x. Alone in their process they give the
-//! numbers the bars were set from. A CPU other than this machine's can still round
-//! differently, which acts like another training seed: `METANAS_LEARNING_SEED=N` re-runs them
-//! with other meta-training tasks, and every bar holds over several seeds (README, "Learning
-//! tests").
+//! A test binary of its own, and its tests take turns (`ALONE`), so that each has the cores
+//! to itself and stays under a minute. These inner loops amplify a last-bit difference a long
+//! way. Beside other tests in one process they used to end elsewhere (a learner that gives
+//! 0.70x alone once ended at 1.04x): Burn 0.21's backward pass on one thread could free graph
+//! steps another thread still needed, and a gradient went missing (burn issue #5573; metanas
+//! closes the window it had, see `nn::cat`, and `learners::concurrency_tests` checks it). The
+//! meta-batches run their tasks on every core (the learners' default `threads = 0`), which
+//! gives the bits of one task thread. A CPU other than this machine's can round differently
+//! (Burn's matrix products choose FMA kernels where the CPU has them), which acts like
+//! another training seed: `METANAS_LEARNING_SEED=N` re-runs them with other meta-training
+//! tasks, and every bar holds over several seeds (README, "Learning tests").
 
 use std::sync::Mutex;
 

@@ -39,15 +39,15 @@ pub struct BaseConfig {
     pub init: PosteriorInit,
     /// Seed of all sampling noise.
     pub seed: u64,
-    /// Worker threads for the tasks of a meta-batch (0: one per core).
+    /// Worker threads for the tasks of a meta-batch (0, the default: one per core).
     ///
-    /// The default is 1: tasks run one after another, and the CPU kernels' loops use every
-    /// core. With more, that many tasks run side by side on the same thread pool, which
-    /// keeps the cores busy while Burn's single-threaded parts of a task run (the speed
-    /// bench on 2 cores: 12.7 s per meta-step with 1, 7.2 s with 2). But the results are
-    /// then no longer reproducible to the last bit (BASE regression, 2 task threads: four
-    /// different parameter digests in six identical runs; one thread always gave the same),
-    /// which breaks bit-for-bit resuming. Raise it for speed when that does not matter.
+    /// That many tasks run side by side on the thread pool the CPU kernels' loops use, which
+    /// keeps the cores busy while Burn's single-threaded parts of a task run (the speed bench
+    /// on 2 cores: 12.7 s per meta-step with 1, 7.2 s with 2). The results do not depend on
+    /// it: each task computes alone, and their updates are combined in task order, so a run
+    /// gives the same bits with any number of task threads (tested with four, while other
+    /// threads run backward passes). Lower it to bound memory: each running task holds its
+    /// own graph.
     pub threads: usize,
 }
 
@@ -65,7 +65,7 @@ impl Default for BaseConfig {
             arch_warmup_steps: 0,
             init: PosteriorInit::default(),
             seed: 0,
-            threads: 1,
+            threads: 0,
         }
     }
 }
@@ -184,7 +184,7 @@ impl Default for MamlConfig {
                 ..PosteriorInit::default()
             },
             seed: 0,
-            threads: 1,
+            threads: 0,
         }
     }
 }
@@ -219,7 +219,7 @@ impl Default for ReptileConfig {
             architecture: Architecture::Supernet,
             init: MamlConfig::default().init,
             seed: 0,
-            threads: 1,
+            threads: 0,
         }
     }
 }

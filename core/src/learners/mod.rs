@@ -52,6 +52,8 @@ pub use update::{
 };
 
 #[cfg(test)]
+mod concurrency_tests;
+#[cfg(test)]
 mod darts_tests;
 #[cfg(test)]
 mod engine_tests;

@@ -94,7 +94,7 @@ impl Default for MnasConfig {
             fd_scale: FD_SCALE,
             init: PosteriorInit::default(),
             seed: 0,
-            threads: 1,
+            threads: 0,
         }
     }
 }
