@@ -6,7 +6,7 @@
 #   scripts/regression_table.sh [STEPS] [TASKS]     (defaults 300 and 200)
 # LEARNERS="maml reptile" runs only those rows; the maml row brings the DARTS-from-scratch row.
 # Uses the binary built by `cargo build -p metanas-app` (set METANAS to use another, e.g. the
-# release build: about 10 minutes for the whole table on 2 cores).
+# release build: about 6 minutes for the whole table on 2 cores).
 set -euo pipefail
 steps=${1:-300}
 tasks=${2:-200}
