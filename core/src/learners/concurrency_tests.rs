@@ -1,7 +1,8 @@
 //! Tasks of a meta-batch on several threads give the bits of one thread, also while other
 //! threads of the process run backward passes of their own (burn issue #5573: Burn 0.21's
 //! backward frees unreferenced graph steps of every thread; see `nn::cat`). Before every
-//! concatenation went through `nn::cat`, BASE's first threaded meta-step already differed.
+//! concatenation went through `nn::cat`, BASE's first threaded meta-step already differed;
+//! before the patched burn-autodiff (`patches/burn-autodiff/PATCH.md`), these tests hung.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
