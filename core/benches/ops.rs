@@ -136,7 +136,7 @@ fn main() {
     ) * w.reshape([1, 1, 1, 1]));
     both!("add", [1, 8, 1, 1], |x, w| x.clone() + x * w);
     both!("identity", [1, 1, 1, 1], |x, _w| x);
-    both!("cat9", [1, 1, 1, 1], |x, _w| metanas_core::nn::cat::cat(
+    both!("cat9", [1, 1, 1, 1], |x, _w| Tensor::cat(
         vec![
             x.clone(),
             x.clone(),
@@ -161,7 +161,7 @@ fn main() {
     both!("matmul 72", [1, 8, 72, 1], |x, w| w
         .reshape([1, 8, 72])
         .matmul(
-            metanas_core::nn::cat::cat(
+            Tensor::cat(
                 vec![
                     x.clone(),
                     x.clone(),

@@ -6,8 +6,8 @@
 //! to itself and stays under a minute. These inner loops amplify a last-bit difference a long
 //! way. Beside other tests in one process they used to end elsewhere (a learner that gives
 //! 0.70x alone once ended at 1.04x): Burn 0.21's backward pass on one thread could free graph
-//! steps another thread still needed, and a gradient went missing (burn issue #5573; metanas
-//! closes the window it had, see `nn::cat`, and `learners::concurrency_tests` checks it). The
+//! steps another thread still needed, and a gradient went missing (burn issue #5573; the
+//! patched burn-autodiff closes the window, and `learners::concurrency_tests` checks it). The
 //! meta-batches run their tasks on every core (the learners' default `threads = 0`), which
 //! gives the bits of one task thread. A CPU other than this machine's can round differently
 //! (Burn's matrix products choose FMA kernels where the CPU has them), which acts like

@@ -4,7 +4,7 @@
 //! A test binary of its own: run in one process next to the finite-difference checks of
 //! `meta_gradient.rs`, those became flaky (relative errors up to 1 in some runs; never with
 //! one test thread). Burn 0.21's backward pass on one thread could free graph steps that
-//! another thread still needed (burn issue #5573, closed in metanas by `nn::cat`), and f64
+//! another thread still needed (burn issue #5573, closed by metanas's patched burn-autodiff), and f64
 //! tensors come out as f32 in a process that made f32 ones first (the dtype note in
 //! `meta_gradient.rs`).
 

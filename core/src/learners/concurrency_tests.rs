@@ -1,8 +1,9 @@
 //! Tasks of a meta-batch on several threads give the bits of one thread, also while other
 //! threads of the process run backward passes of their own (burn issue #5573: Burn 0.21's
-//! backward frees unreferenced graph steps of every thread; see `nn::cat`). Before every
-//! concatenation went through `nn::cat`, BASE's first threaded meta-step already differed;
-//! before the patched burn-autodiff (`patches/burn-autodiff/PATCH.md`), these tests hung.
+//! backward frees unreferenced graph steps of every thread, and `cat` let go of its inputs
+//! too early). Without the `float_cat` change of the patched burn-autodiff
+//! (`patches/burn-autodiff/PATCH.md`), BASE's first threaded meta-step already differs;
+//! without its cleanup change, these tests hang.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -332,7 +332,7 @@ fn reduce_peer<B: Backend>(
         TensorData::new(stats.map(|v| v as f32).to_vec(), [STATS]),
         device,
     ));
-    let flat = crate::nn::cat::cat(parts, 0).into_primitive().tensor();
+    let flat = Tensor::cat(parts, 0).into_primitive().tensor();
     let reduced = all_reduce::<B>(peer, flat, ReduceOperation::Sum)
         .map_err(|e| LearnerError::Task(format!("all-reduce failed: {e:?}")))?;
     let reduced = Tensor::<B, 1>::from_primitive(TensorPrimitive::Float(reduced));

@@ -63,7 +63,7 @@ pub fn conv2d<B: Backend>(
     let columns = if views.len() == 1 {
         views.remove(0)
     } else {
-        crate::nn::cat::cat(views, 1)
+        Tensor::cat(views, 1)
     };
     let k = kh * kw * c;
     let kernel = weight.permute([0, 2, 3, 1]).reshape([1, o, k]);

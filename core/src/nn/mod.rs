@@ -1,6 +1,5 @@
 //! Building blocks with Gaussian weights: layers and the candidate operations.
 
-pub mod cat;
 pub mod conv;
 pub mod cpu_kernel;
 pub mod depthwise;

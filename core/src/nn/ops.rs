@@ -202,7 +202,7 @@ impl<B: Backend> FactorizedReduce<B> {
         };
         let a = self.conv_a.forward_relu(x, sampler);
         let b = self.conv_b.forward_relu(shifted, sampler);
-        batch_norm(crate::nn::cat::cat(vec![a, b], 1))
+        batch_norm(Tensor::cat(vec![a, b], 1))
     }
 
     /// Multiply-accumulates for one sample of size `hw`, and the output size.

@@ -237,9 +237,9 @@ impl<B: Backend> GaussianTensors<B> {
             rho: Vec::new(),
         };
         module.visit(&mut v);
-        let rho = crate::nn::cat::cat(v.rho, 0);
+        let rho = Tensor::cat(v.rho, 0);
         Self {
-            mu: crate::nn::cat::cat(v.mu, 0),
+            mu: Tensor::cat(v.mu, 0),
             sigma: burn::tensor::activation::softplus(rho, 1.0),
         }
     }

@@ -194,7 +194,7 @@ impl<B: Backend> Cell<B> {
         }
         let inner: Vec<Tensor<B, 4>> = states.drain(2..).collect();
         if self.concat {
-            crate::nn::cat::cat(inner, 1)
+            Tensor::cat(inner, 1)
         } else {
             let count = inner.len() as f64;
             inner

@@ -150,7 +150,7 @@ impl<B: Backend> TaskEncoder<B> {
         }
         let z = match states.is_empty() {
             true => h,
-            false => crate::nn::cat::cat(states.clone(), 0).mean_dim(0),
+            false => Tensor::cat(states.clone(), 0).mean_dim(0),
         };
         let target = f.clone();
         let mut d = Tensor::<B, 2>::zeros([1, embed], device);

@@ -3330,11 +3330,16 @@ impl<B: Backend, C: CheckpointStrategy> FloatTensorOps<Self> for Autodiff<B, C> 
         let mut nodes = Vec::with_capacity(tensors.len());
         let mut primitives = Vec::with_capacity(tensors.len());
         let mut dim_sizes = Vec::with_capacity(tensors.len());
+        // metanas patch: the inputs' reference counts are held until the output's step is
+        // registered, so that a cleanup after another thread's backward pass cannot take the
+        // inputs for orphans meanwhile and free them (burn issue #5573; see PATCH.md).
+        let mut held_rcs = Vec::with_capacity(tensors.len());
 
         tensors.into_iter().for_each(|tensor| {
             dim_sizes.push(tensor.primitive.shape()[dim]);
             nodes.push(tensor.node);
             primitives.push(tensor.primitive);
+            held_rcs.push(tensor.rc);
         });
 
         let requirement = Requirement::from_nodes(&nodes);
@@ -3366,7 +3371,9 @@ impl<B: Backend, C: CheckpointStrategy> FloatTensorOps<Self> for Autodiff<B, C> 
             parents.push(Parent { id: node.id });
         }
         let ops = CatStep::<B>::new(nodes, dim_sizes, output.node.clone(), dim, parents);
-        output.register_step(ops, checkpointer_builder)
+        let output = output.register_step(ops, checkpointer_builder);
+        drop(held_rcs);
+        output
     }
 
     fn float_max_dim(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
