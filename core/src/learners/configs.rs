@@ -9,6 +9,18 @@ use crate::genotype::Genotype;
 use crate::nn::WeightMode;
 use crate::posterior::{PosteriorInit, Relaxation};
 
+/// The examples a task's inner steps train on, for the learners whose inner loop is all
+/// there is to a task (BASE multi-task, Reptile); the few-shot learners train on the support
+/// set and take their outer loss on the query set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InnerExamples {
+    /// The support set only: what adaptation to a new task trains on.
+    Support,
+    /// Support and query together: a task is one training set (BASE's Algorithm 1).
+    SupportAndQuery,
+}
+
 /// Settings of BASE, multi-task variant (paper 000, Algorithm 1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -25,6 +37,9 @@ pub struct BaseConfig {
     pub lr_arch: f64,
     /// λ: step size of the meta-update towards the mean task posterior.
     pub meta_lr: f64,
+    /// The examples of the inner steps: `support_and_query` (the default: Algorithm 1 trains
+    /// on the task's data) or `support` (what adaptation sees).
+    pub inner_examples: InnerExamples,
     /// Gumbel-softmax, plain softmax (the ablation) or hard straight-through.
     pub relaxation: Relaxation,
     /// τ over meta-steps.
@@ -58,6 +73,7 @@ impl Default for BaseConfig {
             lr_weights: 0.01,
             lr_arch: 0.01,
             meta_lr: 1.0,
+            inner_examples: InnerExamples::SupportAndQuery,
             relaxation: Relaxation::Gumbel,
             temperature: TemperatureSchedule::default(),
             weights: WeightMode::Sample,
@@ -200,6 +216,11 @@ pub struct ReptileConfig {
     pub lr_weights: f64,
     /// λ: step size towards the mean adapted weights.
     pub meta_lr: f64,
+    /// The examples of the inner steps: `support` (the default: the task's training set, as
+    /// in adaptation) or `support_and_query` (more examples per task than adaptation gets,
+    /// like Nichol et al.'s larger meta-training shots; the toy-regression table measured
+    /// adaptation diverging after it, see the README).
+    pub inner_examples: InnerExamples,
     /// The network.
     pub architecture: Architecture,
     /// Initial values (σ is unused).
@@ -216,6 +237,7 @@ impl Default for ReptileConfig {
             inner_steps: 5,
             lr_weights: 0.01,
             meta_lr: 1.0,
+            inner_examples: InnerExamples::Support,
             architecture: Architecture::Supernet,
             init: MamlConfig::default().init,
             seed: 0,

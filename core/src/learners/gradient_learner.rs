@@ -3,8 +3,11 @@
 //! learner's [`Plan`].
 //!
 //! Choices where the papers are silent, written down here:
-//! - multi-task BASE and Reptile train each task on all of its examples (support and query;
-//!   Algorithm 1 samples a batch per step from the task, and a few-shot task is one batch);
+//! - multi-task BASE trains each task on all of its examples by default (support and
+//!   query; Algorithm 1 samples a batch per step from the task, and a few-shot task is one
+//!   batch); Reptile on the support set by default, the examples adaptation trains on (Nichol
+//!   et al.'s inner loop runs on the task's training set); both can be switched
+//!   (`inner_examples`);
 //!   BASE few-shot and MAML train on the support set and take the outer loss on the query set;
 //! - σ is parameterised as softplus(ρ) and updated through ρ; MAML and Reptile use the means
 //!   only (ρ gets no gradient);

@@ -25,7 +25,9 @@ mod unroll;
 mod update;
 
 pub use adam::Adam;
-pub use configs::{Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, ReptileConfig};
+pub use configs::{
+    Architecture, BaseConfig, BaseFewShotConfig, InnerExamples, MamlConfig, ReptileConfig,
+};
 pub use darts::{darts_halves, DartsConfig, DartsSearch, DartsState};
 pub use devices::{mean_of_sum, Cluster, Contribution, DeviceGroup, Summed};
 pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi};

@@ -2,7 +2,9 @@
 //! loop trains, with what objective, on which examples, and how the meta-parameters move.
 //! BASE (both variants), MAML and Reptile are each one [`Plan`].
 
-use super::configs::{Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, ReptileConfig};
+use super::configs::{
+    Architecture, BaseConfig, BaseFewShotConfig, InnerExamples, MamlConfig, ReptileConfig,
+};
 use super::meta_gradient::{MetaGradient, MetaGradientSpec};
 use super::schedule::TemperatureSchedule;
 use crate::genotype::Genotype;
@@ -65,9 +67,9 @@ pub struct Plan {
     pub arch_warmup_steps: usize,
     /// The meta-update.
     pub outer: Outer,
-    /// The inner loop trains on support and query (multi-task, Reptile: a task is one
-    /// training set) rather than on the support set alone (few-shot: the query set is the
-    /// outer loss).
+    /// The inner loop trains on support and query (BASE multi-task by default: a task is one
+    /// training set; Reptile when asked) rather than on the support set alone (few-shot: the
+    /// query set is the outer loss; Reptile by default).
     pub inner_on_query_too: bool,
     /// Initial values.
     pub init: PosteriorInit,
@@ -103,7 +105,7 @@ impl Plan {
             kl_scale: Some(c.kl_scale),
             arch_warmup_steps: c.arch_warmup_steps,
             outer: Outer::Interpolate { meta_lr: c.meta_lr },
-            inner_on_query_too: true,
+            inner_on_query_too: c.inner_examples == InnerExamples::SupportAndQuery,
             init: c.init,
             seed: c.seed,
             threads: c.threads,
@@ -177,7 +179,7 @@ impl Plan {
             kl_scale: None,
             arch_warmup_steps: 0,
             outer: Outer::Interpolate { meta_lr: c.meta_lr },
-            inner_on_query_too: true,
+            inner_on_query_too: c.inner_examples == InnerExamples::SupportAndQuery,
             init: c.init,
             seed: c.seed,
             threads: c.threads,

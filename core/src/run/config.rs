@@ -438,10 +438,12 @@ impl RunConfig {
         toml::to_string(self).map_err(|e| RunError::config(Path::new("<config>"), e.to_string()))
     }
 
-    /// Reads a resolved config written by [`RunConfig::to_toml_string`].
+    /// Reads a resolved config written by [`RunConfig::to_toml_string`] (of this version or an
+    /// earlier one: settings added since are filled in with the earlier behaviour).
     pub fn from_resolved(text: &str, name: &Path) -> Result<Self, RunError> {
+        let text = super::config_upgrade::upgrade_resolved(text);
         let config: Self =
-            toml::from_str(text).map_err(|e| RunError::config(name, toml_message(&e)))?;
+            toml::from_str(&text).map_err(|e| RunError::config(name, toml_message(&e)))?;
         config.space.validate().map_err(|source| RunError::Space {
             path: name.to_path_buf(),
             source,

@@ -5,6 +5,7 @@ mod atomic;
 mod backend;
 mod checkpoint;
 mod config;
+mod config_upgrade;
 mod dataset_path;
 mod error;
 mod export;
