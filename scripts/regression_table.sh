@@ -29,7 +29,12 @@ echo "| learner | meta-steps | MSE before adaptation | MSE after 5 steps | secon
 echo "| --- | --- | --- | --- | --- |"
 for name in ${LEARNERS:-maml mnas_nm mnas_shared mnas base reptile}; do
   start=$(date +%s.%N)
-  "$bin" train --config "$work/$name.toml" --run "$work/$name" --max-steps "$steps" --json > "$work/$name.train.json"
+  if ! "$bin" train --config "$work/$name.toml" --run "$work/$name" --max-steps "$steps" --json \
+      > "$work/$name.train.json" 2> "$work/$name.train.err"; then
+    # A run that fails (e.g. diverges) is a row of the table too.
+    echo "| $name | $steps | failed: $(tail -n 1 "$work/$name.train.err") | | |"
+    continue
+  fi
   end=$(date +%s.%N)
   # MAML's evaluation also runs DARTS from scratch (5 first-order DARTS steps over the same
   # space from a fresh network, default settings) on the same held-out tasks: the DARTS row.

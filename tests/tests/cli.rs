@@ -82,6 +82,11 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     assert_eq!(j["metric"], "mse");
     assert_eq!(j["per_step"].as_array().map(Vec::len), Some(3));
     assert_eq!(j["per_step"][0]["n"], 4);
+    assert!(j["per_step"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["median"].is_f64()));
     // DARTS from scratch beside it: the same tasks and steps, its own fresh supernets.
     let d = eval(&["--darts"]);
     assert_eq!(

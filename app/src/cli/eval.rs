@@ -79,7 +79,7 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         None
     };
     let mut text = format!(
-        "{} at meta-step {}: {} over {what} (mean ± 95% CI)\n",
+        "{} at meta-step {}: {} over {what} (mean ± 95% CI, median in parentheses)\n",
         a.run.run.display(),
         session.steps_done(),
         report.metric
@@ -107,14 +107,14 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     Ok(Output { text, json })
 }
 
-/// One row per adaptation step, one `mean ± ci` column per report (headed by its name when
-/// there are several).
+/// One row per adaptation step, one `mean ± ci (median)` column per report (headed by its
+/// name when there are several).
 fn table(columns: &[(&str, &EvalReport)]) -> String {
     let mut text = String::new();
     if columns.len() > 1 {
         text += &format!("  {:<16}", "");
         for (name, _) in columns {
-            text += &format!("  {name:>18}");
+            text += &format!("  {name:>29}");
         }
         text += "\n";
     }
@@ -127,8 +127,10 @@ fn table(columns: &[(&str, &EvalReport)]) -> String {
         text += &format!("  after {s:>2} steps: ");
         for (_, r) in columns {
             match r.per_step.get(s) {
-                Some(m) => text += &format!("  {:>8.4} ± {:<7.4}", m.mean, m.ci95),
-                None => text += &format!("  {:>18}", "-"),
+                Some(m) => {
+                    text += &format!("  {:>8.4} ± {:<7.4} ({:<8.4})", m.mean, m.ci95, m.median)
+                }
+                None => text += &format!("  {:>29}", "-"),
             }
         }
         text += "\n";

@@ -7,25 +7,33 @@ use super::learner::MetaLearner;
 use super::types::{Adaptation, LearnerError};
 use crate::tasks::Episode;
 
-/// A mean with its 95% confidence half-width (1.96 standard errors).
+/// A mean with its 95% confidence half-width (1.96 standard errors), and the median.
+///
+/// The median is there for the runs where a few tasks' adaptation diverges: their values
+/// dominate the mean (and make it NaN when one is not finite), while the median shows what
+/// the other tasks reached.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeanCi {
     /// Mean.
     pub mean: f64,
     /// 95% half-width.
     pub ci95: f64,
+    /// Median (the mean of the two middle values for an even count); values that are not
+    /// finite count as larger than every number, NaN as the largest.
+    pub median: f64,
     /// Number of values.
     pub n: usize,
 }
 
 impl MeanCi {
-    /// Mean and 95% CI of `values` (sample standard deviation).
+    /// Mean, 95% CI (sample standard deviation) and median of `values`.
     pub fn of(values: &[f64]) -> Self {
         let n = values.len();
         if n == 0 {
             return Self {
                 mean: f64::NAN,
                 ci95: f64::NAN,
+                median: f64::NAN,
                 n,
             };
         }
@@ -38,8 +46,22 @@ impl MeanCi {
         Self {
             mean,
             ci95: 1.96 * (var / n as f64).sqrt(),
+            median: median(values),
             n,
         }
+    }
+}
+
+/// The median of a non-empty slice (see [`MeanCi::median`]).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    // NaN of either sign sorts last, as the largest value.
+    sorted.sort_by(|a, b| a.is_nan().cmp(&b.is_nan()).then(a.total_cmp(b)));
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
     }
 }
 
@@ -110,4 +132,32 @@ pub fn evaluate_with(
         per_step: per_step.iter().map(|v| MeanCi::of(v)).collect(),
         tasks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_ci_and_median_of_hand_computed_values() {
+        let s = MeanCi::of(&[1.0, 2.0, 3.0, 10.0]);
+        assert_eq!(s.mean, 4.0);
+        // Sample variance (9 + 4 + 1 + 36) / 3 = 50/3; half-width 1.96 √(50/3 / 4).
+        assert!((s.ci95 - 1.96 * (50.0f64 / 12.0).sqrt()).abs() < 1e-12);
+        assert_eq!(s.median, 2.5);
+        assert_eq!(s.n, 4);
+    }
+
+    #[test]
+    fn the_median_ignores_a_few_diverged_values_that_the_mean_cannot() {
+        let s = MeanCi::of(&[1.0, f64::INFINITY, 2.0, 5.0, 1e30]);
+        assert_eq!(s.median, 5.0);
+        assert!(s.mean.is_infinite());
+        let s = MeanCi::of(&[3.0, f64::NAN, 1.0]);
+        assert_eq!(s.median, 3.0);
+        assert!(s.mean.is_nan());
+        let s = MeanCi::of(&[-f64::NAN, 4.0]);
+        assert!(s.median.is_nan());
+        assert!(MeanCi::of(&[]).median.is_nan());
+    }
 }
