@@ -25,14 +25,14 @@ config mnas_regression.toml mnas_shared 'variant = "shared"'
 config mnas_regression.toml mnas
 config base_regression.toml base
 config reptile_regression.toml reptile
-echo "| learner | meta-steps | MSE before adaptation | MSE after 5 steps | seconds per meta-step |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| learner | meta-steps | MSE before adaptation | MSE after 5 steps | median after 5 steps | seconds per meta-step |"
+echo "| --- | --- | --- | --- | --- | --- |"
 for name in ${LEARNERS:-maml mnas_nm mnas_shared mnas base reptile}; do
   start=$(date +%s.%N)
   if ! "$bin" train --config "$work/$name.toml" --run "$work/$name" --max-steps "$steps" --json \
       > "$work/$name.train.json" 2> "$work/$name.train.err"; then
     # A run that fails (e.g. diverges) is a row of the table too.
-    echo "| $name | $steps | failed: $(tail -n 1 "$work/$name.train.err") | | |"
+    echo "| $name | $steps | failed: $(tail -n 1 "$work/$name.train.err") | | | |"
     continue
   fi
   end=$(date +%s.%N)
@@ -46,7 +46,9 @@ import json, sys
 e = json.load(open(sys.argv[1]))
 def row(name, steps, report, secs):
     first, last = report["per_step"][0], report["per_step"][-1]
-    print(f"| {name} | {steps} | {first['mean']:.3f} ± {first['ci95']:.3f} | {last['mean']:.3f} ± {last['ci95']:.3f} | {secs} |")
+    # A mean that is not a number comes as null.
+    mean_ci = lambda m: "NaN" if m["mean"] is None else f"{m['mean']:.3f} ± {m['ci95']:.3f}"
+    print(f"| {name} | {steps} | {mean_ci(first)} | {mean_ci(last)} | {last['median']:.3f} | {secs} |")
 row(sys.argv[2], sys.argv[3], e, f"{(float(sys.argv[5]) - float(sys.argv[4])) / int(sys.argv[3]):.2f}")
 if "darts" in e:
     row("darts (from scratch)", 0, e["darts"], "")

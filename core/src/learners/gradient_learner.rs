@@ -3,11 +3,11 @@
 //! learner's [`Plan`].
 //!
 //! Choices where the papers are silent, written down here:
-//! - multi-task BASE trains each task on all of its examples by default (support and
-//!   query; Algorithm 1 samples a batch per step from the task, and a few-shot task is one
-//!   batch); Reptile on the support set by default, the examples adaptation trains on (Nichol
-//!   et al.'s inner loop runs on the task's training set); both can be switched
-//!   (`inner_examples`);
+//! - multi-task BASE and Reptile train each task on its support set by default: the task's
+//!   training set (Algorithm 1 samples its batches from the task's data; Nichol et al.'s
+//!   inner loop runs on the task's training set) and what adaptation to a new task trains
+//!   on; `inner_examples = "support_and_query"` trains on both (until 2026-11-24 the only
+//!   behaviour, which left adaptation diverging after long runs);
 //!   BASE few-shot and MAML train on the support set and take the outer loss on the query set;
 //! - σ is parameterised as softplus(ρ) and updated through ρ; MAML and Reptile use the means
 //!   only (ρ gets no gradient);

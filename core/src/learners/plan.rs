@@ -67,9 +67,9 @@ pub struct Plan {
     pub arch_warmup_steps: usize,
     /// The meta-update.
     pub outer: Outer,
-    /// The inner loop trains on support and query (BASE multi-task by default: a task is one
-    /// training set; Reptile when asked) rather than on the support set alone (few-shot: the
-    /// query set is the outer loss; Reptile by default).
+    /// The inner loop trains on support and query (BASE multi-task and Reptile when asked)
+    /// rather than on the support set alone (their default; few-shot learners: the query set
+    /// is the outer loss).
     pub inner_on_query_too: bool,
     /// Initial values.
     pub init: PosteriorInit,
