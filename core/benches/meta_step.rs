@@ -14,7 +14,7 @@ use burn::backend::Autodiff;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::Backend;
 use metanas_core::learners::{
-    sgd_step, task_loss, trainable, BaseConfig, GradientLearner, MetaLearner, Plan,
+    sgd_step, task_loss, trainable, BaseConfig, GradientLearner, InnerExamples, MetaLearner, Plan,
 };
 use metanas_core::nn::WeightMode;
 use metanas_core::posterior::{Posterior, PriorTensors, Relaxation, SampleSpec};
@@ -126,6 +126,8 @@ fn run<B: Backend>(device: B::Device, label: &str, timed: usize) {
     for &threads in counts {
         let config = BaseConfig {
             inner_steps: 5,
+            // All 30 images of a task, the configuration the speed target names.
+            inner_examples: InnerExamples::SupportAndQuery,
             threads,
             ..BaseConfig::default()
         };
