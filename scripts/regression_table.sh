@@ -46,9 +46,10 @@ import json, sys
 e = json.load(open(sys.argv[1]))
 def row(name, steps, report, secs):
     first, last = report["per_step"][0], report["per_step"][-1]
-    # A mean that is not a number comes as null.
+    # A mean or median that is not a number comes as null.
     mean_ci = lambda m: "NaN" if m["mean"] is None else f"{m['mean']:.3f} ± {m['ci95']:.3f}"
-    print(f"| {name} | {steps} | {mean_ci(first)} | {mean_ci(last)} | {last['median']:.3f} | {secs} |")
+    median = "NaN" if last["median"] is None else f"{last['median']:.3f}"
+    print(f"| {name} | {steps} | {mean_ci(first)} | {mean_ci(last)} | {median} | {secs} |")
 row(sys.argv[2], sys.argv[3], e, f"{(float(sys.argv[5]) - float(sys.argv[4])) / int(sys.argv[3]):.2f}")
 if "darts" in e:
     row("darts (from scratch)", 0, e["darts"], "")
