@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::meta_gradient::{MetaGradient, FD_SCALE};
-use super::schedule::TemperatureSchedule;
+use super::schedule::{MetaLrAnneal, TemperatureSchedule};
 use crate::genotype::Genotype;
 use crate::nn::WeightMode;
 use crate::posterior::{PosteriorInit, Relaxation};
@@ -39,6 +39,9 @@ pub struct BaseConfig {
     pub lr_arch: f64,
     /// λ: step size of the meta-update towards the mean task posterior.
     pub meta_lr: f64,
+    /// λ annealed linearly from `meta_lr` to `end` over `steps` meta-steps (absent: constant
+    /// λ, the default), e.g. `meta_lr_anneal = { end = 0.0, steps = 2000 }` as Reptile does.
+    pub meta_lr_anneal: Option<MetaLrAnneal>,
     /// The examples of the inner steps: `support` (the default: the task's training set,
     /// what adaptation to a new task trains on) or `support_and_query`. On the toy-regression
     /// families, 2000 meta-steps with `support_and_query` left a meta-network whose
@@ -77,6 +80,7 @@ impl Default for BaseConfig {
             lr_weights: 0.01,
             lr_arch: 0.01,
             meta_lr: 1.0,
+            meta_lr_anneal: None,
             inner_examples: InnerExamples::Support,
             relaxation: Relaxation::Gumbel,
             temperature: TemperatureSchedule::default(),
@@ -220,6 +224,9 @@ pub struct ReptileConfig {
     pub lr_weights: f64,
     /// λ: step size towards the mean adapted weights.
     pub meta_lr: f64,
+    /// λ's linear anneal (see [`BaseConfig::meta_lr_anneal`]; absent by default). Nichol et
+    /// al. anneal λ from 1 to 0 over the whole run.
+    pub meta_lr_anneal: Option<MetaLrAnneal>,
     /// The examples of the inner steps (see [`BaseConfig::inner_examples`]; the default is
     /// `support` here too).
     pub inner_examples: InnerExamples,
@@ -239,6 +246,7 @@ impl Default for ReptileConfig {
             inner_steps: 5,
             lr_weights: 0.01,
             meta_lr: 1.0,
+            meta_lr_anneal: None,
             inner_examples: InnerExamples::Support,
             architecture: Architecture::Supernet,
             init: MamlConfig::default().init,

@@ -35,6 +35,7 @@ use super::report::{
     checked_mean_loss, derived_genotype, evaluate_posterior, step_report, summed_report, tables,
     weight_sketch,
 };
+use super::schedule::meta_lr_at;
 use super::state;
 use super::types::{splitmix64, Adaptation, AdaptationLog, ArchTables, LearnerError, StepReport};
 use super::unroll::TaskObjective;
@@ -120,7 +121,8 @@ impl<B: AutodiffBackend> GradientLearner<B> {
     /// adapted parameters (interpolation) or their meta-gradients (Adam).
     fn update(&mut self, mean: ParamGrads<B::InnerBackend>, train_arch: bool) {
         match self.plan.outer {
-            Outer::Interpolate { meta_lr } => {
+            Outer::Interpolate { meta_lr, anneal } => {
+                let meta_lr = meta_lr_at(meta_lr, anneal.as_ref(), self.steps_done);
                 self.meta = interpolate_towards(self.meta.clone(), &mean, meta_lr);
             }
             Outer::Gradient {

@@ -45,7 +45,7 @@ pub use objective::{
 pub use parallel::run_tasks;
 pub use plan::{ArchPlan, Outer, Plan};
 pub use report::{evaluate_posterior, tables, weight_sketch, SKETCH_DIM};
-pub use schedule::{Anneal, TemperatureSchedule};
+pub use schedule::{Anneal, MetaLrAnneal, TemperatureSchedule};
 pub use types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
 pub use unroll::{InnerLoss, TaskObjective};
 pub use update::{

@@ -6,7 +6,7 @@ use super::configs::{
     Architecture, BaseConfig, BaseFewShotConfig, InnerExamples, MamlConfig, ReptileConfig,
 };
 use super::meta_gradient::{MetaGradient, MetaGradientSpec};
-use super::schedule::TemperatureSchedule;
+use super::schedule::{MetaLrAnneal, TemperatureSchedule};
 use crate::genotype::Genotype;
 use crate::nn::WeightMode;
 use crate::posterior::{PosteriorInit, Relaxation};
@@ -32,8 +32,10 @@ pub enum ArchPlan {
 pub enum Outer {
     /// `W ← W + λ · mean_c(W_c − W)` (BASE multi-task, Reptile).
     Interpolate {
-        /// λ.
+        /// λ (at meta-step 0 when annealed).
         meta_lr: f64,
+        /// λ's linear anneal, if any.
+        anneal: Option<MetaLrAnneal>,
     },
     /// Adam on the mean meta-gradient of the query losses (BASE few-shot, MAML).
     Gradient {
@@ -104,7 +106,10 @@ impl Plan {
             weights: c.weights,
             kl_scale: Some(c.kl_scale),
             arch_warmup_steps: c.arch_warmup_steps,
-            outer: Outer::Interpolate { meta_lr: c.meta_lr },
+            outer: Outer::Interpolate {
+                meta_lr: c.meta_lr,
+                anneal: c.meta_lr_anneal,
+            },
             inner_on_query_too: c.inner_examples == InnerExamples::SupportAndQuery,
             init: c.init,
             seed: c.seed,
@@ -178,7 +183,10 @@ impl Plan {
             weights: WeightMode::Mean,
             kl_scale: None,
             arch_warmup_steps: 0,
-            outer: Outer::Interpolate { meta_lr: c.meta_lr },
+            outer: Outer::Interpolate {
+                meta_lr: c.meta_lr,
+                anneal: c.meta_lr_anneal,
+            },
             inner_on_query_too: c.inner_examples == InnerExamples::SupportAndQuery,
             init: c.init,
             seed: c.seed,

@@ -1,4 +1,5 @@
-//! The Gumbel-softmax temperature schedule.
+//! Schedules over meta-steps: the Gumbel-softmax temperature and the meta step size λ of the
+//! interpolating meta-update.
 
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +55,28 @@ impl TemperatureSchedule {
     }
 }
 
+/// λ annealed linearly from the learner's `meta_lr` at step 0 to `end` at step `steps`, then
+/// constant at `end`: the meta step size schedule of Reptile (Nichol et al. 2018 anneal it
+/// from 1 to 0 over the whole of meta-training), which averages the late meta-steps' noise
+/// away.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaLrAnneal {
+    /// λ from `steps` on.
+    pub end: f64,
+    /// Steps of the anneal (usually the run's `training.max_steps`).
+    pub steps: usize,
+}
+
+/// λ at meta-step `step` (0-based): `start` without an anneal.
+pub fn meta_lr_at(start: f64, anneal: Option<&MetaLrAnneal>, step: usize) -> f64 {
+    match anneal {
+        None => start,
+        Some(a) if a.steps == 0 || step >= a.steps => a.end,
+        Some(a) => start + (a.end - start) * (step as f64 / a.steps as f64),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +96,18 @@ mod tests {
             ..lin
         };
         assert!((exp.at(5) - (0.2f64).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn meta_lr_anneals_linearly_to_its_end() {
+        let a = MetaLrAnneal { end: 0.0, steps: 4 };
+        let at = |step| meta_lr_at(1.0, Some(&a), step);
+        assert_eq!(
+            [at(0), at(1), at(2), at(3), at(4), at(9)],
+            [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+        );
+        assert_eq!(meta_lr_at(0.5, None, 1000), 0.5);
+        let instant = MetaLrAnneal { end: 0.1, steps: 0 };
+        assert_eq!(meta_lr_at(1.0, Some(&instant), 0), 0.1);
     }
 }

@@ -163,3 +163,52 @@ fn frozen_arch_adaptation_steps_the_weights_only() {
     assert_ne!(free.weight_sketch, frozen.weight_sketch);
     assert_eq!(free.per_step[0], frozen.per_step[0]);
 }
+
+#[test]
+fn an_annealed_meta_step_size_scales_the_interpolation() {
+    // Reptile's update W + λ (mean_c W_c − W) is linear in λ for a fixed W and batch, so the
+    // second meta-step of a run annealing λ from 1 to 0 over 2 steps (λ = ½) must move W half
+    // as far as a constant λ = 1 from the same state, and the third (λ = 0) not at all.
+    let reptile = |anneal| {
+        let config = ReptileConfig {
+            inner_steps: 3,
+            lr_weights: 0.005,
+            meta_lr: 1.0,
+            meta_lr_anneal: anneal,
+            threads: 1,
+            ..Default::default()
+        };
+        GradientLearner::<AD>::new(
+            regression_space(),
+            Plan::reptile(&config).unwrap(),
+            Default::default(),
+        )
+        .unwrap()
+    };
+    let batch = |seed: u64| -> Vec<_> {
+        (0..2)
+            .map(|i| RegressionTasks::default().sample(&mut SeededRng::new(seed * 10 + i)))
+            .collect()
+    };
+    let mut annealed = reptile(Some(MetaLrAnneal { end: 0.0, steps: 2 }));
+    annealed.meta_step(&batch(0)).unwrap();
+    let state = annealed.state_bytes().unwrap();
+    let start = annealed.parameter_values();
+    let mut constant = reptile(None);
+    constant.load_state_bytes(&state).unwrap();
+    annealed.meta_step(&batch(1)).unwrap();
+    constant.meta_step(&batch(1)).unwrap();
+    let (half, full) = (annealed.parameter_values(), constant.parameter_values());
+    let mut moved = 0.0f64;
+    for ((s, h), f) in start.iter().zip(&half).zip(&full) {
+        let (dh, df) = ((h - s) as f64, (f - s) as f64);
+        assert!(
+            (dh - 0.5 * df).abs() < 1e-6 + 1e-4 * df.abs(),
+            "{dh} vs ½·{df}"
+        );
+        moved += df.abs();
+    }
+    assert!(moved > 1e-3, "the constant-λ step should move W");
+    annealed.meta_step(&batch(2)).unwrap();
+    assert_eq!(annealed.parameter_values(), half);
+}
