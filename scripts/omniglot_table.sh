@@ -10,7 +10,9 @@
 # Only one of the two small sets: as two task sources they would be split apart, and the 50
 # characters both hold (Greek, Latin; the same drawings) could be meta-trained on through one
 # and tested through the other.
-# LEARNERS="maml base" runs only those rows. KEEP=DIR keeps the runs in DIR.
+# LEARNERS="maml base" runs only those rows. KEEP=DIR keeps the runs in DIR. LEARNER_EXTRA
+# holds TOML lines added to every run's [learner] table, with LEARNERS naming the learners they
+# fit, e.g. LEARNERS=reptile LEARNER_EXTRA='meta_lr_anneal = { end = 0.0, steps = 2000 }'.
 # Uses the release binary (`cargo build --release -p metanas-app`; METANAS=... for another).
 set -euo pipefail
 ways=${1:?WAYS}
@@ -62,6 +64,7 @@ path = "$data/images_background_small2.zip"
 
 [learner]
 $2
+${LEARNER_EXTRA:-}
 
 [training]
 meta_batch = 4
