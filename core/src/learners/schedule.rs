@@ -70,11 +70,15 @@ pub struct MetaLrAnneal {
 
 /// λ at meta-step `step` (0-based): `start` without an anneal.
 pub fn meta_lr_at(start: f64, anneal: Option<&MetaLrAnneal>, step: usize) -> f64 {
-    match anneal {
-        None => start,
-        Some(a) if a.steps == 0 || step >= a.steps => a.end,
-        Some(a) => start + (a.end - start) * (step as f64 / a.steps as f64),
-    }
+    anneal.map_or(start, |a| {
+        let linear = TemperatureSchedule {
+            start,
+            end: a.end,
+            steps: a.steps,
+            anneal: Anneal::Linear,
+        };
+        linear.at(step)
+    })
 }
 
 #[cfg(test)]
