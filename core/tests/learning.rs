@@ -196,8 +196,11 @@ fn short_mnas_meta_training_lowers_post_adaptation_mse_on_regression() {
             inner_steps: 5,
             // 0.005 and 0.003 diverged on training seed 2 (loss inf within 100 meta-steps).
             lr_inner: 0.001,
-            lr_outer: 0.01,
-            lr_arch: 0.001,
+            // Adam 0.01 / 0.001 diverged on training seed 4 (loss inf at meta-step 147: the
+            // meta-trained start had grown steep, pre-adaptation query MSE 500-1400, and five
+            // inner steps on a task with its support far out blew up).
+            lr_outer: 0.005,
+            lr_arch: 0.0005,
             seed: 5,
             ..Default::default()
         };
