@@ -216,11 +216,14 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         match self.plan.outer {
             Outer::Interpolate { .. } => {
                 let (q, loss) = inner_loop::<B>(meta, meta, &objective, steps, &lrs, |_| {})?;
+                // The update never looks at the query set; its metrics are reported so that
+                // training curves show every learner's post-inner-loop query accuracy / MSE.
+                let (_, metrics) = self.evaluate(&q, p.task, p.stem);
                 Ok(TaskOutcome {
                     adapted: Some(q),
                     grads: None,
                     loss,
-                    metrics: None,
+                    metrics: Some(metrics),
                 })
             }
             Outer::Gradient { spec, .. } => {

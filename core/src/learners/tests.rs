@@ -212,3 +212,30 @@ fn an_annealed_meta_step_size_scales_the_interpolation() {
     annealed.meta_step(&batch(2)).unwrap();
     assert_eq!(annealed.parameter_values(), half);
 }
+
+#[test]
+fn reptiles_meta_step_reports_the_query_mse_its_inner_loop_reaches() {
+    // Reptile's inner loop on a task is adaptation to that task (the same SGD steps on the
+    // same support points from the same meta-network, nothing sampled), so the query MSE a
+    // meta-step reports for a batch of one task must be the one `adapt` reaches after as many
+    // steps from the state before that meta-step.
+    let config = ReptileConfig {
+        inner_steps: 3,
+        lr_weights: 0.005,
+        threads: 1,
+        ..Default::default()
+    };
+    let mut learner = GradientLearner::<AD>::new(
+        regression_space(),
+        Plan::reptile(&config).unwrap(),
+        Default::default(),
+    )
+    .unwrap();
+    let task = RegressionTasks::default().sample(&mut SeededRng::new(6));
+    let adapted = learner.adapt(&task, 3, 0).unwrap();
+    let (before, after) = (adapted.per_step[0].mse, adapted.per_step[3].mse);
+    let report = learner.meta_step(std::slice::from_ref(&task)).unwrap();
+    assert_eq!(report.mse, after);
+    assert!(after < before, "{after:?} vs {before:?}");
+    assert!(report.accuracy.is_none());
+}

@@ -32,11 +32,14 @@ impl ArchTables {
 pub struct StepReport {
     /// Meta-steps done after this one.
     pub step: usize,
-    /// Mean task loss over the meta-batch (at the end of the inner loops).
+    /// Mean task loss over the meta-batch at the end of the inner loops: the query loss
+    /// after them for the learners whose meta-gradient is the query loss's (MAML, BASE
+    /// few-shot, M-NAS), the task loss of the last inner step on the inner steps' own
+    /// examples for Reptile and multi-task BASE.
     pub loss: f64,
-    /// Mean accuracy (classification).
+    /// Mean query accuracy of the tasks' networks after their inner loops (classification).
     pub accuracy: Option<f64>,
-    /// Mean MSE (regression).
+    /// Mean query MSE of the tasks' networks after their inner loops (regression).
     pub mse: Option<f64>,
     /// Gumbel-softmax temperature used (learners that sample no architecture have none).
     pub temperature: Option<f64>,
