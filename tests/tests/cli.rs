@@ -315,7 +315,17 @@ adapt_steps = 2
     )
     .unwrap();
     let run = dir.join("run");
-    train_ok(&config, &run, 2);
+    let out = train_ok(&config, &run, 2);
+    // Multi-task BASE reports its tasks' query accuracy after the inner loops: the mean over
+    // 2 tasks of 15 query images each is a multiple of 1/30.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(", query accuracy "), "{text}");
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    for line in metrics.lines() {
+        let j: serde_json::Value = serde_json::from_str(line).unwrap();
+        let thirtieths = j["accuracy"].as_f64().expect("accuracy") * 30.0;
+        assert!((thirtieths - thirtieths.round()).abs() < 1e-6, "{line}");
+    }
     let split: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("split.json")).unwrap()).unwrap();
     assert_eq!(split[0][1]["train"].as_array().map(Vec::len), Some(5));

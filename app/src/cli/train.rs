@@ -131,8 +131,13 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
         a.run.display()
     );
     if let Some(r) = &last {
+        let query = match (r.report.accuracy, r.report.mse) {
+            (Some(a), _) => format!(", query accuracy {a:.3}"),
+            (None, Some(m)) => format!(", query MSE {m:.4}"),
+            (None, None) => String::new(),
+        };
         text += &format!(
-            "last meta-step: loss {:.5}, {:.3} s\n",
+            "last meta-step: loss {:.5}{query}, {:.3} s\n",
             r.report.loss, r.step_seconds
         );
     }
