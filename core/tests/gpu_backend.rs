@@ -44,11 +44,11 @@ fn config(learner: &str) -> RunConfig {
     small_run::config(11, learner, 2)
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("metanas-gpu-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("metanas-gpu-{name}-"))
+        .tempdir()
+        .expect("a temporary folder")
 }
 
 fn meta_batches(config: &RunConfig, count: u64) -> Vec<Vec<Episode>> {
@@ -112,7 +112,8 @@ fn every_learner_takes_the_same_meta_steps_on_the_gpu_backend_as_on_cpu() {
 
 #[test]
 fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
-    let dir = tempdir("run");
+    let dir_tmp = tempdir("run");
+    let dir = dir_tmp.path();
     let config = config(LEARNERS[0]);
     let mut session = Session::create(&dir, config, gpu(), true, None).unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);

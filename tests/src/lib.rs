@@ -59,12 +59,12 @@ pub fn train_ok(config: &Path, run: &Path, steps: usize) -> Output {
     ])
 }
 
-/// A fresh temporary folder for one test.
-pub fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("metanas-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder for one test, removed with everything in it when the guard is dropped.
+pub fn tempdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("metanas-cli-{name}-"))
+        .tempdir()
+        .expect("a temporary folder")
 }
 
 /// Runs the `metanas` binary in the workspace root.

@@ -8,7 +8,8 @@ use metanas_tests::{
 
 #[test]
 fn train_adapt_eval_export_on_the_bundled_regression_config() {
-    let dir = tempdir("e2e");
+    let dir_tmp = tempdir("e2e");
+    let dir = dir_tmp.path();
     let run = dir.join("run");
     let out = metanas_ok(&[
         "train",
@@ -201,8 +202,9 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
 
 #[test]
 fn bad_inputs_exit_with_2_and_a_clear_message() {
-    let dir = tempdir("bad");
-    let good = std::fs::read_to_string(tiny_config(&dir, 2)).unwrap();
+    let dir_tmp = tempdir("bad");
+    let dir = dir_tmp.path();
+    let good = std::fs::read_to_string(tiny_config(dir, 2)).unwrap();
     let write = |name: &str, text: &str| {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
@@ -230,7 +232,7 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
     let out = metanas(&["train", "--config", s(&op), "--run", s(&dir.join("r2"))]);
     assert_bad_input(&out, &["op.toml", "conv_9x9"]);
     // Several machines: a rank outside the nodes, an address that is not ws://, no devices.
-    let cfg = tiny_config(&dir, 2);
+    let cfg = tiny_config(dir, 2);
     let spread = |extra: &[&str]| {
         let mut args = vec!["train", "--config", s(&cfg), "--run", "/nonexistent/never"];
         args.extend_from_slice(extra);
@@ -275,16 +277,17 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
     let out = metanas(&["train", "--config", s(&few), "--run", s(&dir.join("r3"))]);
     assert_bad_input(&out, &["two-classes", "2 classes", "5-way"]);
     // A run directory that is not a run, and an unknown backend.
-    let out = metanas(&["eval", "--run", s(&dir)]);
+    let out = metanas(&["eval", "--run", s(dir)]);
     assert_bad_input(&out, &["not a metanas run"]);
-    let out = metanas(&["eval", "--run", s(&dir), "--backend", "tpu"]);
+    let out = metanas(&["eval", "--run", s(dir), "--backend", "tpu"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown backend `tpu`"));
 }
 
 #[test]
 fn few_shot_run_adapts_to_a_dataset_given_on_the_command_line() {
-    let dir = tempdir("fewshot");
+    let dir_tmp = tempdir("fewshot");
+    let dir = dir_tmp.path();
     let config = dir.join("digits.toml");
     std::fs::write(
         &config,
@@ -386,8 +389,9 @@ adapt_steps = 2
 
 #[test]
 fn png_export_includes_the_pca_of_the_posteriors_sampled_in_training() {
-    let dir = tempdir("pca-figure");
-    let config = tiny_config(&dir, 2);
+    let dir_tmp = tempdir("pca-figure");
+    let dir = dir_tmp.path();
+    let config = tiny_config(dir, 2);
     let text = std::fs::read_to_string(&config).unwrap().replace(
         "snapshot_every = 5\nsnapshot_tasks = 1",
         "snapshot_every = 1\nsnapshot_tasks = 3",
@@ -418,5 +422,5 @@ fn png_export_includes_the_pca_of_the_posteriors_sampled_in_training() {
         })
         .count();
     assert!(coloured > 6 * 20, "{coloured} coloured pixels");
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -9,7 +9,8 @@ use metanas_tests::{
 
 #[test]
 fn a_20_way_run_is_evaluated_on_the_one_shot_runs() {
-    let dir = tempdir("episodes");
+    let dir_tmp = tempdir("episodes");
+    let dir = dir_tmp.path();
     let omniglot = metanas_tests::workspace_root().join("../shared/datasets/omniglot");
     let config = dir.join("omniglot20.toml");
     std::fs::write(
@@ -92,8 +93,8 @@ snapshot_every = 0
         "3",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let out = metanas(&["eval", "--run", s(&run), "--episodes", s(&dir)]);
-    assert_bad_input(&out, &[s(&dir), "no run folders found"]);
+    let out = metanas(&["eval", "--run", s(&run), "--episodes", s(dir)]);
+    assert_bad_input(&out, &[s(dir), "no run folders found"]);
     let missing = dir.join("missing.zip");
     let out = metanas(&["eval", "--run", s(&run), "--episodes", s(&missing)]);
     assert_bad_input(&out, &["missing.zip"]);

@@ -56,10 +56,11 @@ fn each_learner_kind_trains_and_resumes_bit_for_bit() {
             "kind = \"mnas\"\nvariant = \"no_modulation\"\ninner_steps = 2\nembed_dim = 8",
         ),
     ] {
-        let dir = tempdir(&format!("learner-{name}"));
+        let dir_tmp = tempdir(&format!("learner-{name}"));
+        let dir = dir_tmp.path();
         // A checkpoint every 7 steps: the resume starts from step 14, not from 20.
-        let config = tiny_config_with(&dir, "run.toml", 7, learner);
-        let (want, got) = straight_and_resumed(&dir, &config);
+        let config = tiny_config_with(dir, "run.toml", 7, learner);
+        let (want, got) = straight_and_resumed(dir, &config);
         assert_eq!(
             want, got,
             "{name}: resumed run differs from the straight one"
@@ -79,8 +80,9 @@ fn each_learner_kind_trains_and_resumes_bit_for_bit() {
 
 #[test]
 fn maml_trains_the_fixed_architecture_a_base_run_exported() {
-    let dir = tempdir("fixed-arch");
-    let base = tiny_config_with(&dir, "base.toml", 10, "kind = \"base\"\ninner_steps = 2");
+    let dir_tmp = tempdir("fixed-arch");
+    let dir = dir_tmp.path();
+    let base = tiny_config_with(dir, "base.toml", 10, "kind = \"base\"\ninner_steps = 2");
     let run = dir.join("base-run");
     metanas_ok(&[
         "train",
@@ -97,7 +99,7 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
     assert!(genotype.is_file());
 
     let learner = "kind = \"maml\"\ninner_steps = 2\narchitecture = { genotype_file = \"export/genotype.json\" }";
-    let config = tiny_config_with(&dir, "fixed.toml", 10, learner);
+    let config = tiny_config_with(dir, "fixed.toml", 10, learner);
     let fixed = dir.join("fixed-run");
     let out = metanas_ok(&[
         "train",
@@ -125,7 +127,7 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
 
     // A genotype file that does not exist, and one of the wrong space, are bad input (exit 2).
     let missing = "kind = \"maml\"\narchitecture = { genotype_file = \"nope.json\" }";
-    let config = tiny_config_with(&dir, "missing.toml", 10, missing);
+    let config = tiny_config_with(dir, "missing.toml", 10, missing);
     let out = metanas(&["train", "--config", s(&config), "--run", s(&dir.join("x"))]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -136,8 +138,9 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
 fn maml_on_the_supernet_reports_no_genotype() {
     // Its architecture stays at the uniform mixture: a genotype derived from it would be a
     // tie-break artefact, so train, adapt and export say there is none.
-    let dir = tempdir("maml-supernet");
-    let config = tiny_config_with(&dir, "run.toml", 5, "kind = \"maml\"\ninner_steps = 1");
+    let dir_tmp = tempdir("maml-supernet");
+    let dir = dir_tmp.path();
+    let config = tiny_config_with(dir, "run.toml", 5, "kind = \"maml\"\ninner_steps = 1");
     let run = dir.join("run");
     let args = ["train", "--config", s(&config), "--run", s(&run)];
     let text =

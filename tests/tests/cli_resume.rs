@@ -21,9 +21,10 @@ fn uninterrupted_digest(dir: &Path, config: &Path) -> serde_json::Value {
 /// the parameters must be bit-identical.
 #[test]
 fn kill_and_resume_is_bit_for_bit() {
-    let dir = tempdir("kill");
-    let config = tiny_config(&dir, 4);
-    let want = uninterrupted_digest(&dir, &config);
+    let dir_tmp = tempdir("kill");
+    let dir = dir_tmp.path();
+    let config = tiny_config(dir, 4);
+    let want = uninterrupted_digest(dir, &config);
 
     let killed = dir.join("killed");
     let mut child = Command::new(metanas_binary())
@@ -78,8 +79,9 @@ fn kill_and_resume_is_bit_for_bit() {
 
 #[test]
 fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
-    let dir = tempdir("corrupt");
-    let config = tiny_config(&dir, 2);
+    let dir_tmp = tempdir("corrupt");
+    let dir = dir_tmp.path();
+    let config = tiny_config(dir, 2);
     let run = dir.join("run");
     train_ok(&config, &run, 6);
     let newest = run.join("checkpoints/step-00000006.ckpt");
@@ -122,8 +124,9 @@ fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
 
 #[test]
 fn an_existing_run_is_resumed_not_overwritten() {
-    let dir = tempdir("exists");
-    let config = tiny_config(&dir, 2);
+    let dir_tmp = tempdir("exists");
+    let dir = dir_tmp.path();
+    let config = tiny_config(dir, 2);
     let run = dir.join("run");
     train_ok(&config, &run, 2);
     let other = dir.join("other.toml");
@@ -163,8 +166,9 @@ fn an_existing_run_is_resumed_not_overwritten() {
 
 #[test]
 fn ctrl_c_checkpoints_and_exits_cleanly() {
-    let dir = tempdir("sigint");
-    let config = tiny_config(&dir, 100);
+    let dir_tmp = tempdir("sigint");
+    let dir = dir_tmp.path();
+    let config = tiny_config(dir, 100);
     let run = dir.join("run");
     let child = Command::new(metanas_binary())
         .args(["train", "--config", s(&config), "--run", s(&run), "--json"])
@@ -199,9 +203,10 @@ fn ctrl_c_checkpoints_and_exits_cleanly() {
 /// last checkpoint and still ends bit-identical to an uninterrupted run.
 #[test]
 fn a_failing_write_stops_cleanly_and_damages_nothing() {
-    let dir = tempdir("full");
-    let config = tiny_config(&dir, 4);
-    let want = uninterrupted_digest(&dir, &config);
+    let dir_tmp = tempdir("full");
+    let dir = dir_tmp.path();
+    let config = tiny_config(dir, 4);
+    let want = uninterrupted_digest(dir, &config);
 
     let run = dir.join("run");
     // `ulimit -f 12`: no file may grow past 12 KiB; SIGXFSZ ignored, so writes fail with EFBIG.

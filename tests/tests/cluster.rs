@@ -83,8 +83,9 @@ fn losses(run: &Path) -> Vec<f64> {
 
 #[test]
 fn two_processes_train_one_run_like_one_process() {
-    let dir = tempdir("cluster");
-    let config = tiny_config_with(&dir, "run.toml", 3, "kind = \"base\"\ninner_steps = 2");
+    let dir_tmp = tempdir("cluster");
+    let dir = dir_tmp.path();
+    let config = tiny_config_with(dir, "run.toml", 3, "kind = \"base\"\ninner_steps = 2");
     let port = free_port();
     let _orchestrator = Killed(
         Command::new(metanas_binary())
@@ -139,5 +140,5 @@ fn two_processes_train_one_run_like_one_process() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -21,9 +21,10 @@ const MINUTE: Duration = Duration::from_secs(60);
 
 #[test]
 fn a_user_sets_up_trains_stops_and_adapts() {
-    let runs = tempdir("workbench-flow");
+    let runs_tmp = tempdir("workbench-flow");
+    let runs = runs_tmp.path();
     let picker = Arc::new(FakePicker::default());
-    let mut h = harness(runs.clone(), picker);
+    let mut h = harness(runs.to_path_buf(), picker);
     h.run_steps(2);
 
     // Data: the bundled digits load on the worker and are shown with their classes.
@@ -73,7 +74,7 @@ fn a_user_sets_up_trains_stops_and_adapts() {
     // Stopping wrote a checkpoint at the step the workbench shows.
     let reopened = Session::open(&run.dir, BackendKind::Cpu, true, None).unwrap();
     assert_eq!(reopened.steps_done(), run.steps);
-    assert!(run.dir.starts_with(&runs));
+    assert!(run.dir.starts_with(runs));
 
     // Adapt to a test task: the probabilities move away from the prior, the adapted genotype
     // is shown beside the prior's.
@@ -117,9 +118,10 @@ fn a_user_sets_up_trains_stops_and_adapts() {
 
 #[test]
 fn errors_are_shown_and_the_app_keeps_running() {
-    let runs = tempdir("workbench-errors");
+    let runs_tmp = tempdir("workbench-errors");
+    let runs = runs_tmp.path();
     let picker = Arc::new(FakePicker::default());
-    let mut h = harness(runs.clone(), picker.clone());
+    let mut h = harness(runs.to_path_buf(), picker.clone());
     h.run_steps(2);
 
     // A dataset path that does not exist: the message names it.
@@ -132,7 +134,7 @@ fn errors_are_shown_and_the_app_keeps_running() {
     assert!(h.state().datasets.is_empty());
 
     // A folder that holds no run.
-    picker.answer(Purpose::OpenRun, runs.clone());
+    picker.answer(Purpose::OpenRun, runs);
     h.get_by_label("Open run…").click();
     wait_for(&mut h, "the open error", MINUTE, |a| {
         a.notices
@@ -218,12 +220,13 @@ fn digits_run(h: &mut Harness<'static, Workbench>, dir: PathBuf) {
 
 #[test]
 fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
-    let runs = tempdir("workbench-foreign");
+    let runs_tmp = tempdir("workbench-foreign");
+    let runs = runs_tmp.path();
     let data = runs.join("letters");
     metanas_tests::image_folder(&data, 6, 7);
     let picker = Arc::new(FakePicker::default());
     picker.answer(Purpose::DatasetFolder, data.clone());
-    let mut h = harness(runs.clone(), picker);
+    let mut h = harness(runs.to_path_buf(), picker);
     digits_run(&mut h, runs.join("digits-run"));
     h.get_by_label("Add dataset folder…").click();
     wait_for(&mut h, "the new dataset", MINUTE, |a| a.datasets.len() == 1);
@@ -251,8 +254,9 @@ fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
 
 #[test]
 fn one_task_adapts_with_the_architecture_frozen_and_by_darts_from_scratch() {
-    let runs = tempdir("workbench-methods");
-    let mut h = harness(runs.clone(), Arc::new(FakePicker::default()));
+    let runs_tmp = tempdir("workbench-methods");
+    let runs = runs_tmp.path();
+    let mut h = harness(runs.to_path_buf(), Arc::new(FakePicker::default()));
     digits_run(&mut h, runs.join("digits-run"));
     h.get_by_label("Adapt").click();
     h.run_steps(2);

@@ -8,7 +8,8 @@ use metanas_tests::{metanas_binary, tempdir};
 
 #[test]
 fn the_workbench_window_opens_and_closes_cleanly_under_xvfb() {
-    let home = tempdir("workbench-launch");
+    let home_tmp = tempdir("workbench-launch");
+    let home = home_tmp.path();
     let binary = metanas_binary();
     // xvfb-run -a picks a free display number; the app closes itself after 30 frames.
     let mut child = Command::new("xvfb-run")
@@ -17,7 +18,7 @@ fn the_workbench_window_opens_and_closes_cleanly_under_xvfb() {
         .args(["gui", "--quit-after-frames", "30"])
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_RUNTIME_DIR", &home)
+        .env("XDG_RUNTIME_DIR", home)
         .env_remove("WAYLAND_DISPLAY")
         .spawn()
         .expect("xvfb-run is installed (the test script installs the xvfb package)");

@@ -2,15 +2,16 @@
 //! `../shared/datasets/`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::*;
 
-pub(crate) fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("metanas-data-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder for one test, removed with everything in it when the guard is dropped.
+pub(crate) fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("metanas-{name}-"))
+        .tempdir()
+        .expect("a temporary folder")
 }
 
 fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
@@ -38,7 +39,8 @@ fn opts() -> LoadOptions<'static> {
 
 #[test]
 fn idx_loads_exact_pixels_and_labels_plain_and_gzipped() {
-    let dir = temp_dir("idx");
+    let dir_tmp = temp_dir("idx");
+    let dir = dir_tmp.path();
     // Three 2x2 images, labels 7, 3, 7.
     let pixels: Vec<u8> = vec![0, 255, 51, 102, 10, 20, 30, 40, 255, 255, 0, 0];
     write(
@@ -63,7 +65,7 @@ fn idx_loads_exact_pixels_and_labels_plain_and_gzipped() {
         progress: Some(&mut progress),
         ..LoadOptions::default()
     };
-    let d = load_path(&dir, &CsvOptions::default(), &mut o).unwrap();
+    let d = load_path(dir, &CsvOptions::default(), &mut o).unwrap();
     assert_eq!(d.format, DatasetFormat::Idx);
     assert_eq!(d.len(), 4);
     assert_eq!(d.class_names, vec!["3", "7"]);
@@ -141,7 +143,8 @@ fn malformed_idx_inputs_give_their_specific_errors() {
         assert!(err.starts_with("bad-images-idx3-ubyte: "), "{err}");
         assert!(err.contains(expect), "expected `{expect}` in `{err}`");
     }
-    let dir = temp_dir("idx-bad");
+    let dir_tmp = temp_dir("idx-bad");
+    let dir = dir_tmp.path();
     let images = dir.join("x-images-idx3-ubyte");
     let labels = dir.join("x-labels-idx1-ubyte");
     write(&images, &idx_bytes(&[2, 1, 1], &[1, 2]));
@@ -176,7 +179,8 @@ fn malformed_idx_inputs_give_their_specific_errors() {
 
 #[test]
 fn cifar_records_are_planar_rgb_with_names() {
-    let dir = temp_dir("cifar");
+    let dir_tmp = temp_dir("cifar");
+    let dir = dir_tmp.path();
     let mut rec = vec![4u8];
     rec.extend((0..3072).map(|i| (i / 1024 * 100) as u8)); // R=0, G=100, B=200
     let mut rec2 = vec![9u8];
@@ -185,7 +189,7 @@ fn cifar_records_are_planar_rgb_with_names() {
     write(&dir.join("test_batch.bin"), &rec);
     let names = "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n";
     write(&dir.join("batches.meta.txt"), names.as_bytes());
-    let d = load_path(&dir, &CsvOptions::default(), &mut opts()).unwrap();
+    let d = load_path(dir, &CsvOptions::default(), &mut opts()).unwrap();
     assert_eq!(d.format, DatasetFormat::Cifar10);
     assert_eq!(d.len(), 3);
     assert_eq!(d.labels, vec![4, 9, 4]);
@@ -196,11 +200,12 @@ fn cifar_records_are_planar_rgb_with_names() {
         (0.0, 100.0 / 255.0, 200.0 / 255.0)
     );
     // CIFAR-100: coarse then fine label; the fine one is used.
-    let dir100 = temp_dir("cifar100");
+    let dir100_tmp = temp_dir("cifar100");
+    let dir100 = dir100_tmp.path();
     let mut r = vec![3u8, 77];
     r.extend(vec![0u8; 3072]);
     write(&dir100.join("train.bin"), &r);
-    let d = load_path(&dir100, &CsvOptions::default(), &mut opts()).unwrap();
+    let d = load_path(dir100, &CsvOptions::default(), &mut opts()).unwrap();
     assert_eq!(
         (d.format, d.labels[0], d.class_names.len()),
         (DatasetFormat::Cifar100, 77, 100)
@@ -234,7 +239,8 @@ fn malformed_cifar_inputs() {
 
 #[test]
 fn csv_classification_and_regression() {
-    let dir = temp_dir("csv");
+    let dir_tmp = temp_dir("csv");
+    let dir = dir_tmp.path();
     let path = dir.join("iris.csv");
     write(&path, b"sepal,petal,species\n5.1,1.4,setosa\n7.0,4.7,versicolor\n\"6.3\",6.0,virginica\n4.9,1.4,setosa\n");
     let d = load_path(&path, &CsvOptions::default(), &mut opts()).unwrap();
@@ -267,7 +273,8 @@ fn csv_classification_and_regression() {
 
 #[test]
 fn malformed_csv_inputs_name_line_and_column() {
-    let dir = temp_dir("csv-bad");
+    let dir_tmp = temp_dir("csv-bad");
+    let dir = dir_tmp.path();
     let path = dir.join("bad.csv");
     let cases: Vec<(&[u8], CsvOptions, &str)> = vec![
         (b"", CsvOptions::default(), "has no rows"),
@@ -332,7 +339,8 @@ pub(crate) fn png(value: u8, size: u32) -> Vec<u8> {
 
 #[test]
 fn image_folder_with_a_bad_image_skipped_or_strict() {
-    let dir = temp_dir("folder");
+    let dir_tmp = temp_dir("folder");
+    let dir = dir_tmp.path();
     for (class, values) in [("cat", [10u8, 20, 30]), ("dog", [200, 210, 220])] {
         std::fs::create_dir_all(dir.join(class)).unwrap();
         for (i, v) in values.iter().enumerate() {
@@ -341,7 +349,7 @@ fn image_folder_with_a_bad_image_skipped_or_strict() {
     }
     write(&dir.join("dog/broken.png"), b"not a png");
     write(&dir.join("dog/notes.txt"), b"ignored");
-    let d = load_path(&dir, &CsvOptions::default(), &mut opts()).unwrap();
+    let d = load_path(dir, &CsvOptions::default(), &mut opts()).unwrap();
     assert_eq!(d.format, DatasetFormat::ImageFolder);
     assert_eq!(d.class_names, vec!["cat", "dog"]);
     assert_eq!(d.labels, vec![0, 0, 0, 1, 1, 1]);
@@ -360,7 +368,7 @@ fn image_folder_with_a_bad_image_skipped_or_strict() {
         strict: true,
         ..LoadOptions::default()
     };
-    let err = load_path(&dir, &CsvOptions::default(), &mut strict)
+    let err = load_path(dir, &CsvOptions::default(), &mut strict)
         .unwrap_err()
         .to_string();
     assert!(err.contains("broken.png: unreadable image"), "{err}");
@@ -368,23 +376,25 @@ fn image_folder_with_a_bad_image_skipped_or_strict() {
 
 #[test]
 fn folder_layout_errors() {
-    let empty = temp_dir("empty");
-    let err = load_path(&empty, &CsvOptions::default(), &mut opts())
+    let empty_tmp = temp_dir("empty");
+    let empty = empty_tmp.path();
+    let err = load_path(empty, &CsvOptions::default(), &mut opts())
         .unwrap_err()
         .to_string();
     assert!(
         err.contains("no images (png, jpg, jpeg, bmp) found"),
         "{err}"
     );
-    let flat = temp_dir("flat");
+    let flat_tmp = temp_dir("flat");
+    let flat = flat_tmp.path();
     write(&flat.join("a.png"), &png(0, 2));
-    assert!(load_path(&flat, &CsvOptions::default(), &mut opts())
+    assert!(load_path(flat, &CsvOptions::default(), &mut opts())
         .unwrap_err()
         .to_string()
         .contains("directly in the root"));
     std::fs::create_dir_all(flat.join("c/d")).unwrap();
     write(&flat.join("c/d/b.png"), &png(0, 2));
-    assert!(load_path(&flat, &CsvOptions::default(), &mut opts())
+    assert!(load_path(flat, &CsvOptions::default(), &mut opts())
         .unwrap_err()
         .to_string()
         .contains("folder depths [0, 2]"));

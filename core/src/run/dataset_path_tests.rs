@@ -61,7 +61,8 @@ fn image_folder(root: &Path, images: &[(&str, &str, u8)]) {
 
 #[test]
 fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
-    let dir = temp_dir("merged-roots");
+    let dir_tmp = temp_dir("merged-roots");
+    let dir = dir_tmp.path();
     image_folder(
         &dir.join("a"),
         &[
@@ -75,7 +76,7 @@ fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
         &dir.join("b"),
         &[("y", "3.png", 40), ("z", "1.png", 50), ("z", "2.png", 51)],
     );
-    let config = parse(&config_text(r#"["a", "b"]"#), &dir).unwrap();
+    let config = parse(&config_text(r#"["a", "b"]"#), dir).unwrap();
     // Relative to the config's folder, each entry of the list.
     let path = dataset_path(&config);
     assert_eq!(path.paths().len(), 2);
@@ -106,7 +107,7 @@ fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
     assert!(text.contains("path = ["), "{text}");
     assert_eq!(RunDir::open(run.root()).unwrap().2, config);
     // One path stays a string.
-    let single = parse(&config_text(r#""a""#), &dir).unwrap();
+    let single = parse(&config_text(r#""a""#), dir).unwrap();
     assert!(dataset_path(&single).single().unwrap().ends_with('a'));
     let text = single.to_toml_string().unwrap();
     assert!(text.contains("path = \""), "{text}");
@@ -114,7 +115,8 @@ fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
 
 #[test]
 fn bad_path_lists_are_refused_naming_the_field_or_root() {
-    let dir = temp_dir("merged-roots-bad");
+    let dir_tmp = temp_dir("merged-roots-bad");
+    let dir = dir_tmp.path();
     image_folder(
         &dir.join("a"),
         &[
@@ -124,25 +126,25 @@ fn bad_path_lists_are_refused_naming_the_field_or_root() {
             ("y", "2.png", 21),
         ],
     );
-    let e = parse(&config_text("[]"), &dir).unwrap_err();
+    let e = parse(&config_text("[]"), dir).unwrap_err();
     assert!(
         e.contains("tasks.datasets[0].path") && e.contains("empty"),
         "{e}"
     );
-    let e = parse(&config_text(r#"["a", "bundled:uci-digits"]"#), &dir).unwrap_err();
+    let e = parse(&config_text(r#"["a", "bundled:uci-digits"]"#), dir).unwrap_err();
     assert!(
         e.contains("tasks.datasets[0].path") && e.contains("merged"),
         "{e}"
     );
-    let e = parse(&config_text("3"), &dir).unwrap_err();
+    let e = parse(&config_text("3"), dir).unwrap_err();
     assert!(
         e.contains("cfg.toml") && e.contains("a list of paths"),
         "{e}"
     );
-    let e = parse(&config_text(r#"["a", 3]"#), &dir).unwrap_err();
+    let e = parse(&config_text(r#"["a", 3]"#), dir).unwrap_err();
     assert!(e.contains("cfg.toml"), "{e}");
     // A root that does not exist is named when the tasks are built.
-    let config = parse(&config_text(r#"["a", "missing"]"#), &dir).unwrap();
+    let config = parse(&config_text(r#"["a", "missing"]"#), dir).unwrap();
     let e = TaskDistribution::build(&config.tasks, &config.space, None)
         .unwrap_err()
         .to_string();

@@ -1,18 +1,8 @@
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use super::*;
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "metanas-run-{name}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::data::tests::temp_dir;
 
 /// A small regression run on the space the test binaries share.
 const SMALL_REGRESSION: &str = concat!(
@@ -71,7 +61,8 @@ fn checkpoint_round_trips_and_detects_damage() {
 
 #[test]
 fn corrupt_newest_checkpoint_falls_back_with_a_warning() {
-    let dir = tempdir("ckpt");
+    let dir_tmp = temp_dir("ckpt");
+    let dir = dir_tmp.path();
     let ck = Checkpoints::new(dir.join("checkpoints"));
     ck.write(2, b"two", 5).unwrap();
     ck.write(4, b"four", 5).unwrap();
@@ -90,7 +81,8 @@ fn corrupt_newest_checkpoint_falls_back_with_a_warning() {
 
 #[test]
 fn streams_skip_a_torn_last_line_and_cut_back_to_a_step() {
-    let dir = tempdir("stream");
+    let dir_tmp = temp_dir("stream");
+    let dir = dir_tmp.path();
     let s = RunStream::new(dir.join("m.jsonl"));
     for step in 1..=4usize {
         s.append(&serde_json::json!({ "step": step, "loss": step as f64 }))
@@ -141,7 +133,8 @@ fn config_errors_name_the_file_and_field() {
 
 #[test]
 fn resolved_config_round_trips_through_the_run_directory() {
-    let dir = tempdir("resolved");
+    let dir_tmp = temp_dir("resolved");
+    let dir = dir_tmp.path();
     let config = small_config();
     let run = RunDir::create(&dir.join("r"), &config, false).unwrap();
     let (_, info, back) = RunDir::open(run.root()).unwrap();
@@ -158,7 +151,8 @@ fn resolved_config_round_trips_through_the_run_directory() {
 
 #[test]
 fn a_run_from_another_format_version_is_refused_clearly() {
-    let dir = tempdir("version");
+    let dir_tmp = temp_dir("version");
+    let dir = dir_tmp.path();
     let run = RunDir::create(&dir.join("r"), &small_config(), false).unwrap();
     let info = std::fs::read_to_string(run.info_path()).unwrap();
     std::fs::write(
@@ -183,7 +177,8 @@ fn a_run_from_another_format_version_is_refused_clearly() {
 
 #[test]
 fn resuming_is_bit_for_bit() {
-    let dir = tempdir("resume");
+    let dir_tmp = temp_dir("resume");
+    let dir = dir_tmp.path();
     let stop = AtomicBool::new(false);
     let straight = dir.join("straight");
     let mut s = Session::create(&straight, small_config(), BackendKind::Cpu, false, None).unwrap();
@@ -229,7 +224,8 @@ fn resuming_is_bit_for_bit() {
 
 #[test]
 fn a_stop_request_checkpoints_and_returns() {
-    let dir = tempdir("stop");
+    let dir_tmp = temp_dir("stop");
+    let dir = dir_tmp.path();
     let stop = AtomicBool::new(true);
     let mut s = Session::create(
         &dir.join("r"),
@@ -246,7 +242,8 @@ fn a_stop_request_checkpoints_and_returns() {
 #[test]
 fn unwritable_run_folder_is_a_clear_error_and_leaves_nothing_half_written() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempdir("readonly");
+    let dir_tmp = temp_dir("readonly");
+    let dir = dir_tmp.path();
     let ro = dir.join("ro");
     std::fs::create_dir_all(&ro).unwrap();
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();

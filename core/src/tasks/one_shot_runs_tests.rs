@@ -59,8 +59,9 @@ fn all_runs_zip_gives_twenty_20_way_1_shot_episodes() {
 
 /// A run folder `root/run01` with training images of values 10, 20, 30 and test images of
 /// values 1, 2, 3, and `labels` as its class_labels.txt.
-fn small_run(name: &str, labels: &str) -> PathBuf {
-    let root = temp_dir(name);
+fn small_run(name: &str, labels: &str) -> tempfile::TempDir {
+    let root_tmp = temp_dir(name);
+    let root = root_tmp.path();
     let run = root.join("run01");
     for sub in ["training", "test"] {
         std::fs::create_dir_all(run.join(sub)).unwrap();
@@ -73,7 +74,7 @@ fn small_run(name: &str, labels: &str) -> PathBuf {
         write(&run.join(format!("test/item0{i}.png")), &png(i, 2));
     }
     write(&run.join(CLASS_LABELS), labels.as_bytes());
-    root
+    root_tmp
 }
 
 const SPEC: ImageSpec = ImageSpec {
@@ -85,13 +86,14 @@ const SPEC: ImageSpec = ImageSpec {
 #[test]
 fn a_hand_made_run_is_labelled_by_its_lines() {
     // Paths relative to the folder holding the run (as in all_runs.zip) and to the run.
-    let root = small_run(
+    let root_tmp = small_run(
         "runs-ok",
         "run01/test/item01.png run01/training/class03.png\n\
          test/item02.png training/class01.png\n\n\
          run01/test/item03.png run01/training/class02.png\n",
     );
-    let runs = load_one_shot_runs(&root, SPEC, "x").unwrap();
+    let root = root_tmp.path();
+    let runs = load_one_shot_runs(root, SPEC, "x").unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(classes(&runs[0].support), vec![0, 1, 2]);
     assert_eq!(classes(&runs[0].query), vec![2, 0, 1]);
@@ -139,39 +141,39 @@ fn bad_runs_are_refused_with_the_file_and_line_named() {
             "line 2: item01.png is labelled twice",
         ),
     ] {
-        let root = small_run(name, labels);
-        let err = load_one_shot_runs(&root, SPEC, "x")
-            .unwrap_err()
-            .to_string();
+        let root_tmp = small_run(name, labels);
+        let root = root_tmp.path();
+        let err = load_one_shot_runs(root, SPEC, "x").unwrap_err().to_string();
         assert!(
             err.contains("run01/class_labels.txt") && err.contains(expect),
             "{name}: expected `{expect}` in `{err}`"
         );
     }
     // An undecodable image is named.
-    let root = small_run(
+    let root_tmp = small_run(
         "runs-broken",
         "test/item01.png training/class01.png\ntest/item02.png training/class02.png\n\
          test/item03.png training/class03.png\n",
     );
+    let root = root_tmp.path();
     write(&root.join("run01/test/item02.png"), b"not a png");
-    let err = load_one_shot_runs(&root, SPEC, "x").unwrap_err();
+    let err = load_one_shot_runs(root, SPEC, "x").unwrap_err();
     assert!(
         matches!(&err, DataError::BadImage { path, .. } if path.ends_with("run01/test/item02.png")),
         "{err}"
     );
     // A folder without runs, and a run without test images.
-    let empty = temp_dir("runs-none");
+    let empty_tmp = temp_dir("runs-none");
+    let empty = empty_tmp.path();
     write(&empty.join("a.png"), &png(0, 2));
-    let err = load_one_shot_runs(&empty, SPEC, "x")
+    let err = load_one_shot_runs(empty, SPEC, "x")
         .unwrap_err()
         .to_string();
     assert!(err.contains("no run folders found"), "{err}");
-    let root = small_run("runs-no-test", ok);
+    let root_tmp = small_run("runs-no-test", ok);
+    let root = root_tmp.path();
     std::fs::remove_dir_all(root.join("run01/test")).unwrap();
-    let err = load_one_shot_runs(&root, SPEC, "x")
-        .unwrap_err()
-        .to_string();
+    let err = load_one_shot_runs(root, SPEC, "x").unwrap_err().to_string();
     assert!(err.contains("needs images in training/ and test/"), "{err}");
     // A path that does not exist.
     let err = load_one_shot_runs(&empty.join("nope.zip"), SPEC, "x").unwrap_err();
