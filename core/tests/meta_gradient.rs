@@ -24,7 +24,7 @@ fn outer_loss_after(
     steps: usize,
     lrs: &HashMap<burn::module::ParamId, f64>,
 ) -> f64 {
-    let (q, _) = inner_loop::<AD64>(meta, meta, objective, steps, lrs, |_| {}).unwrap();
+    let (q, _) = inner_loop::<AD64>(meta, meta, objective, (steps, None), lrs, |_| {}).unwrap();
     let prior = PriorTensors::of(meta);
     let (loss, _) = objective.outer_loss(&q, &prior).unwrap();
     loss.total.into_scalar()

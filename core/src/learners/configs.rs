@@ -47,6 +47,13 @@ pub struct BaseConfig {
     /// families, 2000 meta-steps with `support_and_query` left a meta-network whose
     /// adaptation on 10 support points diverged on most held-out tasks (README, Results).
     pub inner_examples: InnerExamples,
+    /// Scale each inner step's gradient of the weights ψ = (μ, ρ) to this Euclidean norm
+    /// when it is longer (PyTorch's `clip_grad_norm_`, as DARTS's search does), in meta-training
+    /// and in adaptation; the architecture's gradient is not clipped. Absent (the default):
+    /// plain SGD, as the paper writes it. A task whose few support points lie far out can
+    /// make a step overshoot and diverge; the mean update then carries it into W (README,
+    /// Results: what `grad_clip` did on the toy regression).
+    pub grad_clip: Option<f64>,
     /// Gumbel-softmax, plain softmax (the ablation) or hard straight-through.
     pub relaxation: Relaxation,
     /// τ over meta-steps.
@@ -82,6 +89,7 @@ impl Default for BaseConfig {
             meta_lr: 1.0,
             meta_lr_anneal: None,
             inner_examples: InnerExamples::Support,
+            grad_clip: None,
             relaxation: Relaxation::Gumbel,
             temperature: TemperatureSchedule::default(),
             weights: WeightMode::Sample,
@@ -230,6 +238,9 @@ pub struct ReptileConfig {
     /// The examples of the inner steps (see [`BaseConfig::inner_examples`]; the default is
     /// `support` here too).
     pub inner_examples: InnerExamples,
+    /// The inner steps' gradient clipped to this norm (see [`BaseConfig::grad_clip`];
+    /// absent by default).
+    pub grad_clip: Option<f64>,
     /// The network.
     pub architecture: Architecture,
     /// Initial values (σ is unused).
@@ -248,6 +259,7 @@ impl Default for ReptileConfig {
             meta_lr: 1.0,
             meta_lr_anneal: None,
             inner_examples: InnerExamples::Support,
+            grad_clip: None,
             architecture: Architecture::Supernet,
             init: MamlConfig::default().init,
             seed: 0,

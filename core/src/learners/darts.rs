@@ -33,7 +33,9 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::Adam;
 use super::fit::{check_shape, stem_for};
-use super::grads::{axpy, grads_of, negated, norm, param_ids, shifted, uniform_scale, ParamGrads};
+use super::grads::{
+    axpy, clip_norm_of, grads_of, negated, param_ids, shifted, uniform_scale, ParamGrads,
+};
 use super::meta_gradient::missing_stem;
 use super::objective::task_loss;
 use super::report::{derived_genotype, evaluate_posterior, tables, weight_sketch};
@@ -217,7 +219,7 @@ impl<B: AutodiffBackend> DartsSearch<B> {
         let g = with_decay(&only(g, &arch_ids), &q, self.config.arch_weight_decay);
         let q = adam.step(q, &g, &uniform_scale(&arch_ids, self.config.lr_arch));
         let g = self.gradient(&q, train, shape, stem)?;
-        let g = clipped(only(g, &net_ids), self.config.grad_clip);
+        let g = only(clip_norm_of(g, &net_ids, self.config.grad_clip), &net_ids);
         let g = with_decay(&g, &q, self.config.weight_decay);
         // PyTorch's SGD: v ← μ·v + g, θ ← θ − lr·v (v = g at the first step).
         let velocity: ParamGrads<_> = g
@@ -275,17 +277,6 @@ fn only<B: Backend>(mut g: ParamGrads<B>, ids: &[ParamId]) -> ParamGrads<B> {
     ids.iter()
         .filter_map(|id| g.remove(id).map(|t| (*id, t)))
         .collect()
-}
-
-/// `g` scaled to Euclidean norm `max` when longer (PyTorch's `clip_grad_norm_`, which DARTS
-/// applies to the weights' gradient before the optimiser adds weight decay).
-fn clipped<B: Backend>(g: ParamGrads<B>, max: f64) -> ParamGrads<B> {
-    let n = norm(&g);
-    if max <= 0.0 || n.is_nan() || n <= max {
-        return g;
-    }
-    let s = max / (n + 1e-6);
-    g.into_iter().map(|(id, t)| (id, t * s)).collect()
 }
 
 /// `g + decay · θ` for the parameters in `g` (L2 weight decay as PyTorch's optimisers add it).

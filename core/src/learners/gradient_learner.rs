@@ -215,7 +215,14 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         let steps = self.plan.inner_steps;
         match self.plan.outer {
             Outer::Interpolate { .. } => {
-                let (q, loss) = inner_loop::<B>(meta, meta, &objective, steps, &lrs, |_| {})?;
+                let (q, loss) = inner_loop::<B>(
+                    meta,
+                    meta,
+                    &objective,
+                    (steps, self.plan.inner_grad_clip),
+                    &lrs,
+                    |_| {},
+                )?;
                 // The update never looks at the query set; its metrics are reported so that
                 // training curves show every learner's post-inner-loop query accuracy / MSE.
                 let (_, metrics) = self.evaluate(&q, p.task, p.stem);
@@ -254,9 +261,16 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         let mut log = AdaptationLog::new(steps, start, tables(&self.meta));
         let objective = self.objective(&task.support, task, stem, tau, seed);
         let lrs = step_sizes(&self.meta, self.plan.lr_weights, lr_arch);
-        let (q, _) = inner_loop::<B>(&self.meta, &self.meta, &objective, steps, &lrs, |q| {
-            log.step(self.evaluate(q, task, stem).1, tables(q));
-        })?;
+        let (q, _) = inner_loop::<B>(
+            &self.meta,
+            &self.meta,
+            &objective,
+            (steps, self.plan.inner_grad_clip),
+            &lrs,
+            |q| {
+                log.step(self.evaluate(q, task, stem).1, tables(q));
+            },
+        )?;
         let (after, _) = self.evaluate(&q, task, stem);
         Ok(log.finish(after, weight_sketch(&q, &self.meta), self.genotype_of(&q)))
     }

@@ -115,6 +115,31 @@ pub fn scaled<B: Backend>(a: &ParamGrads<B>, scale: &HashMap<ParamId, f64>) -> P
         .collect()
 }
 
+/// The entries of `g` for `ids` scaled together to Euclidean norm `max` when longer
+/// (PyTorch's `clip_grad_norm_` over those parameters); the other entries are unchanged, and
+/// so is everything when that norm is not a number.
+pub(crate) fn clip_norm_of<B: Backend>(
+    mut g: ParamGrads<B>,
+    ids: &[ParamId],
+    max: f64,
+) -> ParamGrads<B> {
+    let part: ParamGrads<B> = ids
+        .iter()
+        .filter_map(|id| g.remove(id).map(|t| (*id, t)))
+        .collect();
+    let n = norm(&part);
+    let s = if max > 0.0 && n > max {
+        max / (n + 1e-6)
+    } else {
+        1.0
+    };
+    g.extend(
+        part.into_iter()
+            .map(|(id, t)| (id, if s < 1.0 { t * s } else { t })),
+    );
+    g
+}
+
 /// The Euclidean norm over every entry, on the host.
 pub fn norm<B: Backend>(a: &ParamGrads<B>) -> f64 {
     a.values()

@@ -30,8 +30,8 @@ use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
 
 use super::grads::{
-    axpy, grads_of, host_scalar, negated, norm, param_ids, scaled, shifted, uniform_scale,
-    ParamGrads,
+    axpy, clip_norm_of, grads_of, host_scalar, negated, norm, param_ids, scaled, shifted,
+    uniform_scale, ParamGrads,
 };
 use super::types::LearnerError;
 use super::unroll::TaskObjective;
@@ -110,18 +110,20 @@ pub struct Unrolled<B: Backend> {
 }
 
 /// S first-order SGD steps from `start` on the inner objective against constant `prior`;
-/// `after_step` sees the posterior after each step. Returns the adapted posterior and the
-/// task loss of the last step.
+/// `after_step` sees the posterior after each step. With `clip`, each step's gradient of the
+/// weights ψ = (μ, ρ) is scaled to that Euclidean norm when longer (the architecture's is
+/// not). Returns the adapted posterior and the task loss of the last step.
 pub fn inner_loop<B: AutodiffBackend>(
     start: &Posterior<B::InnerBackend>,
     prior: &Posterior<B::InnerBackend>,
     objective: &TaskObjective<'_>,
-    steps: usize,
+    (steps, clip): (usize, Option<f64>),
     lrs: &HashMap<ParamId, f64>,
     mut after_step: impl FnMut(&Posterior<B::InnerBackend>),
 ) -> Result<(Posterior<B::InnerBackend>, f64), LearnerError> {
     let prior = PriorTensors::<B>::constant(prior);
     let down = negated(lrs);
+    let weight_ids = param_ids(&start.net);
     let mut q = start.clone();
     let mut last = f64::NAN;
     for k in 0..steps {
@@ -131,6 +133,10 @@ pub fn inner_loop<B: AutodiffBackend>(
             .ok_or_else(|| missing_stem(objective.stem))?;
         last = host_scalar(loss.task.inner());
         let g = grads_of(&leaf, &mut loss.total.backward());
+        let g = match clip {
+            Some(max) => clip_norm_of(g, &weight_ids, max),
+            None => g,
+        };
         q = shifted(q, &[(&g, &down)]);
         after_step(&q);
     }
@@ -189,7 +195,7 @@ fn first_order<B: AutodiffBackend>(
     steps: usize,
     lrs: &HashMap<ParamId, f64>,
 ) -> Result<Unrolled<B::InnerBackend>, LearnerError> {
-    let (q, inner_loss) = inner_loop::<B>(meta, meta, objective, steps, lrs, |_| {})?;
+    let (q, inner_loss) = inner_loop::<B>(meta, meta, objective, (steps, None), lrs, |_| {})?;
     let outer = outer_at::<B>(&q, meta, objective)?;
     Ok(Unrolled {
         grads: axpy(&outer.to_adapted, 1.0, &outer.to_prior),
@@ -264,7 +270,7 @@ fn finite_difference<B: AutodiffBackend>(
     let ids = param_ids(meta);
     let mut path = vec![meta.clone()];
     let record = |q: &Posterior<B::InnerBackend>| path.push(q.clone());
-    let (q_s, inner_loss) = inner_loop::<B>(meta, meta, objective, steps, lrs, record)?;
+    let (q_s, inner_loss) = inner_loop::<B>(meta, meta, objective, (steps, None), lrs, record)?;
     let outer = outer_at::<B>(&q_s, meta, objective)?;
     let mut v = outer.to_adapted;
     let mut through_prior = outer.to_prior;

@@ -73,6 +73,10 @@ pub struct Plan {
     /// rather than on the support set alone (their default; few-shot learners: the query set
     /// is the outer loss).
     pub inner_on_query_too: bool,
+    /// The inner steps' weight gradient is scaled to this norm when longer, in meta-training
+    /// and adaptation (BASE multi-task and Reptile when asked; see
+    /// [`BaseConfig::grad_clip`]).
+    pub inner_grad_clip: Option<f64>,
     /// Initial values.
     pub init: PosteriorInit,
     /// Seed of all noise.
@@ -111,6 +115,7 @@ impl Plan {
                 anneal: c.meta_lr_anneal,
             },
             inner_on_query_too: c.inner_examples == InnerExamples::SupportAndQuery,
+            inner_grad_clip: c.grad_clip,
             init: c.init,
             seed: c.seed,
             threads: c.threads,
@@ -140,6 +145,7 @@ impl Plan {
                 lr_arch: c.outer_lr_arch,
             },
             inner_on_query_too: false,
+            inner_grad_clip: None,
             init: c.init,
             seed: c.seed,
             threads: c.threads,
@@ -166,6 +172,7 @@ impl Plan {
                 lr_arch: 0.0,
             },
             inner_on_query_too: false,
+            inner_grad_clip: None,
             init: c.init,
             seed: c.seed,
             threads: c.threads,
@@ -188,6 +195,7 @@ impl Plan {
                 anneal: c.meta_lr_anneal,
             },
             inner_on_query_too: c.inner_examples == InnerExamples::SupportAndQuery,
+            inner_grad_clip: c.grad_clip,
             init: c.init,
             seed: c.seed,
             threads: c.threads,

@@ -1,5 +1,5 @@
 use burn::backend::Autodiff;
-use burn::module::{AutodiffModule, Module, Param};
+use burn::module::{AutodiffModule, Module, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
@@ -238,4 +238,69 @@ fn reptiles_meta_step_reports_the_query_mse_its_inner_loop_reaches() {
     assert_eq!(report.mse, after);
     assert!(after < before, "{after:?} vs {before:?}");
     assert!(report.accuracy.is_none());
+}
+
+#[test]
+fn clipping_scales_only_the_named_parameters_and_only_when_longer() {
+    let d = Default::default();
+    let t =
+        |v: &[f32]| Tensor::<CpuBackend, 1>::from_data(TensorData::new(v.to_vec(), [v.len()]), &d);
+    let (a, b) = (ParamId::new(), ParamId::new());
+    let host = |g: &ParamGrads<CpuBackend>, id| g[&id].clone().into_data().to_vec::<f32>().unwrap();
+    // (3, 4) has norm 5: clipped to 1 it is (0.6, 0.8); b is not named and keeps its value.
+    let g = ParamGrads::from([(a, t(&[3.0, 4.0])), (b, t(&[100.0]))]);
+    let c = grads::clip_norm_of(g, &[a], 1.0);
+    let ca = host(&c, a);
+    assert!(
+        (ca[0] - 0.6).abs() < 1e-6 && (ca[1] - 0.8).abs() < 1e-6,
+        "{ca:?}"
+    );
+    assert_eq!(host(&c, b), vec![100.0]);
+    // Shorter than the bound: unchanged.
+    let g = ParamGrads::from([(a, t(&[3.0, 4.0]))]);
+    assert_eq!(host(&grads::clip_norm_of(g, &[a], 6.0), a), vec![3.0, 4.0]);
+}
+
+#[test]
+fn a_clipped_inner_step_moves_the_weights_by_the_rate_times_the_bound() {
+    // One inner step from W with λ = 1 lands the meta-network on W − lr · g; with the weight
+    // gradient clipped to norm c, the weights move by exactly lr · c (when ‖g‖ > c).
+    let (lr, clip) = (1.0, 0.5);
+    let moved = |grad_clip| {
+        let config = ReptileConfig {
+            inner_steps: 1,
+            lr_weights: lr,
+            meta_lr: 1.0,
+            grad_clip,
+            threads: 1,
+            ..Default::default()
+        };
+        let mut learner = GradientLearner::<AD>::new(
+            regression_space(),
+            Plan::reptile(&config).unwrap(),
+            Default::default(),
+        )
+        .unwrap();
+        let before = learner.parameter_values();
+        let task = RegressionTasks::default().sample(&mut SeededRng::new(6));
+        learner.meta_step(std::slice::from_ref(&task)).unwrap();
+        let after = learner.parameter_values();
+        before
+            .iter()
+            .zip(&after)
+            .map(|(x, y)| f64::from(x - y).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let free = moved(None);
+    assert!(
+        free > 4.0 * lr * clip,
+        "the gradient must be longer than the bound: {free}"
+    );
+    let clipped = moved(Some(clip));
+    assert!(
+        (clipped - lr * clip).abs() < 1e-4 * lr * clip,
+        "moved {clipped}, expected {}",
+        lr * clip
+    );
 }

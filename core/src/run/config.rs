@@ -354,8 +354,16 @@ impl RunConfig {
             .learner
             .engine(self.seed)
             .map_err(|e| RunError::config(name, format!("section `learner`: {e}")))?;
-        if let Engine::Mnas(c) = &engine {
-            c.check().map_err(|e| RunError::config(name, e))?;
+        match &engine {
+            Engine::Mnas(c) => c.check().map_err(|e| RunError::config(name, e))?,
+            Engine::Gradient(plan) => {
+                if let Some(clip) = plan
+                    .inner_grad_clip
+                    .filter(|c| !(*c > 0.0 && c.is_finite()))
+                {
+                    return bad("learner.grad_clip", format!("must be positive, got {clip}"));
+                }
+            }
         }
         match &self.tasks {
             TaskConfig::Regression(r) => {

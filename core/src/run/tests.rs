@@ -126,6 +126,12 @@ fn config_errors_name_the_file_and_field() {
     let typo = SMALL_REGRESSION.replace("meta_batch", "meta_bach");
     let e = RunConfig::parse(&typo, name, base).unwrap_err().to_string();
     assert!(e.contains("meta_bach"), "{e}");
+    let clip = SMALL_REGRESSION.replace("inner_steps = 2", "inner_steps = 2\ngrad_clip = -1.0");
+    let e = RunConfig::parse(&clip, name, base).unwrap_err().to_string();
+    assert!(
+        e.starts_with("cfg.toml") && e.contains("learner.grad_clip") && e.contains("positive"),
+        "{e}"
+    );
     let few = "seed = 1\nspace = { file = \"nope.toml\" }\n[tasks]\nkind = \"few_shot\"\nways = 5\nshots = 1\ndatasets = []\n[learner]\nkind = \"base\"\n";
     let e = RunConfig::parse(few, name, base).unwrap_err().to_string();
     assert!(e.contains("nope.toml"), "{e}");

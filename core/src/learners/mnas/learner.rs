@@ -231,7 +231,14 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         let objective = self.objective(task, input.stem, seed);
         let lrs = step_sizes(&at.start, self.config.lr_inner, 0.0);
         let steps = self.config.inner_steps;
-        let (q, _) = inner_loop::<B>(&at.start, &at.start, &objective, steps, &lrs, |_| {})?;
+        let (q, _) = inner_loop::<B>(
+            &at.start,
+            &at.start,
+            &objective,
+            (steps, None),
+            &lrs,
+            |_| {},
+        )?;
         let prior = crate::posterior::PriorTensors::of(&q);
         let (loss, _) = objective
             .outer_loss(&q, &prior)
@@ -311,7 +318,7 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
         let mut log = AdaptationLog::new(steps, first, tables(&self.params.meta));
         let objective = self.objective(task, stem, seed);
         let lrs = step_sizes(&start, self.config.lr_inner, 0.0);
-        let (q, _) = inner_loop::<B>(&start, &start, &objective, steps, &lrs, |q| {
+        let (q, _) = inner_loop::<B>(&start, &start, &objective, (steps, None), &lrs, |q| {
             log.step(
                 evaluate_posterior(q, task, stem, ArchUse::Mixture).1,
                 tables(q),
