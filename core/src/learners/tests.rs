@@ -73,6 +73,15 @@ fn regression_space() -> SearchSpace {
     space
 }
 
+fn reptile(config: &ReptileConfig) -> GradientLearner<AD> {
+    GradientLearner::new(
+        regression_space(),
+        Plan::reptile(config).unwrap(),
+        Default::default(),
+    )
+    .unwrap()
+}
+
 fn regression_learner(seed: u64) -> GradientLearner<AD> {
     let config = BaseConfig {
         inner_steps: 10,
@@ -225,12 +234,7 @@ fn reptiles_meta_step_reports_the_query_mse_its_inner_loop_reaches() {
         threads: 1,
         ..Default::default()
     };
-    let mut learner = GradientLearner::<AD>::new(
-        regression_space(),
-        Plan::reptile(&config).unwrap(),
-        Default::default(),
-    )
-    .unwrap();
+    let mut learner = reptile(&config);
     let task = RegressionTasks::default().sample(&mut SeededRng::new(6));
     let adapted = learner.adapt(&task, 3, 0).unwrap();
     let (before, after) = (adapted.per_step[0].mse, adapted.per_step[3].mse);
@@ -275,12 +279,7 @@ fn a_clipped_inner_step_moves_the_weights_by_the_rate_times_the_bound() {
             threads: 1,
             ..Default::default()
         };
-        let mut learner = GradientLearner::<AD>::new(
-            regression_space(),
-            Plan::reptile(&config).unwrap(),
-            Default::default(),
-        )
-        .unwrap();
+        let mut learner = reptile(&config);
         let before = learner.parameter_values();
         let task = RegressionTasks::default().sample(&mut SeededRng::new(6));
         learner.meta_step(std::slice::from_ref(&task)).unwrap();
