@@ -123,7 +123,7 @@ pub fn inner_loop<B: AutodiffBackend>(
 ) -> Result<(Posterior<B::InnerBackend>, f64), LearnerError> {
     let prior = PriorTensors::<B>::constant(prior);
     let down = negated(lrs);
-    let weight_ids = param_ids(&start.net);
+    let clip = clip.map(|max| (max, param_ids(&start.net)));
     let mut q = start.clone();
     let mut last = f64::NAN;
     for k in 0..steps {
@@ -133,8 +133,8 @@ pub fn inner_loop<B: AutodiffBackend>(
             .ok_or_else(|| missing_stem(objective.stem))?;
         last = host_scalar(loss.task.inner());
         let g = grads_of(&leaf, &mut loss.total.backward());
-        let g = match clip {
-            Some(max) => clip_norm_of(g, &weight_ids, max),
+        let g = match &clip {
+            Some((max, weight_ids)) => clip_norm_of(g, weight_ids, *max),
             None => g,
         };
         q = shifted(q, &[(&g, &down)]);
