@@ -10,8 +10,6 @@
 //! `mesa-vulkan-drivers` so that the wgpu path cannot rot unseen.
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
 
-use std::path::PathBuf;
-
 use metanas_core::run::{build_learner, BackendKind, RunConfig, Session};
 use metanas_core::tasks::Episode;
 
