@@ -113,7 +113,7 @@ fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
     let dir_tmp = tempdir("run");
     let dir = dir_tmp.path();
     let config = config(LEARNERS[0]);
-    let mut session = Session::create(&dir, config, gpu(), true, None).unwrap();
+    let mut session = Session::create(dir, config, gpu(), true, None).unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     session.train(4, &stop, |_| {}).unwrap();
     assert_eq!(session.steps_done(), 4);
