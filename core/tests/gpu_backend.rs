@@ -122,7 +122,7 @@ fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
         .unwrap();
     drop(session);
 
-    let session = Session::open(&dir, BackendKind::Cpu, true, None).unwrap();
+    let session = Session::open(dir, BackendKind::Cpu, true, None).unwrap();
     assert_eq!(
         session.steps_done(),
         4,
@@ -139,5 +139,5 @@ fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
             y.mean
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }
