@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod data;
 pub mod figure;
 pub mod genotype;
+pub mod interrupt;
 pub mod learners;
 pub mod nn;
 pub mod posterior;

@@ -165,7 +165,7 @@ fn an_existing_run_is_resumed_not_overwritten() {
 }
 
 #[test]
-fn ctrl_c_checkpoints_and_exits_cleanly() {
+fn ctrl_c_checkpoints_and_exits_with_130() {
     let dir_tmp = tempdir("sigint");
     let dir = dir_tmp.path();
     let config = tiny_config(dir, 100);
@@ -188,7 +188,7 @@ fn ctrl_c_checkpoints_and_exits_cleanly() {
         .unwrap();
     assert!(sent.success());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let j = json_of(&out);
     let steps = j["steps_done"].as_u64().unwrap();
     assert_eq!(j["stopped"], true, "{j}");

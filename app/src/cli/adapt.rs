@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use metanas_core::learners::MeanCi;
 use metanas_core::run::{
-    metric_value, stream_rng, SeedStream, Session, TaskConfig, TaskDistribution,
+    limits, metric_value, stream_rng, SeedStream, Session, TaskConfig, TaskDistribution,
 };
 use metanas_core::tasks::{EpisodeSpec, Split};
 use serde_json::json;
@@ -50,8 +50,28 @@ pub struct AdaptArgs {
 
 /// Runs `adapt`.
 pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
-    if a.tasks == 0 {
-        return Err(CliError::Input("--tasks must be at least 1".into()));
+    super::check_count("--tasks", a.tasks, 1, limits::TASKS)?;
+    if let Some(steps) = a.steps {
+        super::check_count("--steps", steps, 0, limits::STEPS)?;
+    }
+    if a.data.is_none() {
+        for (flag, given) in [
+            ("--ways", a.ways),
+            ("--shots", a.shots),
+            ("--queries", a.queries),
+        ] {
+            if given.is_some() {
+                return Err(CliError::Input(format!(
+                    "{flag} applies to tasks drawn from --data; without --data the run's own \
+                     held-out tasks are used, with the run's ways, shots and queries"
+                )));
+            }
+        }
+    }
+    for (flag, given, min) in [("--shots", a.shots, 1), ("--queries", a.queries, 1)] {
+        if let Some(v) = given {
+            super::check_count(flag, v, min, limits::EXAMPLES)?;
+        }
     }
     let session = Session::open(&a.run.run, a.common.backend, true, None)?;
     warn_all(&session.warnings);
@@ -141,6 +161,12 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             "genotype": prior.is_some().then_some(&ad.genotype),
         }));
         first_genotype.get_or_insert(ad.genotype);
+    }
+    if before.iter().chain(&after).any(|v| !v.is_finite()) {
+        return Err(super::not_finite(
+            &session,
+            "the adapted network's query metric",
+        ));
     }
     let genotype =
         first_genotype.ok_or_else(|| CliError::Internal("no task was adapted".into()))?;

@@ -55,16 +55,19 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         ),
         None => {
             let tasks = a.tasks.unwrap_or(session.config.training.eval_tasks);
-            if tasks == 0 {
-                return Err(CliError::Input("--tasks must be at least 1".into()));
-            }
+            super::check_count("--tasks", tasks, 1, metanas_core::run::limits::TASKS)?;
             (HeldOut::Sampled(tasks), format!("{tasks} held-out tasks"))
         }
     };
     // DARTS' options are checked before anything is evaluated.
     let darts_config = a.darts.then(|| darts_config(a)).transpose()?;
     let steps = a.steps.unwrap_or(session.config.training.adapt_steps);
+    super::check_count("--steps", steps, 0, metanas_core::run::limits::STEPS)?;
     let report = session.evaluate(&held_out, steps)?;
+    // A few tasks that blow up leave the median finite; a network that diverged does not.
+    if report.per_step.iter().any(|m| !m.median.is_finite()) {
+        return Err(super::not_finite(&session, "the median query metric"));
+    }
     let darts = match darts_config {
         Some(config) => {
             let report =

@@ -41,6 +41,15 @@ pub fn run(a: &ExportArgs) -> Result<Output, CliError> {
         )));
     }
     let session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    if !session
+        .learner
+        .arch_probabilities()
+        .flatten()
+        .iter()
+        .all(|p| p.is_finite())
+    {
+        return Err(super::not_finite(&session, "an architecture probability"));
+    }
     // The figures need the run's whole history, which holds the metrics too; without them
     // the metrics alone are read.
     let history = a

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use metanas_core::data::{load_path, CsvOptions, LoadOptions};
+use metanas_core::data::LoadOptions;
+use metanas_core::run::load_dataset;
 use serde_json::json;
 
 use super::{CliError, Common, Output};
@@ -12,7 +13,7 @@ use super::{CliError, Common, Output};
 #[derive(Args, Debug)]
 pub struct InspectArgs {
     /// A dataset: folder or zip of images (ImageFolder or Omniglot layout), IDX files, CIFAR
-    /// batches, or a CSV file.
+    /// batches, a CSV file, or `bundled:uci-digits` (the built-in digits).
     #[arg(value_name = "PATH")]
     path: PathBuf,
     /// Common options.
@@ -22,7 +23,7 @@ pub struct InspectArgs {
 
 /// Runs `inspect`.
 pub fn run(a: &InspectArgs) -> Result<Output, CliError> {
-    let d = load_path(&a.path, &CsvOptions::default(), &mut LoadOptions::default())?;
+    let d = load_dataset(&a.path, &mut LoadOptions::default())?;
     let counts: Vec<usize> = d.indices_by_class().iter().map(Vec::len).collect();
     let (min, max) = (
         counts.iter().copied().min().unwrap_or(0),

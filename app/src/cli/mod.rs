@@ -1,5 +1,5 @@
 //! The command line: argument parsing, dispatch, output (text or one JSON object) and exit
-//! codes (0 success, 2 bad input, 1 internal failure).
+//! codes (0 success, 1 run-time failure, 2 bad input, 130 interrupted by Ctrl-C or SIGTERM).
 
 mod adapt;
 mod error;
@@ -151,7 +151,12 @@ pub fn main() -> ExitCode {
             } else {
                 print!("{}", out.text);
             }
-            ExitCode::SUCCESS
+            // A command that stopped early on Ctrl-C (train checkpoints first) says so.
+            if metanas_core::interrupt::requested() {
+                ExitCode::from(error::EXIT_INTERRUPTED)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(e) => {
             eprintln!("metanas: {}", e.message());
@@ -190,5 +195,33 @@ pub fn genotype_text(genotype: Option<&metanas_core::genotype::Genotype>, learne
 pub fn warn_all(warnings: &[String]) {
     for w in warnings {
         eprintln!("warning: {w}");
+    }
+}
+
+/// The error of a command whose result is not a finite number: the run's checkpoint holds a
+/// meta-network that diverged (finite parameters, non-finite losses).
+pub fn not_finite(session: &metanas_core::run::Session, what: &str) -> CliError {
+    let largest = session
+        .learner
+        .parameter_values()
+        .iter()
+        .fold(0f32, |m, v| m.max(v.abs()));
+    CliError::Internal(format!(
+        "{}: {what} is not a finite number: the meta-network at meta-step {} (largest \
+         |parameter| {largest:.3e}) gives non-finite losses, so training diverged before this \
+         checkpoint; retrain with lower learning rates",
+        session.dir.root().display(),
+        session.steps_done()
+    ))
+}
+
+/// Refuses a count argument outside `min..=max`, naming the flag.
+pub fn check_count(flag: &str, value: usize, min: usize, max: usize) -> Result<(), CliError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(CliError::Input(format!(
+            "{flag} {value}: must be between {min} and {max}"
+        )))
     }
 }

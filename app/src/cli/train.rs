@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use metanas_core::run::{RunConfig, RunDir, Session, TrainEnd};
+use metanas_core::run::{RunConfig, RunDir, RunLock, Session, TrainEnd};
 use serde_json::json;
 
 use super::progress::Progress;
@@ -45,6 +45,9 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
             }
         }
     };
+    if let Some(n) = a.max_steps {
+        super::check_count("--max-steps", n, 0, metanas_core::run::limits::MAX_STEPS)?;
+    }
     let compute = a.spread.compute(a.common.backend)?;
     if let Some(c) = &compute.cluster {
         // Registering waits (without a time limit) for the orchestrator and every process.
@@ -63,13 +66,13 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
             (s, false)
         }
         (Some(config_path), true) => {
+            // The same run, perhaps with a longer schedule: only the fields a resumed run may
+            // change can differ (RunDir::update_config says which differ otherwise).
             let config = RunConfig::load(config_path)?;
-            let (_, _, existing) = RunDir::open(&a.run)?;
+            let (dir, info, existing) = RunDir::open(&a.run)?;
             if existing != config {
-                return Err(CliError::Input(format!(
-                    "{}: already holds a run with a different config; leave out --config to resume it, or pass --force to replace it",
-                    a.run.display()
-                )));
+                let _lock = RunLock::acquire(&a.run)?;
+                dir.update_config(&info, &config)?;
             }
             (
                 Session::open(&a.run, compute, false, Some(&mut report))?,
@@ -81,10 +84,25 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
             true,
         ),
         (None, _) => {
-            return Err(CliError::Input(format!(
-                "{}: holds no run; start one with --config FILE",
-                a.run.display()
-            )))
+            if a.run.is_file() {
+                return Err(CliError::Input(format!(
+                    "{}: is a file, not a run directory",
+                    a.run.display()
+                )));
+            }
+            let present = RunDir::run_files(&a.run);
+            return Err(CliError::Input(if present.is_empty() {
+                format!(
+                    "{}: holds no run; start one with --config FILE",
+                    a.run.display()
+                )
+            } else {
+                // RunDir::open explains a folder with run files but no manifest.
+                match RunDir::open(&a.run) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => format!("{}: holds no run", a.run.display()),
+                }
+            }));
         }
     };
     warn_all(&session.warnings);

@@ -3,10 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use metanas_core::data::{
-    load_path, uci_digits, CsvOptions, DatasetFormat, ImageSpec, LoadOptions, LoadProgress,
-};
-use metanas_core::run::BUNDLED_DIGITS;
+use metanas_core::data::{DatasetFormat, ImageSpec, LoadOptions, LoadProgress};
+use metanas_core::run::load_dataset;
 
 /// Classes that get a thumbnail.
 pub const THUMBNAIL_CLASSES: usize = 40;
@@ -87,12 +85,8 @@ impl DatasetInfo {
             progress: Some(&mut report),
             ..LoadOptions::default()
         };
-        let d = if path == Path::new(BUNDLED_DIGITS) {
-            uci_digits(&mut opts)
-        } else {
-            load_path(path, &CsvOptions::default(), &mut opts)
-        }
-        .map_err(|e| format!("{e}; choose another file or folder"))?;
+        let d = load_dataset(path, &mut opts)
+            .map_err(|e| format!("{e}; choose another file or folder"))?;
         let by_class = d.indices_by_class();
         let image = d.image_spec();
         let thumbnails = match image {
@@ -132,6 +126,7 @@ impl DatasetInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use metanas_core::run::BUNDLED_DIGITS;
 
     #[test]
     fn bundled_digits_have_ten_classes_and_a_thumbnail_each() {

@@ -275,8 +275,18 @@ impl Worker {
         self.send(Event::Busy(format!("opening {}", dir.display())));
         self.session = None;
         let mut report = self.loading_reporter();
-        let session = Session::open(&dir, self.backend, false, Some(&mut report))
-            .map_err(|e| with_fix(&e, "choose another run directory"))?;
+        let session = match Session::open(&dir, self.backend, false, Some(&mut report)) {
+            // Another process trains it: it can be watched and adapted, not trained here.
+            Err(e @ RunError::Locked { .. }) => {
+                let mut session = Session::open(&dir, self.backend, true, Some(&mut report))
+                    .map_err(|e| with_fix(&e, "choose another run directory"))?;
+                session.warnings.push(format!(
+                    "opened read-only (training it here is refused; adapting and exporting work): {e}"
+                ));
+                session
+            }
+            other => other.map_err(|e| with_fix(&e, "choose another run directory"))?,
+        };
         drop(report);
         self.opened(session)
     }

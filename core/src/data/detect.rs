@@ -36,6 +36,13 @@ pub fn load_path(
         if !pairs.is_empty() {
             return load_idx_pairs(&pairs, opts);
         }
+        if let Some(images) = names.iter().find(|p| is_idx_images(p)) {
+            return Err(DataError::format(
+                images,
+                "an IDX images file without its labels file beside it (expected the same name \
+                 with `-labels-idx1-ubyte` for `-images-idx3-ubyte`)",
+            ));
+        }
         let file_name = |p: &PathBuf| {
             p.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -105,10 +112,10 @@ fn idx_pairs(files: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
     files
         .iter()
         .filter_map(|images| {
-            let s = images.to_string_lossy();
-            if !(s.contains("-images-idx3-ubyte") || s.contains("-images.idx3-ubyte")) {
+            if !is_idx_images(images) {
                 return None;
             }
+            let s = images.to_string_lossy();
             let labels = PathBuf::from(
                 s.replace("-images-idx3", "-labels-idx1")
                     .replace("-images.idx3", "-labels.idx1"),
@@ -116,4 +123,10 @@ fn idx_pairs(files: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
             files.contains(&labels).then(|| (images.clone(), labels))
         })
         .collect()
+}
+
+/// Whether a file is named like an IDX images file.
+fn is_idx_images(path: &Path) -> bool {
+    let s = path.to_string_lossy();
+    s.contains("-images-idx3-ubyte") || s.contains("-images.idx3-ubyte")
 }

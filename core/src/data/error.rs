@@ -68,7 +68,7 @@ pub enum DataError {
         message: String,
     },
     /// The dataset would need more memory than the configured cap.
-    #[error("{path}: the dataset needs {needed_mb:.1} MB in memory, more than the cap of {cap_mb:.1} MB; raise `max_dataset_mb` (CLI: --max-dataset-mb) or choose a smaller image size")]
+    #[error("{path}: the dataset needs {needed_mb:.1} MB in memory, more than the cap of {cap_mb:.1} MB; raise `max_dataset_mb` in the dataset's `[[tasks.datasets]]` entry of the run config, or choose a smaller image size")]
     TooLarge {
         /// The file or folder.
         path: PathBuf,

@@ -39,7 +39,7 @@ pub fn gunzip_if_gzipped(raw: Vec<u8>, path: &Path, cap_bytes: u64) -> Result<Ve
             return Err(DataError::format(
                 path,
                 format!(
-                    "decompresses to more than the cap of {:.1} MB; raise `max_dataset_mb` (CLI: --max-dataset-mb)",
+                    "decompresses to more than the cap of {:.1} MB; raise `max_dataset_mb` in the dataset's `[[tasks.datasets]]` entry of the run config",
                     cap_bytes as f64 / 1e6
                 ),
             ));
@@ -195,6 +195,14 @@ pub fn dataset_from_pairs(
             ));
         }
         let (n, h, w) = (img.dims[0], img.dims[1], img.dims[2]);
+        if h == 0 || w == 0 {
+            return Err(DataError::format(
+                &pair.images,
+                format!(
+                    "its header declares images of {h}x{w} pixels; an image needs at least one"
+                ),
+            ));
+        }
         if n != lab.dims[0] {
             return Err(DataError::CountMismatch {
                 images: pair.images,

@@ -259,6 +259,7 @@ impl<B: AutodiffBackend> DartsSearch<B> {
         let initial = start.q.clone();
         let mut state = start;
         for t in 0..steps {
+            crate::interrupt::check()?;
             state = self.step(state, (&train, &val), &task.input_shape, stem, (t, steps))?;
             let metrics = evaluate_posterior(&state.q, task, stem, ArchUse::Mixture).1;
             log.step(metrics, tables(&state.q));

@@ -112,6 +112,7 @@ pub fn evaluate_with(
     let mut per_step: Vec<Vec<f64>> = Vec::new();
     let mut metric = "accuracy";
     for i in 0..tasks {
+        crate::interrupt::check()?;
         let task = next_task(i)?;
         let a = adapt(&task, seed.wrapping_add(i as u64))?;
         per_step.resize(per_step.len().max(a.per_step.len()), Vec::new());

@@ -127,6 +127,7 @@ pub fn inner_loop<B: AutodiffBackend>(
     let mut q = start.clone();
     let mut last = f64::NAN;
     for k in 0..steps {
+        crate::interrupt::check()?;
         let leaf: Posterior<B> = trainable(q.clone());
         let loss = objective
             .inner_loss(&leaf, &prior, k)
@@ -217,6 +218,7 @@ fn exact<B: AutodiffBackend>(
     let mut q = w.clone();
     let mut inner_loss = f64::NAN;
     for k in 0..steps {
+        crate::interrupt::check()?;
         // Each step's gradient is computed one autodiff level up and stays a tracked
         // function of q_k (and of W through the prior) on this level.
         let up: Posterior<Autodiff<B>> = trainable(q.clone());

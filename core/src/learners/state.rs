@@ -1,8 +1,12 @@
 //! A learner's saved state, one layout for every learner:
 //! `steps (u64 LE) | optimiser bytes length (u64 LE) | optimiser state | parameter record`
 //! (the record is Burn's named MessagePack of the learner's parameter module).
+//!
+//! Burn gives every parameter a random id, and the record stores it; the ids written here
+//! are the parameters' positions in the module instead, so two identical runs write
+//! identical state bytes.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::prelude::*;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 
@@ -23,7 +27,7 @@ pub fn encode<B: Backend, M: Module<B>>(
     module: &M,
 ) -> Result<Vec<u8>, LearnerError> {
     let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
-        .record(module.clone().into_record(), ())
+        .record(with_position_ids(module.clone()).into_record(), ())
         .map_err(|e| state_error(e.to_string()))?;
     let adam = adam.to_bytes(module);
     let mut out = (steps as u64).to_le_bytes().to_vec();
@@ -31,6 +35,39 @@ pub fn encode<B: Backend, M: Module<B>>(
     out.extend(adam);
     out.extend(record);
     Ok(out)
+}
+
+/// `module` with each float parameter's id replaced by its position in visiting order (the
+/// order of the module's fields, the same on every run of one build).
+fn with_position_ids<B: Backend, M: Module<B>>(module: M) -> M {
+    struct Renumber(u64);
+    impl Renumber {
+        fn next(&mut self) -> ParamId {
+            self.0 += 1;
+            ParamId::from(self.0 - 1)
+        }
+    }
+    impl<B: Backend> ModuleMapper<B> for Renumber {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let (_, tensor, mapper) = param.consume();
+            Param::from_mapped_value(self.next(), tensor, mapper)
+        }
+        fn map_int<const D: usize>(
+            &mut self,
+            param: Param<Tensor<B, D, Int>>,
+        ) -> Param<Tensor<B, D, Int>> {
+            let (_, tensor, mapper) = param.consume();
+            Param::from_mapped_value(self.next(), tensor, mapper)
+        }
+        fn map_bool<const D: usize>(
+            &mut self,
+            param: Param<Tensor<B, D, Bool>>,
+        ) -> Param<Tensor<B, D, Bool>> {
+            let (_, tensor, mapper) = param.consume();
+            Param::from_mapped_value(self.next(), tensor, mapper)
+        }
+    }
+    module.map(&mut Renumber(0))
 }
 
 /// Reads state bytes into a copy of `module` (which gives the structure and the device):

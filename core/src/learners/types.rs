@@ -144,6 +144,18 @@ pub enum LearnerError {
         /// The loss seen.
         loss: f64,
     },
+    /// The parameters became NaN or infinite (the loss may still have been finite).
+    #[error("training diverged at meta-step {step}: {count} parameter values are not finite; lower the learning rates")]
+    NonFiniteParameters {
+        /// Meta-step.
+        step: usize,
+        /// How many parameter values are NaN or infinite.
+        count: usize,
+    },
+    /// A stop was requested ([`crate::interrupt`]) before the computation finished; nothing
+    /// was changed.
+    #[error("interrupted")]
+    Interrupted,
     /// A saved learner state could not be written or read.
     #[error("learner state {path}: {message}")]
     State {

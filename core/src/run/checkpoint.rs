@@ -70,8 +70,8 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(usize, Vec<u8>), RunError> {
     Ok((step, payload.to_vec()))
 }
 
-/// A checkpoint read back: its step and payload.
-pub type Loaded = (usize, Vec<u8>);
+/// The suffix added to a checkpoint that could not be used (see [`Checkpoints::set_aside`]).
+pub const DAMAGED_SUFFIX: &str = ".damaged";
 
 /// The checkpoints of a run: `step-00000042.ckpt` files in one folder.
 #[derive(Clone, Debug)]
@@ -131,23 +131,30 @@ impl Checkpoints {
         Ok(())
     }
 
-    /// The newest checkpoint that reads back intact, with a warning for each newer one that
-    /// did not; `None` when there is none at all.
-    pub fn latest_good(&self) -> Result<(Option<Loaded>, Vec<String>), RunError> {
-        let mut warnings = Vec::new();
-        for step in self.steps()?.into_iter().rev() {
-            let path = self.path(step);
-            let read = std::fs::read(&path).map_err(|e| RunError::io(&path, e));
-            match read.and_then(|bytes| decode(&path, &bytes)) {
-                Ok((s, payload)) if s == step => return Ok((Some((step, payload)), warnings)),
-                Ok((s, _)) => warnings.push(format!(
-                    "{}: holds step {s}, its name says {step}; skipped",
-                    path.display()
-                )),
-                Err(e) => warnings.push(format!("{e}; using an earlier checkpoint")),
-            }
+    /// The payload of step `step`'s checkpoint, or why it cannot be used (unreadable, torn,
+    /// damaged, or holding another step than its name says).
+    pub fn read(&self, step: usize) -> Result<Vec<u8>, RunError> {
+        let path = self.path(step);
+        let bytes = std::fs::read(&path).map_err(|e| RunError::io(&path, e))?;
+        let (s, payload) = decode(&path, &bytes)?;
+        if s != step {
+            return Err(RunError::dir(
+                &path,
+                format!("holds step {s}, its name says {step}"),
+            ));
         }
-        Ok((None, warnings))
+        Ok(payload)
+    }
+
+    /// Renames the checkpoint of `step` to `…ckpt.damaged`, out of the way of later resumes
+    /// but kept as evidence. Returns the new path.
+    pub fn set_aside(&self, step: usize) -> Result<PathBuf, RunError> {
+        let from = self.path(step);
+        let mut name = from.file_name().unwrap_or_default().to_os_string();
+        name.push(DAMAGED_SUFFIX);
+        let to = from.with_file_name(name);
+        std::fs::rename(&from, &to).map_err(|e| RunError::io(&from, e))?;
+        Ok(to)
     }
 
     /// Removes temporary files left by a crash during a write.

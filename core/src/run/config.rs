@@ -223,7 +223,20 @@ struct RawConfig {
 impl RunConfig {
     /// Reads and checks a config file; relative paths are resolved against its folder.
     pub fn load(path: &Path) -> Result<Self, RunError> {
-        let text = std::fs::read_to_string(path).map_err(|e| RunError::io(path, e))?;
+        if path.is_dir() {
+            return Err(RunError::config(path, "is a folder, not a config file"));
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| RunError::config(path, format!("cannot read the config: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            RunError::config(
+                path,
+                format!(
+                    "is not UTF-8 text (invalid byte at offset {}): a run config is a TOML file",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::parse(&text, path, base)
     }
@@ -277,6 +290,7 @@ impl RunConfig {
         config.resolve_paths(base);
         config.read_genotype_file(name, base)?;
         config.check(name)?;
+        config.check_memory(name)?;
         Ok(config)
     }
 
@@ -338,12 +352,8 @@ impl RunConfig {
                 format!("field `{field}`: {message}"),
             ))
         };
-        let t = &self.training;
-        if t.meta_batch == 0 {
-            return bad("training.meta_batch", "must be at least 1".into());
-        }
-        if t.checkpoint_every == 0 {
-            return bad("training.checkpoint_every", "must be at least 1".into());
+        if let Err((field, message)) = super::config_bounds::check_bounds(self) {
+            return bad(&field, message);
         }
         if let Some(Architecture::Genotype(g)) = self.learner.clone().architecture_mut() {
             if let Err(e) = g.validate_for(&self.space) {
@@ -441,6 +451,27 @@ impl RunConfig {
         Ok(())
     }
 
+    /// Refuses a config whose meta-training would not fit this machine's memory (see
+    /// [`estimate_training_bytes`](super::config_bounds::estimate_training_bytes)).
+    pub fn check_memory(&self, name: &Path) -> Result<(), RunError> {
+        let need = super::config_bounds::estimate_training_bytes(self);
+        if let Some(have) = super::config_bounds::machine_memory_bytes().filter(|h| need > *h) {
+            const GB: f64 = 1e9;
+            return Err(RunError::config(
+                name,
+                format!(
+                    "this config would need about {:.1} GB of memory to meta-train (an estimate \
+                     from tasks.ways x (shots + queries), training.meta_batch, the space's \
+                     channels, cells, nodes and ops, and the input size); this machine has \
+                     {:.1} GB. Lower those settings",
+                    need / GB,
+                    have / GB
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The resolved config as TOML (what a run directory keeps).
     pub fn to_toml_string(&self) -> Result<String, RunError> {
         toml::to_string(self).map_err(|e| RunError::config(Path::new("<config>"), e.to_string()))
@@ -456,6 +487,7 @@ impl RunConfig {
             path: name.to_path_buf(),
             source,
         })?;
+        config.check(name)?;
         Ok(config)
     }
 }

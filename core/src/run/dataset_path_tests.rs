@@ -102,7 +102,7 @@ fn a_list_of_roots_is_one_dataset_whose_same_named_folders_are_one_class() {
         assert!((got - want).abs() < 1e-6, "{firsts:?} vs {expected:?}");
     }
     // A run directory keeps the list as a list and reads it back equal.
-    let run = RunDir::create(&dir.join("run"), &config, false).unwrap();
+    let (run, _lock) = RunDir::create(&dir.join("run"), &config, false).unwrap();
     let text = std::fs::read_to_string(run.config_path()).unwrap();
     assert!(text.contains("path = ["), "{text}");
     assert_eq!(RunDir::open(run.root()).unwrap().2, config);

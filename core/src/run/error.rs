@@ -46,6 +46,14 @@ pub enum RunError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// Another process holds the run's writer's lock (it is training the run).
+    #[error("run {path}: is being written by another metanas process ({holder}); wait for it to finish or stop it (Ctrl-C checkpoints and ends it), then try again")]
+    Locked {
+        /// The run directory.
+        path: PathBuf,
+        /// Who holds it: its process id and command line.
+        holder: String,
+    },
     /// The learner failed (diverged, or a task does not fit the network).
     #[error(transparent)]
     Learner(#[from] LearnerError),
@@ -81,7 +89,11 @@ impl RunError {
     /// diverged training).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Config { .. } | Self::Space { .. } | Self::Data(_) | Self::Dir { .. } => true,
+            Self::Config { .. }
+            | Self::Space { .. }
+            | Self::Data(_)
+            | Self::Dir { .. }
+            | Self::Locked { .. } => true,
             Self::Learner(LearnerError::Task(_)) | Self::Learner(LearnerError::Data(_)) => true,
             Self::Learner(_) | Self::Io { .. } => false,
         }

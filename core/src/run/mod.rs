@@ -5,10 +5,13 @@ mod atomic;
 mod backend;
 mod checkpoint;
 mod config;
+mod config_bounds;
+mod config_diff;
 mod config_upgrade;
 mod dataset_path;
 mod error;
 mod export;
+mod lock;
 mod orchestrator;
 mod records;
 mod run_dir;
@@ -25,16 +28,21 @@ pub use config::{
     DatasetConfig, Engine, FewShotConfig, LearnerConfig, RunConfig, TaskConfig, TrainingConfig,
     BUNDLED_DIGITS,
 };
+pub use config_bounds::{check_bounds, estimate_training_bytes, limits, machine_memory_bytes};
+pub use config_diff::{changed_fields, unresumable_changes, RESUMABLE_FIELDS};
 pub use dataset_path::DatasetPath;
 pub use error::RunError;
+pub use lock::{RunLock, LOCK_FILE};
 pub use orchestrator::serve_orchestrator;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
 pub use session::{metric_value, HeldOut, LoadProgressFn, Session, StepEvent, TrainEnd};
 pub use stream::{Stream as RunStream, StreamRead};
-pub use tasks::{load_source, stream_rng, Stream as SeedStream, TaskDistribution};
+pub use tasks::{load_dataset, load_source, stream_rng, Stream as SeedStream, TaskDistribution};
 
 #[cfg(test)]
 mod dataset_path_tests;
+#[cfg(test)]
+mod reliability_tests;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::backend::{build_darts, build_learner, BackendKind, Compute};
 use super::config::RunConfig;
 use super::error::RunError;
+use super::lock::RunLock;
 use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 use super::run_dir::RunDir;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
@@ -35,6 +36,10 @@ pub struct Session {
     /// Warnings from opening it (damaged checkpoints, torn stream lines).
     pub warnings: Vec<String>,
     elapsed: f64,
+    /// The writer's lock, held while a session that trains lives.
+    lock: Option<RunLock>,
+    /// Training diverged in this session: the learner's state is not written any more.
+    diverged: bool,
 }
 
 /// What [`Session::train`] shows its caller after each meta-step (all of it is also in the
@@ -65,7 +70,8 @@ pub fn metric_value(m: &TaskMetrics) -> Option<f64> {
 
 impl Session {
     /// Starts a new run at `path` (see [`RunDir::create`] for `force`). Datasets are loaded
-    /// and checked before anything is written.
+    /// and checked before anything is written; the run holds its writer's lock and a
+    /// checkpoint of step 0 when this returns.
     pub fn create(
         path: &Path,
         config: RunConfig,
@@ -79,7 +85,7 @@ impl Session {
         // A task that does not fit the network is found before the run exists.
         let probe = tasks.sample(Split::Train, &mut stream_rng(config.seed, Stream::Train, 0))?;
         learner.adapt(&probe, 0, 0)?;
-        let dir = RunDir::create(path, &config, force)?;
+        let (dir, lock) = RunDir::create(path, &config, force)?;
         dir.write_split(&tasks.splits())?;
         let arch = learner.arch_probabilities();
         dir.arch().append(&ArchRecord {
@@ -87,52 +93,53 @@ impl Session {
             normal: arch.normal,
             reduce: arch.reduce,
         })?;
-        dir.arch().sync()?;
-        Ok(Self {
+        let mut session = Self {
             dir,
             config,
             learner,
             tasks,
             warnings: Vec::new(),
             elapsed: 0.0,
-        })
+            lock: Some(lock),
+            diverged: false,
+        };
+        // Every run has a checkpoint from the start: a run without one is damaged, never new.
+        session.write_checkpoint(true)?;
+        Ok(session)
     }
 
-    /// Opens the run at `path` at its newest intact checkpoint (or at step 0 when it has none,
-    /// unless `need_checkpoint`), dropping stream records written after that checkpoint.
+    /// Opens the run at `path` at its newest usable checkpoint. `need_checkpoint` false opens
+    /// it to train: the writer's lock is taken, damaged checkpoints are renamed
+    /// `*.ckpt.damaged`, and stream records written after the checkpoint are dropped. True
+    /// opens it to read (eval, adapt, export, views), without the lock and without writing.
+    /// A run with no usable checkpoint is refused either way, naming what was found.
     pub fn open(
         path: &Path,
         compute: impl Into<Compute>,
         need_checkpoint: bool,
         progress: LoadProgressFn<'_>,
     ) -> Result<Self, RunError> {
+        let writer = !need_checkpoint;
+        let lock = if writer && path.is_dir() && RunDir::exists(path) {
+            Some(RunLock::acquire(path)?)
+        } else {
+            None
+        };
         let (dir, _info, config) = RunDir::open(path)?;
+        if writer {
+            config.check_memory(&dir.config_path())?;
+        }
         let tasks = TaskDistribution::build(&config.tasks, &config.space, progress)?;
+        check_split(&dir, &tasks)?;
         let mut learner = build_learner(&config, compute)?;
         let checkpoints = dir.checkpoints();
-        let (latest, mut warnings) = checkpoints.latest_good()?;
-        let step = match latest {
-            Some((step, payload)) => {
-                learner.load_state_bytes(&payload).map_err(|e| {
-                    RunError::dir(
-                        &checkpoints.path(step),
-                        format!("cannot restore the learner: {e}"),
-                    )
-                })?;
-                step
-            }
-            None if need_checkpoint => {
-                return Err(RunError::dir(
-                    path,
-                    "has no usable checkpoint yet; train it first (`metanas train --run DIR`)",
-                ))
-            }
-            None => 0,
-        };
-        let mut elapsed = 0.0;
-        if !need_checkpoint {
-            // Training resumes here: the streams go back to the checkpoint's step.
+        if writer {
             checkpoints.remove_leftovers();
+        }
+        let (step, mut warnings) = restore_newest(&mut *learner, &dir, writer)?;
+        let mut elapsed = 0.0;
+        if writer {
+            // Training resumes here: the streams go back to the checkpoint's step.
             for s in dir.streams() {
                 warnings.extend(s.keep_until(step)?);
             }
@@ -151,7 +158,14 @@ impl Session {
             tasks,
             warnings,
             elapsed,
+            lock,
+            diverged: false,
         })
+    }
+
+    /// Whether this session holds the run's writer's lock (it was opened to train).
+    pub fn is_writer(&self) -> bool {
+        self.lock.is_some()
     }
 
     /// Meta-steps done.
@@ -168,10 +182,16 @@ impl Session {
         stop: &AtomicBool,
         mut on_step: impl FnMut(StepEvent<'_>),
     ) -> Result<TrainEnd, RunError> {
+        if self.lock.is_none() {
+            return Err(RunError::dir(
+                self.dir.root(),
+                "was opened to read (another process may be training it); open it to train",
+            ));
+        }
         let t = self.config.training.clone();
         let mut last_checkpoint = self.steps_done();
         while self.steps_done() < until {
-            if stop.load(Ordering::SeqCst) {
+            if stop.load(Ordering::SeqCst) || crate::interrupt::requested() {
                 break;
             }
             let step = self.steps_done();
@@ -180,7 +200,25 @@ impl Session {
                 .map(|_| self.tasks.sample(Split::Train, &mut rng))
                 .collect::<Result<Vec<_>, _>>()?;
             let started = Instant::now();
-            let report = self.learner.meta_step(&batch)?;
+            let report = match self.learner.meta_step(&batch) {
+                // Nothing changed: the learner is still at the last completed step.
+                Err(LearnerError::Interrupted) => break,
+                other => other.and_then(|r| check_finite(&*self.learner, r.step).map(|()| r)),
+            };
+            let report = match report {
+                Ok(r) => r,
+                Err(e) => {
+                    if matches!(
+                        e,
+                        LearnerError::Diverged { .. } | LearnerError::NonFiniteParameters { .. }
+                    ) {
+                        // The state that led here is not written: the run keeps its last
+                        // checkpoint.
+                        self.diverged = true;
+                    }
+                    return Err(e.into());
+                }
+            };
             let secs = started.elapsed().as_secs_f64();
             self.elapsed += secs;
             let record = MetricRecord {
@@ -207,14 +245,17 @@ impl Session {
                 snapshots: &snapshots,
             });
             if report.step % t.checkpoint_every == 0 {
-                self.checkpoint()?;
+                self.write_checkpoint(true)?;
                 last_checkpoint = report.step;
             }
         }
+        let done = self.steps_done() >= until;
         if self.steps_done() != last_checkpoint {
-            self.checkpoint()?;
+            // A stop's checkpoint records no genotype, so that a stopped and resumed run's
+            // files equal an uninterrupted run's.
+            self.write_checkpoint(done)?;
         }
-        Ok(if self.steps_done() >= until {
+        Ok(if done {
             TrainEnd::Done
         } else {
             TrainEnd::Stopped
@@ -222,9 +263,28 @@ impl Session {
     }
 
     /// Makes the streams durable, records the current genotype and writes a checkpoint.
+    /// Refused for a session opened to read, and for a learner whose parameters are not all
+    /// finite (a diverged state is never written).
     pub fn checkpoint(&mut self) -> Result<(), RunError> {
+        self.write_checkpoint(true)
+    }
+
+    fn write_checkpoint(&mut self, record_genotype: bool) -> Result<(), RunError> {
+        if self.lock.is_none() {
+            return Err(RunError::dir(
+                self.dir.root(),
+                "was opened to read; only the process that trains it writes checkpoints",
+            ));
+        }
         let step = self.steps_done();
-        if let Some(genotype) = self.genotype() {
+        if self.diverged {
+            return Err(RunError::dir(
+                self.dir.root(),
+                "diverged in this session; its state after the last checkpoint is not written",
+            ));
+        }
+        check_finite(&*self.learner, step)?;
+        if let Some(genotype) = self.genotype().filter(|_| record_genotype) {
             self.dir
                 .genotypes()
                 .append(&GenotypeRecord { step, genotype })?;
@@ -387,4 +447,121 @@ impl HeldOut {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Stops a run whose parameters are not all finite (the loss may not show it yet).
+fn check_finite(learner: &dyn MetaLearner, step: usize) -> Result<(), LearnerError> {
+    let count = learner
+        .parameter_values()
+        .iter()
+        .filter(|v| !v.is_finite())
+        .count();
+    if count == 0 {
+        Ok(())
+    } else {
+        Err(LearnerError::NonFiniteParameters { step, count })
+    }
+}
+
+/// Refuses a run whose datasets no longer give the class split it was trained with.
+fn check_split(dir: &RunDir, tasks: &TaskDistribution) -> Result<(), RunError> {
+    let now = tasks.splits();
+    match dir.read_split()? {
+        Some(stored) if stored == now => Ok(()),
+        None if now.is_empty() => Ok(()),
+        None => Err(RunError::dir(
+            &dir.split_path(),
+            "is missing: the run cannot check that its datasets still give the class split it \
+             was trained with; restore the file from a backup",
+        )),
+        Some(stored) => {
+            let names = |v: &[(String, crate::tasks::ClassSplit)]| {
+                v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()
+            };
+            let changed: Vec<String> = if names(&stored) == names(&now) {
+                stored
+                    .iter()
+                    .zip(&now)
+                    .filter(|(a, b)| a.1 != b.1)
+                    .map(|(a, _)| a.0.clone())
+                    .collect()
+            } else {
+                vec![format!(
+                    "the datasets were {:?}, now {:?}",
+                    names(&stored),
+                    names(&now)
+                )]
+            };
+            Err(RunError::dir(
+                &dir.split_path(),
+                format!(
+                    "the datasets no longer give the class split the run was trained with \
+                     ({}); a dataset was changed, or its path now points at other data",
+                    changed.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// Loads the newest usable checkpoint into `learner`: one that reads back intact, holds the
+/// step its name says, restores into the learner and holds only finite parameters. A writer
+/// renames each unusable newer one to `*.ckpt.damaged`. Returns the step and a warning per
+/// checkpoint passed over; no usable checkpoint at all is an error naming what was found.
+fn restore_newest(
+    learner: &mut dyn MetaLearner,
+    dir: &RunDir,
+    writer: bool,
+) -> Result<(usize, Vec<String>), RunError> {
+    let checkpoints = dir.checkpoints();
+    let mut warnings = Vec::new();
+    let mut unusable = Vec::new();
+    for step in checkpoints.steps()?.into_iter().rev() {
+        let restored = checkpoints.read(step).and_then(|payload| {
+            let path = checkpoints.path(step);
+            learner
+                .load_state_bytes(&payload)
+                .map_err(|e| RunError::dir(&path, format!("cannot restore the learner: {e}")))?;
+            if learner.steps_done() != step {
+                return Err(RunError::dir(
+                    &path,
+                    format!(
+                        "restores step {}, its name says {step}",
+                        learner.steps_done()
+                    ),
+                ));
+            }
+            check_finite(learner, step).map_err(|e| RunError::dir(&path, e.to_string()))
+        });
+        match restored {
+            Ok(()) => return Ok((step, warnings)),
+            Err(e) => {
+                let kept = if writer {
+                    match checkpoints.set_aside(step) {
+                        Ok(to) => format!("kept as {}", to.display()),
+                        Err(err) => format!("could not be renamed: {err}"),
+                    }
+                } else {
+                    "left in place".into()
+                };
+                warnings.push(format!("{e}; {kept}; using an earlier checkpoint"));
+                unusable.push(format!("{e} ({kept})"));
+            }
+        }
+    }
+    let found = if unusable.is_empty() {
+        format!("{} holds no checkpoint files", checkpoints.dir().display())
+    } else {
+        format!("every checkpoint is unusable: {}", unusable.join("; "))
+    };
+    Err(RunError::dir(
+        dir.root(),
+        format!(
+            "has no usable checkpoint ({found}). Nothing was changed. To start the run again \
+             from step 0, pass `--force` with its config: `metanas train --config \
+             {} --run {} --force` (this replaces the run's history)",
+            dir.config_path().display(),
+            dir.root().display()
+        ),
+    ))
 }

@@ -83,22 +83,56 @@ impl Stream {
         Ok(StreamRead { records, warnings })
     }
 
-    /// Rewrites the stream keeping only readable records of steps `<= step` (atomically).
-    /// Returns the warnings of reading it.
+    /// Cuts the stream back to its readable records of steps `<= step`, keeping their bytes
+    /// as they were written. When those records are all of the file's first lines (the usual
+    /// case: a resume drops the records after its checkpoint) the file is truncated in place;
+    /// otherwise (an unreadable line among them) it is rewritten atomically from the kept
+    /// lines. A file that keeps everything is not touched. Returns the warnings of reading it.
     pub fn keep_until(&self, step: usize) -> Result<Vec<String>, RunError> {
-        if !self.path.exists() {
-            return Ok(Vec::new());
-        }
-        let read = self.read::<serde_json::Value>()?;
-        let mut out = String::new();
-        for r in &read.records {
-            let s = r.get("step").and_then(serde_json::Value::as_u64);
-            if s.is_some_and(|s| s as usize <= step) {
-                out.push_str(&r.to_string());
-                out.push('\n');
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(RunError::io(&self.path, e)),
+        };
+        let warnings = self.read::<serde_json::Value>()?.warnings;
+        let mut kept: Vec<&[u8]> = Vec::new();
+        let mut prefix = 0usize;
+        let mut contiguous = true;
+        let mut at = 0usize;
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            let start = at;
+            at += line.len();
+            let complete = line.ends_with(b"\n");
+            let keep = complete
+                && serde_json::from_slice::<serde_json::Value>(line)
+                    .ok()
+                    .and_then(|r| r.get("step").and_then(serde_json::Value::as_u64))
+                    .is_some_and(|s| s as usize <= step);
+            if keep {
+                kept.push(line);
+                if contiguous && start == prefix {
+                    prefix = at;
+                } else {
+                    contiguous = false;
+                }
+            } else if !line.iter().all(u8::is_ascii_whitespace) {
+                contiguous = false;
             }
         }
-        write_atomic(&self.path, out.as_bytes())?;
-        Ok(read.warnings)
+        if prefix == bytes.len() {
+            return Ok(warnings);
+        }
+        if kept.iter().map(|l| l.len()).sum::<usize>() == prefix {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.path)
+                .map_err(|e| RunError::io(&self.path, e))?;
+            f.set_len(prefix as u64)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| RunError::io(&self.path, e))?;
+        } else {
+            write_atomic(&self.path, &kept.concat())?;
+        }
+        Ok(warnings)
     }
 }

@@ -189,12 +189,24 @@ pub fn load_source(
         progress: Some(&mut report),
     };
     let dataset = match d.path.paths() {
-        [one] if one == BUNDLED_DIGITS => uci_digits(&mut opts)?,
-        [one] => load_path(Path::new(one), &CsvOptions::default(), &mut opts)?,
+        [one] => load_dataset(Path::new(one), &mut opts)?,
         several => {
             let roots: Vec<_> = several.iter().map(std::path::PathBuf::from).collect();
             load_image_folders(&roots, &mut opts)?
         }
     };
     Ok(dataset)
+}
+
+/// Loads one dataset path as a config names it: a file or folder of any supported format, or
+/// `bundled:uci-digits` (the built-in digits).
+pub fn load_dataset(
+    path: &Path,
+    opts: &mut LoadOptions<'_>,
+) -> Result<Dataset, crate::data::DataError> {
+    if path == Path::new(BUNDLED_DIGITS) {
+        uci_digits(opts)
+    } else {
+        load_path(path, &CsvOptions::default(), opts)
+    }
 }

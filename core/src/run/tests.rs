@@ -5,7 +5,7 @@ use super::*;
 use crate::data::tests::temp_dir;
 
 /// A small regression run on the space the test binaries share.
-const SMALL_REGRESSION: &str = concat!(
+pub(super) const SMALL_REGRESSION: &str = concat!(
     r#"
 seed = 7
 
@@ -31,7 +31,7 @@ adapt_steps = 2
 "#
 );
 
-fn small_config() -> RunConfig {
+pub(super) fn small_config() -> RunConfig {
     RunConfig::parse(SMALL_REGRESSION, Path::new("test.toml"), Path::new(".")).unwrap()
 }
 
@@ -60,7 +60,7 @@ fn checkpoint_round_trips_and_detects_damage() {
 }
 
 #[test]
-fn corrupt_newest_checkpoint_falls_back_with_a_warning() {
+fn damaged_checkpoints_are_recognised_and_set_aside() {
     let dir_tmp = temp_dir("ckpt");
     let dir = dir_tmp.path();
     let ck = Checkpoints::new(dir.join("checkpoints"));
@@ -70,11 +70,22 @@ fn corrupt_newest_checkpoint_falls_back_with_a_warning() {
     let n = bytes.len();
     bytes[n - 1] ^= 0xff;
     std::fs::write(ck.path(4), &bytes).unwrap();
-    let (latest, warnings) = ck.latest_good().unwrap();
-    assert_eq!(latest, Some((2, b"two".to_vec())));
-    assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].contains("step-00000004.ckpt") && warnings[0].contains("checksum"));
+    assert_eq!(ck.read(2).unwrap(), b"two".to_vec());
+    let e = ck.read(4).unwrap_err().to_string();
+    assert!(
+        e.contains("step-00000004.ckpt") && e.contains("checksum"),
+        "{e}"
+    );
+    // A checkpoint renamed to another step's name is not taken for that step.
+    std::fs::copy(ck.path(2), ck.path(3)).unwrap();
+    let e = ck.read(3).unwrap_err().to_string();
+    assert!(e.contains("holds step 2"), "{e}");
+    let kept = ck.set_aside(4).unwrap();
+    assert!(kept.ends_with("step-00000004.ckpt.damaged") && kept.is_file());
+    assert_eq!(ck.steps().unwrap(), vec![2, 3]);
+    std::fs::remove_file(ck.path(3)).unwrap();
     // Only the newest `keep` stay.
+    ck.write(4, b"four", 5).unwrap();
     ck.write(6, b"six", 2).unwrap();
     assert_eq!(ck.steps().unwrap(), vec![4, 6]);
 }
@@ -142,11 +153,20 @@ fn resolved_config_round_trips_through_the_run_directory() {
     let dir_tmp = temp_dir("resolved");
     let dir = dir_tmp.path();
     let config = small_config();
-    let run = RunDir::create(&dir.join("r"), &config, false).unwrap();
+    let (run, lock) = RunDir::create(&dir.join("r"), &config, false).unwrap();
     let (_, info, back) = RunDir::open(run.root()).unwrap();
     assert_eq!(back, config);
     assert_eq!(info.format_version, RUN_FORMAT_VERSION);
     assert_eq!(info.learner, "base");
+    // While the lock is held, no second writer.
+    let e = RunDir::create(run.root(), &config, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("another metanas process") && e.contains(&format!("PID {}", std::process::id())),
+        "{e}"
+    );
+    drop(lock);
     // An existing run is never overwritten without force.
     let e = RunDir::create(run.root(), &config, false)
         .unwrap_err()
@@ -159,7 +179,7 @@ fn resolved_config_round_trips_through_the_run_directory() {
 fn a_run_from_another_format_version_is_refused_clearly() {
     let dir_tmp = temp_dir("version");
     let dir = dir_tmp.path();
-    let run = RunDir::create(&dir.join("r"), &small_config(), false).unwrap();
+    let (run, _lock) = RunDir::create(&dir.join("r"), &small_config(), false).unwrap();
     let info = std::fs::read_to_string(run.info_path()).unwrap();
     std::fs::write(
         run.info_path(),

@@ -1,0 +1,40 @@
+//! A process-wide stop request (Ctrl-C, SIGTERM) that long computations check between their
+//! inner steps, so that a meta-step, an adaptation or an evaluation ends within about one
+//! inner step of being asked to, instead of at the end of the whole meta-step.
+//!
+//! A learner that sees the request returns [`crate::learners::LearnerError::Interrupted`]
+//! before it changes any state: an interrupted meta-step leaves the learner exactly as it was
+//! before the step began, so the checkpoint written afterwards is the state of the last
+//! completed meta-step.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::learners::LearnerError;
+
+static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running computation of this process to stop (async-signal-safe: one atomic
+/// store).
+pub fn request() {
+    REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Whether a stop has been requested.
+pub fn requested() -> bool {
+    REQUESTED.load(Ordering::SeqCst)
+}
+
+/// Withdraws the request (tests; a UI that resumes after a stop).
+pub fn clear() {
+    REQUESTED.store(false, Ordering::SeqCst);
+}
+
+/// `Err(Interrupted)` when a stop has been requested: `interrupt::check()?` at the top of a
+/// loop body.
+pub fn check() -> Result<(), LearnerError> {
+    if requested() {
+        Err(LearnerError::Interrupted)
+    } else {
+        Ok(())
+    }
+}
