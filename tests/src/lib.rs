@@ -155,6 +155,18 @@ eval_tasks = 4
     path
 }
 
+/// Writes `to` with the text of `from`, each `(old, new)` of `edits` replaced (every `old`
+/// must occur), and returns `to`.
+pub fn edited(from: &Path, to: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(from).unwrap();
+    for (old, new) in edits {
+        assert!(text.contains(old), "`{old}` is not in {}", from.display());
+        text = text.replace(old, new);
+    }
+    std::fs::write(to, text).unwrap();
+    to.to_path_buf()
+}
+
 /// Checks exit code 2, one `metanas: ` error line without a panic, and its words.
 pub fn assert_bad_input(out: &Output, must_contain: &[&str]) {
     let err = stderr(out);

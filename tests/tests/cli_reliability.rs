@@ -7,8 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use metanas_tests::{
-    assert_bad_input, json_of, metanas, metanas_binary, metanas_ok, s, tempdir, tiny_config,
-    train_ok,
+    assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, tempdir,
+    tiny_config, train_ok,
 };
 
 fn spawn_train(config: &Path, run: &Path) -> Child {
@@ -36,13 +36,11 @@ fn a_second_writer_exits_2_naming_the_first_while_readers_work() {
     let tmp = tempdir("twowriters");
     let dir = tmp.path();
     let config = tiny_config(dir, 1000);
-    std::fs::write(
+    edited(
         &config,
-        std::fs::read_to_string(&config)
-            .unwrap()
-            .replace("max_steps = 40", "max_steps = 100000"),
-    )
-    .unwrap();
+        &config,
+        &[("max_steps = 40", "max_steps = 100000")],
+    );
     let run = dir.join("run");
     let mut first = spawn_train(&config, &run);
     wait_for(&run, 2);
@@ -69,19 +67,19 @@ fn twenty_kills_and_resumes_leave_the_same_bytes_as_one_run() {
     let dir = tmp.path();
     // About 5 ms a meta-step: 1000 steps with a checkpoint every 10 take about 5 seconds.
     let config = tiny_config(dir, 10);
-    std::fs::write(
+    edited(
         &config,
-        std::fs::read_to_string(&config)
-            .unwrap()
-            .replace("max_steps = 40", "max_steps = 1000")
-            .replace("snapshot_every = 5", "snapshot_every = 50")
+        &config,
+        &[
+            ("max_steps = 40", "max_steps = 1000"),
+            ("snapshot_every = 5", "snapshot_every = 50"),
             // Clipped inner steps: the tiny config's BASE diverges near step 100 without.
-            .replace(
+            (
                 "inner_steps = 2",
                 "inner_steps = 2\ngrad_clip = 5.0\nlr_weights = 0.005",
             ),
-    )
-    .unwrap();
+        ],
+    );
     let straight = dir.join("straight");
     train_ok(&config, &straight, 1000);
     let run = dir.join("killed");
@@ -171,14 +169,11 @@ fn bad_paths_and_values_exit_2_naming_what_is_wrong() {
     assert_bad_input(&out, &["binary.toml", "not UTF-8"]);
     let out = metanas(&["train", "--run", s(&config)]);
     assert_bad_input(&out, &["is a file, not a run directory"]);
-    let nan = dir.join("nan.toml");
-    std::fs::write(
-        &nan,
-        std::fs::read_to_string(&config)
-            .unwrap()
-            .replace("inner_steps = 2", "inner_steps = 2\nlr_weights = nan"),
-    )
-    .unwrap();
+    let nan = edited(
+        &config,
+        &dir.join("nan.toml"),
+        &[("inner_steps = 2", "inner_steps = 2\nlr_weights = nan")],
+    );
     let out = metanas(&["train", "--config", s(&nan), "--run", s(&run)]);
     assert_bad_input(&out, &["nan.toml", "learner.lr_weights"]);
     let out = metanas(&[

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use metanas_tests::{
-    assert_bad_input, json_of, metanas, metanas_binary, metanas_ok, s, stderr, tempdir,
+    assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, stderr, tempdir,
     tiny_config, train_ok,
 };
 
@@ -129,14 +129,11 @@ fn an_existing_run_is_resumed_not_overwritten() {
     let config = tiny_config(dir, 2);
     let run = dir.join("run");
     train_ok(&config, &run, 2);
-    let other = dir.join("other.toml");
-    std::fs::write(
-        &other,
-        std::fs::read_to_string(&config)
-            .unwrap()
-            .replace("seed = 3", "seed = 4"),
-    )
-    .unwrap();
+    let other = edited(
+        &config,
+        &dir.join("other.toml"),
+        &[("seed = 3", "seed = 4")],
+    );
     let out = metanas(&["train", "--config", s(&other), "--run", s(&run)]);
     assert_bad_input(&out, &["different config", "--force"]);
     let out = metanas_ok(&[

@@ -2,6 +2,7 @@
 //! codes (0 success, 1 run-time failure, 2 bad input, 130 interrupted by Ctrl-C or SIGTERM).
 
 mod adapt;
+mod bench;
 mod error;
 mod eval;
 mod export;
@@ -40,6 +41,9 @@ enum Command {
     Export(export::ExportArgs),
     /// Check a dataset: format, classes, counts, image size, problems.
     Inspect(inspect::InspectArgs),
+    /// Time a config's meta-steps on a backend (default: the built-in reference meta-step)
+    /// and print seconds per meta-step, the arithmetic, the rate achieved and the peak.
+    Bench(bench::BenchArgs),
     /// Print the version, the default search spaces with their sizes and the built-in dataset.
     Info,
     /// Open the workbench (what `metanas` with no command does), optionally on a run.
@@ -125,6 +129,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => (eval::run(&a), a.common.json),
         Command::Export(a) => (export::run(&a), a.common.json),
         Command::Inspect(a) => (inspect::run(&a), a.common.json),
+        Command::Bench(a) => (bench::run(&a), a.common.json),
         Command::Info => {
             crate::overview::print();
             return ExitCode::SUCCESS;

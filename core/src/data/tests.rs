@@ -440,3 +440,24 @@ fn a_dataset_over_the_memory_cap_is_refused_with_its_size() {
         "{err}"
     );
 }
+
+#[test]
+fn idx_images_without_labels_or_of_zero_pixels_are_named() {
+    let dir_tmp = temp_dir("idx-lonely");
+    let dir = dir_tmp.path();
+    let images = dir.join("x-images-idx3-ubyte");
+    write(&images, &idx_bytes(&[2, 1, 1], &[1, 2]));
+    let err = load_path(dir, &CsvOptions::default(), &mut opts())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("x-images-idx3-ubyte") && err.contains("without its labels file"),
+        "{err}"
+    );
+    write(&dir.join("x-labels-idx1-ubyte"), &idx_bytes(&[2], &[0, 1]));
+    write(&images, &idx_bytes(&[2, 0, 0], &[]));
+    let err = load_path(dir, &CsvOptions::default(), &mut opts())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("0x0 pixels"), "{err}");
+}

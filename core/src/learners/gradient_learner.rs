@@ -19,6 +19,8 @@
 //!   uniform mixture); the genotype they report is derived from those values and means
 //!   nothing; on a genotype's fixed network they report that genotype.
 
+use std::time::Instant;
+
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
@@ -27,7 +29,7 @@ use super::devices::{mean_of_sum, Contribution, DeviceGroup};
 use super::fit::{check_shape, stem_for};
 use super::grads::{mean_grads, ParamGrads};
 use super::learner::MetaLearner;
-use super::meta_gradient::{inner_loop, meta_gradient, step_sizes};
+use super::meta_gradient::{inner_loop, meta_gradient, missing_stem, step_sizes};
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::parallel::run_tasks;
 use super::plan::{ArchPlan, Outer, Plan};
@@ -37,11 +39,13 @@ use super::report::{
 };
 use super::schedule::meta_lr_at;
 use super::state;
-use super::types::{splitmix64, Adaptation, AdaptationLog, ArchTables, LearnerError, StepReport};
+use super::types::{
+    splitmix64, Adaptation, AdaptationLog, ArchTables, InnerStepTimes, LearnerError, StepReport,
+};
 use super::unroll::TaskObjective;
-use super::update::{flat_params, interpolate_towards, mean_params, param_values};
+use super::update::{flat_params, interpolate_towards, mean_params, param_values, trainable};
 use crate::genotype::Genotype;
-use crate::posterior::{ArchUse, Posterior};
+use crate::posterior::{ArchUse, Posterior, PriorTensors};
 use crate::space::SearchSpace;
 use crate::tasks::{Batch, Episode};
 
@@ -376,6 +380,35 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
 
     fn state_bytes(&self) -> Result<Vec<u8>, LearnerError> {
         state::encode(self.steps_done, &self.adam, &self.meta)
+    }
+
+    fn time_inner_step(&self, task: &Episode) -> Result<Option<InnerStepTimes>, LearnerError> {
+        let stem = stem_for(&self.space, task)?;
+        check_shape(&self.space, stem, task)?;
+        let inner = if self.plan.inner_on_query_too {
+            task.support.concat(&task.query)
+        } else {
+            task.support.clone()
+        };
+        let tau = self.plan.temperature(self.steps_done);
+        let objective = self.objective(&inner, task, stem, tau, 0);
+        let device = self.meta.arch.normal.val().device();
+        let wait = || B::sync(&device).map_err(|e| LearnerError::Task(format!("{e:?}")));
+        let prior = PriorTensors::<B>::constant(&self.meta);
+        let leaf: Posterior<B> = trainable(self.meta.clone());
+        wait()?;
+        let started = Instant::now();
+        let loss = objective
+            .inner_loss(&leaf, &prior, 0)
+            .ok_or_else(|| missing_stem(stem))?;
+        wait()?;
+        let forward = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let grads = loss.total.backward();
+        wait()?;
+        let backward = started.elapsed().as_secs_f64();
+        drop(grads);
+        Ok(Some(InnerStepTimes { forward, backward }))
     }
 
     fn load_state_bytes(&mut self, bytes: &[u8]) -> Result<(), LearnerError> {

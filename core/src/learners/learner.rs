@@ -1,7 +1,7 @@
 //! The trait every meta-learner implements, so that training, adaptation, evaluation, the
 //! views and the run directory work with any of them.
 
-use super::types::{Adaptation, ArchTables, LearnerError, StepReport};
+use super::types::{Adaptation, ArchTables, InnerStepTimes, LearnerError, StepReport};
 use crate::genotype::Genotype;
 use crate::space::SearchSpace;
 use crate::tasks::Episode;
@@ -54,4 +54,12 @@ pub trait MetaLearner {
 
     /// Restores a state written by [`MetaLearner::state_bytes`].
     fn load_state_bytes(&mut self, bytes: &[u8]) -> Result<(), LearnerError>;
+
+    /// Times one inner step of meta-training on `task` from the meta-network (its forward
+    /// pass with the loss, and its backward pass, each waited for on the device), for
+    /// `metanas bench`. `None` for learners whose inner step is not one objective's
+    /// forward and backward (M-NAS runs its task encoder and controller first).
+    fn time_inner_step(&self, _task: &Episode) -> Result<Option<InnerStepTimes>, LearnerError> {
+        Ok(None)
+    }
 }

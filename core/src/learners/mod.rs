@@ -46,7 +46,9 @@ pub use parallel::run_tasks;
 pub use plan::{ArchPlan, Outer, Plan};
 pub use report::{evaluate_posterior, tables, weight_sketch, SKETCH_DIM};
 pub use schedule::{Anneal, MetaLrAnneal, TemperatureSchedule};
-pub use types::{count_sketch, splitmix64, Adaptation, ArchTables, LearnerError, StepReport};
+pub use types::{
+    count_sketch, splitmix64, Adaptation, ArchTables, InnerStepTimes, LearnerError, StepReport,
+};
 pub use unroll::{InnerLoss, TaskObjective};
 pub use update::{
     flat_params, interpolate_towards, interpolate_towards_mean, mean_params, param_values,

@@ -47,6 +47,15 @@ pub struct StepReport {
     pub tasks: usize,
 }
 
+/// Where one inner step's time goes (seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InnerStepTimes {
+    /// The forward pass and the loss (KL terms included).
+    pub forward: f64,
+    /// The backward pass.
+    pub backward: f64,
+}
+
 /// The result of adapting the meta-network to one task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Adaptation {

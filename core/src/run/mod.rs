@@ -3,6 +3,7 @@
 
 mod atomic;
 mod backend;
+mod bench;
 mod checkpoint;
 mod config;
 mod config_bounds;
@@ -21,6 +22,9 @@ mod tasks;
 
 pub use atomic::{write_atomic, TMP_SUFFIX};
 pub use backend::{build_darts, build_learner, BackendKind, Compute, DartsFn};
+pub use bench::{
+    bench, peak_gflops, peak_resident_bytes, Arithmetic, BenchOptions, BenchReport, Spread,
+};
 pub use checkpoint::{
     decode as decode_checkpoint, encode as encode_checkpoint, Checkpoints, CHECKPOINT_VERSION,
 };

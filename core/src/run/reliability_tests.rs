@@ -335,26 +335,60 @@ fn resuming_a_finished_run_leaves_its_history_untouched() {
     let tmp = temp_dir("untouched");
     let path = tmp.path().join("r");
     drop(train(&path, 4));
-    let before: Vec<Vec<u8>> = [
-        "metrics.jsonl",
-        "arch.jsonl",
-        "posteriors.jsonl",
-        "genotypes.jsonl",
-    ]
-    .iter()
-    .map(|f| std::fs::read(path.join(f)).unwrap_or_default())
-    .collect();
+    let history = || -> Vec<Vec<u8>> {
+        [
+            "metrics.jsonl",
+            "arch.jsonl",
+            "posteriors.jsonl",
+            "genotypes.jsonl",
+        ]
+        .iter()
+        .map(|f| std::fs::read(path.join(f)).unwrap_or_default())
+        .collect()
+    };
+    let before = history();
     let mut s = Session::open(&path, BackendKind::Cpu, false, None).unwrap();
     s.train(4, &AtomicBool::new(false), |_| {}).unwrap();
     drop(s);
-    let after: Vec<Vec<u8>> = [
-        "metrics.jsonl",
-        "arch.jsonl",
-        "posteriors.jsonl",
-        "genotypes.jsonl",
-    ]
-    .iter()
-    .map(|f| std::fs::read(path.join(f)).unwrap_or_default())
-    .collect();
+    let after = history();
     assert!(before == after, "the history was rewritten");
+}
+
+#[test]
+fn few_shot_fractions_and_caps_are_checked() {
+    let text = include_str!("../../../assets/configs/digits_5way_1shot.toml");
+    let split = "split = { train = 0.5, val = 0.0, seed = 0 }";
+    assert!(text.contains(split));
+    let cases = [
+        (
+            split,
+            "split = { train = 1.5, val = 0.0, seed = 0 }",
+            "tasks.split.train",
+        ),
+        (
+            split,
+            "split = { train = 0.7, val = 0.5, seed = 0 }",
+            "tasks.split.val",
+        ),
+        ("ways = 5", "ways = 0", "tasks.ways"),
+        ("shots = 1", "shots = 0", "tasks.shots"),
+        (
+            "path = \"bundled:uci-digits\"",
+            "path = \"bundled:uci-digits\"\nmax_dataset_mb = nan",
+            "max_dataset_mb",
+        ),
+        (
+            "path = \"bundled:uci-digits\"",
+            "path = \"bundled:uci-digits\"\nmax_dataset_mb = -1.0",
+            "max_dataset_mb",
+        ),
+    ];
+    for (from, to, field) in cases {
+        assert!(text.contains(from), "{from}");
+        let e = RunConfig::parse(&text.replace(from, to), Path::new("d.toml"), Path::new("."))
+            .err()
+            .unwrap_or_else(|| panic!("{to} accepted"))
+            .to_string();
+        assert!(e.contains(field), "{to}: {e}");
+    }
 }

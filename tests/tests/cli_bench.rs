@@ -1,0 +1,44 @@
+//! `metanas bench` on a tiny config: the JSON fields the speed tables are made of, with the
+//! arithmetic counted by hand for the small vector space (336 multiply-accumulates an example:
+//! a linear stem 1 -> 8, five `linear` 8 -> 8 edges, a linear head 8 -> 1).
+
+use metanas_tests::{assert_bad_input, json_of, metanas, metanas_ok, s, tempdir, tiny_config};
+
+#[test]
+fn bench_reports_time_arithmetic_rate_and_peak() {
+    let tmp = tempdir("bench");
+    let config = tiny_config(tmp.path(), 4);
+    let out = metanas_ok(&[
+        "bench",
+        "--config",
+        s(&config),
+        "--steps",
+        "3",
+        "--warmup",
+        "1",
+        "--json",
+    ]);
+    let j = json_of(&out);
+    assert_eq!(j["backend"], "cpu");
+    assert_eq!(j["learner"], "base");
+    assert_eq!(j["timed_steps"], 3);
+    assert_eq!(j["macs_per_example"], 336);
+    // 2 tasks x (2 inner steps x 6 FLOPs per MAC x 5 support points + 2 x 20 query points).
+    let flops = 2.0 * (2.0 * 6.0 * 336.0 * 5.0 + 2.0 * 336.0 * 20.0);
+    assert_eq!(j["flops_per_meta_step"].as_f64().unwrap(), flops);
+    let s = &j["seconds_per_meta_step"];
+    let (median, min, max) = (
+        s["median"].as_f64().unwrap(),
+        s["min"].as_f64().unwrap(),
+        s["max"].as_f64().unwrap(),
+    );
+    assert!(0.0 < min && min <= median && median <= max, "{s}");
+    let achieved = j["achieved_gflops"].as_f64().unwrap();
+    assert!((achieved - flops / median / 1e9).abs() <= 1e-9 * achieved.max(1.0));
+    assert!(j["peak_gflops"].as_f64().unwrap() > 0.0);
+    assert!(j["forward_s"].as_f64().unwrap() > 0.0);
+    assert!(j["backward_s"].as_f64().unwrap() > 0.0);
+    assert!(j["peak_memory_bytes"].as_u64().unwrap() > 1_000_000);
+    assert!(j["kernel_launches_per_inner_step"].is_null());
+    assert_bad_input(&metanas(&["bench", "--steps", "0"]), &["--steps"]);
+}
