@@ -128,7 +128,6 @@ pub fn bench(
         (0..t.meta_batch)
             .map(|_| tasks.sample(Split::Train, &mut rng))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(RunError::from)
     };
     let first = batch(0)?;
     let task = &first[0];

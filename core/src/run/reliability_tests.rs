@@ -269,7 +269,7 @@ fn a_config_beyond_the_machines_memory_is_refused_with_the_estimate() {
         .replace("snapshot_every = 3", "snapshot_every = 0");
     let config: RunConfig = {
         let c = RunConfig::parse(&big, Path::new("big.toml"), Path::new("."));
-        let e = c.err().expect("refused").to_string();
+        let e = c.expect_err("refused").to_string();
         assert!(
             e.contains("GB of memory") && e.contains("this machine has"),
             "{e}"
