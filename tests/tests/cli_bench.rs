@@ -42,3 +42,46 @@ fn bench_reports_time_arithmetic_rate_and_peak() {
     assert!(j["kernel_launches_per_inner_step"].is_null());
     assert_bad_input(&metanas(&["bench", "--steps", "0"]), &["--steps"]);
 }
+
+/// A bench config whose dataset is absent runs on generated images of its input's size, and
+/// says so; no folder is left behind.
+#[test]
+fn bench_stands_in_generated_images_for_an_absent_dataset() {
+    let tmp = tempdir("bench-absent");
+    let config = tmp.path().join("absent.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "seed = 1\n{}\n[tasks]\nkind = \"few_shot\"\nways = 3\nshots = 1\nqueries = 2\n\
+             [[tasks.datasets]]\npath = \"no/such/omniglot.zip\"\n[learner]\nkind = \"base\"\n\
+             inner_steps = 1\n[training]\nmeta_batch = 2\nsnapshot_every = 0\n",
+            metanas_tests::tiny_image_space(3)
+        ),
+    )
+    .unwrap();
+    let scratch = std::env::temp_dir();
+    let out = metanas_ok(&[
+        "bench",
+        "--config",
+        s(&config),
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+    ]);
+    let j = json_of(&out);
+    assert_eq!(j["generated_images"], true);
+    assert_eq!(j["meta_batch"], 2);
+    assert!(j["seconds_per_meta_step"]["median"].as_f64().unwrap() > 0.0);
+    let left: Vec<_> = std::fs::read_dir(&scratch)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("metanas-bench-")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?} left behind");
+}

@@ -3,6 +3,7 @@
 //! rate measured on the spot by a large matrix product, so that one run prints the numbers
 //! the speed tables are made of.
 
+use std::path::Path;
 use std::time::Instant;
 
 use burn::prelude::*;
@@ -10,10 +11,12 @@ use burn::tensor::Distribution;
 use serde::Serialize;
 
 use super::backend::{build_learner, BackendKind};
-use super::config::{Engine, RunConfig};
+use super::config::{Engine, RunConfig, TaskConfig, BUNDLED_DIGITS};
+use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
 use crate::learners::{stem_for, InnerStepTimes, LearnerError, MetaLearner, Outer};
+use crate::rng::SeededRng;
 use crate::space::Domain;
 use crate::supernet::{Network, NetworkInit};
 use crate::tasks::{Episode, Split};
@@ -105,6 +108,67 @@ pub struct BenchReport {
     /// The process's peak resident memory (CPU backend; null on GPU backends, whose device
     /// memory is not read yet).
     pub peak_memory_bytes: Option<u64>,
+    /// A dataset of the config was absent and generated images of its input's size stood in
+    /// (the arithmetic does not depend on the pixels).
+    pub generated_images: bool,
+}
+
+/// Classes and images per class of a generated stand-in dataset (Omniglot's 20 drawings a
+/// character).
+const GENERATED_CLASSES: usize = 40;
+const GENERATED_PER_CLASS: usize = 20;
+
+/// Replaces each few-shot dataset of `config` whose files are absent by a folder under
+/// `scratch` of generated PNGs (ImageFolder layout) of its input's size, so that a bench
+/// config runs without its download. Returns the paths replaced.
+fn generate_missing(config: &mut RunConfig, scratch: &Path) -> Result<Vec<String>, RunError> {
+    let TaskConfig::FewShot(f) = &mut config.tasks else {
+        return Ok(Vec::new());
+    };
+    let mut replaced = Vec::new();
+    for (i, d) in f.datasets.iter_mut().enumerate() {
+        let absent = d
+            .path
+            .paths()
+            .iter()
+            .any(|p| p != BUNDLED_DIGITS && !Path::new(p).exists());
+        if !absent {
+            continue;
+        }
+        let input = match &d.input {
+            Some(name) => config.space.inputs.iter().find(|s| &s.name == name),
+            None => config.space.inputs.first(),
+        };
+        let Some(input) = input.filter(|_| config.space.domain == Domain::Image) else {
+            continue;
+        };
+        let root = scratch.join(format!("dataset{i}"));
+        let mut rng = SeededRng::new(i as u64);
+        for c in 0..GENERATED_CLASSES {
+            let folder = root.join(format!("class{c:02}"));
+            std::fs::create_dir_all(&folder).map_err(|e| RunError::io(&folder, e))?;
+            for k in 0..GENERATED_PER_CLASS {
+                let (w, h) = (input.width as u32, input.height as u32);
+                let n = input.width * input.height;
+                let path = folder.join(format!("{k:02}.png"));
+                let saved = if input.channels == 1 {
+                    let pixels = (0..n).map(|_| rng.below(256) as u8).collect();
+                    image::GrayImage::from_raw(w, h, pixels).map(|img| img.save(&path))
+                } else {
+                    let pixels = (0..3 * n).map(|_| rng.below(256) as u8).collect();
+                    image::RgbImage::from_raw(w, h, pixels).map(|img| img.save(&path))
+                };
+                match saved {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => return Err(RunError::io(&path, e)),
+                    None => return Err(RunError::io(&path, "image size overflow")),
+                }
+            }
+        }
+        replaced.push(d.path.paths().join(", "));
+        d.path = DatasetPath::one(root.to_string_lossy());
+    }
+    Ok(replaced)
 }
 
 /// Times `config`'s meta-steps on `backend`. `progress` hears what is being done.
@@ -114,10 +178,34 @@ pub fn bench(
     opts: BenchOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<BenchReport, RunError> {
-    let name = std::path::Path::new("<bench config>");
+    let name = Path::new("<bench config>");
     if opts.steps == 0 {
         return Err(RunError::config(name, "time at least one meta-step"));
     }
+    let scratch = std::env::temp_dir().join(format!("metanas-bench-{}", std::process::id()));
+    let mut config = config.clone();
+    let generated = generate_missing(&mut config, &scratch);
+    let result = generated.and_then(|generated| {
+        for g in &generated {
+            progress(&format!(
+                "{g} is absent: timing on generated images of the same size instead"
+            ));
+        }
+        measure(&config, backend, opts, progress).map(|mut r| {
+            r.generated_images = !generated.is_empty();
+            r
+        })
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn measure(
+    config: &RunConfig,
+    backend: BackendKind,
+    opts: BenchOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<BenchReport, RunError> {
     progress("loading the tasks");
     let tasks = TaskDistribution::build(&config.tasks, &config.space, None)?;
     tasks.check(Split::Train)?;
@@ -171,6 +259,7 @@ pub fn bench(
         peak_memory_bytes: (backend == BackendKind::Cpu)
             .then(peak_resident_bytes)
             .flatten(),
+        generated_images: false,
     })
 }
 
