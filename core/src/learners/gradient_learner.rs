@@ -203,6 +203,19 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         }
     }
 
+    /// A task made ready for meta-training: its stem (checked against its shape) and the
+    /// examples of its inner steps.
+    fn prepare<'a>(&self, task: &'a Episode) -> Result<Prepared<'a>, LearnerError> {
+        let stem = stem_for(&self.space, task)?;
+        check_shape(&self.space, stem, task)?;
+        let inner = if self.plan.inner_on_query_too {
+            task.support.concat(&task.query)
+        } else {
+            task.support.clone()
+        };
+        Ok(Prepared { stem, inner, task })
+    }
+
     /// One task of a meta-step from the meta-network `meta` (the learner's own, or its copy
     /// on another device).
     fn run_task(
@@ -300,16 +313,7 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         let step_seed = splitmix64(self.plan.seed ^ splitmix64(step as u64));
         let prepared: Vec<Prepared<'_>> = tasks
             .iter()
-            .map(|task| {
-                let stem = stem_for(&self.space, task)?;
-                check_shape(&self.space, stem, task)?;
-                let inner = if self.plan.inner_on_query_too {
-                    task.support.concat(&task.query)
-                } else {
-                    task.support.clone()
-                };
-                Ok(Prepared { stem, inner, task })
-            })
+            .map(|task| self.prepare(task))
             .collect::<Result<_, LearnerError>>()?;
         let this = &*self;
         let run = |meta: &Posterior<B::InnerBackend>, i: usize| {
@@ -383,15 +387,9 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
     }
 
     fn time_inner_step(&self, task: &Episode) -> Result<Option<InnerStepTimes>, LearnerError> {
-        let stem = stem_for(&self.space, task)?;
-        check_shape(&self.space, stem, task)?;
-        let inner = if self.plan.inner_on_query_too {
-            task.support.concat(&task.query)
-        } else {
-            task.support.clone()
-        };
+        let p = self.prepare(task)?;
         let tau = self.plan.temperature(self.steps_done);
-        let objective = self.objective(&inner, task, stem, tau, 0);
+        let objective = self.objective(&p.inner, task, p.stem, tau, 0);
         let device = self.meta.arch.normal.val().device();
         let wait = || B::sync(&device).map_err(|e| LearnerError::Task(format!("{e:?}")));
         let prior = PriorTensors::<B>::constant(&self.meta);
@@ -400,7 +398,7 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         let started = Instant::now();
         let loss = objective
             .inner_loss(&leaf, &prior, 0)
-            .ok_or_else(|| missing_stem(stem))?;
+            .ok_or_else(|| missing_stem(p.stem))?;
         wait()?;
         let forward = started.elapsed().as_secs_f64();
         let started = Instant::now();
