@@ -43,6 +43,6 @@ pub fn print() {
         Err(e) => eprintln!("built-in dataset: {e}"),
     }
     println!(
-        "\ncommands: metanas (the workbench) | gui | train | adapt | eval | export | inspect | info  (metanas help <command>)"
+        "\ncommands: metanas (the workbench) | gui | train | adapt | eval | export | inspect | bench | info  (metanas help <command>)"
     );
 }
