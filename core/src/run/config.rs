@@ -454,22 +454,7 @@ impl RunConfig {
     /// Refuses a config whose meta-training would not fit this machine's memory (see
     /// [`estimate_training_bytes`](super::config_bounds::estimate_training_bytes)).
     pub fn check_memory(&self, name: &Path) -> Result<(), RunError> {
-        let need = super::config_bounds::estimate_training_bytes(self);
-        if let Some(have) = super::config_bounds::machine_memory_bytes().filter(|h| need > *h) {
-            const GB: f64 = 1e9;
-            return Err(RunError::config(
-                name,
-                format!(
-                    "this config would need about {:.1} GB of memory to meta-train (an estimate \
-                     from tasks.ways x (shots + queries), training.meta_batch, the space's \
-                     channels, cells, nodes and ops, and the input size); this machine has \
-                     {:.1} GB. Lower those settings",
-                    need / GB,
-                    have / GB
-                ),
-            ));
-        }
-        Ok(())
+        super::config_bounds::check_memory(self).map_err(|message| RunError::config(name, message))
     }
 
     /// The resolved config as TOML (what a run directory keeps).

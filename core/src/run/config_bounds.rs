@@ -356,3 +356,20 @@ pub fn machine_memory_bytes() -> Option<f64> {
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024.0)
 }
+
+/// `Err(message)` when `c`'s meta-training would need more memory than this machine has.
+pub fn check_memory(c: &RunConfig) -> Result<(), String> {
+    const GB: f64 = 1e9;
+    let need = estimate_training_bytes(c);
+    match machine_memory_bytes().filter(|have| need > *have) {
+        None => Ok(()),
+        Some(have) => Err(format!(
+            "this config would need about {:.1} GB of memory to meta-train (an estimate from \
+             tasks.ways x (shots + queries), training.meta_batch, the space's channels, cells, \
+             nodes and ops, and the input size); this machine has {:.1} GB. Lower those \
+             settings",
+            need / GB,
+            have / GB
+        )),
+    }
+}

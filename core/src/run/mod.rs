@@ -15,6 +15,7 @@ mod export;
 mod lock;
 mod orchestrator;
 mod records;
+mod restore;
 mod run_dir;
 mod session;
 mod stream;
