@@ -7,11 +7,17 @@
 //! before the step began, so the checkpoint written afterwards is the state of the last
 //! completed meta-step.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::learners::LearnerError;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// How many [`uninterruptible`] scopes the current thread is inside.
+    static SHIELDED: Cell<usize> = const { Cell::new(0) };
+}
 
 /// Asks every running computation of this process to stop (async-signal-safe: one atomic
 /// store).
@@ -29,10 +35,25 @@ pub fn clear() {
     REQUESTED.store(false, Ordering::SeqCst);
 }
 
-/// `Err(Interrupted)` when a stop has been requested: `interrupt::check()?` at the top of a
-/// loop body.
+/// Runs `f` with [`check`] ignoring the request on this thread: for work that belongs to a
+/// step already recorded (a training snapshot), which must finish for the run's files to stay
+/// whole. The request stays pending and is seen by the next check outside the scope.
+pub fn uninterruptible<T>(f: impl FnOnce() -> T) -> T {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            SHIELDED.with(|s| s.set(s.get() - 1));
+        }
+    }
+    SHIELDED.with(|s| s.set(s.get() + 1));
+    let _leave = Leave;
+    f()
+}
+
+/// `Err(Interrupted)` when a stop has been requested (and the current thread is not inside
+/// [`uninterruptible`]): `interrupt::check()?` at the top of a loop body.
 pub fn check() -> Result<(), LearnerError> {
-    if requested() {
+    if requested() && SHIELDED.with(Cell::get) == 0 {
         Err(LearnerError::Interrupted)
     } else {
         Ok(())

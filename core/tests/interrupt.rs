@@ -51,6 +51,17 @@ fn an_interrupted_meta_step_changes_nothing_and_training_stops_with_a_checkpoint
         s.learner.adapt(task, 3, 0),
         Err(LearnerError::Interrupted)
     ));
+    // Work of a step already recorded (a training snapshot) finishes despite the request,
+    // exactly as without one; the request stays pending for the next check.
+    let shielded = interrupt::uninterruptible(|| s.learner.adapt(task, 3, 0)).unwrap();
+    assert!(matches!(interrupt::check(), Err(LearnerError::Interrupted)));
+    interrupt::clear();
+    let plain = s.learner.adapt(task, 3, 0).unwrap();
+    assert_eq!(
+        format!("{:?}", shielded.per_step),
+        format!("{:?}", plain.per_step)
+    );
+    interrupt::request();
     assert_eq!(s.steps_done(), 2);
     let after = s.learner.parameter_values();
     assert!(

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use metanas_core::run::{RunConfig, RunDir, RunLock, Session, TrainEnd};
+use metanas_core::learners::LearnerError;
+use metanas_core::run::{RunConfig, RunDir, RunError, RunLock, Session, TrainEnd};
 use serde_json::json;
 
 use super::progress::Progress;
@@ -133,7 +134,9 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
             "{e}; training stopped, the run keeps its last checkpoint: fix this and resume with `metanas train --run {}`",
             a.run.display()
         );
-        if bad_input {
+        if matches!(e, RunError::Learner(LearnerError::Interrupted)) {
+            CliError::Interrupted(message)
+        } else if bad_input {
             CliError::Input(message)
         } else {
             CliError::Internal(message)

@@ -236,7 +236,9 @@ impl Session {
             };
             self.dir.arch().append(&arch)?;
             let snapshots = if t.snapshot_every > 0 && report.step % t.snapshot_every == 0 {
-                self.snapshot(report.step)?
+                // The step is recorded already: its snapshot completes even when a stop is
+                // requested meanwhile, which the next loop turn then honours.
+                crate::interrupt::uninterruptible(|| self.snapshot(report.step))?
             } else {
                 Vec::new()
             };
