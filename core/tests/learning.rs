@@ -123,6 +123,34 @@ fn short_base_meta_training_lowers_post_adaptation_mse_on_regression() {
 }
 
 #[test]
+fn short_single_path_base_meta_training_lowers_post_adaptation_mse_on_regression() {
+    // The multi-task BASE setting above with single-path search: one Gumbel-sampled op per
+    // edge runs in every forward pass, and adaptation is evaluated on the most probable path.
+    // The sampled op's weights get the whole gradient instead of a third of it (z = 1 instead
+    // of about 1/3 over the 3 live ops), so the inner rate is a third of the mixture's: at
+    // 0.01 the inner loops diverged (loss NaN within 15 meta-steps).
+    let make = || {
+        let config = BaseConfig {
+            inner_steps: 10,
+            lr_weights: 0.003,
+            kl_scale: 0.1,
+            meta_lr: 0.5,
+            relaxation: Relaxation::SinglePath,
+            init: seeded_init(),
+            seed: 5,
+            ..Default::default()
+        };
+        GradientLearner::<AD>::new(
+            regression_space(16),
+            Plan::base(&config),
+            Default::default(),
+        )
+        .unwrap()
+    };
+    meta_training_lowers_regression_mse(make, 60, 0.9);
+}
+
+#[test]
 fn short_maml_meta_training_lowers_post_adaptation_mse_on_regression() {
     let config = MamlConfig {
         inner_steps: 5,

@@ -113,6 +113,11 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("DARTS from scratch"), "{text}");
+    // Single-path DARTS (GDAS): another search on the same tasks, named as such.
+    let sp = eval(&["--darts", "--darts-single-path"]);
+    assert_eq!(sp["darts"]["config"]["relaxation"], "single_path");
+    assert_eq!(sp["per_step"], j["per_step"]);
+    assert_ne!(sp["darts"]["per_step"][2], d["darts"]["per_step"][2]);
     let out = metanas(&[
         "eval",
         "--run",

@@ -43,6 +43,43 @@ fn bench_reports_time_arithmetic_rate_and_peak() {
     assert_bad_input(&metanas(&["bench", "--steps", "0"]), &["--steps"]);
 }
 
+/// Single-path search runs one of each edge's 3 live ops: each `linear` edge's 64 MACs count
+/// a third (21 in whole MACs), and the bench says it counted a single path.
+#[test]
+fn bench_counts_a_single_path() {
+    let tmp = tempdir("bench-single-path");
+    let config = metanas_tests::tiny_config_with(
+        tmp.path(),
+        "single_path.toml",
+        4,
+        "kind = \"base\"\ninner_steps = 2\nrelaxation = \"single_path\"",
+    );
+    let out = metanas_ok(&[
+        "bench",
+        "--config",
+        s(&config),
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+    ]);
+    let j = json_of(&out);
+    assert_eq!(j["single_path"], true);
+    assert_eq!(j["macs_per_example"], 8 + 5 * 21 + 8);
+    let out = metanas_ok(&[
+        "bench",
+        "--config",
+        s(&config),
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("single path"), "{text}");
+}
+
 /// A bench config whose dataset is absent runs on generated images of its input's size, and
 /// says so; no folder is left behind.
 #[test]

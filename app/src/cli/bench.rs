@@ -73,10 +73,15 @@ fn table(name: &str, r: &BenchReport) -> String {
     t += &format!("  one inner step, forward {}\n", opt(r.forward_s));
     t += &format!("  one inner step, backward {}\n", opt(r.backward_s));
     t += &format!(
-        "  arithmetic              {:.2} GFLOP per inner step, {:.1} GFLOP per meta-step ({} MACs per example)\n",
+        "  arithmetic              {:.2} GFLOP per inner step, {:.1} GFLOP per meta-step ({} MACs per example{})\n",
         r.flops_per_inner_step / 1e9,
         r.flops_per_meta_step / 1e9,
-        r.macs_per_example
+        r.macs_per_example,
+        if r.single_path {
+            ", single path: expected over uniformly drawn ops"
+        } else {
+            ""
+        }
     );
     t += &format!(
         "  rate                    {:.1} GFLOP/s achieved, {:.1} GFLOP/s peak (1024x1024 matrix product): {:.0}% of peak\n",

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::{warn_all, CliError, Common, Output, RunArg};
 use metanas_core::learners::{DartsConfig, EvalReport};
+use metanas_core::posterior::Relaxation;
 use metanas_core::run::{HeldOut, Session};
 
 /// Arguments of `eval`.
@@ -39,6 +40,11 @@ pub struct EvalArgs {
     /// DARTS' architecture learning rate (Adam); default 3e-4.
     #[arg(long, value_name = "LR", requires = "darts")]
     darts_lr_arch: Option<f64>,
+    /// Search DARTS single-path (GDAS): one Gumbel-sampled op per edge runs in each pass
+    /// (τ from 1 to 0.2 over the search), evaluated on each edge's most probable op. Its
+    /// sampled op gets the whole gradient, so a lower --darts-lr-weights usually suits it.
+    #[arg(long, requires = "darts")]
+    darts_single_path: bool,
     /// Common options.
     #[command(flatten)]
     pub common: Common,
@@ -89,7 +95,14 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     );
     let mut columns = vec![("meta-network", &report)];
     columns.extend(frozen.as_ref().map(|f| ("arch frozen", f)));
-    columns.extend(darts.as_ref().map(|(_, d)| ("DARTS from scratch", d)));
+    columns.extend(darts.as_ref().map(|(c, d)| {
+        let name = if c.relaxation == Relaxation::SinglePath {
+            "DARTS single-path from scratch"
+        } else {
+            "DARTS from scratch"
+        };
+        (name, d)
+    }));
     text += &table(&columns);
     let mut json = json!({
         "run": a.run.run,
@@ -162,6 +175,9 @@ fn darts_config(a: &EvalArgs) -> Result<DartsConfig, CliError> {
         }
     }
     config.lr_weights_min = config.lr_weights_min.min(config.lr_weights);
+    if a.darts_single_path {
+        config.relaxation = Relaxation::SinglePath;
+    }
     Ok(config)
 }
 

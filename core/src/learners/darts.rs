@@ -7,6 +7,10 @@
 //! and the weights at their means (DARTS has no weight distribution). First order: the
 //! architecture gradient is taken at the current weights (DARTS' ξ = 0).
 //!
+//! `relaxation = "single_path"` turns the search into GDAS (Dong & Yang 2019): each loss
+//! runs one Gumbel-sampled op per edge with a straight-through gradient to φ, and the
+//! supernet is evaluated on the path of every edge's most probable op.
+//!
 //! Choices where DARTS' setting (a whole dataset, 50 epochs of mini-batches) does not carry
 //! over, written down here:
 //! - the halves split the task's support set: within each class the examples alternate
@@ -39,10 +43,11 @@ use super::grads::{
 use super::meta_gradient::missing_stem;
 use super::objective::task_loss;
 use super::report::{derived_genotype, evaluate_posterior, tables, weight_sketch};
+use super::schedule::TemperatureSchedule;
 use super::types::{splitmix64, Adaptation, AdaptationLog, LearnerError};
 use super::update::{flat_params, trainable};
 use crate::nn::WeightMode;
-use crate::posterior::{ArchUse, Posterior, PosteriorInit};
+use crate::posterior::{ArchUse, Posterior, PosteriorInit, Relaxation};
 use crate::rng::SeededRng;
 use crate::space::SearchSpace;
 use crate::tasks::{Batch, Episode, Targets};
@@ -67,6 +72,13 @@ pub struct DartsConfig {
     pub arch_weight_decay: f64,
     /// Initial values; the seed is mixed with each search's own seed.
     pub init: PosteriorInit,
+    /// `softmax` (the default: DARTS' mixture of every op) or a sampled architecture, e.g.
+    /// `single_path` (GDAS: one Gumbel-sampled op per edge runs; the search is then
+    /// evaluated on the path of each edge's most probable op).
+    pub relaxation: Relaxation,
+    /// τ from `start` to `end` over each search (sampled relaxations only; its `steps` is
+    /// not used: the anneal spans the search's steps).
+    pub temperature: TemperatureSchedule,
 }
 
 impl Default for DartsConfig {
@@ -80,11 +92,23 @@ impl Default for DartsConfig {
             lr_arch: 3e-4,
             arch_weight_decay: 1e-3,
             init: PosteriorInit::default(),
+            relaxation: Relaxation::Softmax,
+            temperature: TemperatureSchedule::default(),
         }
     }
 }
 
 impl DartsConfig {
+    /// How the architecture enters the loss at step `t` of `steps`.
+    fn arch_use(&self, t: usize, steps: usize) -> ArchUse {
+        // The anneal spans each search, whatever its length.
+        let schedule = TemperatureSchedule {
+            steps,
+            ..self.temperature
+        };
+        ArchUse::searching(self.relaxation, schedule.at(t))
+    }
+
     /// The weights' learning rate of step `t` of `steps` (cosine annealing).
     pub fn lr_at(&self, t: usize, steps: usize) -> f64 {
         let progress = t as f64 / steps.max(1) as f64;
@@ -138,6 +162,8 @@ pub struct DartsState<B: Backend> {
     pub q: Posterior<B>,
     momentum: ParamGrads<B>,
     adam: Adam<B>,
+    /// The architecture samples' noise (sampled relaxations).
+    noise: SeededRng,
 }
 
 /// DARTS from scratch on single tasks, over a search space.
@@ -172,28 +198,24 @@ impl<B: AutodiffBackend> DartsSearch<B> {
             q: Posterior::new(&self.space, init, &self.device),
             momentum: HashMap::new(),
             adam: Adam::with_betas(0.5, 0.999),
+            noise: SeededRng::new(splitmix64(init.seed ^ 0x6764_6173)),
         }
     }
 
     /// The gradient of the task loss of `batch` for every parameter of `q` (mean weights,
-    /// softmax mixture).
+    /// the architecture as `arch`, its noise from `noise`).
     fn gradient(
         &self,
         q: &Posterior<B::InnerBackend>,
         batch: &Batch,
-        shape: &[usize],
-        stem: usize,
+        (shape, stem): (&[usize], usize),
+        arch: ArchUse,
+        noise: &mut SeededRng,
     ) -> Result<ParamGrads<B::InnerBackend>, LearnerError> {
         let leaf: Posterior<B> = trainable(q.clone());
         let x = batch.input_tensor::<B>(shape, &self.device);
         let out = leaf
-            .forward_with(
-                x,
-                stem,
-                ArchUse::Mixture,
-                WeightMode::Mean,
-                &mut SeededRng::new(0),
-            )
+            .forward_with(x, stem, arch, WeightMode::Mean, noise)
             .ok_or_else(|| missing_stem(stem))?;
         let loss = task_loss(out, batch);
         Ok(grads_of(&leaf, &mut loss.backward()))
@@ -212,13 +234,15 @@ impl<B: AutodiffBackend> DartsSearch<B> {
             q,
             mut momentum,
             mut adam,
+            mut noise,
         } = state;
         let arch_ids = param_ids(&q.arch);
         let net_ids = param_ids(&q.net);
-        let g = self.gradient(&q, val, shape, stem)?;
+        let arch = self.config.arch_use(t, steps);
+        let g = self.gradient(&q, val, (shape, stem), arch, &mut noise)?;
         let g = with_decay(&only(g, &arch_ids), &q, self.config.arch_weight_decay);
         let q = adam.step(q, &g, &uniform_scale(&arch_ids, self.config.lr_arch));
-        let g = self.gradient(&q, train, shape, stem)?;
+        let g = self.gradient(&q, train, (shape, stem), arch, &mut noise)?;
         let g = only(clip_norm_of(g, &net_ids, self.config.grad_clip), &net_ids);
         let g = with_decay(&g, &q, self.config.weight_decay);
         // PyTorch's SGD: v ← μ·v + g, θ ← θ − lr·v (v = g at the first step).
@@ -238,6 +262,7 @@ impl<B: AutodiffBackend> DartsSearch<B> {
             q,
             momentum: velocity,
             adam,
+            noise,
         })
     }
 
@@ -254,17 +279,33 @@ impl<B: AutodiffBackend> DartsSearch<B> {
         check_shape(&self.space, stem, task)?;
         let (train, val) = darts_halves(&task.support);
         let start = self.start(seed);
-        let first = evaluate_posterior(&start.q, task, stem, ArchUse::Mixture);
+        let first = evaluate_posterior(
+            &start.q,
+            task,
+            stem,
+            ArchUse::evaluating(self.config.relaxation),
+        );
         let mut log = AdaptationLog::new(steps, first, tables(&start.q));
         let initial = start.q.clone();
         let mut state = start;
         for t in 0..steps {
             crate::interrupt::check()?;
             state = self.step(state, (&train, &val), &task.input_shape, stem, (t, steps))?;
-            let metrics = evaluate_posterior(&state.q, task, stem, ArchUse::Mixture).1;
+            let metrics = evaluate_posterior(
+                &state.q,
+                task,
+                stem,
+                ArchUse::evaluating(self.config.relaxation),
+            )
+            .1;
             log.step(metrics, tables(&state.q));
         }
-        let (after, _) = evaluate_posterior(&state.q, task, stem, ArchUse::Mixture);
+        let (after, _) = evaluate_posterior(
+            &state.q,
+            task,
+            stem,
+            ArchUse::evaluating(self.config.relaxation),
+        );
         Ok(log.finish(
             after,
             weight_sketch(&state.q, &initial),

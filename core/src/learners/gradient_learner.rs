@@ -191,7 +191,8 @@ impl<B: AutodiffBackend> GradientLearner<B> {
     ) -> (Predictions, TaskMetrics) {
         let arch = match self.plan.arch {
             ArchPlan::Fixed(_) => ArchUse::Ignored,
-            _ => ArchUse::Mixture,
+            ArchPlan::Sampled { relaxation, .. } => ArchUse::evaluating(relaxation),
+            ArchPlan::Mixture => ArchUse::Mixture,
         };
         evaluate_posterior(q, task, stem, arch)
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::rng::SeededRng;
 use crate::space::{CellKind, SearchSpace};
-use crate::supernet::ArchWeights;
+use crate::supernet::{ArchPaths, ArchWeights};
 
 /// Added to the logits of ops switched off by constraints (after dividing by τ), so that
 /// their probability is exactly zero in f32.
@@ -25,6 +25,18 @@ pub enum Relaxation {
     /// The Gumbel sample's one-hot argmax in the forward pass with the Gumbel-softmax
     /// gradient (straight-through).
     HardGumbel,
+    /// Single-path search (GDAS): the same hard sample as `HardGumbel`, but the forward pass
+    /// runs only the sampled op of each edge, so the straight-through gradient reaches the
+    /// logits through the sampled op's weight alone. Roughly the number of ops times less
+    /// arithmetic per pass.
+    SinglePath,
+}
+
+impl Relaxation {
+    /// Whether a sample is one-hot in the forward pass.
+    pub fn is_hard(self) -> bool {
+        matches!(self, Self::HardGumbel | Self::SinglePath)
+    }
 }
 
 /// Architecture logits φ: one `[edges, ops]` table for normal cells, one for reduction cells,
@@ -72,18 +84,19 @@ impl<B: Backend> ArchLogits<B> {
         }
     }
 
+    /// A relaxed sample of one table, and for `SinglePath` the sampled column of each row.
     pub(crate) fn relax_one(
         logits: Tensor<B, 2>,
         dead: &[bool],
         relaxation: Relaxation,
         tau: f64,
         rng: &mut SeededRng,
-    ) -> Tensor<B, 2> {
+    ) -> (Tensor<B, 2>, Option<Vec<usize>>) {
         let dims = logits.dims();
         let device = logits.device();
         let scaled = match relaxation {
             Relaxation::Softmax => logits,
-            Relaxation::Gumbel | Relaxation::HardGumbel => {
+            Relaxation::Gumbel | Relaxation::HardGumbel | Relaxation::SinglePath => {
                 let g = Tensor::<B, 2>::from_data(
                     TensorData::new(rng.gumbel_vec(dims[0] * dims[1]), dims),
                     &device,
@@ -91,28 +104,65 @@ impl<B: Backend> ArchLogits<B> {
                 (logits + g) / tau
             }
         };
-        let mask = Tensor::<B, 2, Bool>::from_data(TensorData::new(dead.to_vec(), dims), &device);
-        let soft = softmax(scaled.mask_fill(mask, DEAD_LOGIT), 1);
-        if relaxation != Relaxation::HardGumbel {
-            return soft;
+        let soft = softmax(
+            scaled.mask_fill(dead_mask(dead, dims, &device), DEAD_LOGIT),
+            1,
+        );
+        if !relaxation.is_hard() {
+            return (soft, None);
         }
-        let hard = soft
-            .clone()
-            .argmax(1)
-            .squeeze_dim::<1>(1)
-            .one_hot::<2>(dims[1])
-            .float();
-        hard - soft.clone().detach() + soft
+        let columns = soft.clone().argmax(1).squeeze_dim::<1>(1);
+        // The sampled columns on the host choose which op runs; a few bytes per sample.
+        let path = (relaxation == Relaxation::SinglePath).then(|| host_columns(columns.clone()));
+        let hard = columns.one_hot::<2>(dims[1]).float();
+        (hard - soft.clone().detach() + soft, path)
     }
 
     /// Draws z for both kinds of cell. `tau` is the temperature (unused by `Softmax`).
     pub fn sample(&self, relaxation: Relaxation, tau: f64, rng: &mut SeededRng) -> ArchWeights<B> {
+        let (normal, normal_path) =
+            Self::relax_one(self.normal.val(), &self.dead_normal, relaxation, tau, rng);
+        let reduce = self
+            .reduce
+            .as_ref()
+            .map(|r| Self::relax_one(r.val(), &self.dead_reduce, relaxation, tau, rng));
+        let paths = normal_path.map(|normal| ArchPaths {
+            normal,
+            reduce: reduce.as_ref().and_then(|(_, p)| p.clone()),
+        });
         ArchWeights {
-            normal: Self::relax_one(self.normal.val(), &self.dead_normal, relaxation, tau, rng),
-            reduce: self
-                .reduce
-                .as_ref()
-                .map(|r| Self::relax_one(r.val(), &self.dead_reduce, relaxation, tau, rng)),
+            normal,
+            reduce: reduce.map(|(z, _)| z),
+            paths,
+        }
+    }
+
+    /// The single path of the most probable live op of every edge, as a one-hot z (no
+    /// noise, no gradient): how a network searched with `SinglePath` is evaluated.
+    pub fn most_probable_path(&self) -> ArchWeights<B> {
+        let one = |logits: Tensor<B, 2>, dead: &[bool]| {
+            let dims = logits.dims();
+            let device = logits.device();
+            let columns = logits
+                .detach()
+                .mask_fill(dead_mask(dead, dims, &device), DEAD_LOGIT)
+                .argmax(1)
+                .squeeze_dim::<1>(1);
+            let path = host_columns(columns.clone());
+            (columns.one_hot::<2>(dims[1]).float(), path)
+        };
+        let (normal, normal_path) = one(self.normal.val(), &self.dead_normal);
+        let reduce = self
+            .reduce
+            .as_ref()
+            .map(|r| one(r.val(), &self.dead_reduce));
+        ArchWeights {
+            normal,
+            paths: Some(ArchPaths {
+                normal: normal_path,
+                reduce: reduce.as_ref().map(|(_, p)| p.clone()),
+            }),
+            reduce: reduce.map(|(z, _)| z),
         }
     }
 
@@ -127,6 +177,26 @@ impl<B: Backend> ArchLogits<B> {
         let p = self.probabilities();
         (to_table(p.normal), p.reduce.map(to_table))
     }
+}
+
+fn dead_mask<B: Backend>(
+    dead: &[bool],
+    dims: [usize; 2],
+    device: &B::Device,
+) -> Tensor<B, 2, Bool> {
+    Tensor::from_data(TensorData::new(dead.to_vec(), dims), device)
+}
+
+/// Integer column indices on the host.
+fn host_columns<B: Backend>(columns: Tensor<B, 1, Int>) -> Vec<usize> {
+    columns
+        .into_data()
+        .convert::<i64>()
+        .to_vec::<i64>()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.max(0) as usize)
+        .collect()
 }
 
 /// A `[rows, cols]` tensor as nested rows on the host.

@@ -14,3 +14,6 @@ pub use posterior::{
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod single_path_tests;

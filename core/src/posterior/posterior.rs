@@ -59,8 +59,32 @@ pub enum ArchUse {
     /// The mixture softmax(φ) itself, no noise (a supernet whose architecture is held fixed
     /// at its mixture, as MAML and Reptile on the supernet use it).
     Mixture,
+    /// The single path of every edge's most probable op (no noise): how a supernet searched
+    /// by single-path search is evaluated.
+    MostProbablePath,
     /// None: the network is a fixed network derived from a genotype.
     Ignored,
+}
+
+impl ArchUse {
+    /// How a learner that searches with `relaxation` at temperature `tau` uses φ in its
+    /// losses: `Softmax` is the mixture itself, the others draw a sample.
+    pub fn searching(relaxation: Relaxation, tau: f64) -> Self {
+        match relaxation {
+            Relaxation::Softmax => Self::Mixture,
+            relaxation => Self::Sampled { relaxation, tau },
+        }
+    }
+
+    /// How a supernet searched with `relaxation` is evaluated: on its most probable path
+    /// after single-path search (whose ops were trained one at a time), else on the mixture.
+    pub fn evaluating(relaxation: Relaxation) -> Self {
+        if relaxation == Relaxation::SinglePath {
+            Self::MostProbablePath
+        } else {
+            Self::Mixture
+        }
+    }
 }
 
 /// The KL terms of eq. (9) of one posterior against a prior.
@@ -148,6 +172,7 @@ impl<B: Backend> Posterior<B> {
         let z = match arch {
             ArchUse::Sampled { relaxation, tau } => Some(self.arch.sample(relaxation, tau, rng)),
             ArchUse::Mixture => Some(self.arch.probabilities()),
+            ArchUse::MostProbablePath => Some(self.arch.most_probable_path()),
             ArchUse::Ignored => None,
         };
         let mut sampler = WeightSampler::new(weights, rng.next_u64());

@@ -28,7 +28,7 @@ fn draws(phi: &[f32], rows: usize, relaxation: Relaxation, tau: f64) -> Vec<Vec<
         &Default::default(),
     );
     let dead = vec![false; rows * phi.len()];
-    let z = ArchLogits::<B>::relax_one(logits, &dead, relaxation, tau, &mut SeededRng::new(42));
+    let z = ArchLogits::<B>::relax_one(logits, &dead, relaxation, tau, &mut SeededRng::new(42)).0;
     to_table(z)
 }
 

@@ -15,7 +15,8 @@ use super::config::{Engine, RunConfig, TaskConfig, BUNDLED_DIGITS};
 use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
-use crate::learners::{stem_for, InnerStepTimes, LearnerError, MetaLearner, Outer};
+use crate::learners::{stem_for, ArchPlan, InnerStepTimes, LearnerError, MetaLearner, Outer};
+use crate::posterior::Relaxation;
 use crate::rng::SeededRng;
 use crate::space::Domain;
 use crate::supernet::{Network, NetworkInit};
@@ -84,9 +85,12 @@ pub struct BenchReport {
     pub forward_s: Option<f64>,
     /// Seconds of the backward pass of that inner step.
     pub backward_s: Option<f64>,
-    /// Multiply-accumulates of one forward pass of one example through the supernet (every
-    /// candidate op of every edge).
+    /// Multiply-accumulates of one forward pass of one example through the supernet: every
+    /// candidate op of every edge, or with single-path search the expectation of one op per
+    /// edge when all live ops are equally likely.
     pub macs_per_example: u64,
+    /// Whether the learner searches a single path (`relaxation = "single_path"`).
+    pub single_path: bool,
     /// Floating-point operations of one inner step of one task: forward and backward of the
     /// convolutions and linear layers, 2 per multiply-accumulate, the backward counted as
     /// twice the forward (gradients of the inputs and of the weights), as PyTorch's
@@ -250,6 +254,7 @@ fn measure(
         forward_s: times.map(|t| t.forward),
         backward_s: times.map(|t| t.backward),
         macs_per_example: arithmetic.macs,
+        single_path: arithmetic.single_path,
         flops_per_inner_step: arithmetic.per_inner_step(),
         flops_per_meta_step: arithmetic.per_meta_step(t.meta_batch),
         achieved_gflops: arithmetic.per_meta_step(t.meta_batch) / spread.median / 1e9,
@@ -268,6 +273,8 @@ fn measure(
 pub struct Arithmetic {
     /// Multiply-accumulates of one example's forward pass.
     pub macs: u64,
+    /// Whether `macs` counts a single path (the expectation over uniformly drawn ops).
+    pub single_path: bool,
     /// Inner steps per task.
     pub inner_steps: usize,
     /// Examples of an inner step.
@@ -290,11 +297,23 @@ impl Arithmetic {
         };
         let device = Default::default();
         let net = Network::<crate::CpuBackend>::supernet(space, NetworkInit::default(), &device);
-        let macs = net.macs(stem, hw);
         let engine = config
             .learner
             .engine(config.seed)
             .map_err(|e| RunError::Learner(LearnerError::Task(e)))?;
+        let relaxation = match &engine {
+            Engine::Gradient(p) => match p.arch {
+                ArchPlan::Sampled { relaxation, .. } => Some(relaxation),
+                ArchPlan::Mixture | ArchPlan::Fixed(_) => None,
+            },
+            Engine::Mnas(m) => Some(m.relaxation),
+        };
+        let single_path = relaxation == Some(Relaxation::SinglePath);
+        let macs = if single_path {
+            net.single_path_macs(stem, hw)
+        } else {
+            net.macs(stem, hw)
+        };
         let (inner_steps, on_query_too, query_backward) = match &engine {
             Engine::Gradient(p) => (
                 p.inner_steps,
@@ -307,6 +326,7 @@ impl Arithmetic {
         let query = task.query.len();
         Ok(Self {
             macs,
+            single_path,
             inner_steps,
             inner_examples: if on_query_too {
                 support + query

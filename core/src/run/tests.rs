@@ -291,3 +291,42 @@ fn unwritable_run_folder_is_a_clear_error_and_leaves_nothing_half_written() {
     assert!(!e.is_bad_input());
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn single_path_is_a_relaxation_of_base_and_mnas_and_a_misspelling_is_named() {
+    let with = |learner: &str| {
+        SMALL_REGRESSION.replace(
+            "kind = \"base\"\ninner_steps = 2\nlr_weights = 0.01",
+            learner,
+        )
+    };
+    let name = Path::new("sp.toml");
+    let base = RunConfig::parse(
+        &with("kind = \"base\"\nrelaxation = \"single_path\""),
+        name,
+        Path::new("."),
+    )
+    .unwrap();
+    let LearnerConfig::Base(b) = &base.learner else {
+        panic!("{:?}", base.learner)
+    };
+    assert_eq!(b.relaxation, crate::posterior::Relaxation::SinglePath);
+    let mnas = RunConfig::parse(
+        &with("kind = \"mnas\"\nrelaxation = \"single_path\""),
+        name,
+        Path::new("."),
+    )
+    .unwrap();
+    let LearnerConfig::Mnas(m) = &mnas.learner else {
+        panic!("{:?}", mnas.learner)
+    };
+    assert_eq!(m.relaxation, crate::posterior::Relaxation::SinglePath);
+    let e = RunConfig::parse(
+        &with("kind = \"base\"\nrelaxation = \"singlepath\""),
+        name,
+        Path::new("."),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("sp.toml") && e.contains("single_path"), "{e}");
+}

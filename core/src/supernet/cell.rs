@@ -156,7 +156,7 @@ impl<B: Backend> Cell<B> {
         &self,
         s0: Tensor<B, 4>,
         s1: Tensor<B, 4>,
-        z: Option<&Tensor<B, 2>>,
+        z: Option<(&Tensor<B, 2>, Option<&[usize]>)>,
         sampler: &mut WeightSampler,
     ) -> Tensor<B, 4> {
         let s0 = match &self.pre0 {
@@ -205,9 +205,9 @@ impl<B: Backend> Cell<B> {
         }
     }
 
-    /// Multiply-accumulates for one sample whose inputs have sizes `hw0`, `hw1`; and the
-    /// output size.
-    pub fn macs(&self, hw0: [usize; 2], hw1: [usize; 2]) -> (u64, [usize; 2]) {
+    /// Multiply-accumulates for one sample whose inputs have sizes `hw0`, `hw1` (every op of
+    /// every edge, or with `single_path` one uniformly drawn op of each); and the output size.
+    pub fn macs(&self, hw0: [usize; 2], hw1: [usize; 2], single_path: bool) -> (u64, [usize; 2]) {
         let mut total = 0;
         let (m0, hw0) = self.pre0.as_ref().map_or((0, hw0), |p| p.macs(hw0));
         let (m1, hw1) = self.pre1.as_ref().map_or((0, hw1), |p| p.macs(hw1));
@@ -220,7 +220,7 @@ impl<B: Backend> Cell<B> {
         };
         for edge in &self.edges {
             let hw = if edge.from < 2 { hw1 } else { out };
-            total += edge.macs(hw);
+            total += edge.macs(hw, single_path);
         }
         (total, out)
     }

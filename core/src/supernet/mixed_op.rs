@@ -16,6 +16,8 @@ pub struct MixedOp<B: Backend> {
     pub columns: Vec<usize>,
     /// Row of the edge in `alpha`.
     pub row: usize,
+    /// Live ops of the edge, `none` included (a single path chooses among them).
+    pub live_ops: usize,
     /// Source node.
     pub from: usize,
     /// Target node.
@@ -46,24 +48,32 @@ impl<B: Backend> MixedOp<B> {
             ops,
             columns,
             row: edge.row,
+            live_ops: edge.ops.len(),
             from: edge.from,
             to: edge.to,
         }
     }
 
     /// `Σ_k z[row][col_k] · op_k(x)`, or the plain sum when `z` is `None` (fixed networks).
-    /// `None` when the edge has only `none`.
+    /// With a single path, only the op of column `path[row]` runs, weighted by its `z`.
+    /// `None` when no instantiated op runs (the edge has only `none`, or the path chose it).
     pub fn forward(
         &self,
         x: Tensor<B, 4>,
-        z: Option<&Tensor<B, 2>>,
+        z: Option<(&Tensor<B, 2>, Option<&[usize]>)>,
         sampler: &mut WeightSampler,
     ) -> Option<Tensor<B, 4>> {
+        let chosen = z
+            .and_then(|(_, path)| path)
+            .and_then(|p| p.get(self.row).copied());
         let mut acc: Option<Tensor<B, 4>> = None;
         for (op, &col) in self.ops.iter().zip(&self.columns) {
+            if chosen.is_some_and(|c| c != col) {
+                continue;
+            }
             let y = op.forward(x.clone(), sampler);
             let y = match z {
-                Some(z) => {
+                Some((z, _)) => {
                     let w = z
                         .clone()
                         .slice([self.row..self.row + 1, col..col + 1])
@@ -80,8 +90,14 @@ impl<B: Backend> MixedOp<B> {
         acc
     }
 
-    /// Multiply-accumulates for one sample of size `hw`.
-    pub fn macs(&self, hw: [usize; 2]) -> u64 {
-        self.ops.iter().map(|op| op.macs(hw).0).sum()
+    /// Multiply-accumulates for one sample of size `hw`: of every op, or with `single_path`
+    /// of one live op drawn uniformly (the expectation, rounded down).
+    pub fn macs(&self, hw: [usize; 2], single_path: bool) -> u64 {
+        let all: u64 = self.ops.iter().map(|op| op.macs(hw).0).sum();
+        if single_path {
+            all / self.live_ops.max(1) as u64
+        } else {
+            all
+        }
     }
 }

@@ -19,6 +19,32 @@ pub struct ArchWeights<B: Backend> {
     pub normal: Tensor<B, 2>,
     /// Reduction cells (absent when the space has none).
     pub reduce: Option<Tensor<B, 2>>,
+    /// A single path: only these ops run (single-path search); `None` runs every op.
+    pub paths: Option<ArchPaths>,
+}
+
+/// The one op of every edge that a single-path forward pass runs: `normal[edge]` is a column
+/// of `z`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchPaths {
+    /// Normal cells.
+    pub normal: Vec<usize>,
+    /// Reduction cells.
+    pub reduce: Option<Vec<usize>>,
+}
+
+impl<B: Backend> ArchWeights<B> {
+    /// The weights and the path (if any) of the reduction cells (`reduce`) or the normal
+    /// ones; `None` for reduction cells of a space without them.
+    pub fn of(&self, reduce: bool) -> Option<(&Tensor<B, 2>, Option<&[usize]>)> {
+        let paths = self.paths.as_ref();
+        if reduce {
+            let z = self.reduce.as_ref()?;
+            Some((z, paths.and_then(|p| p.reduce.as_deref())))
+        } else {
+            Some((&self.normal, paths.map(|p| p.normal.as_slice())))
+        }
+    }
 }
 
 /// The stem of one input source.
@@ -178,13 +204,7 @@ impl<B: Backend> Network<B> {
         };
         let (mut s0, mut s1) = (s.clone(), s);
         for cell in &self.cells {
-            let z = arch.and_then(|a| {
-                if cell.reduce {
-                    a.reduce.as_ref()
-                } else {
-                    Some(&a.normal)
-                }
-            });
+            let z = arch.and_then(|a| a.of(cell.reduce));
             let out = cell.forward(s0, s1.clone(), z, sampler);
             s0 = s1;
             s1 = out;
@@ -215,6 +235,16 @@ impl<B: Backend> Network<B> {
     /// Multiply-accumulates of one forward pass of one sample from input source `input` of
     /// spatial size `hw` (vectors: `[1, 1]`). Supernets count every instantiated op.
     pub fn macs(&self, input: usize, hw: [usize; 2]) -> u64 {
+        self.macs_of(input, hw, false)
+    }
+
+    /// [`Network::macs`] of a single-path pass: each edge runs one of its live ops, and the
+    /// count is the expectation when every live op is equally likely (the start of a search).
+    pub fn single_path_macs(&self, input: usize, hw: [usize; 2]) -> u64 {
+        self.macs_of(input, hw, true)
+    }
+
+    fn macs_of(&self, input: usize, hw: [usize; 2], single_path: bool) -> u64 {
         let Some(stem) = self.stems.get(input) else {
             return 0;
         };
@@ -224,7 +254,7 @@ impl<B: Backend> Network<B> {
         };
         let (mut hw0, mut hw1) = (hw, hw);
         for cell in &self.cells {
-            let (m, out) = cell.macs(hw0, hw1);
+            let (m, out) = cell.macs(hw0, hw1, single_path);
             total += m;
             hw0 = hw1;
             hw1 = out;

@@ -39,6 +39,7 @@ fn uniform_arch(space: &SearchSpace) -> ArchWeights<B> {
     ArchWeights {
         normal: Tensor::full(shape, v, &device),
         reduce: space.has_reduce().then(|| Tensor::full(shape, v, &device)),
+        paths: None,
     }
 }
 
@@ -82,12 +83,7 @@ fn image_shapes_through_cells_at_several_sizes() {
                 expect_hw = expect_hw.div_ceil(2);
                 expect_c *= 2;
             }
-            let z = if cell.reduce {
-                arch.reduce.as_ref()
-            } else {
-                Some(&arch.normal)
-            };
-            let out = cell.forward(s0, s1.clone(), z, &mut sampler);
+            let out = cell.forward(s0, s1.clone(), arch.of(cell.reduce), &mut sampler);
             assert_eq!(
                 out.dims(),
                 [2, 4 * expect_c, expect_hw, expect_hw],
@@ -171,6 +167,10 @@ fn parameter_and_mac_count_with_reduction() {
     // 2 edges * 2 convs * 8 weights * 16 outputs; head 12.
     let expect = 18 * 64 + 2 * 4 * 64 + 2 * 8 * 64 + 2 * 2 * 8 * 16 + 12;
     assert_eq!(net.macs(0, [8, 8]), expect as u64);
+    // A single path runs one of the 3 live ops of each edge: each factorized reduction
+    // (2 * 8 * 16 = 256 MACs) on a third of the paths, 85 in whole MACs.
+    let single = 18 * 64 + 2 * 4 * 64 + 2 * 8 * 64 + 2 * 85 + 12;
+    assert_eq!(net.single_path_macs(0, [8, 8]), single as u64);
 }
 
 #[test]

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::learners::{MetaGradient, FD_SCALE};
-use crate::posterior::PosteriorInit;
+use crate::learners::{MetaGradient, TemperatureSchedule, FD_SCALE};
+use crate::posterior::{PosteriorInit, Relaxation};
 
 /// Which M-NAS (paper 003's ablation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +64,12 @@ pub struct MnasConfig {
     /// Probability of dropping each candidate op of the generated α during meta-training
     /// (path dropout; an edge keeps at least one live op). Never applied when adapting.
     pub path_dropout: f64,
+    /// `softmax` (the default: the paper's mixture of every op, weighted by α_i) or a
+    /// sampled architecture, e.g. `single_path` (one Gumbel-sampled op per edge runs, with
+    /// a straight-through gradient; evaluated on the path of each edge's most probable op).
+    pub relaxation: Relaxation,
+    /// τ over meta-steps (sampled relaxations only).
+    pub temperature: TemperatureSchedule,
     /// How the outer gradient through the inner steps is computed.
     pub meta_gradient: MetaGradient,
     /// Finite-difference step scale (when finite differences are used).
@@ -90,6 +96,8 @@ impl Default for MnasConfig {
             task_dim: 32,
             controller_hidden: 64,
             path_dropout: 0.1,
+            relaxation: Relaxation::Softmax,
+            temperature: TemperatureSchedule::default(),
             meta_gradient: MetaGradient::Auto,
             fd_scale: FD_SCALE,
             init: PosteriorInit::default(),

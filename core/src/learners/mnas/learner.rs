@@ -118,11 +118,18 @@ impl<B: AutodiffBackend> MnasLearner<B> {
             outer: &task.query,
             shape: &task.input_shape,
             stem,
-            arch: ArchUse::Mixture,
+            arch: ArchUse::searching(
+                self.config.relaxation,
+                self.config.temperature.at(self.steps_done),
+            ),
             weights: WeightMode::Mean,
             kl_scale: None,
             seed,
         }
+    }
+
+    fn evaluation(&self) -> ArchUse {
+        ArchUse::evaluating(self.config.relaxation)
     }
 
     /// The encoder's input rows of a task's support set, in the order seed `seed` gives.
@@ -314,17 +321,17 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
         let stem = stem_for(&self.space, task)?;
         check_shape(&self.space, stem, task)?;
         let start = self.adapted_start(task, seed);
-        let first = evaluate_posterior(&start, task, stem, ArchUse::Mixture);
+        let first = evaluate_posterior(&start, task, stem, self.evaluation());
         let mut log = AdaptationLog::new(steps, first, tables(&self.params.meta));
         let objective = self.objective(task, stem, seed);
         let lrs = step_sizes(&start, self.config.lr_inner, 0.0);
         let (q, _) = inner_loop::<B>(&start, &start, &objective, (steps, None), &lrs, |q| {
             log.step(
-                evaluate_posterior(q, task, stem, ArchUse::Mixture).1,
+                evaluate_posterior(q, task, stem, self.evaluation()).1,
                 tables(q),
             );
         })?;
-        let (after, _) = evaluate_posterior(&q, task, stem, ArchUse::Mixture);
+        let (after, _) = evaluate_posterior(&q, task, stem, self.evaluation());
         Ok(log.finish(
             after,
             weight_sketch(&q, &self.params.meta),
