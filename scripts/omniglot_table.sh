@@ -10,7 +10,8 @@
 # Only one of the two small sets: as two task sources they would be split apart, and the 50
 # characters both hold (Greek, Latin; the same drawings) could be meta-trained on through one
 # and tested through the other.
-# LEARNERS="maml base" runs only those rows. KEEP=DIR keeps the runs in DIR. LEARNER_EXTRA
+# LEARNERS="maml base" runs only those rows (base_sp, mnas_sp: single-path search). KEEP=DIR
+# keeps the runs in DIR. LEARNER_EXTRA
 # holds TOML lines added to every run's [learner] table, with LEARNERS naming the learners they
 # fit, e.g. LEARNERS=reptile LEARNER_EXTRA='meta_lr_anneal = { end = 0.0, steps = 2000 }'.
 # Uses the release binary (`cargo build --release -p metanas-app`; METANAS=... for another).
@@ -98,6 +99,27 @@ lr_inner = 0.1
 lr_outer = 0.003
 lr_arch = 0.0003
 meta_gradient = "first_order"'
+# Single-path search (docs/single-path.md), not in the default rows: LEARNERS="base base_sp"
+# puts it beside the relaxed BASE. Gumbel samples at the default τ schedule. SP_LR (default
+# 0.3) is the inner rate of the weights: each step trains only the sampled ops, and in
+# 60-meta-step sweeps (docs/single-path.md) 0.3-0.6 adapted best, 0.1 too slowly.
+sp_lr=${SP_LR:-0.3}
+config base_sp "kind = \"base\"
+inner_steps = 5
+lr_weights = $sp_lr
+lr_arch = 0.05
+kl_scale = 0.01
+meta_lr = 1.0
+weights = \"mean\"
+relaxation = \"single_path\""
+config mnas_sp "kind = \"mnas\"
+variant = \"full\"
+inner_steps = 5
+lr_inner = $sp_lr
+lr_outer = 0.003
+lr_arch = 0.0003
+meta_gradient = \"first_order\"
+relaxation = \"single_path\""
 runs=""
 if [ "$ways" = 20 ] && [ "$shots" = 1 ]; then runs="$data/all_runs.zip"; fi
 header="| learner | meta-steps | accuracy before adaptation | after 5 steps |"
@@ -115,9 +137,11 @@ for name in ${LEARNERS:-maml reptile base mnas}; do
     echo "| $name | $steps | failed: $(tail -n 1 "$work/$name.train.err") | | |"
     continue
   fi
-  "$bin" eval --run "$work/$name" --tasks "$tasks" --steps 5 --json > "$work/$name.eval.json"
+  "$bin" eval --run "$work/$name" --tasks "$tasks" --steps 5 --no-baselines --json \
+    > "$work/$name.eval.json"
   if [ -n "$runs" ]; then
-    "$bin" eval --run "$work/$name" --episodes "$runs" --steps 5 --json > "$work/$name.runs.json"
+    "$bin" eval --run "$work/$name" --episodes "$runs" --steps 5 --no-baselines --json \
+      > "$work/$name.runs.json"
   else
     echo '{}' > "$work/$name.runs.json"
   fi

@@ -8,6 +8,7 @@
 //! - [`rng`]: seeded random streams that give the same numbers on every backend.
 
 pub mod analysis;
+pub mod baselines;
 pub mod data;
 pub mod figure;
 pub mod genotype;

@@ -67,7 +67,16 @@ fn bench_counts_a_single_path() {
     let j = json_of(&out);
     assert_eq!(j["single_path"], true);
     assert_eq!(j["macs_per_example"], 8 + 5 * 21 + 8);
-    let out = metanas_ok(&[
+}
+
+/// `--single-path` turns a relaxed config's search into single-path search (same count as
+/// the config that asks for it), says so in the text, and is refused for MAML, which searches
+/// no architecture.
+#[test]
+fn bench_single_path_flag() {
+    let tmp = tempdir("bench-single-path-flag");
+    let config = tiny_config(tmp.path(), 4);
+    let args = [
         "bench",
         "--config",
         s(&config),
@@ -75,9 +84,23 @@ fn bench_counts_a_single_path() {
         "1",
         "--warmup",
         "0",
-    ]);
+    ];
+    let j = json_of(&metanas_ok(&[&args[..], &["--json"]].concat()));
+    assert_eq!(j["single_path"], false);
+    assert_eq!(j["macs_per_example"], 336);
+    let j = json_of(&metanas_ok(
+        &[&args[..], &["--single-path", "--json"]].concat(),
+    ));
+    assert_eq!(j["single_path"], true);
+    assert_eq!(j["macs_per_example"], 8 + 5 * 21 + 8);
+    let out = metanas_ok(&[&args[..], &["--single-path"]].concat());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("single path"), "{text}");
+    let maml = metanas_tests::tiny_config_with(tmp.path(), "maml.toml", 4, "kind = \"maml\"");
+    assert_bad_input(
+        &metanas(&["bench", "--config", s(&maml), "--single-path"]),
+        &["--single-path", "MAML"],
+    );
 }
 
 /// A bench config whose dataset is absent runs on generated images of its input's size, and

@@ -8,6 +8,7 @@ use std::time::Duration;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use metanas_app::workbench::{AdaptMethod, Command, Purpose, Tab, TrainState, Workbench};
+use metanas_core::baselines::{nearest_class_mean, Baseline, Examples};
 use metanas_core::learners::DartsConfig;
 use metanas_core::run::{
     build_darts, stream_rng, BackendKind, SeedStream, Session, TaskDistribution,
@@ -247,6 +248,45 @@ fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
     assert_eq!(result.episode.classes.len(), 5);
     assert!(result.episode.classes.iter().all(|&c| c < 6));
     assert_eq!(result.episode.support.len(), 5);
+    // The baselines on the same task: the folder's 8x8 images are the network's input size.
+    let b = &result.baselines;
+    assert_eq!(b.pixels, "8x8 grey");
+    let keys: Vec<_> = b.scores.iter().map(|(k, _)| *k).collect();
+    assert_eq!(keys, Baseline::ALL);
+    let labels = |batch: &metanas_core::tasks::Batch| match &batch.targets {
+        metanas_core::tasks::Targets::Classes(c) => c.clone(),
+        other => panic!("{other:?}"),
+    };
+    let (sl, ql) = (
+        labels(&result.episode.support),
+        labels(&result.episode.query),
+    );
+    let ncm = nearest_class_mean(
+        Examples {
+            inputs: &result.episode.support.inputs,
+            labels: &sl,
+        },
+        Examples {
+            inputs: &result.episode.query.inputs,
+            labels: &ql,
+        },
+        5,
+    );
+    assert_eq!(b.scores[0].1, ncm);
+    h.run_steps(2);
+    h.get_by_label_contains("on this task beside the baselines");
+    // Many held-out tasks beside the baselines, with CIs.
+    h.state_mut().views.adapt.compare_tasks = 3;
+    h.get_by_label("Compare").click();
+    wait_for(&mut h, "the comparison", 2 * MINUTE, |a| {
+        a.views.adapt.comparison.is_some()
+    });
+    let c = h.state().views.adapt.comparison.clone().unwrap();
+    assert_eq!((c.tasks, c.metric.as_str()), (3, "accuracy"));
+    assert_eq!(c.baselines.len(), 4);
+    assert!(c.baselines.iter().all(|(_, m)| m.n == 3 && m.ci95 >= 0.0));
+    h.run_steps(2);
+    h.get_by_label_contains("held-out tasks (mean and 95% CI)");
     h.get_by_label("Episodes").click();
     h.run_steps(2);
     h.get_by_label("Support set");

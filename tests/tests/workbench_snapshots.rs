@@ -4,11 +4,15 @@
 //! `UPDATE_SNAPSHOTS=1 cargo test -p metanas-tests --test workbench_snapshots`.
 
 use metanas_app::workbench::{
-    AdaptMethod, AdaptRequest, AdaptResult, RunHistory, Tab, Workbench, PRESETS,
+    AdaptMethod, AdaptRequest, AdaptResult, Comparison, RunHistory, Tab, TaskBaselines, Workbench,
+    PRESETS,
 };
+use metanas_core::baselines::Baseline;
 use metanas_core::data::{uci_digits, LoadOptions};
 use metanas_core::genotype::Genotype;
-use metanas_core::learners::{Adaptation, ArchTables, Predictions, StepReport, TaskMetrics};
+use metanas_core::learners::{
+    Adaptation, ArchTables, MeanCi, Predictions, StepReport, TaskMetrics,
+};
 use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, SnapshotRecord};
 use metanas_core::space::CellKind;
 use metanas_core::tasks::{Batch, Episode, Split, Targets};
@@ -171,6 +175,15 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
             function: None,
         },
         adaptation,
+        baselines: TaskBaselines {
+            scores: vec![
+                (Baseline::NearestMeanPixels, 0.7),
+                (Baseline::LinearPixels, 0.8),
+                (Baseline::FromScratch, 0.4),
+                (Baseline::NearestMeanFeatures, 0.6),
+            ],
+            pixels: "8x8 grey".into(),
+        },
     };
     (history, result)
 }
@@ -184,6 +197,26 @@ fn prepared_app(app: &mut Workbench) {
     app.run = Some(history);
     app.adaptations = vec![result];
     app.shown_adaptation = Some(0);
+    let ci = |mean: f64, ci95: f64| MeanCi {
+        mean,
+        ci95,
+        median: mean,
+        n: 20,
+    };
+    app.views.adapt.comparison = Some(Comparison {
+        tasks: 20,
+        steps: 5,
+        step: app.run.as_ref().map_or(0, |r| r.steps),
+        metric: "accuracy".into(),
+        adapted: ci(0.62, 0.05),
+        baselines: vec![
+            (Baseline::NearestMeanPixels, ci(0.66, 0.04)),
+            (Baseline::LinearPixels, ci(0.68, 0.05)),
+            (Baseline::FromScratch, ci(0.35, 0.04)),
+            (Baseline::NearestMeanFeatures, ci(0.5, 0.06)),
+        ],
+        pixels: "8x8 grey".into(),
+    });
     app.notices.clear();
 }
 

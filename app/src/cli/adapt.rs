@@ -4,13 +4,16 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use metanas_core::learners::MeanCi;
+use metanas_core::baselines::{task_baselines, BaselineScores, Learners, Pixels};
+use metanas_core::learners::{HeadInit, MeanCi};
 use metanas_core::run::{
-    limits, metric_value, stream_rng, SeedStream, Session, TaskConfig, TaskDistribution,
+    build_learner, limits, metric_value, native_pixels, stream_rng, DatasetConfig, RunError,
+    SeedStream, Session, TaskConfig, TaskDistribution,
 };
 use metanas_core::tasks::{EpisodeSpec, Split};
 use serde_json::json;
 
+use super::baselines::BaselineArgs;
 use super::{warn_all, CliError, Common, Output, RunArg};
 
 /// Arguments of `adapt`.
@@ -43,6 +46,13 @@ pub struct AdaptArgs {
     /// Tasks to adapt to; with more than one, means and 95% CIs are reported.
     #[arg(long, value_name = "M", default_value_t = 1)]
     tasks: usize,
+    /// Where adaptation starts the classifier head: `meta` (the meta-network's) or
+    /// `prototypes` (from the support set's class means in the meta-network's features,
+    /// Proto-MAML); default: the run's `training.adapt_head`.
+    #[arg(long, value_name = "HEAD")]
+    head: Option<HeadInit>,
+    #[command(flatten)]
+    baselines: BaselineArgs,
     /// Common options.
     #[command(flatten)]
     pub common: Common,
@@ -73,7 +83,10 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             super::check_count(flag, v, min, limits::EXAMPLES)?;
         }
     }
-    let session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    let mut session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    if let Some(head) = a.head {
+        session.learner.set_head_init(head);
+    }
     warn_all(&session.warnings);
     let config = &session.config;
     let space = &config.space;
@@ -85,7 +98,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         }),
         TaskConfig::Regression(_) => None,
     };
-    let (tasks, split) = match (&a.data, run_spec) {
+    let (tasks, split, datasets) = match (&a.data, run_spec) {
         (Some(_), None) => {
             return Err(CliError::Input(format!(
                 "{}: this run meta-trained on regression tasks; leave out --data to adapt to its own task families",
@@ -121,12 +134,30 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             };
             let tasks =
                 TaskDistribution::from_dataset(space, path, &input, spec, &mut |_, _, _| {})?;
-            (tasks, Split::Train)
+            (tasks, Split::Train, vec![DatasetConfig::at(path, &input)])
         }
-        (None, _) => (session.tasks.clone(), Split::Test),
+        (None, _) => {
+            let datasets = match &config.tasks {
+                TaskConfig::FewShot(f) => f.datasets.clone(),
+                TaskConfig::Regression(_) => Vec::new(),
+            };
+            (session.tasks.clone(), Split::Test, datasets)
+        }
     };
     tasks.check(split)?;
     let steps = a.steps.unwrap_or(config.training.adapt_steps);
+    // The baselines: pixels at the datasets' own size, and the learner before meta-training.
+    let (pixels, fresh) = if a.baselines.no_baselines {
+        (Pixels::default(), None)
+    } else {
+        let (pixels, warnings) = native_pixels(&tasks, &datasets);
+        warn_all(&warnings);
+        let mut fresh = build_learner(config, a.common.backend)
+            .map_err(|e| CliError::from(RunError::from(e)))?;
+        fresh.set_head_init(session.learner.head_init());
+        (pixels, Some(fresh))
+    };
+    let mut scores = BaselineScores::default();
     let mut before = Vec::new();
     let mut after = Vec::new();
     let mut per_task = Vec::new();
@@ -136,10 +167,20 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
     for i in 0..a.tasks {
         let mut rng = stream_rng(a.seed, SeedStream::Adapt, i as u64);
         let task = tasks.sample(split, &mut rng)?;
+        let seed = rng.next_u64();
         let ad = session
             .learner
-            .adapt(&task, steps, rng.next_u64())
-            .map_err(|e| CliError::from(metanas_core::run::RunError::from(e)))?;
+            .adapt(&task, steps, seed)
+            .map_err(|e| CliError::from(RunError::from(e)))?;
+        let mut task_scores = Vec::new();
+        if let Some(fresh) = &fresh {
+            let learners = Learners {
+                meta: &*session.learner,
+                fresh: &**fresh,
+            };
+            task_scores = task_baselines(&task, &learners, &pixels, steps, seed)
+                .map_err(|e| CliError::from(RunError::from(e)))?;
+        }
         let b = ad
             .per_step
             .first()
@@ -152,14 +193,23 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             .unwrap_or(f64::NAN);
         before.push(b);
         after.push(f);
-        per_task.push(json!({
+        let mut record = json!({
             "source": task.source_name,
             "classes": task.classes,
             "before": b,
             "after": f,
             "per_step": ad.per_step.iter().map(metric_value).collect::<Vec<_>>(),
             "genotype": prior.is_some().then_some(&ad.genotype),
-        }));
+        });
+        if fresh.is_some() {
+            record["baselines"] = task_scores
+                .iter()
+                .map(|(b, v)| (b.key().to_string(), json!(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+            scores.add(&task, &pixels, task_scores);
+        }
+        per_task.push(record);
         first_genotype.get_or_insert(ad.genotype);
     }
     if before.iter().chain(&after).any(|v| !v.is_finite()) {
@@ -183,6 +233,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         "data": a.data,
         "tasks": a.tasks,
         "steps": steps,
+        "head": session.learner.head_init().name(),
         "ways": ways,
         "shots": shots,
         "seed": a.seed,
@@ -204,7 +255,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             format!("{:.4}", m.mean)
         }
     };
-    let text = format!(
+    let mut text = format!(
         "adapted to {} task(s), {steps} steps{}\n{name} before: {}\n{name} after:  {}\nadapted genotype: {}\nprior genotype:   {}\n",
         a.tasks,
         ways.map(|w| format!(", {w}-way {shots}-shot")).unwrap_or_else(|| format!(", {shots}-shot regression")),
@@ -213,5 +264,12 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         super::genotype_text(genotype.as_ref(), session.learner.name()),
         super::genotype_text(prior.as_ref(), session.learner.name())
     );
+    if let Some(pixels) = &scores.pixels {
+        let (lines, fields) = super::baselines::report(&scores, f, name, pixels);
+        text += &lines;
+        for (k, v) in fields {
+            obj[k] = v;
+        }
+    }
     Ok(Output { text, json: obj })
 }

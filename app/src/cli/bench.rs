@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use metanas_core::posterior::Relaxation;
 use metanas_core::run::{bench, BenchOptions, BenchReport, RunConfig};
 use serde_json::json;
 
@@ -26,6 +27,10 @@ pub struct BenchArgs {
     /// Untimed meta-steps first (kernel compilation and autotuning on GPU backends).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: usize,
+    /// Time single-path search instead of the config's relaxation (`relaxation =
+    /// "single_path"`: one sampled op per edge runs), for BASE and M-NAS configs.
+    #[arg(long)]
+    pub single_path: bool,
     /// Common options.
     #[command(flatten)]
     pub common: Common,
@@ -35,13 +40,20 @@ pub struct BenchArgs {
 pub fn run(a: &BenchArgs) -> Result<Output, CliError> {
     check_count("--steps", a.steps, 1, 1000)?;
     check_count("--warmup", a.warmup, 0, 1000)?;
-    let (config, name) = match &a.config {
+    let (mut config, mut name) = match &a.config {
         Some(path) => (RunConfig::load(path)?, path.display().to_string()),
         None => (
             RunConfig::parse(REFERENCE, Path::new("bench_reference.toml"), Path::new("."))?,
             "the reference meta-step (bench_reference.toml)".to_string(),
         ),
     };
+    if a.single_path {
+        config
+            .learner
+            .set_relaxation(Relaxation::SinglePath)
+            .map_err(|e| CliError::Input(format!("--single-path: {e}")))?;
+        name += ", single path";
+    }
     let quiet = a.common.json;
     let mut progress = |what: &str| {
         if !quiet {

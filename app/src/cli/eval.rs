@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
+use super::baselines::BaselineArgs;
 use super::{warn_all, CliError, Common, Output, RunArg};
-use metanas_core::learners::{DartsConfig, EvalReport};
+use metanas_core::baselines::Pixels;
+use metanas_core::learners::{DartsConfig, EvalReport, HeadInit};
 use metanas_core::posterior::Relaxation;
-use metanas_core::run::{HeldOut, Session};
+use metanas_core::run::{native_pixels, HeldOut, Session, TaskConfig};
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
@@ -45,6 +47,12 @@ pub struct EvalArgs {
     /// sampled op gets the whole gradient, so a lower --darts-lr-weights usually suits it.
     #[arg(long, requires = "darts")]
     darts_single_path: bool,
+    /// Where adaptation starts the classifier head: `meta` or `prototypes` (Proto-MAML);
+    /// default: the run's `training.adapt_head`.
+    #[arg(long, value_name = "HEAD")]
+    head: Option<HeadInit>,
+    #[command(flatten)]
+    baselines: BaselineArgs,
     /// Common options.
     #[command(flatten)]
     pub common: Common,
@@ -52,7 +60,10 @@ pub struct EvalArgs {
 
 /// Runs `eval`.
 pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
-    let session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    let mut session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    if let Some(head) = a.head {
+        session.learner.set_head_init(head);
+    }
     warn_all(&session.warnings);
     let (held_out, what) = match &a.episodes {
         Some(path) => (
@@ -87,6 +98,20 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     } else {
         None
     };
+    let baselines = if a.baselines.no_baselines {
+        None
+    } else {
+        // Fixed episodes are not samples of the run's datasets: their own inputs serve.
+        let pixels = match (&held_out, &session.config.tasks) {
+            (HeldOut::Sampled(_), TaskConfig::FewShot(f)) => {
+                let (pixels, warnings) = native_pixels(&session.tasks, &f.datasets);
+                warn_all(&warnings);
+                pixels
+            }
+            _ => Pixels::default(),
+        };
+        Some(session.evaluate_baselines(&held_out, steps, a.common.backend, &pixels)?)
+    };
     let mut text = format!(
         "{} at meta-step {}: {} over {what} (mean ± 95% CI, median in parentheses)\n",
         a.run.run.display(),
@@ -111,6 +136,7 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         "tasks": report.tasks,
         "episodes": a.episodes,
         "steps": steps,
+        "head": session.learner.head_init().name(),
         "per_step": report.per_step,
         "final": report.last(),
     });
@@ -119,6 +145,14 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     }
     if let Some((config, d)) = &darts {
         json["darts"] = darts_json(config, d);
+    }
+    if let (Some(scores), Some(last)) = (&baselines, report.last()) {
+        let pixels = scores.pixels.as_deref().unwrap_or("the tasks' inputs");
+        let (lines, fields) = super::baselines::report(scores, last, &report.metric, pixels);
+        text += &lines;
+        for (k, v) in fields {
+            json[k] = v;
+        }
     }
     Ok(Output { text, json })
 }

@@ -2,6 +2,7 @@
 //! codes (0 success, 1 run-time failure, 2 bad input, 130 interrupted by Ctrl-C or SIGTERM).
 
 mod adapt;
+mod baselines;
 mod bench;
 mod error;
 mod eval;

@@ -10,6 +10,7 @@ use metanas_core::learners::Adaptation;
 use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, RunError, Session, SnapshotRecord};
 use metanas_core::tasks::Episode;
 
+use super::comparison::TaskBaselines;
 use super::worker::AdaptRequest;
 
 /// At most this many architecture records are kept for the cell view's time slider; longer
@@ -130,6 +131,8 @@ pub struct AdaptResult {
     pub episode: Episode,
     /// What adapting did.
     pub adaptation: Adaptation,
+    /// The baselines on the same task.
+    pub baselines: TaskBaselines,
 }
 
 #[cfg(test)]

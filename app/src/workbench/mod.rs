@@ -4,6 +4,7 @@
 //! the same struct through egui_kittest.
 
 mod adapt_method;
+mod comparison;
 mod dataset_info;
 mod history;
 mod picker;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use adapt_method::AdaptMethod;
+pub use comparison::{Comparison, TaskBaselines};
 pub use dataset_info::{DatasetInfo, Thumbnail};
 pub use history::{AdaptResult, RunHistory, ARCH_HISTORY_CAP};
 pub use picker::{Picked, Picker, Purpose, SystemPicker};

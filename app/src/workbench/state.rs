@@ -290,6 +290,7 @@ impl Workbench {
                 self.views.cells.follow_latest = true;
                 self.adaptations.clear();
                 self.shown_adaptation = None;
+                self.views.adapt.comparison = None;
                 self.info(format!(
                     "opened {} at meta-step {}",
                     history.dir.display(),
@@ -332,6 +333,9 @@ impl Workbench {
                 self.adaptations.push(*result);
                 self.shown_adaptation = Some(self.adaptations.len() - 1);
                 self.views.adapt.step = usize::MAX;
+            }
+            Event::Compared(result) => {
+                self.views.adapt.comparison = Some(*result);
             }
             Event::Inspected(info) => {
                 self.loading = None;

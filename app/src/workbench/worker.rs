@@ -18,6 +18,7 @@ use metanas_core::run::{
 use metanas_core::tasks::{EpisodeSpec, Split};
 
 use super::adapt_method::AdaptMethod;
+use super::comparison::{self, Comparison, PixelCache};
 use super::dataset_info::DatasetInfo;
 use super::history::{AdaptResult, RunHistory};
 use super::views::png_figures;
@@ -47,6 +48,13 @@ pub enum Command {
     Inspect(PathBuf),
     /// Write the export files of the open run into a folder.
     Export(PathBuf),
+    /// Evaluate the open run on held-out tasks beside the baselines.
+    Compare {
+        /// Held-out tasks.
+        tasks: usize,
+        /// Adaptation steps.
+        steps: usize,
+    },
     /// Panics inside the worker: checks (in tests) that a panic is caught and reported.
     Panic,
 }
@@ -104,6 +112,8 @@ pub enum Event {
     },
     /// An adaptation is done.
     Adapted(Box<AdaptResult>),
+    /// The held-out comparison with the baselines is done.
+    Compared(Box<Comparison>),
     /// A dataset was inspected.
     Inspected(Box<DatasetInfo>),
     /// Export files were written.
@@ -156,6 +166,7 @@ pub fn spawn(
                 backend,
                 session: None,
                 foreign: None,
+                pixels: PixelCache::default(),
                 events: event_tx,
                 stop: worker_stop,
                 wake: Box::new(wake),
@@ -174,6 +185,8 @@ struct Worker {
     session: Option<Session>,
     /// The dataset last adapted to from outside the run, with its tasks.
     foreign: Option<(PathBuf, TaskDistribution)>,
+    /// The raw pixels of the baselines, for the tasks adapted to last.
+    pixels: PixelCache,
     events: SyncSender<Event>,
     stop: Arc<AtomicBool>,
     wake: Box<dyn Fn() + Send>,
@@ -242,6 +255,7 @@ impl Worker {
                 Ok(())
             }
             Command::Export(dir) => self.export(dir),
+            Command::Compare { tasks, steps } => self.compare(tasks, steps),
             Command::Panic => panic!("the worker was asked to panic"),
         }
     }
@@ -294,6 +308,7 @@ impl Worker {
     fn opened(&mut self, session: Session) -> Result<(), String> {
         let history = RunHistory::read(&session).map_err(|e| e.to_string())?;
         self.session = Some(session);
+        self.pixels.clear();
         self.send(Event::Opened(Box::new(history)));
         Ok(())
     }
@@ -359,17 +374,27 @@ impl Worker {
         }
         .map_err(|e| e.to_string())?;
         let backend = self.backend;
+        let seed = rng.next_u64();
         let session = self.session()?;
         let adaptation = r
             .method
-            .adapt(session, backend, &episode, r.steps, rng.next_u64())
+            .adapt(session, backend, &episode, r.steps, seed)
             .map_err(|e| e.to_string())?;
+        self.send(Event::Busy(format!("baselines on task {}", r.task)));
+        let session = self.session.as_ref().ok_or("the run was closed")?;
+        let foreign = match (&r.dataset, &self.foreign) {
+            (Some(path), Some((p, tasks))) if p == path => Some((p.as_path(), tasks)),
+            _ => None,
+        };
+        let pixels = self.pixels.get(session, foreign);
+        let baselines = comparison::on_task(session, backend, pixels, &episode, r.steps, seed)?;
         let result = AdaptResult {
             prior_genotype: session.genotype(),
             step: session.steps_done(),
             request: r,
             episode,
             adaptation,
+            baselines,
         };
         self.send(Event::Adapted(Box::new(result)));
         Ok(())
@@ -408,6 +433,20 @@ impl Worker {
             .as_ref()
             .map(|(_, t)| t)
             .ok_or_else(|| "the dataset did not load".to_string())
+    }
+
+    fn compare(&mut self, tasks: usize, steps: usize) -> Result<(), String> {
+        self.send(Event::Busy(format!(
+            "evaluating on {tasks} held-out tasks beside the baselines"
+        )));
+        let session = self
+            .session
+            .as_ref()
+            .ok_or("no run is open: open one first")?;
+        let pixels = self.pixels.get(session, None);
+        let result = comparison::on_held_out(session, self.backend, pixels, tasks, steps)?;
+        self.send(Event::Compared(Box::new(result)));
+        Ok(())
     }
 
     fn export(&mut self, dir: PathBuf) -> Result<(), String> {
@@ -461,6 +500,7 @@ fn describe(c: &Command) -> String {
         }
         Command::Inspect(p) => format!("loading {}", p.display()),
         Command::Export(p) => format!("exporting to {}", p.display()),
+        Command::Compare { tasks, .. } => format!("comparing with the baselines on {tasks} tasks"),
         Command::Panic => "a deliberate panic".into(),
     }
 }

@@ -28,19 +28,21 @@ use super::adam::Adam;
 use super::devices::{mean_of_sum, Contribution, DeviceGroup};
 use super::fit::{check_shape, stem_for};
 use super::grads::{mean_grads, ParamGrads};
+use super::head_init::HeadInit;
 use super::learner::MetaLearner;
 use super::meta_gradient::{inner_loop, meta_gradient, missing_stem, step_sizes};
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::parallel::run_tasks;
 use super::plan::{ArchPlan, Outer, Plan};
 use super::report::{
-    checked_mean_loss, derived_genotype, evaluate_posterior, step_report, summed_report, tables,
-    weight_sketch,
+    adaptation_start, checked_mean_loss, derived_genotype, evaluate_posterior, posterior_features,
+    step_report, summed_report, tables, weight_sketch,
 };
 use super::schedule::meta_lr_at;
 use super::state;
 use super::types::{
     splitmix64, Adaptation, AdaptationLog, ArchTables, InnerStepTimes, LearnerError, StepReport,
+    TaskFeatures,
 };
 use super::unroll::TaskObjective;
 use super::update::{flat_params, interpolate_towards, mean_params, param_values, trainable};
@@ -57,6 +59,7 @@ pub struct GradientLearner<B: AutodiffBackend> {
     adam: Adam<B::InnerBackend>,
     steps_done: usize,
     devices: Option<DeviceGroup<B::InnerBackend>>,
+    head_init: HeadInit,
 }
 
 /// One prepared task of a meta-batch: its stem and inner training set.
@@ -109,6 +112,7 @@ impl<B: AutodiffBackend> GradientLearner<B> {
             meta,
             adam: Adam::default(),
             steps_done: 0,
+            head_init: HeadInit::Meta,
             devices: None,
         })
     }
@@ -182,6 +186,15 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         }
     }
 
+    /// How a network is evaluated: without noise, on softmax(φ) (or the most probable path).
+    fn evaluation_arch(&self) -> ArchUse {
+        match self.plan.arch {
+            ArchPlan::Fixed(_) => ArchUse::Ignored,
+            ArchPlan::Sampled { relaxation, .. } => ArchUse::evaluating(relaxation),
+            ArchPlan::Mixture => ArchUse::Mixture,
+        }
+    }
+
     /// Query predictions and metrics of `q` with mean weights and softmax(φ) (no noise).
     fn evaluate(
         &self,
@@ -189,12 +202,7 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         task: &Episode,
         stem: usize,
     ) -> (Predictions, TaskMetrics) {
-        let arch = match self.plan.arch {
-            ArchPlan::Fixed(_) => ArchUse::Ignored,
-            ArchPlan::Sampled { relaxation, .. } => ArchUse::evaluating(relaxation),
-            ArchPlan::Mixture => ArchUse::Mixture,
-        };
-        evaluate_posterior(q, task, stem, arch)
+        evaluate_posterior(q, task, stem, self.evaluation_arch())
     }
 
     fn genotype_of(&self, q: &Posterior<B::InnerBackend>) -> Genotype {
@@ -275,13 +283,20 @@ impl<B: AutodiffBackend> GradientLearner<B> {
         let stem = stem_for(&self.space, task)?;
         check_shape(&self.space, stem, task)?;
         let tau = self.plan.temperature(self.steps_done);
-        let start = self.evaluate(&self.meta, task, stem);
-        let mut log = AdaptationLog::new(steps, start, tables(&self.meta));
+        let begin = adaptation_start(
+            &self.meta,
+            task,
+            stem,
+            self.evaluation_arch(),
+            self.head_init,
+        )?;
+        let start = self.evaluate(&begin, task, stem);
+        let mut log = AdaptationLog::new(steps, start, tables(&begin));
         let objective = self.objective(&task.support, task, stem, tau, seed);
-        let lrs = step_sizes(&self.meta, self.plan.lr_weights, lr_arch);
+        let lrs = step_sizes(&begin, self.plan.lr_weights, lr_arch);
         let (q, _) = inner_loop::<B>(
-            &self.meta,
-            &self.meta,
+            &begin,
+            &begin,
             &objective,
             (steps, self.plan.inner_grad_clip),
             &lrs,
@@ -366,6 +381,20 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         seed: u64,
     ) -> Result<Adaptation, LearnerError> {
         self.adapt_at(task, steps, seed, 0.0)
+    }
+
+    fn features(&self, task: &Episode, _seed: u64) -> Result<Option<TaskFeatures>, LearnerError> {
+        let stem = stem_for(&self.space, task)?;
+        check_shape(&self.space, stem, task)?;
+        posterior_features(&self.meta, task, stem, self.evaluation_arch()).map(Some)
+    }
+
+    fn set_head_init(&mut self, head: HeadInit) {
+        self.head_init = head;
+    }
+
+    fn head_init(&self) -> HeadInit {
+        self.head_init
     }
 
     fn arch_probabilities(&self) -> ArchTables {

@@ -1,7 +1,10 @@
 //! The trait every meta-learner implements, so that training, adaptation, evaluation, the
 //! views and the run directory work with any of them.
 
-use super::types::{Adaptation, ArchTables, InnerStepTimes, LearnerError, StepReport};
+use super::head_init::HeadInit;
+use super::types::{
+    Adaptation, ArchTables, InnerStepTimes, LearnerError, StepReport, TaskFeatures,
+};
 use crate::genotype::Genotype;
 use crate::space::SearchSpace;
 use crate::tasks::Episode;
@@ -37,6 +40,22 @@ pub trait MetaLearner {
     ) -> Result<Adaptation, LearnerError> {
         self.adapt(task, steps, seed)
     }
+
+    /// The meta-network's penultimate features (what its head sees) of `task`'s support and
+    /// query sets, before any adaptation: mean weights, and the architecture it is evaluated
+    /// with (M-NAS: the task network its controller generates, `seed` fixing its noise). For
+    /// the nearest-class-mean baseline on meta-features. `None` for learners whose network
+    /// has no such features.
+    fn features(&self, _task: &Episode, _seed: u64) -> Result<Option<TaskFeatures>, LearnerError> {
+        Ok(None)
+    }
+
+    /// Where adaptation ([`MetaLearner::adapt`]) starts its classifier head; meta-training is
+    /// unchanged.
+    fn set_head_init(&mut self, head: HeadInit);
+
+    /// Where adaptation starts its classifier head.
+    fn head_init(&self) -> HeadInit;
 
     /// The shared architecture probabilities (for the cell views).
     fn arch_probabilities(&self) -> ArchTables;

@@ -11,6 +11,7 @@ mod eval;
 mod fit;
 mod gradient_learner;
 mod grads;
+mod head_init;
 mod learner;
 mod meta_gradient;
 pub mod mnas;
@@ -34,6 +35,7 @@ pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi};
 pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
+pub use head_init::{prototype_head, HeadInit};
 pub use learner::MetaLearner;
 pub use meta_gradient::{
     inner_loop, meta_gradient, step_sizes, MetaGradient, MetaGradientSpec, Unrolled, FD_SCALE,
@@ -48,6 +50,7 @@ pub use report::{evaluate_posterior, tables, weight_sketch, SKETCH_DIM};
 pub use schedule::{Anneal, MetaLrAnneal, TemperatureSchedule};
 pub use types::{
     count_sketch, splitmix64, Adaptation, ArchTables, InnerStepTimes, LearnerError, StepReport,
+    TaskFeatures,
 };
 pub use unroll::{InnerLoss, TaskObjective};
 pub use update::{

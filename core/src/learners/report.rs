@@ -4,14 +4,16 @@
 use burn::prelude::*;
 
 use super::devices::Summed;
+use super::head_init::{prototype_head, HeadInit};
+use super::meta_gradient::missing_stem;
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
-use super::types::{count_sketch, ArchTables, StepReport};
+use super::types::{count_sketch, ArchTables, LearnerError, StepReport, TaskFeatures};
 use crate::genotype::Genotype;
 use crate::nn::WeightMode;
 use crate::posterior::{ArchUse, GaussianTensors, Posterior};
 use crate::rng::SeededRng;
 use crate::space::SearchSpace;
-use crate::tasks::{Episode, Targets};
+use crate::tasks::{Batch, Episode, Targets};
 
 /// Size of the weight sketch reported for the PCA view.
 pub const SKETCH_DIM: usize = 256;
@@ -38,6 +40,60 @@ pub fn evaluate_posterior<B: Backend>(
             },
         ),
     }
+}
+
+/// The penultimate features of `q` (mean weights, `arch`) on `task`'s support and query sets.
+pub fn posterior_features<B: Backend>(
+    q: &Posterior<B>,
+    task: &Episode,
+    stem: usize,
+    arch: ArchUse,
+) -> Result<TaskFeatures, LearnerError> {
+    let device = q.arch.normal.val().device();
+    let of = |batch: &Batch| -> Result<(Vec<f32>, usize), LearnerError> {
+        let x = batch.input_tensor::<B>(&task.input_shape, &device);
+        let out = q
+            .features_with(x, stem, arch, WeightMode::Mean, &mut SeededRng::new(0))
+            .ok_or_else(|| missing_stem(stem))?;
+        let [_, dim] = out.dims();
+        let values = out
+            .into_data()
+            .convert::<f32>()
+            .to_vec::<f32>()
+            .map_err(|e| LearnerError::Task(format!("reading features: {e:?}")))?;
+        Ok((values, dim))
+    };
+    let (support, dim) = of(&task.support)?;
+    let (query, _) = of(&task.query)?;
+    Ok(TaskFeatures {
+        dim,
+        support,
+        query,
+    })
+}
+
+/// Where adaptation starts from `q` on `task`: `q` itself, or with [`HeadInit::Prototypes`]
+/// (and a classification task) `q` with the prototype head of its support features.
+pub fn adaptation_start<B: Backend>(
+    q: &Posterior<B>,
+    task: &Episode,
+    stem: usize,
+    arch: ArchUse,
+    head: HeadInit,
+) -> Result<Posterior<B>, LearnerError> {
+    let (HeadInit::Prototypes, Targets::Classes(labels)) = (head, &task.support.targets) else {
+        return Ok(q.clone());
+    };
+    let f = posterior_features(q, task, stem, arch)?;
+    let [_, outputs] = q.net.head.weight.mu.val().dims();
+    let (w, b) = prototype_head(&f, labels, outputs);
+    let device = q.arch.normal.val().device();
+    let mut start = q.clone();
+    start.net = start.net.with_head_means(
+        Tensor::from_data(TensorData::new(w, [f.dim, outputs]), &device),
+        Tensor::from_data(TensorData::new(b, [outputs]), &device),
+    );
+    Ok(start)
 }
 
 /// The architecture probabilities softmax(φ) of `q` as host tables.

@@ -56,6 +56,17 @@ pub struct InnerStepTimes {
     pub backward: f64,
 }
 
+/// The meta-network's penultimate features of one task (see [`super::MetaLearner::features`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskFeatures {
+    /// Features per example.
+    pub dim: usize,
+    /// The support set's, `[support, dim]` row-major.
+    pub support: Vec<f32>,
+    /// The query set's, `[query, dim]` row-major.
+    pub query: Vec<f32>,
+}
+
 /// The result of adapting the meta-network to one task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Adaptation {

@@ -11,7 +11,7 @@ use crate::genotype::{Genotype, GenotypeError};
 use crate::nn::{WeightMode, WeightSampler};
 use crate::rng::SeededRng;
 use crate::space::SearchSpace;
-use crate::supernet::{Network, NetworkInit};
+use crate::supernet::{ArchWeights, Network, NetworkInit};
 
 /// How a posterior is initialised.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,14 +169,33 @@ impl<B: Backend> Posterior<B> {
         weights: WeightMode,
         rng: &mut SeededRng,
     ) -> Option<Tensor<B, 2>> {
-        let z = match arch {
+        let z = self.arch_weights(arch, rng);
+        let mut sampler = WeightSampler::new(weights, rng.next_u64());
+        self.net.forward(x, input, z.as_ref(), &mut sampler)
+    }
+
+    /// The penultimate features `[n, c]` of [`Posterior::forward_with`] (what its head maps
+    /// to the outputs), drawn the same way.
+    pub fn features_with(
+        &self,
+        x: Tensor<B, 4>,
+        input: usize,
+        arch: ArchUse,
+        weights: WeightMode,
+        rng: &mut SeededRng,
+    ) -> Option<Tensor<B, 2>> {
+        let z = self.arch_weights(arch, rng);
+        let mut sampler = WeightSampler::new(weights, rng.next_u64());
+        self.net.features(x, input, z.as_ref(), &mut sampler)
+    }
+
+    fn arch_weights(&self, arch: ArchUse, rng: &mut SeededRng) -> Option<ArchWeights<B>> {
+        match arch {
             ArchUse::Sampled { relaxation, tau } => Some(self.arch.sample(relaxation, tau, rng)),
             ArchUse::Mixture => Some(self.arch.probabilities()),
             ArchUse::MostProbablePath => Some(self.arch.most_probable_path()),
             ArchUse::Ignored => None,
-        };
-        let mut sampler = WeightSampler::new(weights, rng.next_u64());
-        self.net.forward(x, input, z.as_ref(), &mut sampler)
+        }
     }
 
     /// KL(q ‖ p) of this posterior q against `prior` p, weights and architecture (eq. 9).

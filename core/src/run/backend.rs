@@ -182,7 +182,7 @@ fn build<B: AutodiffBackend>(
     } else {
         Some(DeviceGroup::new(devices, compute.cluster.clone())?)
     };
-    Ok(match engine {
+    let mut learner: Box<dyn MetaLearner> = match engine {
         Engine::Gradient(plan) => {
             let learner = GradientLearner::<B>::new(space, plan, device)?;
             match group {
@@ -197,5 +197,7 @@ fn build<B: AutodiffBackend>(
                 None => Box::new(learner),
             }
         }
-    })
+    };
+    learner.set_head_init(config.training.adapt_head);
+    Ok(learner)
 }

@@ -10,9 +10,10 @@ use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use crate::genotype::Genotype;
 use crate::learners::{
-    Architecture, BaseConfig, BaseFewShotConfig, MamlConfig, MetaGradient, MnasConfig, Plan,
-    ReptileConfig,
+    Architecture, BaseConfig, BaseFewShotConfig, HeadInit, MamlConfig, MetaGradient, MnasConfig,
+    Plan, ReptileConfig,
 };
+use crate::posterior::Relaxation;
 use crate::space::SearchSpace;
 use crate::tasks::{RegressionTasks, SplitSpec};
 
@@ -85,6 +86,19 @@ pub struct DatasetConfig {
     pub max_dataset_mb: f64,
 }
 
+impl DatasetConfig {
+    /// The dataset at `path` feeding `input`, with the default weight and size cap (a dataset
+    /// given on the command line).
+    pub fn at(path: &std::path::Path, input: &str) -> Self {
+        Self {
+            path: DatasetPath::one(path.to_string_lossy()),
+            input: Some(input.to_string()),
+            weight: 1.0,
+            max_dataset_mb: default_cap(),
+        }
+    }
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -129,6 +143,24 @@ impl Engine {
 }
 
 impl LearnerConfig {
+    /// Sets how the learner relaxes its architecture samples; refused (with the reason) for
+    /// MAML and Reptile, which search no architecture.
+    pub fn set_relaxation(&mut self, relaxation: Relaxation) -> Result<(), String> {
+        match self {
+            Self::Base(c) => c.relaxation = relaxation,
+            Self::BaseFewShot(c) => c.relaxation = relaxation,
+            Self::Mnas(c) => c.relaxation = relaxation,
+            Self::Maml(_) | Self::Reptile(_) => {
+                return Err(
+                    "MAML and Reptile search no architecture: a relaxation applies to BASE \
+                     and M-NAS"
+                        .into(),
+                )
+            }
+        }
+        Ok(())
+    }
+
     /// The learner's short name.
     pub fn name(&self) -> &'static str {
         match self {
@@ -184,6 +216,10 @@ pub struct TrainingConfig {
     pub keep_checkpoints: usize,
     /// Adaptation steps used by evaluation, `adapt` and posterior snapshots.
     pub adapt_steps: usize,
+    /// Where adaptation starts its classifier head: `meta` (the meta-network's) or
+    /// `prototypes` (Proto-MAML's head from the support set's class means in the
+    /// meta-network's features, see [`HeadInit`]).
+    pub adapt_head: HeadInit,
     /// Held-out tasks of the evaluation protocol (MAML reports 600).
     pub eval_tasks: usize,
     /// Record posterior snapshots (for the PCA view) every this many meta-steps (0: never).
@@ -200,6 +236,7 @@ impl Default for TrainingConfig {
             checkpoint_every: 50,
             keep_checkpoints: 3,
             adapt_steps: 5,
+            adapt_head: HeadInit::Meta,
             eval_tasks: 600,
             snapshot_every: 50,
             snapshot_tasks: 4,

@@ -6,11 +6,12 @@ use super::config::RunConfig;
 /// The fields a resumed run may change: the schedule around the training, never what the
 /// learner computes. `learner.threads` splits the same work over more or fewer threads (the
 /// results do not depend on it). Any other change is a different run.
-pub const RESUMABLE_FIELDS: [&str; 8] = [
+pub const RESUMABLE_FIELDS: [&str; 9] = [
     "training.max_steps",
     "training.checkpoint_every",
     "training.keep_checkpoints",
     "training.adapt_steps",
+    "training.adapt_head",
     "training.eval_tasks",
     "training.snapshot_every",
     "training.snapshot_tasks",

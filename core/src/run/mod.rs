@@ -13,6 +13,7 @@ mod dataset_path;
 mod error;
 mod export;
 mod lock;
+mod native_pixels;
 mod orchestrator;
 mod records;
 mod restore;
@@ -38,12 +39,15 @@ pub use config_diff::{changed_fields, unresumable_changes, RESUMABLE_FIELDS};
 pub use dataset_path::DatasetPath;
 pub use error::RunError;
 pub use lock::{RunLock, LOCK_FILE};
+pub use native_pixels::native_pixels;
 pub use orchestrator::serve_orchestrator;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
 pub use session::{metric_value, HeldOut, LoadProgressFn, Session, StepEvent, TrainEnd};
 pub use stream::{Stream as RunStream, StreamRead};
-pub use tasks::{load_dataset, load_source, stream_rng, Stream as SeedStream, TaskDistribution};
+pub use tasks::{
+    load_at, load_dataset, load_source, stream_rng, Stream as SeedStream, TaskDistribution,
+};
 
 #[cfg(test)]
 mod dataset_path_tests;

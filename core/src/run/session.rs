@@ -13,6 +13,7 @@ use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 use super::restore::{check_finite, check_split, restore_newest};
 use super::run_dir::RunDir;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
+use crate::baselines::{task_baselines, BaselineScores, Learners, Pixels};
 use crate::data::{DataError, ImageSpec};
 use crate::genotype::Genotype;
 use crate::learners::{
@@ -405,26 +406,67 @@ impl Session {
         Ok(episodes)
     }
 
+    /// The baselines ([`crate::baselines`]) on the same held-out tasks, with the same seeds
+    /// and steps, as [`Session::evaluate`]; the network from scratch is the run's learner
+    /// freshly initialised on `compute`.
+    pub fn evaluate_baselines(
+        &self,
+        held_out: &HeldOut,
+        steps: usize,
+        compute: impl Into<Compute>,
+        pixels: &Pixels,
+    ) -> Result<BaselineScores, RunError> {
+        if let HeldOut::Sampled(_) = held_out {
+            self.tasks.check(Split::Test)?;
+        }
+        let mut fresh = build_learner(&self.config, compute)?;
+        fresh.set_head_init(self.learner.head_init());
+        let learners = Learners {
+            meta: &*self.learner,
+            fresh: &*fresh,
+        };
+        let mut scores = BaselineScores::default();
+        for i in 0..held_out.len() {
+            crate::interrupt::check()?;
+            let task = self.held_out_task(held_out, i)?;
+            let seed = self.config.seed.wrapping_add(i as u64);
+            let task_scores = task_baselines(&task, &learners, pixels, steps, seed)?;
+            scores.add(&task, pixels, task_scores);
+        }
+        Ok(scores)
+    }
+
+    /// Task `i` of `held_out` (drawn from the test split, or the i-th fixed episode).
+    fn held_out_task(&self, held_out: &HeldOut, i: usize) -> Result<Episode, LearnerError> {
+        match held_out {
+            HeldOut::Sampled(_) => self
+                .tasks
+                .sample(
+                    Split::Test,
+                    &mut stream_rng(self.config.seed, Stream::Eval, i as u64),
+                )
+                .map_err(|e| LearnerError::Task(e.to_string())),
+            HeldOut::Fixed(episodes) => episodes
+                .get(i)
+                .cloned()
+                .ok_or_else(|| LearnerError::Task(format!("no episode {i}"))),
+        }
+    }
+
     fn evaluate_by(
         &self,
         held_out: &HeldOut,
         adapt: impl FnMut(&Episode, u64) -> Result<Adaptation, LearnerError>,
     ) -> Result<EvalReport, RunError> {
-        let seed = self.config.seed;
-        let report = match held_out {
-            HeldOut::Sampled(tasks) => {
-                self.tasks.check(Split::Test)?;
-                evaluate_with(adapt, *tasks, seed, |i| {
-                    self.tasks
-                        .sample(Split::Test, &mut stream_rng(seed, Stream::Eval, i as u64))
-                        .map_err(|e| LearnerError::Task(e.to_string()))
-                })?
-            }
-            HeldOut::Fixed(episodes) => {
-                evaluate_with(adapt, episodes.len(), seed, |i| Ok(episodes[i].clone()))?
-            }
-        };
-        Ok(report)
+        if let HeldOut::Sampled(_) = held_out {
+            self.tasks.check(Split::Test)?;
+        }
+        Ok(evaluate_with(
+            adapt,
+            held_out.len(),
+            self.config.seed,
+            |i| self.held_out_task(held_out, i),
+        )?)
     }
 }
 

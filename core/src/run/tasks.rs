@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::config::{DatasetConfig, TaskConfig, BUNDLED_DIGITS};
-use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use super::session::LoadProgressFn;
 use crate::data::{
@@ -94,12 +93,7 @@ impl TaskDistribution {
         spec: EpisodeSpec,
         progress: &mut dyn FnMut(&str, usize, usize),
     ) -> Result<Self, RunError> {
-        let d = DatasetConfig {
-            path: DatasetPath::one(path.to_string_lossy()),
-            input: Some(input.to_string()),
-            weight: 1.0,
-            max_dataset_mb: 2048.0,
-        };
+        let d = DatasetConfig::at(path, input);
         let dataset = load_source(space, &d, input, progress)?;
         let all_classes = SplitSpec {
             train: 1.0,
@@ -180,6 +174,16 @@ pub fn load_source(
             height: i.height,
             width: i.width,
         });
+    load_at(d, spec, progress)
+}
+
+/// Loads one dataset entry with its images converted to `spec` (`None`: the format's own
+/// size; folders take their first image's size, grey).
+pub fn load_at(
+    d: &DatasetConfig,
+    spec: Option<ImageSpec>,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<Dataset, RunError> {
     let label = d.path.to_string();
     let mut report = |lp: crate::data::LoadProgress| progress(&label, lp.done, lp.total);
     let mut opts = LoadOptions {

@@ -330,3 +330,27 @@ fn single_path_is_a_relaxation_of_base_and_mnas_and_a_misspelling_is_named() {
     .to_string();
     assert!(e.contains("sp.toml") && e.contains("single_path"), "{e}");
 }
+
+#[test]
+fn the_adaptation_head_is_read_from_the_training_table_and_a_misspelling_is_named() {
+    let name = Path::new("head.toml");
+    let with = |head: &str| {
+        SMALL_REGRESSION.replace(
+            "meta_batch = 2",
+            &format!("meta_batch = 2\nadapt_head = {head}"),
+        )
+    };
+    let config = RunConfig::parse(&with("\"prototypes\""), name, Path::new(".")).unwrap();
+    assert_eq!(
+        config.training.adapt_head,
+        crate::learners::HeadInit::Prototypes
+    );
+    let learner = super::build_learner(&config, super::BackendKind::Cpu).unwrap();
+    assert_eq!(learner.head_init(), crate::learners::HeadInit::Prototypes);
+    let plain = RunConfig::parse(SMALL_REGRESSION, name, Path::new(".")).unwrap();
+    assert_eq!(plain.training.adapt_head, crate::learners::HeadInit::Meta);
+    let e = RunConfig::parse(&with("\"proto\""), name, Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("head.toml") && e.contains("proto"), "{e}");
+}

@@ -197,6 +197,27 @@ impl<B: Backend> Network<B> {
         arch: Option<&ArchWeights<B>>,
         sampler: &mut WeightSampler,
     ) -> Option<Tensor<B, 2>> {
+        let features = self.features(x, input, arch, sampler)?;
+        Some(self.head.forward(features, sampler))
+    }
+
+    /// This network with its head's weight means replaced by `weight [in, out]` and `bias
+    /// [out]` (parameter ids and scales kept).
+    pub fn with_head_means(mut self, weight: Tensor<B, 2>, bias: Tensor<B, 1>) -> Self {
+        self.head.weight.mu = self.head.weight.mu.map(|_| weight);
+        self.head.bias.mu = self.head.bias.mu.map(|_| bias);
+        self
+    }
+
+    /// The penultimate features `[n, c]`: the last cell's output averaged over its positions,
+    /// which the head maps to the outputs ([`Network::forward`]).
+    pub fn features(
+        &self,
+        x: Tensor<B, 4>,
+        input: usize,
+        arch: Option<&ArchWeights<B>>,
+        sampler: &mut WeightSampler,
+    ) -> Option<Tensor<B, 2>> {
         let stem = self.stems.get(input)?;
         let s = match stem {
             Stem::Conv(conv) => batch_norm(conv.forward(x, sampler)),
@@ -210,8 +231,7 @@ impl<B: Backend> Network<B> {
             s1 = out;
         }
         let [n, c, _, _] = s1.dims();
-        let pooled = s1.mean_dim(3).mean_dim(2).reshape([n, c]);
-        Some(self.head.forward(pooled, sampler))
+        Some(s1.mean_dim(3).mean_dim(2).reshape([n, c]))
     }
 
     /// Forward for vectors `[n, features]`.

@@ -9,8 +9,10 @@ use metanas_core::run::metric_value;
 use metanas_core::tasks::Split;
 
 use super::super::adapt_method::AdaptMethod;
+use super::super::comparison::{Comparison, TaskBaselines};
 use super::super::state::{TrainState, Workbench};
 use super::super::worker::{AdaptRequest, Command};
+use super::baseline_bars::{baseline_bars, BarRow};
 use super::cells::cells_panel;
 use super::needs_run;
 
@@ -29,6 +31,10 @@ pub struct AdaptState {
     pub step: usize,
     /// How to adapt.
     pub method: AdaptMethod,
+    /// Held-out tasks of the comparison with the baselines.
+    pub compare_tasks: usize,
+    /// The last comparison with the baselines on held-out tasks.
+    pub comparison: Option<Comparison>,
 }
 
 impl Default for AdaptState {
@@ -40,6 +46,8 @@ impl Default for AdaptState {
             steps: None,
             step: usize::MAX,
             method: AdaptMethod::default(),
+            compare_tasks: 20,
+            comparison: None,
         }
     }
 }
@@ -149,7 +157,13 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     if let Some(r) = request {
         app.send(Command::Adapt(r));
     }
+    let enabled = !training && !app.worker_busy;
+    let run_steps = app.views.adapt.steps.unwrap_or(default_steps);
     let Some(result) = app.shown_adaptation.and_then(|i| app.adaptations.get(i)) else {
+        let compare = comparison_ui(ui, &mut app.views.adapt, run_steps, enabled);
+        if let Some(c) = compare {
+            app.send(c);
+        }
         ui.label("Choose a task and press \"Adapt to this task\".");
         return;
     };
@@ -242,6 +256,23 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             (None, None) => {}
         }
     });
+    let mut compare = None;
+    ui.columns(2, |cols| {
+        task_baselines_ui(
+            &mut cols[0],
+            &result.baselines,
+            (how.label(), metric_name),
+            values.last().copied(),
+        );
+        compare = comparison_ui(&mut cols[1], &mut app.views.adapt, run_steps, enabled);
+    });
+    if let Some(c) = compare {
+        app.send(c);
+    }
+    let Some(result) = app.shown_adaptation.and_then(|i| app.adaptations.get(i)) else {
+        return;
+    };
+    let a = &result.adaptation;
     if a.arch_history.is_empty() {
         return;
     }
@@ -265,4 +296,135 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             has_arch,
         );
     }
+}
+
+/// The name of a baseline's bar: the raw-pixel ones say what size they saw.
+fn bar_name(b: metanas_core::baselines::Baseline, pixels: &str) -> String {
+    use metanas_core::baselines::Baseline;
+    match b {
+        Baseline::NearestMeanPixels | Baseline::LinearPixels if !pixels.is_empty() => {
+            format!("{} ({pixels})", b.label())
+        }
+        _ => b.label().to_string(),
+    }
+}
+
+/// Whether a baseline's value beats the adapted network's (`mse`: lower is better).
+fn beats(metric: &str, baseline: f64, adapted: f64) -> bool {
+    if metric.eq_ignore_ascii_case("mse") {
+        baseline < adapted
+    } else {
+        baseline > adapted
+    }
+}
+
+/// The one task's baselines beside its adaptation.
+fn task_baselines_ui(
+    ui: &mut egui::Ui,
+    b: &TaskBaselines,
+    (how, metric): (&str, &str),
+    after: Option<f64>,
+) {
+    let Some(after) = after.filter(|v| v.is_finite()) else {
+        return;
+    };
+    if b.scores.is_empty() {
+        return;
+    }
+    let mut rows = vec![BarRow {
+        name: how.to_string(),
+        value: after,
+        ci95: None,
+    }];
+    rows.extend(b.scores.iter().map(|(k, v)| BarRow {
+        name: bar_name(*k, &b.pixels),
+        value: *v,
+        ci95: None,
+    }));
+    ui.label(format!(
+        "Query {metric} on this task beside the baselines (the same support and query sets):"
+    ));
+    baseline_bars(ui, "task-baselines", metric, &rows);
+    let losing: Vec<&str> = b
+        .scores
+        .iter()
+        .filter(|(_, v)| beats(metric, *v, after))
+        .map(|(k, _)| k.label())
+        .collect();
+    if !losing.is_empty() {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "On this task the adapted network loses to: {}.",
+                losing.join(", ")
+            ),
+        );
+    }
+}
+
+/// Evaluation on many held-out tasks beside the baselines, with 95% CIs; returns the command
+/// to send when Compare was pressed.
+fn comparison_ui(
+    ui: &mut egui::Ui,
+    state: &mut AdaptState,
+    steps: usize,
+    enabled: bool,
+) -> Option<Command> {
+    let mut go = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Compare with the baselines on");
+        ui.add(egui::DragValue::new(&mut state.compare_tasks).range(2..=1000));
+        ui.label(format!("held-out test tasks, {steps} steps each"));
+        go = ui
+            .add_enabled(enabled, egui::Button::new("Compare"))
+            .on_hover_text(
+                "the evaluation protocol of `metanas eval`: the meta-network adapted to each \
+                 task, and every baseline on the same tasks",
+            )
+            .clicked();
+    });
+    let command = go.then_some(Command::Compare {
+        tasks: state.compare_tasks,
+        steps,
+    });
+    let Some(c) = &state.comparison else {
+        return command;
+    };
+    let mut rows = vec![BarRow {
+        name: format!("meta-network at step {}", c.step),
+        value: c.adapted.mean,
+        ci95: Some(c.adapted.ci95),
+    }];
+    rows.extend(c.baselines.iter().map(|(k, m)| BarRow {
+        name: bar_name(*k, &c.pixels),
+        value: m.mean,
+        ci95: Some(m.ci95),
+    }));
+    ui.label(format!(
+        "Query {} after {} steps on {} held-out tasks (mean and 95% CI):",
+        c.metric, c.steps, c.tasks
+    ));
+    baseline_bars(ui, "held-out-baselines", &c.metric, &rows);
+    let losing: Vec<String> = c
+        .baselines
+        .iter()
+        .filter(|(_, m)| beats(&c.metric, m.mean, c.adapted.mean))
+        .map(|(k, m)| format!("{} ({:.3})", k.label(), m.mean))
+        .collect();
+    if losing.is_empty() {
+        ui.label(format!(
+            "The adapted meta-network ({:.3}) beats every baseline on these tasks.",
+            c.adapted.mean
+        ));
+    } else {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "The adapted meta-network ({:.3}) loses to {}.",
+                c.adapted.mean,
+                losing.join(", ")
+            ),
+        );
+    }
+    command
 }

@@ -2,6 +2,7 @@
 //! status bar, and one function per view.
 
 mod adapt;
+mod baseline_bars;
 mod cells;
 mod controls;
 mod data;

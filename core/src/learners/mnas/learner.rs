@@ -32,15 +32,15 @@ use crate::learners::devices::{mean_of_sum, Contribution, DeviceGroup};
 use crate::learners::grads::{grads_of, mean_grads, param_ids, uniform_scale, ParamGrads};
 use crate::learners::meta_gradient::{inner_loop, meta_gradient, missing_stem, step_sizes};
 use crate::learners::report::{
-    checked_mean_loss, derived_genotype, evaluate_posterior, step_report, summed_report, tables,
-    weight_sketch,
+    adaptation_start, checked_mean_loss, derived_genotype, evaluate_posterior, posterior_features,
+    step_report, summed_report, tables, weight_sketch,
 };
 use crate::learners::types::AdaptationLog;
 use crate::learners::update::param_values;
 use crate::learners::{
     check_shape, evaluate_outputs, run_tasks, splitmix64, state, stem_for, trainable, Adam,
-    Adaptation, ArchTables, LearnerError, MetaGradientSpec, MetaLearner, StepReport, TaskMetrics,
-    TaskObjective,
+    Adaptation, ArchTables, HeadInit, LearnerError, MetaGradientSpec, MetaLearner, StepReport,
+    TaskFeatures, TaskMetrics, TaskObjective,
 };
 use crate::nn::WeightMode;
 use crate::posterior::{ArchUse, Posterior};
@@ -57,6 +57,7 @@ pub struct MnasLearner<B: AutodiffBackend> {
     adam: Adam<B::InnerBackend>,
     steps_done: usize,
     devices: Option<DeviceGroup<B::InnerBackend>>,
+    head_init: HeadInit,
 }
 
 /// One task made ready for the encoder.
@@ -93,6 +94,7 @@ impl<B: AutodiffBackend> MnasLearner<B> {
             params,
             adam: Adam::default(),
             steps_done: 0,
+            head_init: HeadInit::Meta,
             devices: None,
         })
     }
@@ -320,7 +322,13 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
     fn adapt(&self, task: &Episode, steps: usize, seed: u64) -> Result<Adaptation, LearnerError> {
         let stem = stem_for(&self.space, task)?;
         check_shape(&self.space, stem, task)?;
-        let start = self.adapted_start(task, seed);
+        let start = adaptation_start(
+            &self.adapted_start(task, seed),
+            task,
+            stem,
+            self.evaluation(),
+            self.head_init,
+        )?;
         let first = evaluate_posterior(&start, task, stem, self.evaluation());
         let mut log = AdaptationLog::new(steps, first, tables(&self.params.meta));
         let objective = self.objective(task, stem, seed);
@@ -337,6 +345,21 @@ impl<B: AutodiffBackend> MetaLearner for MnasLearner<B> {
             weight_sketch(&q, &self.params.meta),
             derived_genotype(&self.space, &q),
         ))
+    }
+
+    fn features(&self, task: &Episode, seed: u64) -> Result<Option<TaskFeatures>, LearnerError> {
+        let stem = stem_for(&self.space, task)?;
+        check_shape(&self.space, stem, task)?;
+        let start = self.adapted_start(task, seed);
+        posterior_features(&start, task, stem, self.evaluation()).map(Some)
+    }
+
+    fn set_head_init(&mut self, head: HeadInit) {
+        self.head_init = head;
+    }
+
+    fn head_init(&self) -> HeadInit {
+        self.head_init
     }
 
     fn arch_probabilities(&self) -> ArchTables {

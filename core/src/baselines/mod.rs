@@ -1,0 +1,226 @@
+//! What an adapted meta-network is reported beside, on exactly the same tasks: classifiers
+//! that need no meta-learning (nearest class mean and softmax regression on the raw inputs),
+//! the same network trained from a fresh initialisation for the same steps, and nearest class
+//! mean on the meta-network's own penultimate features.
+
+mod pixels;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use pixels::{nearest_class_mean, softmax_regression, Examples, LINEAR_STEPS};
+
+use crate::data::Dataset;
+use crate::learners::{LearnerError, MeanCi, MetaLearner};
+use crate::run::metric_value;
+use crate::tasks::{Episode, Targets};
+
+/// One baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Baseline {
+    /// Nearest class mean on the raw pixels (or features of a vector dataset).
+    NearestMeanPixels,
+    /// Softmax regression on the raw pixels, trained on the support set.
+    LinearPixels,
+    /// The run's learner from a fresh initialisation (no meta-training), adapted for the
+    /// same steps: what the network gets without meta-learning.
+    FromScratch,
+    /// Nearest class mean on the meta-network's penultimate features (no gradient steps).
+    NearestMeanFeatures,
+}
+
+impl Baseline {
+    /// Every baseline, in report order.
+    pub const ALL: [Baseline; 4] = [
+        Baseline::NearestMeanPixels,
+        Baseline::LinearPixels,
+        Baseline::FromScratch,
+        Baseline::NearestMeanFeatures,
+    ];
+
+    /// Its key in JSON reports.
+    pub fn key(self) -> &'static str {
+        match self {
+            Baseline::NearestMeanPixels => "nearest_class_mean_pixels",
+            Baseline::LinearPixels => "linear_pixels",
+            Baseline::FromScratch => "from_scratch",
+            Baseline::NearestMeanFeatures => "nearest_class_mean_features",
+        }
+    }
+
+    /// Its name in tables and views.
+    pub fn label(self) -> &'static str {
+        match self {
+            Baseline::NearestMeanPixels => "nearest class mean, raw pixels",
+            Baseline::LinearPixels => "linear classifier, raw pixels",
+            Baseline::FromScratch => "same network from scratch",
+            Baseline::NearestMeanFeatures => "nearest class mean, meta-features",
+        }
+    }
+}
+
+/// Where the raw-pixel baselines read a task's examples: the task's own inputs (at the
+/// network's input size), or the same samples of its dataset loaded at its own resolution.
+#[derive(Clone, Debug, Default)]
+pub struct Pixels {
+    /// Datasets at their own size by source name (same samples in the same order as the
+    /// source's); tasks of a source not listed keep their own inputs.
+    pub native: Vec<(String, Arc<Dataset>)>,
+}
+
+impl Pixels {
+    fn native_of(&self, task: &Episode) -> Option<&Dataset> {
+        self.native
+            .iter()
+            .find(|(source, _)| *source == task.source_name)
+            .map(|(_, d)| &**d)
+    }
+
+    /// A task's support and query inputs as the raw-pixel baselines see them.
+    fn of(&self, task: &Episode) -> (Vec<f32>, Vec<f32>) {
+        match self.native_of(task) {
+            Some(d) => (
+                d.gather(&task.support.sample_ids),
+                d.gather(&task.query.sample_ids),
+            ),
+            None => (task.support.inputs.clone(), task.query.inputs.clone()),
+        }
+    }
+
+    /// The input size the raw-pixel baselines see for `task`, e.g. `28x28 grey`.
+    pub fn describe(&self, task: &Episode) -> String {
+        let shape = self
+            .native_of(task)
+            .map(|d| d.input_shape())
+            .unwrap_or_else(|| task.input_shape.clone());
+        match shape.as_slice() {
+            [1, h, w] => format!("{h}x{w} grey"),
+            [c, h, w] => format!("{h}x{w}x{c}"),
+            [f] => format!("{f} features"),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// The learners a task's baselines need: the run's meta-network and a fresh one of the same
+/// configuration.
+pub struct Learners<'a> {
+    /// The meta-trained learner (its penultimate features).
+    pub meta: &'a dyn MetaLearner,
+    /// The same learner before any meta-training.
+    pub fresh: &'a dyn MetaLearner,
+}
+
+/// Every baseline that applies to `task`, each with its query metric (accuracy, or MSE for
+/// regression tasks, where only [`Baseline::FromScratch`] applies). `steps` and `seed` are
+/// the adaptation's, so the network from scratch takes the same steps with the same noise.
+pub fn task_baselines(
+    task: &Episode,
+    learners: &Learners<'_>,
+    pixels: &Pixels,
+    steps: usize,
+    seed: u64,
+) -> Result<Vec<(Baseline, f64)>, LearnerError> {
+    let mut out = Vec::with_capacity(Baseline::ALL.len());
+    if let (Targets::Classes(support), Targets::Classes(query)) =
+        (&task.support.targets, &task.query.targets)
+    {
+        let ways = task.classes.len().max(1);
+        let (sx, qx) = pixels.of(task);
+        let (s, q) = (
+            Examples {
+                inputs: &sx,
+                labels: support,
+            },
+            Examples {
+                inputs: &qx,
+                labels: query,
+            },
+        );
+        out.push((Baseline::NearestMeanPixels, nearest_class_mean(s, q, ways)));
+        out.push((Baseline::LinearPixels, softmax_regression(s, q, ways)));
+    }
+    let scratch = learners.fresh.adapt(task, steps, seed)?;
+    if let Some(m) = scratch.per_step.last().and_then(metric_value) {
+        out.push((Baseline::FromScratch, m));
+    }
+    if let (Targets::Classes(support), Targets::Classes(query)) =
+        (&task.support.targets, &task.query.targets)
+    {
+        if let Some(f) = learners.meta.features(task, seed)? {
+            let ways = task.classes.len().max(1);
+            let acc = nearest_class_mean(
+                Examples {
+                    inputs: &f.support,
+                    labels: support,
+                },
+                Examples {
+                    inputs: &f.query,
+                    labels: query,
+                },
+                ways,
+            );
+            out.push((Baseline::NearestMeanFeatures, acc));
+        }
+    }
+    Ok(out)
+}
+
+/// Baseline scores over many tasks, in report order.
+#[derive(Clone, Debug, Default)]
+pub struct BaselineScores {
+    scores: Vec<(Baseline, Vec<f64>)>,
+    /// What the raw-pixel baselines saw, as [`Pixels::describe`] says it for the first task.
+    pub pixels: Option<String>,
+}
+
+impl BaselineScores {
+    /// Adds the scores of `task`, whose raw inputs `pixels` gave.
+    pub fn add(&mut self, task: &Episode, pixels: &Pixels, scores: Vec<(Baseline, f64)>) {
+        self.pixels.get_or_insert_with(|| pixels.describe(task));
+        self.push(scores);
+    }
+
+    /// Adds one task's scores.
+    pub fn push(&mut self, task: Vec<(Baseline, f64)>) {
+        for (b, v) in task {
+            match self.scores.iter_mut().find(|(k, _)| *k == b) {
+                Some((_, values)) => values.push(v),
+                None => self.scores.push((b, vec![v])),
+            }
+        }
+    }
+
+    /// Each baseline's mean and 95% CI, in [`Baseline::ALL`] order.
+    pub fn summary(&self) -> Vec<(Baseline, MeanCi)> {
+        Baseline::ALL
+            .iter()
+            .filter_map(|b| {
+                self.scores
+                    .iter()
+                    .find(|(k, _)| k == b)
+                    .map(|(_, v)| (*b, MeanCi::of(v)))
+            })
+            .collect()
+    }
+
+    /// The baselines whose mean beats `adapted` (higher accuracy, or lower MSE when
+    /// `lower_is_better`).
+    pub fn beating(&self, adapted: f64, lower_is_better: bool) -> Vec<(Baseline, MeanCi)> {
+        self.summary()
+            .into_iter()
+            .filter(|(_, m)| {
+                if lower_is_better {
+                    m.mean < adapted
+                } else {
+                    m.mean > adapted
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

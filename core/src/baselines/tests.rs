@@ -1,0 +1,104 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::data::{Dataset, DatasetFormat, ImageSpec, Samples};
+use crate::tasks::Batch;
+
+fn task(source: &str, support_ids: Vec<usize>, query_ids: Vec<usize>) -> Episode {
+    let batch = |ids: Vec<usize>| Batch {
+        inputs: ids.iter().flat_map(|&i| [i as f32; 4]).collect(),
+        targets: Targets::Classes((0..ids.len()).collect()),
+        sample_ids: ids,
+    };
+    Episode {
+        source: 0,
+        source_name: source.into(),
+        input_shape: vec![1, 2, 2],
+        classes: vec![0, 1],
+        support: batch(support_ids),
+        query: batch(query_ids),
+        function: None,
+    }
+}
+
+/// Three 4x4 images whose pixels are 10 x the sample index.
+fn native() -> Arc<Dataset> {
+    let spec = ImageSpec {
+        channels: 1,
+        height: 4,
+        width: 4,
+    };
+    Arc::new(Dataset {
+        name: "native".into(),
+        format: DatasetFormat::ImageFolder,
+        class_names: vec!["a".into(), "b".into(), "c".into()],
+        labels: vec![0, 1, 2],
+        targets: None,
+        samples: Samples::Images {
+            spec,
+            pixels: (0..3).flat_map(|i| [10.0 * i as f32; 16]).collect(),
+        },
+        files: Vec::new(),
+        origins: Vec::new(),
+        problems: Vec::new(),
+    })
+}
+
+/// The native dataset serves the samples the task names, at its own size; a task of another
+/// source keeps its own inputs.
+#[test]
+fn native_pixels_read_the_tasks_samples_at_the_datasets_size() {
+    let pixels = Pixels {
+        native: vec![("digits".into(), native())],
+    };
+    let t = task("digits", vec![2, 0], vec![1]);
+    let (s, q) = pixels.of(&t);
+    assert_eq!(s.len(), 32);
+    assert_eq!(&s[..16], &[20.0; 16]);
+    assert_eq!(&s[16..], &[0.0; 16]);
+    assert_eq!(q, vec![10.0; 16]);
+    assert_eq!(pixels.describe(&t), "4x4 grey");
+    let other = task("letters", vec![2, 0], vec![1]);
+    assert_eq!(pixels.of(&other).0, other.support.inputs);
+    assert_eq!(pixels.describe(&other), "2x2 grey");
+    assert_eq!(Pixels::default().of(&t).1, t.query.inputs);
+}
+
+/// Means and CIs per baseline in report order, whatever order tasks add them in, and the
+/// ones that beat a score (higher accuracy, or lower MSE).
+#[test]
+fn scores_summarise_in_report_order_and_name_who_beats_the_adapted_network() {
+    let mut scores = BaselineScores::default();
+    scores.push(vec![
+        (Baseline::FromScratch, 0.2),
+        (Baseline::NearestMeanPixels, 0.6),
+    ]);
+    scores.push(vec![
+        (Baseline::NearestMeanPixels, 0.8),
+        (Baseline::FromScratch, 0.4),
+    ]);
+    let summary = scores.summary();
+    assert_eq!(summary.len(), 2);
+    assert_eq!(summary[0].0, Baseline::NearestMeanPixels);
+    assert!((summary[0].1.mean - 0.7).abs() < 1e-12);
+    assert_eq!(summary[0].1.n, 2);
+    assert!((summary[1].1.mean - 0.3).abs() < 1e-12);
+    let beat: Vec<_> = scores
+        .beating(0.5, false)
+        .into_iter()
+        .map(|b| b.0)
+        .collect();
+    assert_eq!(beat, vec![Baseline::NearestMeanPixels]);
+    let beat: Vec<_> = scores.beating(0.5, true).into_iter().map(|b| b.0).collect();
+    assert_eq!(beat, vec![Baseline::FromScratch]);
+    let keys: Vec<_> = Baseline::ALL.iter().map(|b| b.key()).collect();
+    assert_eq!(
+        keys,
+        [
+            "nearest_class_mean_pixels",
+            "linear_pixels",
+            "from_scratch",
+            "nearest_class_mean_features"
+        ]
+    );
+}
