@@ -179,5 +179,3 @@ fn main() {
         )
         .reshape([25, 8, 28, 28]));
 }
-#[allow(dead_code)]
-fn scratch() {}

@@ -10,37 +10,24 @@ use metanas_core::rng::SeededRng;
 use metanas_core::run::{build_learner, metric_value, BackendKind, RunConfig, TaskDistribution};
 use metanas_core::tasks::{Batch, Split};
 
-const CONFIG: &str = r#"seed = 5
-[space]
-domain = "image"
-ops = ["none", "skip_connect", "avg_pool_3x3", "sep_conv_3x3"]
-nodes = 2
-cells = ["normal"]
-channels = 4
-stem_multiplier = 1
-aggregate = "concat"
-num_outputs = 3
-[[space.inputs]]
-name = "grey8"
-channels = 1
-height = 8
-width = 8
-[tasks]
-kind = "few_shot"
-ways = 3
-shots = 2
-queries = 3
-[[tasks.datasets]]
-path = "bundled:uci-digits"
-[learner]
-kind = "base"
-inner_steps = 1
-[training]
-meta_batch = 2
-"#;
+/// 3-way 2-shot tasks of the bundled digits in the tests' small image space.
+fn config_text(learner: &str) -> String {
+    let space = include_str!("fixtures/tiny_image_space.toml")
+        .replace("num_outputs = 5", "num_outputs = 3");
+    format!(
+        "seed = 5\n{space}[tasks]\nkind = \"few_shot\"\nways = 3\nshots = 2\nqueries = 3\n\
+         [[tasks.datasets]]\npath = \"bundled:uci-digits\"\n[learner]\nkind = \"{learner}\"\n\
+         inner_steps = 1\n[training]\nmeta_batch = 2\n"
+    )
+}
 
 fn setup() -> (RunConfig, TaskDistribution) {
-    let config = RunConfig::parse(CONFIG, Path::new("baselines.toml"), Path::new(".")).unwrap();
+    let config = RunConfig::parse(
+        &config_text("base"),
+        Path::new("baselines.toml"),
+        Path::new("."),
+    )
+    .unwrap();
     let tasks = TaskDistribution::build(&config.tasks, &config.space, None).unwrap();
     (config, tasks)
 }
@@ -108,11 +95,8 @@ fn meta_features_keep_the_tasks_example_order() {
 #[test]
 fn the_prototype_head_starts_at_the_meta_features_nearest_class_mean() {
     let (config, tasks) = setup();
-    let mnas = CONFIG.replace(
-        "kind = \"base\"\ninner_steps = 1",
-        "kind = \"mnas\"\ninner_steps = 1",
-    );
-    let mnas = RunConfig::parse(&mnas, Path::new("mnas.toml"), Path::new(".")).unwrap();
+    let mnas =
+        RunConfig::parse(&config_text("mnas"), Path::new("mnas.toml"), Path::new(".")).unwrap();
     for config in [config, mnas] {
         let mut learner = build_learner(&config, BackendKind::Cpu).unwrap();
         assert_eq!(learner.head_init(), HeadInit::Meta);

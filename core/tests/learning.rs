@@ -97,56 +97,42 @@ fn meta_training_lowers_regression_mse<L: MetaLearner>(
     );
 }
 
+/// Multi-task BASE on the 16-channel regression space. With kl_scale 0.1 and σ = 0.05 the full
+/// per-sample KL (curvature 1/(n σ²) = 20 on 20 examples) holds each task posterior close to W
+/// during its 10 inner steps, so 60 meta-steps would barely move W.
+fn base_on_regression(lr_weights: f64, relaxation: Relaxation) -> GradientLearner<AD> {
+    let config = BaseConfig {
+        inner_steps: 10,
+        lr_weights,
+        kl_scale: 0.1,
+        meta_lr: 0.5,
+        relaxation,
+        init: seeded_init(),
+        seed: 5,
+        ..Default::default()
+    };
+    GradientLearner::<AD>::new(
+        regression_space(16),
+        Plan::base(&config),
+        Default::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn short_base_meta_training_lowers_post_adaptation_mse_on_regression() {
-    // 16 channels and kl_scale 0.1: with σ = 0.05 the full per-sample KL (curvature
-    // 1/(n σ²) = 20 on 20 examples) holds each task posterior close to W during its 10 inner
-    // steps, so 60 meta-steps would barely move W.
-    let make = || {
-        let config = BaseConfig {
-            inner_steps: 10,
-            lr_weights: 0.01,
-            kl_scale: 0.1,
-            meta_lr: 0.5,
-            init: seeded_init(),
-            seed: 5,
-            ..Default::default()
-        };
-        GradientLearner::<AD>::new(
-            regression_space(16),
-            Plan::base(&config),
-            Default::default(),
-        )
-        .unwrap()
-    };
+    let make = || base_on_regression(0.01, BaseConfig::default().relaxation);
     meta_training_lowers_regression_mse(make, 60, 0.9);
 }
 
 #[test]
 fn short_single_path_base_meta_training_lowers_post_adaptation_mse_on_regression() {
-    // The multi-task BASE setting above with single-path search: one Gumbel-sampled op per
-    // edge runs in every forward pass, and adaptation is evaluated on the most probable path.
-    // The sampled op's weights get the whole gradient instead of a third of it (z = 1 instead
-    // of about 1/3 over the 3 live ops), so the inner rate is a third of the mixture's: at
-    // 0.01 the inner loops diverged (loss NaN within 15 meta-steps).
-    let make = || {
-        let config = BaseConfig {
-            inner_steps: 10,
-            lr_weights: 0.003,
-            kl_scale: 0.1,
-            meta_lr: 0.5,
-            relaxation: Relaxation::SinglePath,
-            init: seeded_init(),
-            seed: 5,
-            ..Default::default()
-        };
-        GradientLearner::<AD>::new(
-            regression_space(16),
-            Plan::base(&config),
-            Default::default(),
-        )
-        .unwrap()
-    };
+    // The setting above with single-path search: one Gumbel-sampled op per edge runs in every
+    // forward pass, and adaptation is evaluated on the most probable path. The sampled op's
+    // weights get the whole gradient instead of a third of it (z = 1 instead of about 1/3 over
+    // the 3 live ops), so the inner rate is a third of the mixture's: at 0.01 the inner loops
+    // diverged (loss NaN within 15 meta-steps).
+    let make = || base_on_regression(0.003, Relaxation::SinglePath);
     meta_training_lowers_regression_mse(make, 60, 0.9);
 }
 

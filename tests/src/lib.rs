@@ -200,21 +200,8 @@ pub fn image_folder(root: &Path, classes: usize, per_class: u8) {
 /// The `[space]` section of a small image space on 8x8 grey input (input `grey8`) with a
 /// `ways`-way classifier: one two-node normal cell of 4 channels.
 pub fn tiny_image_space(ways: usize) -> String {
-    format!(
-        r#"[space]
-domain = "image"
-ops = ["none", "skip_connect", "avg_pool_3x3", "sep_conv_3x3"]
-nodes = 2
-cells = ["normal"]
-channels = 4
-stem_multiplier = 1
-aggregate = "concat"
-num_outputs = {ways}
-[[space.inputs]]
-name = "grey8"
-channels = 1
-height = 8
-width = 8
-"#
-    )
+    IMAGE_SPACE.replace("num_outputs = 5", &format!("num_outputs = {ways}"))
 }
+
+/// The small image space the test configs share (also used by metanas-core's tests).
+const IMAGE_SPACE: &str = include_str!("../../core/tests/fixtures/tiny_image_space.toml");

@@ -54,15 +54,8 @@ fn adapt_reports_baselines_on_the_same_tasks_at_the_datasets_size() {
     let run = digits_run(tmp.path());
     let data = tmp.path().join("levels");
     grey_levels(&data);
-    let args = [
-        "adapt",
-        "--run",
-        s(&run),
-        "--data",
-        s(&data),
-        "--tasks",
-        "3",
-    ];
+    let (run, data) = (s(&run), s(&data));
+    let args = ["adapt", "--run", run, "--data", data, "--tasks", "3"];
     let j = json_of(&metanas_ok(&[&args[..], &["--json"]].concat()));
     assert_eq!(j["baseline_pixels"], "16x16 grey");
     let b = &j["baselines"];
@@ -119,15 +112,9 @@ fn eval_reports_baselines_and_regression_has_the_network_from_scratch_only() {
     let config = tiny_config(&reg, 4);
     let run = reg.join("run");
     train_ok(&config, &run, 2);
+    let run = s(&run);
     let j = json_of(&metanas_ok(&[
-        "adapt",
-        "--run",
-        s(&run),
-        "--tasks",
-        "2",
-        "--steps",
-        "1",
-        "--json",
+        "adapt", "--run", run, "--tasks", "2", "--json",
     ]));
     let b = j["baselines"].as_object().unwrap();
     assert_eq!(b.keys().collect::<Vec<_>>(), ["from_scratch"], "{j}");
@@ -141,27 +128,14 @@ fn eval_reports_baselines_and_regression_has_the_network_from_scratch_only() {
 fn adapt_with_the_prototype_head() {
     let tmp = tempdir("baselines-head");
     let run = digits_run(tmp.path());
-    let j = json_of(&metanas_ok(&[
-        "adapt",
-        "--run",
-        s(&run),
-        "--tasks",
-        "4",
-        "--head",
-        "prototypes",
-        "--json",
-    ]));
+    let adapt = ["adapt", "--run", s(&run), "--tasks", "4", "--json"];
+    let j = json_of(&metanas_ok(
+        &[&adapt[..], &["--head", "prototypes"]].concat(),
+    ));
     assert_eq!(j["head"], "prototypes");
     let features = &j["baselines"]["nearest_class_mean_features"]["mean"];
     assert_eq!(j["accuracy_before"], *features, "{j}");
-    let j = json_of(&metanas_ok(&[
-        "adapt",
-        "--run",
-        s(&run),
-        "--tasks",
-        "4",
-        "--json",
-    ]));
+    let j = json_of(&metanas_ok(&adapt));
     assert_eq!(j["head"], "meta");
     let out = metanas_tests::metanas(&["adapt", "--run", s(&run), "--head", "proto"]);
     assert_eq!(out.status.code(), Some(2));

@@ -4,6 +4,21 @@
 
 use metanas_tests::{assert_bad_input, json_of, metanas, metanas_ok, s, tempdir, tiny_config};
 
+/// `bench --config CONFIG --steps 1 --warmup 0 --json` with `extra` options, as JSON.
+fn one_step(config: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let args = [
+        "bench",
+        "--config",
+        s(config),
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+    ];
+    json_of(&metanas_ok(&[&args[..], extra].concat()))
+}
+
 #[test]
 fn bench_reports_time_arithmetic_rate_and_peak() {
     let tmp = tempdir("bench");
@@ -54,17 +69,7 @@ fn bench_counts_a_single_path() {
         4,
         "kind = \"base\"\ninner_steps = 2\nrelaxation = \"single_path\"",
     );
-    let out = metanas_ok(&[
-        "bench",
-        "--config",
-        s(&config),
-        "--steps",
-        "1",
-        "--warmup",
-        "0",
-        "--json",
-    ]);
-    let j = json_of(&out);
+    let j = one_step(&config, &[]);
     assert_eq!(j["single_path"], true);
     assert_eq!(j["macs_per_example"], 8 + 5 * 21 + 8);
 }
@@ -76,6 +81,12 @@ fn bench_counts_a_single_path() {
 fn bench_single_path_flag() {
     let tmp = tempdir("bench-single-path-flag");
     let config = tiny_config(tmp.path(), 4);
+    let j = one_step(&config, &[]);
+    assert_eq!(j["single_path"], false);
+    assert_eq!(j["macs_per_example"], 336);
+    let j = one_step(&config, &["--single-path"]);
+    assert_eq!(j["single_path"], true);
+    assert_eq!(j["macs_per_example"], 8 + 5 * 21 + 8);
     let args = [
         "bench",
         "--config",
@@ -85,14 +96,6 @@ fn bench_single_path_flag() {
         "--warmup",
         "0",
     ];
-    let j = json_of(&metanas_ok(&[&args[..], &["--json"]].concat()));
-    assert_eq!(j["single_path"], false);
-    assert_eq!(j["macs_per_example"], 336);
-    let j = json_of(&metanas_ok(
-        &[&args[..], &["--single-path", "--json"]].concat(),
-    ));
-    assert_eq!(j["single_path"], true);
-    assert_eq!(j["macs_per_example"], 8 + 5 * 21 + 8);
     let out = metanas_ok(&[&args[..], &["--single-path"]].concat());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("single path"), "{text}");
@@ -120,17 +123,7 @@ fn bench_stands_in_generated_images_for_an_absent_dataset() {
     )
     .unwrap();
     let scratch = std::env::temp_dir();
-    let out = metanas_ok(&[
-        "bench",
-        "--config",
-        s(&config),
-        "--steps",
-        "1",
-        "--warmup",
-        "0",
-        "--json",
-    ]);
-    let j = json_of(&out);
+    let j = one_step(&config, &[]);
     assert_eq!(j["generated_images"], true);
     assert_eq!(j["meta_batch"], 2);
     assert!(j["seconds_per_meta_step"]["median"].as_f64().unwrap() > 0.0);

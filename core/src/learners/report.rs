@@ -9,7 +9,7 @@ use super::meta_gradient::missing_stem;
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::types::{count_sketch, ArchTables, LearnerError, StepReport, TaskFeatures};
 use crate::genotype::Genotype;
-use crate::nn::WeightMode;
+use crate::nn::{WeightMode, WeightSampler};
 use crate::posterior::{ArchUse, GaussianTensors, Posterior};
 use crate::rng::SeededRng;
 use crate::space::SearchSpace;
@@ -52,8 +52,13 @@ pub fn posterior_features<B: Backend>(
     let device = q.arch.normal.val().device();
     let of = |batch: &Batch| -> Result<(Vec<f32>, usize), LearnerError> {
         let x = batch.input_tensor::<B>(&task.input_shape, &device);
+        // Noise-free: mean weights, and no architecture sample is drawn for evaluation.
+        let mut rng = SeededRng::new(0);
+        let z = q.arch_weights(arch, &mut rng);
+        let mut sampler = WeightSampler::new(WeightMode::Mean, rng.next_u64());
         let out = q
-            .features_with(x, stem, arch, WeightMode::Mean, &mut SeededRng::new(0))
+            .net
+            .features(x, stem, z.as_ref(), &mut sampler)
             .ok_or_else(|| missing_stem(stem))?;
         let [_, dim] = out.dims();
         let values = out

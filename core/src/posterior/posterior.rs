@@ -174,22 +174,9 @@ impl<B: Backend> Posterior<B> {
         self.net.forward(x, input, z.as_ref(), &mut sampler)
     }
 
-    /// The penultimate features `[n, c]` of [`Posterior::forward_with`] (what its head maps
-    /// to the outputs), drawn the same way.
-    pub fn features_with(
-        &self,
-        x: Tensor<B, 4>,
-        input: usize,
-        arch: ArchUse,
-        weights: WeightMode,
-        rng: &mut SeededRng,
-    ) -> Option<Tensor<B, 2>> {
-        let z = self.arch_weights(arch, rng);
-        let mut sampler = WeightSampler::new(weights, rng.next_u64());
-        self.net.features(x, input, z.as_ref(), &mut sampler)
-    }
-
-    fn arch_weights(&self, arch: ArchUse, rng: &mut SeededRng) -> Option<ArchWeights<B>> {
+    /// The architecture weights `arch` says to use (a sample, the probabilities, the most
+    /// probable path, or none), drawing from `rng` only for a sample.
+    pub fn arch_weights(&self, arch: ArchUse, rng: &mut SeededRng) -> Option<ArchWeights<B>> {
         match arch {
             ArchUse::Sampled { relaxation, tau } => Some(self.arch.sample(relaxation, tau, rng)),
             ArchUse::Mixture => Some(self.arch.probabilities()),

@@ -9,7 +9,7 @@ use burn::prelude::*;
 use super::*;
 use crate::nn::WeightSampler;
 use crate::rng::SeededRng;
-use crate::space::{Aggregate, CellKind, Domain, InputSpec, Op, SearchSpace};
+use crate::space::{InputSpec, Op, SearchSpace};
 use crate::supernet::ArchWeights;
 use crate::CpuBackend as B;
 
@@ -18,30 +18,16 @@ type AD = Autodiff<B>;
 const TAU: f64 = 0.7;
 const SEED: u64 = 11;
 
+/// none, skip_connect, both 3x3 pools, sep_conv_3x3 and dil_conv_3x3 in 2-node cells.
 fn space() -> SearchSpace {
     SearchSpace {
-        domain: Domain::Image,
-        ops: vec![
-            Op::None,
-            Op::SkipConnect,
-            Op::MaxPool3x3,
-            Op::AvgPool3x3,
-            Op::SepConv3x3,
-            Op::DilConv3x3,
-        ],
+        ops: [&Op::ALL[..5], &[Op::DilConv3x3]].concat(),
         nodes: 2,
-        cells: vec![CellKind::Normal, CellKind::Reduce],
         channels: 4,
         stem_multiplier: 1,
-        aggregate: Aggregate::Concat,
-        inputs: vec![InputSpec {
-            name: "g8".into(),
-            channels: 1,
-            height: 8,
-            width: 8,
-        }],
+        inputs: vec![InputSpec::grey("g8", 8)],
         num_outputs: 3,
-        constraints: vec![],
+        ..SearchSpace::default_image()
     }
 }
 

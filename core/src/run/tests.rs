@@ -301,26 +301,20 @@ fn single_path_is_a_relaxation_of_base_and_mnas_and_a_misspelling_is_named() {
         )
     };
     let name = Path::new("sp.toml");
-    let base = RunConfig::parse(
-        &with("kind = \"base\"\nrelaxation = \"single_path\""),
-        name,
-        Path::new("."),
-    )
-    .unwrap();
-    let LearnerConfig::Base(b) = &base.learner else {
-        panic!("{:?}", base.learner)
-    };
-    assert_eq!(b.relaxation, crate::posterior::Relaxation::SinglePath);
-    let mnas = RunConfig::parse(
-        &with("kind = \"mnas\"\nrelaxation = \"single_path\""),
-        name,
-        Path::new("."),
-    )
-    .unwrap();
-    let LearnerConfig::Mnas(m) = &mnas.learner else {
-        panic!("{:?}", mnas.learner)
-    };
-    assert_eq!(m.relaxation, crate::posterior::Relaxation::SinglePath);
+    for kind in ["base", "mnas"] {
+        let learner = format!("kind = \"{kind}\"\nrelaxation = \"single_path\"");
+        let config = RunConfig::parse(&with(&learner), name, Path::new(".")).unwrap();
+        let relaxation = match &config.learner {
+            LearnerConfig::Base(b) => b.relaxation,
+            LearnerConfig::Mnas(m) => m.relaxation,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            relaxation,
+            crate::posterior::Relaxation::SinglePath,
+            "{kind}"
+        );
+    }
     let e = RunConfig::parse(
         &with("kind = \"base\"\nrelaxation = \"singlepath\""),
         name,

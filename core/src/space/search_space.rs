@@ -64,6 +64,18 @@ pub struct InputSpec {
     pub width: usize,
 }
 
+impl InputSpec {
+    /// A grey `side` x `side` image input named `name`.
+    pub fn grey(name: &str, side: usize) -> Self {
+        Self {
+            name: name.into(),
+            channels: 1,
+            height: side,
+            width: side,
+        }
+    }
+}
+
 /// A user constraint: an op, or a whole edge, switched off in one kind of cell.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
