@@ -8,7 +8,7 @@
 //! tested through the other.
 //!
 //! The network is small so that the test stays near a minute on 2 CPU cores (Burn's CPU
-//! convolutions are slow; see the README's speed section): one normal cell of one node with
+//! convolutions are slow; see docs/speed-history.md): one normal cell of one node with
 //! skip and max-pool candidates, 8 channels.
 
 use metanas_core::learners::{evaluate, LearnerError, MeanCi, MetaLearner};

@@ -45,14 +45,14 @@ pub struct BaseConfig {
     /// The examples of the inner steps: `support` (the default: the task's training set,
     /// what adaptation to a new task trains on) or `support_and_query`. On the toy-regression
     /// families, 2000 meta-steps with `support_and_query` left a meta-network whose
-    /// adaptation on 10 support points diverged on most held-out tasks (README, Results).
+    /// adaptation on 10 support points diverged on most held-out tasks (docs/results.md).
     pub inner_examples: InnerExamples,
     /// Scale each inner step's gradient of the weights ψ = (μ, ρ) to this Euclidean norm
     /// when it is longer (PyTorch's `clip_grad_norm_`, as DARTS's search does), in meta-training
     /// and in adaptation; the architecture's gradient is not clipped. Absent (the default):
     /// plain SGD, as the paper writes it. A task whose few support points lie far out can
-    /// make a step overshoot and diverge; the mean update then carries it into W (README,
-    /// Results: what `grad_clip` did on the toy regression).
+    /// make a step overshoot and diverge; the mean update then carries it into W
+    /// (docs/results.md: what `grad_clip` did on the toy regression).
     pub grad_clip: Option<f64>,
     /// Gumbel-softmax, plain softmax (the ablation) or hard straight-through.
     pub relaxation: Relaxation,
