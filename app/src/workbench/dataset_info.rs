@@ -67,7 +67,7 @@ pub struct DatasetInfo {
     pub regression: bool,
     /// Class names and sample counts.
     pub classes: Vec<(String, usize)>,
-    /// The first sample of each of the first [`THUMBNAIL_CLASSES`] classes.
+    /// The first sample of each of the first `THUMBNAIL_CLASSES` classes.
     pub thumbnails: Vec<Thumbnail>,
     /// Files or samples that could not be read, with why (first 50).
     pub problems: Vec<String>,
