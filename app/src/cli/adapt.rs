@@ -7,8 +7,8 @@ use clap::Args;
 use metanas_core::baselines::{task_baselines, BaselineScores, Learners, Pixels};
 use metanas_core::learners::{HeadInit, MeanCi};
 use metanas_core::run::{
-    build_learner, limits, metric_value, native_pixels, stream_rng, DatasetConfig, RunError,
-    SeedStream, Session, TaskConfig, TaskDistribution,
+    limits, metric_value, native_pixels, stream_rng, DatasetConfig, RunError, SeedStream, Session,
+    TaskConfig, TaskDistribution,
 };
 use metanas_core::tasks::{EpisodeSpec, Split};
 use serde_json::json;
@@ -98,7 +98,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         }),
         TaskConfig::Regression(_) => None,
     };
-    let (tasks, split, datasets) = match (&a.data, run_spec) {
+    let (tasks, split, foreign) = match (&a.data, run_spec) {
         (Some(_), None) => {
             return Err(CliError::Input(format!(
                 "{}: this run meta-trained on regression tasks; leave out --data to adapt to its own task families",
@@ -134,15 +134,9 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             };
             let tasks =
                 TaskDistribution::from_dataset(space, path, &input, spec, &mut |_, _, _| {})?;
-            (tasks, Split::Train, vec![DatasetConfig::at(path, &input)])
+            (tasks, Split::Train, Some(DatasetConfig::at(path, &input)))
         }
-        (None, _) => {
-            let datasets = match &config.tasks {
-                TaskConfig::FewShot(f) => f.datasets.clone(),
-                TaskConfig::Regression(_) => Vec::new(),
-            };
-            (session.tasks.clone(), Split::Test, datasets)
-        }
+        (None, _) => (session.tasks.clone(), Split::Test, None),
     };
     tasks.check(split)?;
     let steps = a.steps.unwrap_or(config.training.adapt_steps);
@@ -150,11 +144,14 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
     let (pixels, fresh) = if a.baselines.no_baselines {
         (Pixels::default(), None)
     } else {
-        let (pixels, warnings) = native_pixels(&tasks, &datasets);
+        let (pixels, warnings) = match &foreign {
+            Some(d) => native_pixels(&tasks, std::slice::from_ref(d)),
+            None => session.native_pixels(),
+        };
         warn_all(&warnings);
-        let mut fresh = build_learner(config, a.common.backend)
+        let fresh = session
+            .fresh_learner(a.common.backend)
             .map_err(|e| CliError::from(RunError::from(e)))?;
-        fresh.set_head_init(session.learner.head_init());
         (pixels, Some(fresh))
     };
     let mut scores = BaselineScores::default();
@@ -172,15 +169,17 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             .learner
             .adapt(&task, steps, seed)
             .map_err(|e| CliError::from(RunError::from(e)))?;
-        let mut task_scores = Vec::new();
-        if let Some(fresh) = &fresh {
-            let learners = Learners {
-                meta: &*session.learner,
-                fresh: &**fresh,
-            };
-            task_scores = task_baselines(&task, &learners, &pixels, steps, seed)
-                .map_err(|e| CliError::from(RunError::from(e)))?;
-        }
+        let task_scores = fresh
+            .as_ref()
+            .map(|fresh| {
+                let learners = Learners {
+                    meta: &*session.learner,
+                    fresh: &**fresh,
+                };
+                task_baselines(&task, &learners, &pixels, steps, seed)
+            })
+            .transpose()
+            .map_err(|e| CliError::from(RunError::from(e)))?;
         let b = ad
             .per_step
             .first()
@@ -201,7 +200,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             "per_step": ad.per_step.iter().map(metric_value).collect::<Vec<_>>(),
             "genotype": prior.is_some().then_some(&ad.genotype),
         });
-        if fresh.is_some() {
+        if let Some(task_scores) = task_scores {
             record["baselines"] = task_scores
                 .iter()
                 .map(|(b, v)| (b.key().to_string(), json!(v)))

@@ -2,7 +2,7 @@
 //! (see `metanas_core::baselines`): the option that turns them off, their table and JSON.
 
 use clap::Args;
-use metanas_core::baselines::{Baseline, BaselineScores};
+use metanas_core::baselines::BaselineScores;
 use metanas_core::learners::MeanCi;
 use serde_json::{json, Map, Value};
 
@@ -26,20 +26,14 @@ pub fn report(
     pixels: &str,
 ) -> (String, Map<String, Value>) {
     let summary = scores.summary();
-    let lower_is_better = metric == "mse";
     let mut text = format!("baselines on the same tasks ({metric}, mean ± 95% CI):\n");
     let mut by_key = Map::new();
     for (b, m) in &summary {
-        let name = match b {
-            Baseline::NearestMeanPixels | Baseline::LinearPixels => {
-                format!("{} ({pixels})", b.label())
-            }
-            _ => b.label().to_string(),
-        };
+        let name = b.label_seeing(pixels);
         text += &format!("  {name:<52} {:.4} ± {:.4}\n", m.mean, m.ci95);
         by_key.insert(b.key().into(), json!({ "mean": m.mean, "ci95": m.ci95 }));
     }
-    let beating = scores.beating(adapted.mean, lower_is_better);
+    let beating = scores.beating(adapted.mean, metric);
     if beating.is_empty() {
         text += &format!(
             "the adapted network ({:.4}) beats every baseline on these tasks\n",

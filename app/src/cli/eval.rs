@@ -11,7 +11,7 @@ use super::{warn_all, CliError, Common, Output, RunArg};
 use metanas_core::baselines::Pixels;
 use metanas_core::learners::{DartsConfig, EvalReport, HeadInit};
 use metanas_core::posterior::Relaxation;
-use metanas_core::run::{native_pixels, HeldOut, Session, TaskConfig};
+use metanas_core::run::{HeldOut, Session};
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
@@ -102,13 +102,13 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         None
     } else {
         // Fixed episodes are not samples of the run's datasets: their own inputs serve.
-        let pixels = match (&held_out, &session.config.tasks) {
-            (HeldOut::Sampled(_), TaskConfig::FewShot(f)) => {
-                let (pixels, warnings) = native_pixels(&session.tasks, &f.datasets);
+        let pixels = match &held_out {
+            HeldOut::Sampled(_) => {
+                let (pixels, warnings) = session.native_pixels();
                 warn_all(&warnings);
                 pixels
             }
-            _ => Pixels::default(),
+            HeldOut::Fixed(_) => Pixels::default(),
         };
         Some(session.evaluate_baselines(&held_out, steps, a.common.backend, &pixels)?)
     };

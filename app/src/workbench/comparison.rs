@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use metanas_core::baselines::{task_baselines, Baseline, Learners, Pixels};
 use metanas_core::learners::MeanCi;
 use metanas_core::run::{
-    build_learner, native_pixels, BackendKind, DatasetConfig, HeldOut, Session, TaskConfig,
-    TaskDistribution,
+    native_pixels, BackendKind, DatasetConfig, HeldOut, Session, TaskDistribution,
 };
 use metanas_core::tasks::Episode;
 
@@ -47,8 +46,6 @@ pub struct PixelCache {
     /// `None`: the run's own tasks; `Some(path)`: a dataset given in the workbench.
     key: Option<Option<PathBuf>>,
     pixels: Pixels,
-    /// Why some source keeps the network-size inputs.
-    pub warnings: Vec<String>,
 }
 
 impl PixelCache {
@@ -66,8 +63,9 @@ impl PixelCache {
     ) -> &Pixels {
         let key = foreign.map(|(p, _)| p.to_path_buf());
         if self.key.as_ref() != Some(&key) {
-            let (pixels, warnings) = match (foreign, &session.config.tasks) {
-                (Some((path, tasks)), _) => {
+            // Why a source keeps the network-size inputs shows in the size the bars name.
+            let (pixels, _) = match foreign {
+                Some((path, tasks)) => {
                     let input = session
                         .config
                         .space
@@ -77,11 +75,9 @@ impl PixelCache {
                         .unwrap_or_default();
                     native_pixels(tasks, &[DatasetConfig::at(path, &input)])
                 }
-                (None, TaskConfig::FewShot(f)) => native_pixels(&session.tasks, &f.datasets),
-                (None, TaskConfig::Regression(_)) => (Pixels::default(), Vec::new()),
+                None => session.native_pixels(),
             };
             self.pixels = pixels;
-            self.warnings = warnings;
             self.key = Some(key);
         }
         &self.pixels
@@ -97,8 +93,7 @@ pub fn on_task(
     steps: usize,
     seed: u64,
 ) -> Result<TaskBaselines, String> {
-    let mut fresh = build_learner(&session.config, backend).map_err(|e| e.to_string())?;
-    fresh.set_head_init(session.learner.head_init());
+    let fresh = session.fresh_learner(backend).map_err(|e| e.to_string())?;
     let learners = Learners {
         meta: &*session.learner,
         fresh: &*fresh,

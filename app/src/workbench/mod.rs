@@ -7,6 +7,7 @@ mod adapt_method;
 mod comparison;
 mod dataset_info;
 mod history;
+mod messages;
 mod picker;
 mod presets;
 mod state;

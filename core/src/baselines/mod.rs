@@ -50,6 +50,17 @@ impl Baseline {
         }
     }
 
+    /// Its name in tables and views, the raw-pixel ones with what they saw (`pixels`, e.g.
+    /// `105x105 grey`; left out when empty).
+    pub fn label_seeing(self, pixels: &str) -> String {
+        match self {
+            Baseline::NearestMeanPixels | Baseline::LinearPixels if !pixels.is_empty() => {
+                format!("{} ({pixels})", self.label())
+            }
+            _ => self.label().to_string(),
+        }
+    }
+
     /// Its name in tables and views.
     pub fn label(self) -> &'static str {
         match self {
@@ -168,6 +179,16 @@ pub fn task_baselines(
     Ok(out)
 }
 
+/// Whether a baseline's `value` of `metric` beats the adapted network's: higher accuracy, or
+/// lower MSE (`metric` is `mse` in any case).
+pub fn beats(metric: &str, value: f64, adapted: f64) -> bool {
+    if metric.eq_ignore_ascii_case("mse") {
+        value < adapted
+    } else {
+        value > adapted
+    }
+}
+
 /// Baseline scores over many tasks, in report order.
 #[derive(Clone, Debug, Default)]
 pub struct BaselineScores {
@@ -206,18 +227,11 @@ impl BaselineScores {
             .collect()
     }
 
-    /// The baselines whose mean beats `adapted` (higher accuracy, or lower MSE when
-    /// `lower_is_better`).
-    pub fn beating(&self, adapted: f64, lower_is_better: bool) -> Vec<(Baseline, MeanCi)> {
+    /// The baselines whose mean beats `adapted`, a value of `metric` ([`beats`]).
+    pub fn beating(&self, adapted: f64, metric: &str) -> Vec<(Baseline, MeanCi)> {
         self.summary()
             .into_iter()
-            .filter(|(_, m)| {
-                if lower_is_better {
-                    m.mean < adapted
-                } else {
-                    m.mean > adapted
-                }
-            })
+            .filter(|(_, m)| beats(metric, m.mean, adapted))
             .collect()
     }
 }

@@ -2,6 +2,8 @@
 //! nearest class mean, and softmax regression. They need no meta-learning, so an adapted
 //! meta-network that loses to them has learnt nothing a user could not get for free.
 
+use crate::learners::class_means;
+
 /// Examples as flat rows of `dim` values with their class labels in `0..ways`.
 #[derive(Clone, Copy, Debug)]
 pub struct Examples<'a> {
@@ -53,23 +55,7 @@ fn argmax(values: impl Iterator<Item = f64>) -> usize {
 /// chosen). Returns the query accuracy.
 pub fn nearest_class_mean(support: Examples, query: Examples, ways: usize) -> f64 {
     let d = support.dim();
-    let mut means = vec![0.0f64; ways * d];
-    let mut counts = vec![0usize; ways];
-    for i in 0..support.len() {
-        let c = support.labels[i];
-        if c >= ways {
-            continue;
-        }
-        counts[c] += 1;
-        for (m, &x) in means[c * d..(c + 1) * d].iter_mut().zip(support.row(i)) {
-            *m += x as f64;
-        }
-    }
-    for c in 0..ways {
-        for m in &mut means[c * d..(c + 1) * d] {
-            *m /= counts[c].max(1) as f64;
-        }
-    }
+    let (means, counts) = class_means(support.inputs, d, support.labels, ways);
     accuracy(query, |i| {
         let x = query.row(i);
         argmax((0..ways).map(|c| {

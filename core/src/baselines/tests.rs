@@ -84,12 +84,16 @@ fn scores_summarise_in_report_order_and_name_who_beats_the_adapted_network() {
     assert_eq!(summary[0].1.n, 2);
     assert!((summary[1].1.mean - 0.3).abs() < 1e-12);
     let beat: Vec<_> = scores
-        .beating(0.5, false)
+        .beating(0.5, "accuracy")
         .into_iter()
         .map(|b| b.0)
         .collect();
     assert_eq!(beat, vec![Baseline::NearestMeanPixels]);
-    let beat: Vec<_> = scores.beating(0.5, true).into_iter().map(|b| b.0).collect();
+    let beat: Vec<_> = scores
+        .beating(0.5, "mse")
+        .into_iter()
+        .map(|b| b.0)
+        .collect();
     assert_eq!(beat, vec![Baseline::FromScratch]);
     let keys: Vec<_> = Baseline::ALL.iter().map(|b| b.key()).collect();
     assert_eq!(

@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::types::TaskFeatures;
-
 /// Where adaptation's classifier head starts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,19 +43,23 @@ impl std::str::FromStr for HeadInit {
     }
 }
 
-/// The prototype head for a network with `outputs` outputs: weights `[dim, outputs]`
-/// row-major and biases `[outputs]`, from the support features of `f` with `labels`. An
-/// output that no support example has (more outputs than the task's classes) gets zero weights
-/// and a bias far below every other, so it is never predicted.
-pub fn prototype_head(f: &TaskFeatures, labels: &[usize], outputs: usize) -> (Vec<f32>, Vec<f32>) {
-    let dim = f.dim;
-    let mut means = vec![0.0f64; outputs * dim];
-    let mut counts = vec![0usize; outputs];
+/// The mean of the rows of each class: `rows` holds `labels.len()` rows of `dim` values;
+/// returns the means `[classes, dim]` row-major and each class's row count (a class without
+/// rows has mean 0 and count 0; labels of `classes` or more, and rows past the end, are
+/// skipped).
+pub fn class_means(
+    rows: &[f32],
+    dim: usize,
+    labels: &[usize],
+    classes: usize,
+) -> (Vec<f64>, Vec<usize>) {
+    let mut means = vec![0.0f64; classes * dim];
+    let mut counts = vec![0usize; classes];
     for (i, &c) in labels.iter().enumerate() {
-        let Some(row) = f.support.get(i * dim..(i + 1) * dim) else {
+        let Some(row) = rows.get(i * dim..(i + 1) * dim) else {
             break;
         };
-        if c >= outputs {
+        if c >= classes {
             continue;
         }
         counts[c] += 1;
@@ -65,27 +67,39 @@ pub fn prototype_head(f: &TaskFeatures, labels: &[usize], outputs: usize) -> (Ve
             *m += x as f64;
         }
     }
+    for (c, &n) in counts.iter().enumerate() {
+        for m in &mut means[c * dim..(c + 1) * dim] {
+            *m /= n.max(1) as f64;
+        }
+    }
+    (means, counts)
+}
+
+/// The prototype head for a network with `outputs` outputs: weights `[dim, outputs]`
+/// row-major and biases `[outputs]`, from the support set's features (`dim` a row) with
+/// `labels`. An output that no support example has (more outputs than the task's classes)
+/// gets zero weights and a bias far below every other, so it is never predicted.
+pub fn prototype_head(
+    support: &[f32],
+    dim: usize,
+    labels: &[usize],
+    outputs: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let (means, counts) = class_means(support, dim, labels, outputs);
     let mut weight = vec![0.0f32; dim * outputs];
     let mut bias = vec![0.0f32; outputs];
     let mut lowest = 0.0f64;
-    for c in 0..outputs {
-        if counts[c] == 0 {
-            continue;
-        }
-        let mean = &mut means[c * dim..(c + 1) * dim];
+    for c in (0..outputs).filter(|&c| counts[c] > 0) {
         let mut norm = 0.0;
-        for (k, m) in mean.iter_mut().enumerate() {
-            *m /= counts[c] as f64;
-            weight[k * outputs + c] = (2.0 * *m) as f32;
-            norm += *m * *m;
+        for (k, m) in means[c * dim..(c + 1) * dim].iter().enumerate() {
+            weight[k * outputs + c] = (2.0 * m) as f32;
+            norm += m * m;
         }
         bias[c] = -norm as f32;
         lowest = lowest.min(-norm);
     }
-    for c in 0..outputs {
-        if counts[c] == 0 {
-            bias[c] = (lowest * 2.0 - 1e3) as f32;
-        }
+    for c in (0..outputs).filter(|&c| counts[c] == 0) {
+        bias[c] = (lowest * 2.0 - 1e3) as f32;
     }
     (weight, bias)
 }
@@ -99,12 +113,8 @@ mod tests {
     /// output has no example.
     #[test]
     fn prototype_head_by_hand() {
-        let f = TaskFeatures {
-            dim: 2,
-            support: vec![1.0, 0.0, 0.0, 1.0, 3.0, 0.0],
-            query: Vec::new(),
-        };
-        let (w, b) = prototype_head(&f, &[0, 1, 0], 3);
+        let support = [1.0, 0.0, 0.0, 1.0, 3.0, 0.0];
+        let (w, b) = prototype_head(&support, 2, &[0, 1, 0], 3);
         assert_eq!(w, vec![4.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
         assert_eq!(&b[..2], &[-4.0, -1.0]);
         assert!(b[2] < -1000.0);

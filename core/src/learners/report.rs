@@ -49,32 +49,40 @@ pub fn posterior_features<B: Backend>(
     stem: usize,
     arch: ArchUse,
 ) -> Result<TaskFeatures, LearnerError> {
-    let device = q.arch.normal.val().device();
-    let of = |batch: &Batch| -> Result<(Vec<f32>, usize), LearnerError> {
-        let x = batch.input_tensor::<B>(&task.input_shape, &device);
-        // Noise-free: mean weights, and no architecture sample is drawn for evaluation.
-        let mut rng = SeededRng::new(0);
-        let z = q.arch_weights(arch, &mut rng);
-        let mut sampler = WeightSampler::new(WeightMode::Mean, rng.next_u64());
-        let out = q
-            .net
-            .features(x, stem, z.as_ref(), &mut sampler)
-            .ok_or_else(|| missing_stem(stem))?;
-        let [_, dim] = out.dims();
-        let values = out
-            .into_data()
-            .convert::<f32>()
-            .to_vec::<f32>()
-            .map_err(|e| LearnerError::Task(format!("reading features: {e:?}")))?;
-        Ok((values, dim))
-    };
-    let (support, dim) = of(&task.support)?;
-    let (query, _) = of(&task.query)?;
+    let (support, dim) = batch_features(q, &task.support, &task.input_shape, stem, arch)?;
+    let (query, _) = batch_features(q, &task.query, &task.input_shape, stem, arch)?;
     Ok(TaskFeatures {
         dim,
         support,
         query,
     })
+}
+
+/// The penultimate features of `q` (mean weights, `arch`) on one batch of inputs of `shape`:
+/// the rows and their length.
+fn batch_features<B: Backend>(
+    q: &Posterior<B>,
+    batch: &Batch,
+    shape: &[usize],
+    stem: usize,
+    arch: ArchUse,
+) -> Result<(Vec<f32>, usize), LearnerError> {
+    let x = batch.input_tensor::<B>(shape, &q.arch.normal.val().device());
+    // Noise-free: mean weights, and no architecture sample is drawn for evaluation.
+    let mut rng = SeededRng::new(0);
+    let z = q.arch_weights(arch, &mut rng);
+    let mut sampler = WeightSampler::new(WeightMode::Mean, rng.next_u64());
+    let out = q
+        .net
+        .features(x, stem, z.as_ref(), &mut sampler)
+        .ok_or_else(|| missing_stem(stem))?;
+    let [_, dim] = out.dims();
+    let values = out
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .map_err(|e| LearnerError::Task(format!("reading features: {e:?}")))?;
+    Ok((values, dim))
 }
 
 /// Where adaptation starts from `q` on `task`: `q` itself, or with [`HeadInit::Prototypes`]
@@ -89,13 +97,13 @@ pub fn adaptation_start<B: Backend>(
     let (HeadInit::Prototypes, Targets::Classes(labels)) = (head, &task.support.targets) else {
         return Ok(q.clone());
     };
-    let f = posterior_features(q, task, stem, arch)?;
+    let (support, dim) = batch_features(q, &task.support, &task.input_shape, stem, arch)?;
     let [_, outputs] = q.net.head.weight.mu.val().dims();
-    let (w, b) = prototype_head(&f, labels, outputs);
+    let (w, b) = prototype_head(&support, dim, labels, outputs);
     let device = q.arch.normal.val().device();
     let mut start = q.clone();
     start.net = start.net.with_head_means(
-        Tensor::from_data(TensorData::new(w, [f.dim, outputs]), &device),
+        Tensor::from_data(TensorData::new(w, [dim, outputs]), &device),
         Tensor::from_data(TensorData::new(b, [outputs]), &device),
     );
     Ok(start)

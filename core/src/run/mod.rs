@@ -11,7 +11,9 @@ mod config_diff;
 mod config_upgrade;
 mod dataset_path;
 mod error;
+mod evaluation;
 mod export;
+mod learner_config;
 mod lock;
 mod native_pixels;
 mod orchestrator;
@@ -38,12 +40,13 @@ pub use config_bounds::{check_bounds, estimate_training_bytes, limits, machine_m
 pub use config_diff::{changed_fields, unresumable_changes, RESUMABLE_FIELDS};
 pub use dataset_path::DatasetPath;
 pub use error::RunError;
+pub use evaluation::HeldOut;
 pub use lock::{RunLock, LOCK_FILE};
 pub use native_pixels::native_pixels;
 pub use orchestrator::serve_orchestrator;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
-pub use session::{metric_value, HeldOut, LoadProgressFn, Session, StepEvent, TrainEnd};
+pub use session::{metric_value, LoadProgressFn, Session, StepEvent, TrainEnd};
 pub use stream::{Stream as RunStream, StreamRead};
 pub use tasks::{
     load_at, load_dataset, load_source, stream_rng, Stream as SeedStream, TaskDistribution,

@@ -5,6 +5,7 @@
 //! scratch, to compare (see [`AdaptMethod`]).
 
 use egui_plot::{Line, Plot, PlotPoints, Points};
+use metanas_core::baselines::beats;
 use metanas_core::run::metric_value;
 use metanas_core::tasks::Split;
 
@@ -298,26 +299,6 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-/// The name of a baseline's bar: the raw-pixel ones say what size they saw.
-fn bar_name(b: metanas_core::baselines::Baseline, pixels: &str) -> String {
-    use metanas_core::baselines::Baseline;
-    match b {
-        Baseline::NearestMeanPixels | Baseline::LinearPixels if !pixels.is_empty() => {
-            format!("{} ({pixels})", b.label())
-        }
-        _ => b.label().to_string(),
-    }
-}
-
-/// Whether a baseline's value beats the adapted network's (`mse`: lower is better).
-fn beats(metric: &str, baseline: f64, adapted: f64) -> bool {
-    if metric.eq_ignore_ascii_case("mse") {
-        baseline < adapted
-    } else {
-        baseline > adapted
-    }
-}
-
 /// The one task's baselines beside its adaptation.
 fn task_baselines_ui(
     ui: &mut egui::Ui,
@@ -337,7 +318,7 @@ fn task_baselines_ui(
         ci95: None,
     }];
     rows.extend(b.scores.iter().map(|(k, v)| BarRow {
-        name: bar_name(*k, &b.pixels),
+        name: k.label_seeing(&b.pixels),
         value: *v,
         ci95: None,
     }));
@@ -396,7 +377,7 @@ fn comparison_ui(
         ci95: Some(c.adapted.ci95),
     }];
     rows.extend(c.baselines.iter().map(|(k, m)| BarRow {
-        name: bar_name(*k, &c.pixels),
+        name: k.label_seeing(&c.pixels),
         value: m.mean,
         ci95: Some(m.ci95),
     }));
