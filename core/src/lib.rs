@@ -21,6 +21,7 @@ pub mod run;
 pub mod space;
 pub mod supernet;
 pub mod tasks;
+pub mod value_error;
 
 /// The default CPU backend.
 pub type CpuBackend = burn::backend::NdArray<f32>;

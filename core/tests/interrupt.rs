@@ -26,6 +26,7 @@ inner_steps = 3
 meta_batch = 2
 checkpoint_every = 5
 snapshot_every = 0
+validation_tasks = 3
 "#
 );
 

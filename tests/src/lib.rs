@@ -146,6 +146,7 @@ checkpoint_every = {checkpoint_every}
 keep_checkpoints = 3
 snapshot_every = 5
 snapshot_tasks = 1
+validation_tasks = 3
 adapt_steps = 2
 eval_tasks = 4
 "#

@@ -7,13 +7,14 @@ use clap::Args;
 use metanas_core::baselines::{task_baselines, BaselineScores, Learners, Pixels};
 use metanas_core::learners::{HeadInit, MeanCi};
 use metanas_core::run::{
-    limits, metric_value, native_pixels, stream_rng, DatasetConfig, RunError, SeedStream, Session,
+    limits, metric_value, native_pixels, stream_rng, DatasetConfig, RunError, SeedStream,
     TaskConfig, TaskDistribution,
 };
 use metanas_core::tasks::{EpisodeSpec, Split};
 use serde_json::json;
 
 use super::baselines::BaselineArgs;
+use super::checkpoint::{self, CheckpointArg};
 use super::{warn_all, CliError, Common, Output, RunArg};
 
 /// Arguments of `adapt`.
@@ -21,6 +22,8 @@ use super::{warn_all, CliError, Common, Output, RunArg};
 pub struct AdaptArgs {
     #[command(flatten)]
     run: RunArg,
+    #[command(flatten)]
+    checkpoint: CheckpointArg,
     /// A dataset (any supported format, recognised automatically); all of its classes can be
     /// drawn. Leave it out to draw from the run's own held-out (test) tasks.
     #[arg(long, value_name = "PATH")]
@@ -83,11 +86,10 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
             super::check_count(flag, v, min, limits::EXAMPLES)?;
         }
     }
-    let mut session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    let (mut session, used) = checkpoint::open_at(&a.run, &a.checkpoint, a.common.backend)?;
     if let Some(head) = a.head {
         session.learner.set_head_init(head);
     }
-    warn_all(&session.warnings);
     let config = &session.config;
     let space = &config.space;
     let run_spec = match &config.tasks {
@@ -233,6 +235,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         "tasks": a.tasks,
         "steps": steps,
         "head": session.learner.head_init().name(),
+        "checkpoint": checkpoint::to_json(&used),
         "ways": ways,
         "shots": shots,
         "seed": a.seed,
@@ -255,7 +258,8 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         }
     };
     let mut text = format!(
-        "adapted to {} task(s), {steps} steps{}\n{name} before: {}\n{name} after:  {}\nadapted genotype: {}\nprior genotype:   {}\n",
+        "{}\nadapted to {} task(s), {steps} steps{}\n{name} before: {}\n{name} after:  {}\nadapted genotype: {}\nprior genotype:   {}\n",
+        checkpoint::describe(&used),
         a.tasks,
         ways.map(|w| format!(", {w}-way {shots}-shot")).unwrap_or_else(|| format!(", {shots}-shot regression")),
         fmt(b),

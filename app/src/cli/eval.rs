@@ -7,17 +7,20 @@ use clap::Args;
 use serde_json::json;
 
 use super::baselines::BaselineArgs;
+use super::checkpoint::{self, CheckpointArg};
 use super::{warn_all, CliError, Common, Output, RunArg};
 use metanas_core::baselines::Pixels;
 use metanas_core::learners::{DartsConfig, EvalReport, HeadInit};
 use metanas_core::posterior::Relaxation;
-use metanas_core::run::{HeldOut, Session};
+use metanas_core::run::HeldOut;
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     #[command(flatten)]
     run: RunArg,
+    #[command(flatten)]
+    checkpoint: CheckpointArg,
     /// Held-out tasks; default: the run's `training.eval_tasks` (600 unless set).
     #[arg(long, value_name = "M", conflicts_with = "episodes")]
     tasks: Option<usize>,
@@ -25,6 +28,10 @@ pub struct EvalArgs {
     /// `all_runs.zip`, or a folder in its layout), one task per run.
     #[arg(long, value_name = "PATH")]
     episodes: Option<PathBuf>,
+    /// Regression runs: N tasks of each of the run's function families (M-NAS's Table 1
+    /// protocol), reported together and family by family.
+    #[arg(long, value_name = "N", conflicts_with_all = ["tasks", "episodes"])]
+    per_family: Option<usize>,
     /// Adaptation steps; default: the run's `training.adapt_steps`.
     #[arg(long, value_name = "S")]
     steps: Option<usize>,
@@ -60,17 +67,23 @@ pub struct EvalArgs {
 
 /// Runs `eval`.
 pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
-    let mut session = Session::open(&a.run.run, a.common.backend, true, None)?;
+    let (mut session, used) = checkpoint::open_at(&a.run, &a.checkpoint, a.common.backend)?;
     if let Some(head) = a.head {
         session.learner.set_head_init(head);
     }
-    warn_all(&session.warnings);
-    let (held_out, what) = match &a.episodes {
-        Some(path) => (
+    let (held_out, what) = match (&a.episodes, a.per_family) {
+        (Some(path), _) => (
             HeldOut::Fixed(session.one_shot_runs(path)?),
             format!("the runs in {}", path.display()),
         ),
-        None => {
+        (None, Some(n)) => {
+            super::check_count("--per-family", n, 1, metanas_core::run::limits::TASKS)?;
+            (
+                HeldOut::Fixed(session.per_family_tasks(n)?),
+                format!("{n} held-out tasks of each family"),
+            )
+        }
+        (None, None) => {
             let tasks = a.tasks.unwrap_or(session.config.training.eval_tasks);
             super::check_count("--tasks", tasks, 1, metanas_core::run::limits::TASKS)?;
             (HeldOut::Sampled(tasks), format!("{tasks} held-out tasks"))
@@ -113,10 +126,11 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         Some(session.evaluate_baselines(&held_out, steps, a.common.backend, &pixels)?)
     };
     let mut text = format!(
-        "{} at meta-step {}: {} over {what} (mean ± 95% CI, median in parentheses)\n",
+        "{} at meta-step {}: {} over {what} (mean ± 95% CI, median in parentheses)\n{}\n",
         a.run.run.display(),
         session.steps_done(),
-        report.metric
+        report.metric,
+        checkpoint::describe(&used)
     );
     let mut columns = vec![("meta-network", &report)];
     columns.extend(frozen.as_ref().map(|f| ("arch frozen", f)));
@@ -129,6 +143,7 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         (name, d)
     }));
     text += &table(&columns);
+    text += &by_source(&report);
     let mut json = json!({
         "run": a.run.run,
         "step": session.steps_done(),
@@ -137,8 +152,10 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         "episodes": a.episodes,
         "steps": steps,
         "head": session.learner.head_init().name(),
+        "checkpoint": checkpoint::to_json(&used),
         "per_step": report.per_step,
         "final": report.last(),
+        "by_source": report.by_source,
     });
     if let Some(f) = &frozen {
         json["frozen_arch"] = report_json(f);
@@ -155,6 +172,26 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         }
     }
     Ok(Output { text, json })
+}
+
+/// The metric after the last step per source, when the tasks came from several.
+fn by_source(report: &EvalReport) -> String {
+    if report.by_source.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "  by source, after {} steps:\n",
+        report.per_step.len().saturating_sub(1)
+    );
+    for s in &report.by_source {
+        if let Some(m) = s.per_step.last() {
+            text += &format!(
+                "    {:<16} {:>8.4} ± {:<7.4} ({:<8.4}) over {} tasks\n",
+                s.source, m.mean, m.ci95, m.median, s.tasks
+            );
+        }
+    }
+    text
 }
 
 /// One row per adaptation step, one `mean ± ci (median)` column per report (headed by its
@@ -217,7 +254,7 @@ fn darts_config(a: &EvalArgs) -> Result<DartsConfig, CliError> {
 
 /// A report's steps and last step, as the JSON of a comparison column.
 fn report_json(report: &EvalReport) -> serde_json::Value {
-    json!({ "per_step": report.per_step, "final": report.last() })
+    json!({ "per_step": report.per_step, "final": report.last(), "by_source": report.by_source })
 }
 
 fn darts_json(config: &DartsConfig, report: &EvalReport) -> serde_json::Value {

@@ -4,6 +4,7 @@
 mod adapt;
 mod baselines;
 mod bench;
+mod checkpoint;
 mod error;
 mod eval;
 mod export;
@@ -84,7 +85,7 @@ pub struct Common {
     pub backend: BackendKind,
 }
 
-fn parse_backend(s: &str) -> Result<BackendKind, String> {
+fn parse_backend(s: &str) -> Result<BackendKind, metanas_core::run::BackendChoiceError> {
     s.parse()
 }
 
@@ -144,7 +145,7 @@ pub fn main() -> ExitCode {
             return match metanas_core::run::serve_orchestrator(o.port) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: cannot start the orchestrator's runtime: {e}");
                     ExitCode::from(1)
                 }
             };
@@ -180,7 +181,7 @@ fn gui(g: GuiArgs) -> ExitCode {
     match crate::workbench::run_window(launch) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("metanas: {e}");
+            eprintln!("metanas: cannot open a window: {e}");
             eprintln!("metanas: the headless commands work without a display: metanas help");
             ExitCode::from(1)
         }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use metanas_core::learners::LearnerError;
-use metanas_core::run::{RunConfig, RunDir, RunError, RunLock, Session, TrainEnd};
+use metanas_core::run::{best_validation, RunConfig, RunDir, RunError, RunLock, Session, TrainEnd};
 use serde_json::json;
 
 use super::progress::Progress;
@@ -167,6 +167,21 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
         super::genotype_text(genotype.as_ref(), session.learner.name())
     );
     text += &format!("parameter digest: {digest}\n");
+    let best = best_validation(&session.validation_records()?).cloned();
+    match (&best, session.validation_off()) {
+        (Some(b), _) => {
+            text += &format!(
+            "best validation: meta-step {} ({} {:.4} ± {:.4} on {} tasks; adapt and eval use it)\n",
+            b.step,
+            b.metric,
+            b.mean.unwrap_or(f64::NAN),
+            b.ci95.unwrap_or(f64::NAN),
+            b.tasks
+        )
+        }
+        (None, Some(why)) => text += &format!("no validation ({why})\n"),
+        (None, None) => {}
+    }
     Ok(Output {
         text,
         json: json!({
@@ -179,6 +194,7 @@ pub fn run(a: &TrainArgs) -> Result<Output, CliError> {
             "last": last,
             "genotype": genotype,
             "parameter_digest": digest,
+            "best_validation": best,
             "warnings": session.warnings,
         }),
     })

@@ -64,6 +64,11 @@ fn installed_id() -> egui::Id {
     egui::Id::new("metanas-gpu-views")
 }
 
+/// An adapter that cannot run the GPU views, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unsupported(pub String);
+
 /// Why an adapter cannot run the GPU views, if it cannot: the heat map reads its values from
 /// a storage buffer in the fragment shader, which downlevel adapters (OpenGL ES / WebGL2
 /// through wgpu's GL backend, e.g. Mesa without its Vulkan drivers) do not offer.
@@ -78,9 +83,9 @@ pub fn unsupported(limits: &eframe::wgpu::Limits) -> Option<String> {
 /// in `ctx` draw through them from then on. On an adapter that cannot run them
 /// ([`unsupported`]) nothing is installed, the views draw with egui's shapes, and the reason
 /// is returned.
-pub fn install(state: &egui_wgpu::RenderState, ctx: &egui::Context) -> Result<(), String> {
+pub fn install(state: &egui_wgpu::RenderState, ctx: &egui::Context) -> Result<(), Unsupported> {
     if let Some(why) = unsupported(&state.device.limits()) {
-        return Err(why);
+        return Err(Unsupported(why));
     }
     let views = GpuViews {
         points: points::pipeline(&state.device, state.target_format),

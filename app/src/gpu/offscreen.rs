@@ -64,7 +64,7 @@ impl Offscreen {
         let ctx = egui::Context::default();
         ctx.set_visuals(egui::Visuals::light());
         // Without the GPU views (a downlevel adapter) figures are drawn with egui's shapes.
-        let without_shaders = super::install(&state, &ctx).err();
+        let without_shaders = super::install(&state, &ctx).err().map(|e| e.0);
         Ok(Self {
             state,
             ctx,

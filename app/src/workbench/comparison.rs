@@ -2,6 +2,7 @@
 //! `eval` report, see `metanas_core::baselines`): on the one task just adapted to, and on
 //! many held-out tasks with 95% CIs. Runs on the worker thread.
 
+use super::error::WorkbenchError;
 use std::path::{Path, PathBuf};
 
 use metanas_core::baselines::{task_baselines, Baseline, Learners, Pixels};
@@ -92,13 +93,13 @@ pub fn on_task(
     task: &Episode,
     steps: usize,
     seed: u64,
-) -> Result<TaskBaselines, String> {
-    let fresh = session.fresh_learner(backend).map_err(|e| e.to_string())?;
+) -> Result<TaskBaselines, WorkbenchError> {
+    let fresh = session.fresh_learner(backend)?;
     let learners = Learners {
         meta: &*session.learner,
         fresh: &*fresh,
     };
-    let scores = task_baselines(task, &learners, pixels, steps, seed).map_err(|e| e.to_string())?;
+    let scores = task_baselines(task, &learners, pixels, steps, seed)?;
     Ok(TaskBaselines {
         scores,
         pixels: pixels.describe(task),
@@ -112,17 +113,16 @@ pub fn on_held_out(
     pixels: &Pixels,
     tasks: usize,
     steps: usize,
-) -> Result<Comparison, String> {
+) -> Result<Comparison, WorkbenchError> {
     let held_out = HeldOut::Sampled(tasks);
+    let fix = "the run's held-out tasks cannot be evaluated";
     let report = session
         .evaluate(&held_out, steps)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| WorkbenchError::run(e, fix))?;
     let scores = session
         .evaluate_baselines(&held_out, steps, backend, pixels)
-        .map_err(|e| e.to_string())?;
-    let adapted = report
-        .last()
-        .ok_or_else(|| "no task was evaluated".to_string())?;
+        .map_err(|e| WorkbenchError::run(e, fix))?;
+    let adapted = report.last().ok_or(WorkbenchError::NothingEvaluated)?;
     Ok(Comparison {
         tasks,
         steps,

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use metanas_core::data::{DatasetFormat, ImageSpec, LoadOptions, LoadProgress};
+use metanas_core::data::{DataError, DatasetFormat, ImageSpec, LoadOptions, LoadProgress};
 use metanas_core::run::load_dataset;
 
 /// Classes that get a thumbnail.
@@ -78,15 +78,17 @@ pub struct DatasetInfo {
 impl DatasetInfo {
     /// Loads `path` (or the bundled digits) the way training would. `progress` sees
     /// `(path, done, total)`.
-    pub fn load(path: &Path, progress: &mut dyn FnMut(&str, usize, usize)) -> Result<Self, String> {
+    pub fn load(
+        path: &Path,
+        progress: &mut dyn FnMut(&str, usize, usize),
+    ) -> Result<Self, DataError> {
         let shown = path.display().to_string();
         let mut report = |p: LoadProgress| progress(&shown, p.done, p.total);
         let mut opts = LoadOptions {
             progress: Some(&mut report),
             ..LoadOptions::default()
         };
-        let d = load_dataset(path, &mut opts)
-            .map_err(|e| format!("{e}; choose another file or folder"))?;
+        let d = load_dataset(path, &mut opts)?;
         let by_class = d.indices_by_class();
         let image = d.image_spec();
         let thumbnails = match image {
@@ -157,7 +159,9 @@ mod tests {
 
     #[test]
     fn a_missing_path_is_an_error_naming_it() {
-        let e = DatasetInfo::load(Path::new("/no/such/dataset"), &mut |_, _, _| {}).unwrap_err();
+        let e = DatasetInfo::load(Path::new("/no/such/dataset"), &mut |_, _, _| {})
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/no/such/dataset"), "{e}");
     }
 }

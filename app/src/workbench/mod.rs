@@ -6,6 +6,7 @@
 mod adapt_method;
 mod comparison;
 mod dataset_info;
+mod error;
 mod history;
 mod messages;
 mod picker;
@@ -43,7 +44,7 @@ pub struct Launch {
 }
 
 /// Opens the workbench in a window; returns when it is closed.
-pub fn run_window(launch: Launch) -> Result<(), String> {
+pub fn run_window(launch: Launch) -> Result<(), eframe::Error> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("metanas")
@@ -71,7 +72,6 @@ pub fn run_window(launch: Launch) -> Result<(), String> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|e| format!("cannot open a window: {e}"))
 }
 
 impl eframe::App for Workbench {

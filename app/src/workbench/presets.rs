@@ -1,6 +1,7 @@
 //! The ready-made starting points of the workbench: the example configs shipped in `assets/`,
 //! compiled into the binary so that `metanas` opens on a real default with no file around it.
 
+use super::error::WorkbenchError;
 use std::path::Path;
 
 use metanas_core::run::RunConfig;
@@ -46,23 +47,28 @@ pub const PRESETS: &[Preset] = &[
 
 impl Preset {
     /// The preset's config, with its space file read from the compiled-in copy.
-    pub fn load(&self) -> Result<RunConfig, String> {
+    pub fn load(&self) -> Result<RunConfig, WorkbenchError> {
+        let bad = |message: String| WorkbenchError::Preset {
+            file: self.file,
+            message,
+        };
         let mut table: toml::Table =
-            toml::from_str(self.config).map_err(|e| format!("{}: {}", self.file, e.message()))?;
+            toml::from_str(self.config).map_err(|e| bad(e.message().to_string()))?;
         if let Some(toml::Value::Table(space)) = table.get("space") {
             if let Some(file) = space.get("file").and_then(toml::Value::as_str) {
                 let text = SPACES
                     .iter()
                     .find(|(name, _)| *name == file)
                     .map(|(_, text)| *text)
-                    .ok_or_else(|| format!("{}: space file {file} is not built in", self.file))?;
+                    .ok_or_else(|| bad(format!("space file {file} is not built in")))?;
                 let inline: toml::Table =
-                    toml::from_str(text).map_err(|e| format!("{file}: {}", e.message()))?;
+                    toml::from_str(text).map_err(|e| bad(format!("{file}: {}", e.message())))?;
                 table.insert("space".into(), toml::Value::Table(inline));
             }
         }
-        let text = toml::to_string(&table).map_err(|e| format!("{}: {e}", self.file))?;
-        RunConfig::parse(&text, Path::new(self.file), Path::new(".")).map_err(|e| e.to_string())
+        let text = toml::to_string(&table).map_err(|e| bad(e.to_string()))?;
+        RunConfig::parse(&text, Path::new(self.file), Path::new("."))
+            .map_err(|e| bad(e.to_string()))
     }
 }
 

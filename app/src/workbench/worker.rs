@@ -4,6 +4,7 @@
 //! write a checkpoint). A panic while handling a command is caught and reported; the run is
 //! then reopened from its last checkpoint, the last good state.
 
+use super::error::WorkbenchError;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,7 +88,10 @@ impl Worker {
             let result = catch_unwind(AssertUnwindSafe(|| self.handle(command)));
             match result {
                 Ok(Ok(())) => {}
-                Ok(Err(message)) => self.send(Event::Failed { what, message }),
+                Ok(Err(e)) => self.send(Event::Failed {
+                    what,
+                    message: e.to_string(),
+                }),
                 Err(panic) => {
                     let reason = panic
                         .downcast_ref::<&str>()
@@ -120,7 +124,7 @@ impl Worker {
         (self.wake)();
     }
 
-    fn handle(&mut self, command: Command) -> Result<(), String> {
+    fn handle(&mut self, command: Command) -> Result<(), WorkbenchError> {
         match command {
             Command::Create {
                 dir,
@@ -163,17 +167,19 @@ impl Worker {
         }
     }
 
-    fn create(&mut self, dir: PathBuf, config: RunConfig) -> Result<(), String> {
+    fn create(&mut self, dir: PathBuf, config: RunConfig) -> Result<(), WorkbenchError> {
         self.send(Event::Busy(format!("creating the run {}", dir.display())));
         self.session = None;
         let mut report = self.loading_reporter();
         let session = Session::create(&dir, config, self.backend, false, Some(&mut report))
-            .map_err(|e| with_fix(&e, "fix the setting it names and press Start again"))?;
+            .map_err(|e| {
+                WorkbenchError::run(e, "fix the setting it names and press Start again")
+            })?;
         drop(report);
         self.opened(session)
     }
 
-    fn open(&mut self, dir: PathBuf) -> Result<(), String> {
+    fn open(&mut self, dir: PathBuf) -> Result<(), WorkbenchError> {
         self.send(Event::Busy(format!("opening {}", dir.display())));
         self.session = None;
         let mut report = self.loading_reporter();
@@ -181,41 +187,37 @@ impl Worker {
             // Another process trains it: it can be watched and adapted, not trained here.
             Err(e @ RunError::Locked { .. }) => {
                 let mut session = Session::open(&dir, self.backend, true, Some(&mut report))
-                    .map_err(|e| with_fix(&e, "choose another run directory"))?;
+                    .map_err(|e| WorkbenchError::run(e, "choose another run directory"))?;
                 session.warnings.push(format!(
                     "opened read-only (training it here is refused; adapting and exporting work): {e}"
                 ));
                 session
             }
-            other => other.map_err(|e| with_fix(&e, "choose another run directory"))?,
+            other => other.map_err(|e| WorkbenchError::run(e, "choose another run directory"))?,
         };
         drop(report);
         self.opened(session)
     }
 
-    fn opened(&mut self, session: Session) -> Result<(), String> {
-        let history = RunHistory::read(&session).map_err(|e| e.to_string())?;
+    fn opened(&mut self, session: Session) -> Result<(), WorkbenchError> {
+        let history = RunHistory::read(&session)
+            .map_err(|e| WorkbenchError::run(e, "the run's history files cannot be read"))?;
         self.session = Some(session);
         self.pixels.clear();
         self.send(Event::Opened(Box::new(history)));
         Ok(())
     }
 
-    fn session(&self) -> Result<&Session, String> {
-        self.session
-            .as_ref()
-            .ok_or_else(|| "no run is open: start a new run or open one first".to_string())
+    fn session(&self) -> Result<&Session, WorkbenchError> {
+        self.session.as_ref().ok_or(WorkbenchError::NoRun)
     }
 
-    fn train(&mut self, until: usize) -> Result<(), String> {
+    fn train(&mut self, until: usize) -> Result<(), WorkbenchError> {
         self.stop.store(false, Ordering::SeqCst);
         let events = self.events.clone();
         let wake = &self.wake;
         let stop = self.stop.clone();
-        let session = self
-            .session
-            .as_mut()
-            .ok_or_else(|| "no run is open: start a new run or open one first".to_string())?;
+        let session = self.session.as_mut().ok_or(WorkbenchError::NoRun)?;
         let dir = session.dir.root().to_path_buf();
         let end = session.train(until, &stop, |e| {
             let _ = events.send(Event::Step {
@@ -227,12 +229,7 @@ impl Worker {
         });
         let steps = session.steps_done();
         let genotype = session.genotype();
-        let end = end.map_err(|e| {
-            format!(
-                "{e}. Training stopped; the run keeps its last checkpoint ({}). Lower the learning rates in the learner settings and resume, or open the run again.",
-                dir.display()
-            )
-        });
+        let end = end.map_err(|error| WorkbenchError::Training { error, dir });
         let stopped = end.as_ref().map_or(true, |e| *e == TrainEnd::Stopped);
         self.send(Event::TrainEnded {
             steps,
@@ -242,7 +239,7 @@ impl Worker {
         end.map(|_| ())
     }
 
-    fn adapt(&mut self, r: AdaptRequest) -> Result<(), String> {
+    fn adapt(&mut self, r: AdaptRequest) -> Result<(), WorkbenchError> {
         let session = self.session()?;
         self.send(Event::Busy(format!(
             "adapting ({}) to task {}",
@@ -251,25 +248,22 @@ impl Worker {
         )));
         let mut rng = stream_rng(session.config.seed, SeedStream::Adapt, r.task);
         let episode = match &r.dataset {
-            None => {
-                session.tasks.check(r.split).map_err(|e| e.to_string())?;
-                session.tasks.sample(r.split, &mut rng)
-            }
+            None => session
+                .tasks
+                .check(r.split)
+                .and_then(|()| session.tasks.sample(r.split, &mut rng)),
             Some(path) => {
                 let tasks = self.foreign_tasks(path)?;
                 tasks.sample(Split::Train, &mut rng)
             }
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| WorkbenchError::run(e, "choose another split or dataset"))?;
         let backend = self.backend;
         let seed = rng.next_u64();
         let session = self.session()?;
-        let adaptation = r
-            .method
-            .adapt(session, backend, &episode, r.steps, seed)
-            .map_err(|e| e.to_string())?;
+        let adaptation = r.method.adapt(session, backend, &episode, r.steps, seed)?;
         self.send(Event::Busy(format!("baselines on task {}", r.task)));
-        let session = self.session.as_ref().ok_or("the run was closed")?;
+        let session = self.session.as_ref().ok_or(WorkbenchError::NoRun)?;
         let foreign = match (&r.dataset, &self.foreign) {
             (Some(path), Some((p, tasks))) if p == path => Some((p.as_path(), tasks)),
             _ => None,
@@ -290,13 +284,10 @@ impl Worker {
 
     /// Tasks from a dataset the open run was not configured with, shaped like the run's tasks
     /// and fed to its first input (loaded once per dataset).
-    fn foreign_tasks(&mut self, path: &Path) -> Result<&TaskDistribution, String> {
+    fn foreign_tasks(&mut self, path: &Path) -> Result<&TaskDistribution, WorkbenchError> {
         let session = self.session()?;
         let TaskConfig::FewShot(f) = &session.config.tasks else {
-            return Err(
-                "this run meta-trained on regression tasks: it adapts only to its own task families"
-                    .into(),
-            );
+            return Err(WorkbenchError::RegressionRun);
         };
         let cached = self.foreign.as_ref().is_some_and(|(p, _)| p == path);
         if !cached {
@@ -313,39 +304,35 @@ impl Worker {
             };
             let mut report = self.loading_reporter();
             let tasks = TaskDistribution::from_dataset(&space, path, &input, spec, &mut report)
-                .map_err(|e| format!("{e}; choose another dataset"))?;
+                .map_err(|e| WorkbenchError::run(e, "choose another dataset"))?;
             drop(report);
             self.foreign = Some((path.to_path_buf(), tasks));
         }
-        self.foreign
-            .as_ref()
-            .map(|(_, t)| t)
-            .ok_or_else(|| "the dataset did not load".to_string())
+        match &self.foreign {
+            Some((_, tasks)) => Ok(tasks),
+            None => unreachable!("the dataset's tasks were stored just above"),
+        }
     }
 
-    fn compare(&mut self, tasks: usize, steps: usize) -> Result<(), String> {
+    fn compare(&mut self, tasks: usize, steps: usize) -> Result<(), WorkbenchError> {
         self.send(Event::Busy(format!(
             "evaluating on {tasks} held-out tasks beside the baselines"
         )));
-        let session = self
-            .session
-            .as_ref()
-            .ok_or("no run is open: open one first")?;
+        let session = self.session.as_ref().ok_or(WorkbenchError::NoRun)?;
         let pixels = self.pixels.get(session, None);
         let result = comparison::on_held_out(session, self.backend, pixels, tasks, steps)?;
         self.send(Event::Compared(Box::new(result)));
         Ok(())
     }
 
-    fn export(&mut self, dir: PathBuf) -> Result<(), String> {
+    fn export(&mut self, dir: PathBuf) -> Result<(), WorkbenchError> {
         let session = self.session()?;
         // One read of the run's records serves the metrics CSV and the figures.
-        let history = RunHistory::read(session).map_err(|e| e.to_string())?;
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            format!(
-                "{}: cannot create the folder: {e}; choose another",
-                dir.display()
-            )
+        let history = RunHistory::read(session)
+            .map_err(|e| WorkbenchError::run(e, "the run's history files cannot be read"))?;
+        std::fs::create_dir_all(&dir).map_err(|e| WorkbenchError::Export {
+            path: dir.clone(),
+            message: format!("cannot create the folder: {e}"),
         })?;
         let mut files = Vec::new();
         let mut contents = session.export_files(&history.metrics);
@@ -359,17 +346,16 @@ impl Worker {
         };
         for (name, bytes) in contents {
             let path = dir.join(name);
-            write_atomic(&path, &bytes).map_err(|e| format!("{e}; choose another folder"))?;
+            write_atomic(&path, &bytes).map_err(|e| WorkbenchError::Export {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
             files.push(path);
         }
         self.send(Event::Exported { dir, files });
         match png_error {
-            Some(e) => Err(format!("the PNG figures were not written: {e}")),
+            Some(e) => Err(WorkbenchError::Figures(e)),
             None => Ok(()),
         }
     }
-}
-
-fn with_fix(e: &RunError, fix: &str) -> String {
-    format!("{e}; {fix}")
 }

@@ -101,12 +101,12 @@ impl<B: Backend> Adam<B> {
     }
 
     /// Reads [`Adam::to_bytes`] for `module` (same architecture). The error says what is off.
-    pub fn from_bytes<M: Module<B>>(bytes: &[u8], module: &M) -> Result<Self, String> {
+    pub fn from_bytes<M: Module<B>>(bytes: &[u8], module: &M) -> Result<Self, OptimiserStateError> {
         let mut at = 0usize;
-        let mut take = |n: usize| -> Result<&[u8], String> {
+        let mut take = |n: usize| -> Result<&[u8], OptimiserStateError> {
             let chunk = bytes
-                .get(at..at + n)
-                .ok_or_else(|| format!("optimiser state ends early at byte {at}"))?;
+                .get(at..at.saturating_add(n))
+                .ok_or(OptimiserStateError::EndsEarly { at })?;
             at += n;
             Ok(chunk)
         };
@@ -126,11 +126,12 @@ impl<B: Backend> Adam<B> {
                     continue;
                 }
                 if n != numel {
-                    return Err(format!(
-                        "optimiser state holds {n} values for a parameter of {numel}"
-                    ));
+                    return Err(OptimiserStateError::WrongSize { held: n, numel });
                 }
-                let raw = take(n.checked_mul(4).ok_or("optimiser state is corrupt")?)?;
+                let raw = take(
+                    n.checked_mul(4)
+                        .ok_or(OptimiserStateError::EndsEarly { at: usize::MAX })?,
+                )?;
                 let values: Vec<f32> = raw
                     .chunks_exact(4)
                     .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -144,11 +145,35 @@ impl<B: Backend> Adam<B> {
             }
         }
         if at != bytes.len() {
-            return Err(format!(
-                "optimiser state has {} bytes more than the network needs",
-                bytes.len() - at
-            ));
+            return Err(OptimiserStateError::Trailing {
+                extra: bytes.len() - at,
+            });
         }
         Ok(state)
     }
+}
+
+/// Saved optimiser state that does not fit the network.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OptimiserStateError {
+    /// The bytes end before the network's parameters do.
+    #[error("optimiser state ends early at byte {at}")]
+    EndsEarly {
+        /// Where the next read would start.
+        at: usize,
+    },
+    /// A parameter's moment vector has another length than the parameter.
+    #[error("optimiser state holds {held} values for a parameter of {numel}")]
+    WrongSize {
+        /// Values in the state.
+        held: usize,
+        /// Values of the parameter.
+        numel: usize,
+    },
+    /// Bytes are left after every parameter was read.
+    #[error("optimiser state has {extra} bytes more than the network needs")]
+    Trailing {
+        /// How many.
+        extra: usize,
+    },
 }

@@ -10,6 +10,7 @@
 //! seed it has on one device: the tasks, their noise and the result do not depend on where
 //! they ran.
 
+use crate::value_error::FieldError;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -42,22 +43,22 @@ pub struct Cluster {
 
 impl Cluster {
     /// The port of [`Cluster::address`], or what is wrong with it.
-    pub fn data_port(&self) -> Result<u16, String> {
-        ws_port(&self.address).map_err(|e| format!("address: {e}"))
+    pub fn data_port(&self) -> Result<u16, FieldError> {
+        ws_port("address", &self.address)
     }
 
     /// Checks the fields; the message names the one that is wrong.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), FieldError> {
         if self.nodes == 0 {
-            return Err("nodes: must be at least 1".into());
+            return Err(FieldError::new("nodes", "must be at least 1"));
         }
         if self.rank >= self.nodes {
-            return Err(format!(
-                "rank: {} is not below nodes ({})",
-                self.rank, self.nodes
+            return Err(FieldError::new(
+                "rank",
+                format!("{} is not below nodes ({})", self.rank, self.nodes),
             ));
         }
-        ws_port(&self.orchestrator).map_err(|e| format!("orchestrator: {e}"))?;
+        ws_port("orchestrator", &self.orchestrator)?;
         self.data_port().map(|_| ())
     }
 }
@@ -370,22 +371,23 @@ fn param_sizes<B: Backend, M: Module<B>>(module: &M) -> Vec<(ParamId, usize)> {
     s.0
 }
 
-/// The port of a `ws://HOST:PORT` address (burn-collective talks WebSocket).
-fn ws_port(address: &str) -> Result<u16, String> {
+/// The port of the `ws://HOST:PORT` address in `field` (burn-collective talks WebSocket).
+fn ws_port(field: &str, address: &str) -> Result<u16, FieldError> {
+    let bad = |problem: String| FieldError::new(field, problem);
     let rest = address
         .strip_prefix("ws://")
-        .ok_or_else(|| format!("`{address}` does not start with ws://"))?;
+        .ok_or_else(|| bad(format!("`{address}` does not start with ws://")))?;
     let (host, port) = rest
         .trim_end_matches('/')
         .rsplit_once(':')
-        .ok_or_else(|| format!("`{address}` has no :PORT"))?;
+        .ok_or_else(|| bad(format!("`{address}` has no :PORT")))?;
     if host.is_empty() {
-        return Err(format!("`{address}` has no host"));
+        return Err(bad(format!("`{address}` has no host")));
     }
     match port.parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
-        _ => Err(format!(
+        _ => Err(bad(format!(
             "`{address}`: `{port}` is not a port number (1-65535)"
-        )),
+        ))),
     }
 }

@@ -74,6 +74,21 @@ pub struct EvalReport {
     pub per_step: Vec<MeanCi>,
     /// Tasks evaluated.
     pub tasks: usize,
+    /// The same per source (regression family or dataset), in order of first appearance;
+    /// empty when all tasks come from one source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_source: Vec<SourceReport>,
+}
+
+/// [`EvalReport::per_step`] over the tasks of one source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceReport {
+    /// The source's name.
+    pub source: String,
+    /// The metric before adaptation (entry 0) and after each step.
+    pub per_step: Vec<MeanCi>,
+    /// Tasks of this source.
+    pub tasks: usize,
 }
 
 impl EvalReport {
@@ -109,35 +124,104 @@ pub fn evaluate_with(
     seed: u64,
     mut next_task: impl FnMut(usize) -> Result<Episode, LearnerError>,
 ) -> Result<EvalReport, LearnerError> {
-    let mut per_step: Vec<Vec<f64>> = Vec::new();
+    let mut tally = Tally::default();
     let mut metric = "accuracy";
     for i in 0..tasks {
         crate::interrupt::check()?;
         let task = next_task(i)?;
         let a = adapt(&task, seed.wrapping_add(i as u64))?;
-        per_step.resize(per_step.len().max(a.per_step.len()), Vec::new());
-        for (s, m) in a.per_step.iter().enumerate() {
-            let value = match (m.accuracy, m.mse) {
+        let values: Vec<f64> = a
+            .per_step
+            .iter()
+            .map(|m| match (m.accuracy, m.mse) {
                 (Some(acc), _) => acc,
                 (None, Some(mse)) => {
                     metric = "mse";
                     mse
                 }
                 _ => f64::NAN,
-            };
-            per_step[s].push(value);
+            })
+            .collect();
+        tally.add(&task.source_name, &values);
+    }
+    Ok(tally.report(metric, tasks))
+}
+
+/// The tasks' values per step, in task order, overall and per source.
+#[derive(Default)]
+struct Tally {
+    per_step: Vec<Vec<f64>>,
+    sources: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+impl Tally {
+    /// A task of `source` with `values[s]` after step s.
+    fn add(&mut self, source: &str, values: &[f64]) {
+        let at = match self.sources.iter().position(|(n, _)| n == source) {
+            Some(at) => at,
+            None => {
+                self.sources.push((source.to_string(), Vec::new()));
+                self.sources.len() - 1
+            }
+        };
+        for steps in [&mut self.per_step, &mut self.sources[at].1] {
+            steps.resize(steps.len().max(values.len()), Vec::new());
+            for (s, v) in values.iter().enumerate() {
+                steps[s].push(*v);
+            }
         }
     }
-    Ok(EvalReport {
-        metric: metric.into(),
-        per_step: per_step.iter().map(|v| MeanCi::of(v)).collect(),
-        tasks,
-    })
+
+    fn report(&self, metric: &str, tasks: usize) -> EvalReport {
+        let summary = |p: &[Vec<f64>]| p.iter().map(|v| MeanCi::of(v)).collect::<Vec<_>>();
+        let by_source = if self.sources.len() > 1 {
+            self.sources
+                .iter()
+                .map(|(name, p)| SourceReport {
+                    source: name.clone(),
+                    per_step: summary(p),
+                    tasks: p.first().map_or(0, Vec::len),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        EvalReport {
+            metric: metric.into(),
+            per_step: summary(&self.per_step),
+            tasks,
+            by_source,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_source_is_summarised_apart_and_all_together() {
+        // Task i: source "a" when even, "b" when odd; value i before and i / 2 after a step.
+        let mut t = Tally::default();
+        for i in 0..4 {
+            let v = i as f64;
+            t.add(if i % 2 == 0 { "a" } else { "b" }, &[v, v / 2.0]);
+        }
+        let r = t.report("mse", 4);
+        assert_eq!((r.per_step[0].mean, r.per_step[1].mean), (1.5, 0.75));
+        let names: Vec<&str> = r.by_source.iter().map(|s| s.source.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        // a: tasks 0 and 2; b: tasks 1 and 3.
+        assert_eq!(r.by_source[0].per_step[0].mean, 1.0);
+        assert_eq!(r.by_source[0].per_step[1].mean, 0.5);
+        assert_eq!(r.by_source[1].per_step[1].mean, 1.0);
+        assert_eq!((r.by_source[0].tasks, r.by_source[1].tasks), (2, 2));
+        // One source: no breakdown.
+        let mut t = Tally::default();
+        t.add("a", &[1.0]);
+        t.add("a", &[3.0]);
+        assert!(t.report("accuracy", 2).by_source.is_empty());
+    }
 
     #[test]
     fn mean_ci_and_median_of_hand_computed_values() {

@@ -30,15 +30,17 @@ impl HeadInit {
 }
 
 impl std::str::FromStr for HeadInit {
-    type Err = String;
+    type Err = crate::value_error::UnknownName;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "meta" => Ok(HeadInit::Meta),
             "prototypes" => Ok(HeadInit::Prototypes),
-            other => Err(format!(
-                "unknown head `{other}`: expected `meta` or `prototypes`"
-            )),
+            other => Err(crate::value_error::UnknownName {
+                what: "head",
+                given: other.into(),
+                expected: "`meta` or `prototypes`".into(),
+            }),
         }
     }
 }

@@ -31,7 +31,7 @@ pub use configs::{
 };
 pub use darts::{darts_halves, DartsConfig, DartsSearch, DartsState};
 pub use devices::{mean_of_sum, Cluster, Contribution, DeviceGroup, Summed};
-pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi};
+pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi, SourceReport};
 pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};

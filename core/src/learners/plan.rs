@@ -10,6 +10,7 @@ use super::schedule::{MetaLrAnneal, TemperatureSchedule};
 use crate::genotype::Genotype;
 use crate::nn::WeightMode;
 use crate::posterior::{PosteriorInit, Relaxation};
+use crate::value_error::FieldError;
 
 /// How the architecture is treated.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,12 +86,15 @@ pub struct Plan {
     pub threads: usize,
 }
 
-fn fixed_architecture(architecture: &Architecture) -> Result<ArchPlan, String> {
+fn fixed_architecture(architecture: &Architecture) -> Result<ArchPlan, FieldError> {
     match architecture {
         Architecture::Supernet => Ok(ArchPlan::Mixture),
         Architecture::Genotype(g) => Ok(ArchPlan::Fixed(g.clone())),
-        Architecture::GenotypeFile(path) => Err(format!(
-            "the genotype file `{path}` has not been read (run configs read it when loaded)"
+        Architecture::GenotypeFile(path) => Err(FieldError::new(
+            "learner.architecture",
+            format!(
+                "the genotype file `{path}` has not been read (run configs read it when loaded)"
+            ),
         )),
     }
 }
@@ -153,7 +157,7 @@ impl Plan {
     }
 
     /// MAML (first or second order) on the supernet or on a genotype's fixed network.
-    pub fn maml(c: &MamlConfig) -> Result<Self, String> {
+    pub fn maml(c: &MamlConfig) -> Result<Self, FieldError> {
         Ok(Self {
             name: "maml",
             inner_steps: c.inner_steps,
@@ -180,7 +184,7 @@ impl Plan {
     }
 
     /// Reptile on the supernet or on a genotype's fixed network.
-    pub fn reptile(c: &ReptileConfig) -> Result<Self, String> {
+    pub fn reptile(c: &ReptileConfig) -> Result<Self, FieldError> {
         Ok(Self {
             name: "reptile",
             inner_steps: c.inner_steps,

@@ -93,6 +93,7 @@ pub fn decode<B: Backend, M: Module<B>>(
         .load(bytes[adam_end..].to_vec(), device)
         .map_err(|e| state_error(format!("cannot read the parameters: {e}")))?;
     let loaded = module.clone().load_record(record);
-    let adam = Adam::from_bytes(&bytes[16..adam_end], &loaded).map_err(state_error)?;
+    let adam =
+        Adam::from_bytes(&bytes[16..adam_end], &loaded).map_err(|e| state_error(e.to_string()))?;
     Ok((steps, adam, loaded))
 }

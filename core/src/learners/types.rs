@@ -156,6 +156,9 @@ pub enum LearnerError {
     /// Loading or sampling data failed.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// A setting of the learner is out of its range (names the field).
+    #[error(transparent)]
+    Config(#[from] crate::value_error::FieldError),
     /// The loss became NaN or infinite.
     #[error("training diverged at meta-step {step}: loss is {loss}; lower the learning rates")]
     Diverged {

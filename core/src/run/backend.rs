@@ -1,6 +1,7 @@
 //! The compute backend a run uses, chosen at run time among those built in (`cpu` always;
 //! `wgpu` and `cuda` with the cargo features of the same names).
 
+use crate::value_error::UnknownName;
 use std::str::FromStr;
 
 use burn::backend::Autodiff;
@@ -49,26 +50,45 @@ impl BackendKind {
     }
 }
 
-impl FromStr for BackendKind {
-    type Err = String;
+/// A backend name that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BackendChoiceError {
+    /// Not a backend's name.
+    #[error(transparent)]
+    Unknown(#[from] UnknownName),
+    /// A backend this binary was built without.
+    #[error("backend `{name}` is not built into this binary (built in: {built_in}); rebuild with `--features {name}`")]
+    NotBuiltIn {
+        /// The backend asked for.
+        name: &'static str,
+        /// The backends built in, comma-separated.
+        built_in: String,
+    },
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for BackendKind {
+    type Err = BackendChoiceError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let built_in = Self::available().join(", ");
         let kind = match s {
             "cpu" => Self::Cpu,
             "wgpu" => Self::Wgpu,
             "cuda" => Self::Cuda,
             other => {
-                return Err(format!(
-                    "unknown backend `{other}` (built in: {})",
-                    Self::available().join(", ")
-                ))
+                return Err(UnknownName {
+                    what: "backend",
+                    given: other.into(),
+                    expected: format!("one built in: {built_in}"),
+                }
+                .into())
             }
         };
         if !Self::available().contains(&kind.name()) {
-            return Err(format!(
-                "backend `{s}` is not built into this binary (built in: {}); rebuild with `--features {s}`",
-                Self::available().join(", ")
-            ));
+            return Err(BackendChoiceError::NotBuiltIn {
+                name: kind.name(),
+                built_in,
+            });
         }
         Ok(kind)
     }
@@ -174,7 +194,7 @@ fn build<B: AutodiffBackend>(
     let engine = config
         .learner
         .engine(config.seed)
-        .map_err(LearnerError::Task)?;
+        .map_err(LearnerError::from)?;
     let space = config.space.clone();
     let device = devices[0].clone();
     let group = if compute.is_single() {

@@ -300,7 +300,7 @@ impl Arithmetic {
         let engine = config
             .learner
             .engine(config.seed)
-            .map_err(|e| RunError::Learner(LearnerError::Task(e)))?;
+            .map_err(|e| RunError::Learner(LearnerError::from(e)))?;
         let relaxation = match &engine {
             Engine::Gradient(p) => match p.arch {
                 ArchPlan::Sampled { relaxation, .. } => Some(relaxation),

@@ -116,16 +116,25 @@ impl Checkpoints {
         Ok(steps)
     }
 
-    /// Writes the checkpoint of `step` atomically, then removes all but the newest `keep`.
-    pub fn write(&self, step: usize, payload: &[u8], keep: usize) -> Result<(), RunError> {
+    /// Writes the checkpoint of `step` atomically, then removes all but the newest `keep` and
+    /// the one of step `also_keep` (the best-validation checkpoint).
+    pub fn write(
+        &self,
+        step: usize,
+        payload: &[u8],
+        keep: usize,
+        also_keep: Option<usize>,
+    ) -> Result<(), RunError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| RunError::io(&self.dir, e))?;
         write_atomic(&self.path(step), &encode(step, payload))?;
         let steps = self.steps()?;
         let keep = keep.max(1);
         if steps.len() > keep {
             for old in &steps[..steps.len() - keep] {
-                // Failing to prune leaves an extra file, not a broken run.
-                let _ = std::fs::remove_file(self.path(*old));
+                if Some(*old) != also_keep {
+                    // Failing to prune leaves an extra file, not a broken run.
+                    let _ = std::fs::remove_file(self.path(*old));
+                }
             }
         }
         Ok(())

@@ -2,6 +2,7 @@
 //! from TOML. Paths in a config are relative to the config file; a run keeps a resolved copy
 //! (space inline, absolute dataset paths) so that it is self-contained.
 
+use crate::value_error::FieldError;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,10 @@ pub struct TrainingConfig {
     pub snapshot_every: usize,
     /// Meta-validation tasks adapted per snapshot.
     pub snapshot_tasks: usize,
+    /// Meta-validation tasks adapted at every checkpoint (the same tasks each time, from the
+    /// validation classes) to find the best checkpoint, which is kept and which `adapt` and
+    /// `eval` use by default. 0 turns validation off.
+    pub validation_tasks: usize,
 }
 
 impl Default for TrainingConfig {
@@ -142,6 +147,7 @@ impl Default for TrainingConfig {
             eval_tasks: 600,
             snapshot_every: 50,
             snapshot_tasks: 4,
+            validation_tasks: 32,
         }
     }
 }
@@ -285,14 +291,10 @@ impl RunConfig {
 
     /// Checks what the types do not: counts, names, ranges.
     pub fn check(&self, name: &Path) -> Result<(), RunError> {
-        let bad = |field: &str, message: String| {
-            Err(RunError::config(
-                name,
-                format!("field `{field}`: {message}"),
-            ))
-        };
-        if let Err((field, message)) = super::config_bounds::check_bounds(self) {
-            return bad(&field, message);
+        let bad =
+            |field: &str, message: String| Err(bad_field(name, &FieldError::new(field, message)));
+        if let Err(e) = super::config_bounds::check_bounds(self) {
+            return Err(bad_field(name, &e));
         }
         if let Some(Architecture::Genotype(g)) = self.learner.clone().architecture_mut() {
             if let Err(e) = g.validate_for(&self.space) {
@@ -302,9 +304,9 @@ impl RunConfig {
         let engine = self
             .learner
             .engine(self.seed)
-            .map_err(|e| RunError::config(name, format!("section `learner`: {e}")))?;
+            .map_err(|e| bad_field(name, &e))?;
         match &engine {
-            Engine::Mnas(c) => c.check().map_err(|e| RunError::config(name, e))?,
+            Engine::Mnas(c) => c.check().map_err(|e| bad_field(name, &e))?,
             Engine::Gradient(plan) => {
                 if let Some(clip) = plan
                     .inner_grad_clip
@@ -393,7 +395,7 @@ impl RunConfig {
     /// Refuses a config whose meta-training would not fit this machine's memory (see
     /// [`estimate_training_bytes`](super::config_bounds::estimate_training_bytes)).
     pub fn check_memory(&self, name: &Path) -> Result<(), RunError> {
-        super::config_bounds::check_memory(self).map_err(|message| RunError::config(name, message))
+        super::config_bounds::check_memory(self).map_err(|e| RunError::config(name, e.to_string()))
     }
 
     /// The resolved config as TOML (what a run directory keeps).
@@ -428,4 +430,9 @@ fn toml_message(e: &toml::de::Error) -> String {
         }
         None => msg,
     }
+}
+
+/// The error of config file `name` whose field `e.field` is wrong.
+fn bad_field(name: &Path, e: &FieldError) -> RunError {
+    RunError::config(name, format!("field `{}`: {}", e.field, e.problem))
 }

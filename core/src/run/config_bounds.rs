@@ -5,6 +5,7 @@
 use super::config::{Engine, LearnerConfig, RunConfig, TaskConfig};
 use crate::learners::{ArchPlan, MetaGradient, Outer, Plan};
 use crate::space::{CellKind, Domain};
+use crate::value_error::FieldError;
 
 /// The largest value of each count (a number above it is a typo, or needs more memory than
 /// any machine metanas runs on has).
@@ -46,7 +47,7 @@ pub mod limits {
 }
 
 /// `Err((field, message))` for the first value outside its range.
-pub fn check_bounds(c: &RunConfig) -> Result<(), (String, String)> {
+pub fn check_bounds(c: &RunConfig) -> Result<(), FieldError> {
     let t = &c.training;
     count("training.meta_batch", t.meta_batch, 1, limits::META_BATCH)?;
     count("training.max_steps", t.max_steps, 1, limits::MAX_STEPS)?;
@@ -75,6 +76,12 @@ pub fn check_bounds(c: &RunConfig) -> Result<(), (String, String)> {
         t.snapshot_tasks,
         0,
         limits::SNAPSHOT_TASKS,
+    )?;
+    count(
+        "training.validation_tasks",
+        t.validation_tasks,
+        0,
+        limits::TASKS,
     )?;
     let s = &c.space;
     count("space.channels", s.channels, 1, limits::CHANNELS)?;
@@ -164,8 +171,8 @@ pub fn check_bounds(c: &RunConfig) -> Result<(), (String, String)> {
     check_learner(&c.learner, c.seed)
 }
 
-fn check_learner(l: &LearnerConfig, seed: u64) -> Result<(), (String, String)> {
-    let engine = l.engine(seed).map_err(|e| ("learner".to_string(), e))?;
+fn check_learner(l: &LearnerConfig, seed: u64) -> Result<(), FieldError> {
+    let engine = l.engine(seed)?;
     match engine {
         Engine::Gradient(plan) => check_plan(&plan),
         Engine::Mnas(m) => {
@@ -189,7 +196,7 @@ fn check_learner(l: &LearnerConfig, seed: u64) -> Result<(), (String, String)> {
     }
 }
 
-fn check_plan(p: &Plan) -> Result<(), (String, String)> {
+fn check_plan(p: &Plan) -> Result<(), FieldError> {
     count("learner.inner_steps", p.inner_steps, 1, limits::STEPS)?;
     count("learner.threads", p.threads, 0, limits::THREADS)?;
     positive("learner.lr_weights", p.lr_weights)?;
@@ -235,11 +242,11 @@ fn check_plan(p: &Plan) -> Result<(), (String, String)> {
     Ok(())
 }
 
-fn field(name: &str, message: String) -> (String, String) {
-    (name.to_string(), message)
+fn field(name: &str, message: String) -> FieldError {
+    FieldError::new(name, message)
 }
 
-fn count(name: &str, v: usize, min: usize, max: usize) -> Result<(), (String, String)> {
+fn count(name: &str, v: usize, min: usize, max: usize) -> Result<(), FieldError> {
     if v < min || v > max {
         return Err(field(
             name,
@@ -249,7 +256,7 @@ fn count(name: &str, v: usize, min: usize, max: usize) -> Result<(), (String, St
     Ok(())
 }
 
-fn positive(name: &str, v: f64) -> Result<(), (String, String)> {
+fn positive(name: &str, v: f64) -> Result<(), FieldError> {
     if v > 0.0 && v.is_finite() {
         Ok(())
     } else {
@@ -257,7 +264,7 @@ fn positive(name: &str, v: f64) -> Result<(), (String, String)> {
     }
 }
 
-fn at_least(name: &str, v: f64, min: f64) -> Result<(), (String, String)> {
+fn at_least(name: &str, v: f64, min: f64) -> Result<(), FieldError> {
     if v >= min && v.is_finite() {
         Ok(())
     } else {
@@ -268,7 +275,7 @@ fn at_least(name: &str, v: f64, min: f64) -> Result<(), (String, String)> {
     }
 }
 
-fn range(name: &str, [lo, hi]: [f64; 2]) -> Result<(), (String, String)> {
+fn range(name: &str, [lo, hi]: [f64; 2]) -> Result<(), FieldError> {
     if lo.is_finite() && hi.is_finite() && lo < hi {
         Ok(())
     } else {
@@ -357,19 +364,30 @@ pub fn machine_memory_bytes() -> Option<f64> {
     Some(kb * 1024.0)
 }
 
-/// `Err(message)` when `c`'s meta-training would need more memory than this machine has.
-pub fn check_memory(c: &RunConfig) -> Result<(), String> {
-    const GB: f64 = 1e9;
+/// A config whose meta-training would need more memory than the machine has.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "this config would need about {:.1} GB of memory to meta-train (an estimate from \
+     tasks.ways x (shots + queries), training.meta_batch, the space's channels, cells, nodes \
+     and ops, and the input size); this machine has {:.1} GB. Lower those settings",
+    need_bytes / 1e9,
+    have_bytes / 1e9
+)]
+pub struct TooMuchMemory {
+    /// The estimate ([`estimate_training_bytes`]).
+    pub need_bytes: f64,
+    /// The machine's memory ([`machine_memory_bytes`]).
+    pub have_bytes: f64,
+}
+
+/// Refuses `c` when its meta-training would need more memory than this machine has.
+pub fn check_memory(c: &RunConfig) -> Result<(), TooMuchMemory> {
     let need = estimate_training_bytes(c);
     match machine_memory_bytes().filter(|have| need > *have) {
         None => Ok(()),
-        Some(have) => Err(format!(
-            "this config would need about {:.1} GB of memory to meta-train (an estimate from \
-             tasks.ways x (shots + queries), training.meta_batch, the space's channels, cells, \
-             nodes and ops, and the input size); this machine has {:.1} GB. Lower those \
-             settings",
-            need / GB,
-            have / GB
-        )),
+        Some(have) => Err(TooMuchMemory {
+            need_bytes: need,
+            have_bytes: have,
+        }),
     }
 }

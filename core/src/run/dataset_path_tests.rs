@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{DatasetPath, RunConfig, RunDir, TaskConfig, TaskDistribution};
+use super::{DatasetPath, RunConfig, RunDir, RunError, TaskConfig, TaskDistribution};
 use crate::data::tests::{png, temp_dir, write};
 
 /// A 2-way few-shot config over `paths` (a TOML value).
@@ -40,8 +40,8 @@ kind = "base"
     )
 }
 
-fn parse(text: &str, base: &Path) -> Result<RunConfig, String> {
-    RunConfig::parse(text, Path::new("cfg.toml"), base).map_err(|e| e.to_string())
+fn parse(text: &str, base: &Path) -> Result<RunConfig, RunError> {
+    RunConfig::parse(text, Path::new("cfg.toml"), base)
 }
 
 fn dataset_path(config: &RunConfig) -> &DatasetPath {
@@ -126,22 +126,26 @@ fn bad_path_lists_are_refused_naming_the_field_or_root() {
             ("y", "2.png", 21),
         ],
     );
-    let e = parse(&config_text("[]"), dir).unwrap_err();
+    let e = parse(&config_text("[]"), dir).unwrap_err().to_string();
     assert!(
         e.contains("tasks.datasets[0].path") && e.contains("empty"),
         "{e}"
     );
-    let e = parse(&config_text(r#"["a", "bundled:uci-digits"]"#), dir).unwrap_err();
+    let e = parse(&config_text(r#"["a", "bundled:uci-digits"]"#), dir)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("tasks.datasets[0].path") && e.contains("merged"),
         "{e}"
     );
-    let e = parse(&config_text("3"), dir).unwrap_err();
+    let e = parse(&config_text("3"), dir).unwrap_err().to_string();
     assert!(
         e.contains("cfg.toml") && e.contains("a list of paths"),
         "{e}"
     );
-    let e = parse(&config_text(r#"["a", 3]"#), dir).unwrap_err();
+    let e = parse(&config_text(r#"["a", 3]"#), dir)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cfg.toml"), "{e}");
     // A root that does not exist is named when the tasks are built.
     let config = parse(&config_text(r#"["a", "missing"]"#), dir).unwrap();

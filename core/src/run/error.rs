@@ -94,7 +94,9 @@ impl RunError {
             | Self::Data(_)
             | Self::Dir { .. }
             | Self::Locked { .. } => true,
-            Self::Learner(LearnerError::Task(_)) | Self::Learner(LearnerError::Data(_)) => true,
+            Self::Learner(LearnerError::Task(_))
+            | Self::Learner(LearnerError::Data(_))
+            | Self::Learner(LearnerError::Config(_)) => true,
             Self::Learner(_) | Self::Io { .. } => false,
         }
     }

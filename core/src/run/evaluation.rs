@@ -9,14 +9,14 @@ use super::config::TaskConfig;
 use super::error::RunError;
 use super::native_pixels::native_pixels;
 use super::session::Session;
-use super::tasks::{stream_rng, Stream};
+use super::tasks::{stream_rng, Stream, TaskDistribution};
 use crate::baselines::{task_baselines, BaselineScores, Learners, Pixels};
 use crate::data::{DataError, ImageSpec};
 use crate::learners::{
     evaluate_with, Adaptation, DartsConfig, EvalReport, LearnerError, MetaLearner,
 };
 use crate::space::Domain;
-use crate::tasks::{load_one_shot_runs, Episode, Split};
+use crate::tasks::{load_one_shot_runs, Episode, Function, Split};
 
 impl Session {
     /// The shared evaluation protocol on `held_out` tasks, `steps` adaptation steps each.
@@ -86,6 +86,28 @@ impl Session {
             )));
         }
         Ok(episodes)
+    }
+
+    /// `per_family` tasks of each regression family of the run, family by family (M-NAS's
+    /// Table 1 protocol: the same number of tasks of every family), as fixed episodes drawn
+    /// from the evaluation stream. Refused for a run that is not on regression tasks.
+    pub fn per_family_tasks(&self, per_family: usize) -> Result<Vec<Episode>, RunError> {
+        let TaskDistribution::Regression(r) = &self.tasks else {
+            return Err(RunError::dir(
+                self.dir.root(),
+                "tasks per family apply to regression runs; this run's tasks come from datasets",
+            ));
+        };
+        let mut out = Vec::with_capacity(r.families.len() * per_family);
+        for (source, family) in r.families.iter().enumerate() {
+            for j in 0..per_family {
+                let index = (source * per_family + j) as u64;
+                let mut rng = stream_rng(self.config.seed, Stream::Eval, index);
+                let function = Function::sample(*family, &mut rng);
+                out.push(r.episode_for(&function, source, &mut rng));
+            }
+        }
+        Ok(out)
     }
 
     /// The baselines ([`crate::baselines`]) on the same held-out tasks, with the same seeds

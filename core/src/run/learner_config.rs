@@ -1,6 +1,7 @@
 //! The `[learner]` table of a run config: which meta-learner, with its settings, and what
 //! runs it.
 
+use crate::value_error::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::learners::{
@@ -47,17 +48,17 @@ impl Engine {
 impl LearnerConfig {
     /// Sets how the learner relaxes its architecture samples; refused (with the reason) for
     /// MAML and Reptile, which search no architecture.
-    pub fn set_relaxation(&mut self, relaxation: Relaxation) -> Result<(), String> {
+    pub fn set_relaxation(&mut self, relaxation: Relaxation) -> Result<(), FieldError> {
         match self {
             Self::Base(c) => c.relaxation = relaxation,
             Self::BaseFewShot(c) => c.relaxation = relaxation,
             Self::Mnas(c) => c.relaxation = relaxation,
             Self::Maml(_) | Self::Reptile(_) => {
-                return Err(
+                return Err(FieldError::new(
+                    "learner.relaxation",
                     "MAML and Reptile search no architecture: a relaxation applies to BASE \
-                     and M-NAS"
-                        .into(),
-                )
+                     and M-NAS",
+                ))
             }
         }
         Ok(())
@@ -75,7 +76,7 @@ impl LearnerConfig {
     }
 
     /// What runs this learner, with the learner's seeds derived from the run's `seed`.
-    pub fn engine(&self, seed: u64) -> Result<Engine, String> {
+    pub fn engine(&self, seed: u64) -> Result<Engine, FieldError> {
         let noise = crate::learners::splitmix64(seed ^ 0x6261_7365);
         let init = crate::learners::splitmix64(seed ^ 0x696e_6974);
         let mut plan = match self {

@@ -23,9 +23,10 @@ mod run_dir;
 mod session;
 mod stream;
 mod tasks;
+mod validation;
 
 pub use atomic::{write_atomic, TMP_SUFFIX};
-pub use backend::{build_darts, build_learner, BackendKind, Compute, DartsFn};
+pub use backend::{build_darts, build_learner, BackendChoiceError, BackendKind, Compute, DartsFn};
 pub use bench::{
     bench, peak_gflops, peak_resident_bytes, Arithmetic, BenchOptions, BenchReport, Spread,
 };
@@ -51,6 +52,7 @@ pub use stream::{Stream as RunStream, StreamRead};
 pub use tasks::{
     load_at, load_dataset, load_source, stream_rng, Stream as SeedStream, TaskDistribution,
 };
+pub use validation::{best_validation, CheckpointChoice, CheckpointUsed, ValidationRecord};
 
 #[cfg(test)]
 mod dataset_path_tests;
@@ -58,3 +60,5 @@ mod dataset_path_tests;
 mod reliability_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod validation_tests;

@@ -3,11 +3,11 @@
 
 /// Serves the orchestrator on `port` (all interfaces, WebSocket) until the process is
 /// interrupted (Ctrl-C / SIGTERM).
-pub fn serve_orchestrator(port: u16) -> Result<(), String> {
+/// The error is the system's, when the orchestrator's async runtime cannot start.
+pub fn serve_orchestrator(port: u16) -> Result<(), std::io::Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the orchestrator's runtime: {e}"))?;
+        .build()?;
     runtime.block_on(burn_collective::start_global_orchestrator(port));
     Ok(())
 }

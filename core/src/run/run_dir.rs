@@ -144,13 +144,19 @@ impl RunDir {
         Stream::new(self.root.join("genotypes.jsonl"))
     }
 
+    /// Meta-validation results per checkpoint (see [`super::ValidationRecord`]).
+    pub fn validation(&self) -> Stream {
+        Stream::new(self.root.join("validation.jsonl"))
+    }
+
     /// All streams.
-    pub fn streams(&self) -> [Stream; 4] {
+    pub fn streams(&self) -> [Stream; 5] {
         [
             self.metrics(),
             self.arch(),
             self.posteriors(),
             self.genotypes(),
+            self.validation(),
         ]
     }
 

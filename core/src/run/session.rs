@@ -14,6 +14,7 @@ use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 use super::restore::{check_finite, check_split, restore_newest};
 use super::run_dir::RunDir;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
+use super::validation::best_validation;
 use crate::genotype::Genotype;
 use crate::learners::{LearnerError, MetaLearner, TaskMetrics};
 use crate::tasks::Split;
@@ -284,18 +285,26 @@ impl Session {
             ));
         }
         check_finite(&*self.learner, step)?;
-        if let Some(genotype) = self.genotype().filter(|_| record_genotype) {
-            self.dir
-                .genotypes()
-                .append(&GenotypeRecord { step, genotype })?;
+        if record_genotype {
+            if let Some(genotype) = self.genotype() {
+                self.dir
+                    .genotypes()
+                    .append(&GenotypeRecord { step, genotype })?;
+            }
+            // Like a snapshot, the validation of a recorded step completes even when a stop
+            // is requested meanwhile.
+            if let Some(record) = crate::interrupt::uninterruptible(|| self.validate(step))? {
+                self.dir.validation().append(&record)?;
+            }
         }
         for s in self.dir.streams() {
             s.sync()?;
         }
+        let best = best_validation(&self.validation_records()?).map(|r| r.step);
         let state = self.learner.state_bytes()?;
         self.dir
             .checkpoints()
-            .write(step, &state, self.config.training.keep_checkpoints)
+            .write(step, &state, self.config.training.keep_checkpoints, best)
     }
 
     /// The genotype of the shared architecture, when the learner has one.

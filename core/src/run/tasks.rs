@@ -37,6 +37,8 @@ pub enum Stream {
     Eval = 3,
     /// `adapt` on the run's own distribution.
     Adapt = 4,
+    /// The meta-validation tasks adapted at each checkpoint.
+    Validation = 5,
 }
 
 /// The random stream of item `index` (a meta-step, a task) in `stream`.

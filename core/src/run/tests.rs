@@ -27,6 +27,7 @@ meta_batch = 2
 checkpoint_every = 2
 snapshot_every = 3
 snapshot_tasks = 2
+validation_tasks = 3
 adapt_steps = 2
 "#
 );
@@ -64,8 +65,8 @@ fn damaged_checkpoints_are_recognised_and_set_aside() {
     let dir_tmp = temp_dir("ckpt");
     let dir = dir_tmp.path();
     let ck = Checkpoints::new(dir.join("checkpoints"));
-    ck.write(2, b"two", 5).unwrap();
-    ck.write(4, b"four", 5).unwrap();
+    ck.write(2, b"two", 5, None).unwrap();
+    ck.write(4, b"four", 5, None).unwrap();
     let mut bytes = std::fs::read(ck.path(4)).unwrap();
     let n = bytes.len();
     bytes[n - 1] ^= 0xff;
@@ -85,9 +86,12 @@ fn damaged_checkpoints_are_recognised_and_set_aside() {
     assert_eq!(ck.steps().unwrap(), vec![2, 3]);
     std::fs::remove_file(ck.path(3)).unwrap();
     // Only the newest `keep` stay.
-    ck.write(4, b"four", 5).unwrap();
-    ck.write(6, b"six", 2).unwrap();
+    ck.write(4, b"four", 5, None).unwrap();
+    ck.write(6, b"six", 2, None).unwrap();
     assert_eq!(ck.steps().unwrap(), vec![4, 6]);
+    // ... and the best-validation one, however old.
+    ck.write(8, b"eight", 1, Some(4)).unwrap();
+    assert_eq!(ck.steps().unwrap(), vec![4, 8]);
 }
 
 #[test]

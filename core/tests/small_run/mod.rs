@@ -30,6 +30,7 @@ meta_batch = {meta_batch}
 checkpoint_every = 2
 snapshot_every = 2
 snapshot_tasks = 2
+validation_tasks = 3
 adapt_steps = 2
 "#
     );

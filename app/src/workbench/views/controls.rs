@@ -30,7 +30,7 @@ pub fn top_bar(ui: &mut egui::Ui, app: &mut Workbench) {
                                     app.draft = c;
                                     app.preset = Some(i);
                                 }
-                                Err(e) => app.error(e),
+                                Err(e) => app.error(e.to_string()),
                             }
                         }
                     }

@@ -122,6 +122,7 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         row(ui, "Adaptation steps", &mut t.adapt_steps, 0, "training.adapt_steps: steps when adapting to a task");
         row(ui, "Posterior snapshot every", &mut t.snapshot_every, 0, "training.snapshot_every: meta-steps between snapshots of task posteriors (PCA); 0 = never");
         row(ui, "Tasks per snapshot", &mut t.snapshot_tasks, 0, "training.snapshot_tasks");
+        row(ui, "Validation tasks", &mut t.validation_tasks, 0, "training.validation_tasks: validation tasks adapted at every checkpoint; the best checkpoint is kept for adapt and eval; 0 = off");
         ui.label("Seed");
         changed |= ui.add(egui::DragValue::new(&mut app.draft.seed)).changed();
         ui.end_row();

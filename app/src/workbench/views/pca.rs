@@ -3,7 +3,7 @@
 //! source (dataset or regression family), with the explained variance; click a point to see
 //! its task and genotype.
 
-use metanas_core::analysis::{pca_2d, posterior_features, PosteriorFeatures, Projection};
+use metanas_core::analysis::{pca_2d, posterior_features, PcaError, PosteriorFeatures, Projection};
 use metanas_core::genotype::Genotype;
 use metanas_core::run::{metric_value, SnapshotRecord};
 
@@ -36,7 +36,7 @@ pub struct PcaState {
 type CacheKey = (PosteriorFeatures, bool, usize, usize, usize);
 
 /// The projection and its scatter, or why there is none.
-type Projected = Result<(Projection, Scatter), String>;
+type Projected = Result<(Projection, Scatter), PcaError>;
 
 /// The PCA view.
 pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
@@ -102,12 +102,10 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 genotype: a.adaptation.genotype.clone(),
             });
         }
-        let projection = pca_2d(&posterior_features(&rows, state.features))
-            .map(|p| {
-                let scatter = scatter_of(&p, &points);
-                (p, scatter)
-            })
-            .map_err(|e| e.to_string());
+        let projection = pca_2d(&posterior_features(&rows, state.features)).map(|p| {
+            let scatter = scatter_of(&p, &points);
+            (p, scatter)
+        });
         state.cache = Some((key, projection, points));
         state.selected = None;
     }

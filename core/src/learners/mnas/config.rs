@@ -1,5 +1,6 @@
 //! The settings of M-NAS and its ablations as a user writes them (`[learner] kind = "mnas"`).
 
+use crate::value_error::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::learners::{MetaGradient, TemperatureSchedule, FD_SCALE};
@@ -109,14 +110,17 @@ impl Default for MnasConfig {
 
 impl MnasConfig {
     /// Checks what the types do not; the message names the field.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), FieldError> {
         for (field, v) in [
             ("embed_dim", self.embed_dim),
             ("task_dim", self.task_dim),
             ("controller_hidden", self.controller_hidden),
         ] {
             if v == 0 {
-                return Err(format!("learner.{field} must be at least 1"));
+                return Err(FieldError::new(
+                    format!("learner.{field}"),
+                    "must be at least 1",
+                ));
             }
         }
         for (field, v) in [
@@ -126,15 +130,16 @@ impl MnasConfig {
             ("beta", self.beta),
         ] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(format!(
-                    "learner.{field} must be a finite number ≥ 0, not {v}"
+                return Err(FieldError::new(
+                    format!("learner.{field}"),
+                    format!("must be a finite number ≥ 0, not {v}"),
                 ));
             }
         }
         if !(0.0..1.0).contains(&self.path_dropout) {
-            return Err(format!(
-                "learner.path_dropout must be in [0, 1), not {}",
-                self.path_dropout
+            return Err(FieldError::new(
+                "learner.path_dropout",
+                format!("must be in [0, 1), not {}", self.path_dropout),
             ));
         }
         Ok(())

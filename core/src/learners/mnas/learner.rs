@@ -81,7 +81,7 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         config: MnasConfig,
         device: B::Device,
     ) -> Result<Self, LearnerError> {
-        config.check().map_err(LearnerError::Task)?;
+        config.check()?;
         let spec = MetaGradientSpec {
             mode: config.meta_gradient.resolve(&space),
             fd_scale: config.fd_scale,

@@ -1,0 +1,142 @@
+//! Through the binary: `train` names its best-validation checkpoint, `eval` and `adapt` use it
+//! unless `--checkpoint last`, and `eval --per-family` evaluates the same number of tasks of
+//! every regression family and reports them together and family by family.
+
+use metanas_tests::{json_of, metanas, metanas_ok, s, tempdir, tiny_config};
+
+#[test]
+fn eval_and_adapt_use_the_best_validation_checkpoint_unless_told_otherwise() {
+    let tmp = tempdir("cli-best");
+    let config = tiny_config(tmp.path(), 5);
+    let run = tmp.path().join("r");
+    let trained = json_of(&metanas_ok(&[
+        "train",
+        "--config",
+        s(&config),
+        "--run",
+        s(&run),
+        "--json",
+    ]));
+    let best = &trained["best_validation"];
+    // The tiny config validates on 3 tasks at every checkpoint: steps 0, 5, ..., 40.
+    let steps: Vec<u64> = std::fs::read_to_string(run.join("validation.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(steps, (0..=40).step_by(5).collect::<Vec<u64>>());
+    let best_step = best["step"].as_u64().unwrap();
+    assert!(steps.contains(&best_step), "{best}");
+
+    let eval = |extra: &[&str]| {
+        let args = [
+            &[
+                "eval",
+                "--run",
+                s(&run),
+                "--tasks",
+                "2",
+                "--no-baselines",
+                "--json",
+            ],
+            extra,
+        ]
+        .concat();
+        json_of(&metanas_ok(&args))
+    };
+    let e = eval(&[]);
+    assert_eq!(e["checkpoint"]["choice"], "best");
+    assert_eq!(e["checkpoint"]["step"], best_step);
+    assert_eq!(e["checkpoint"]["last_step"], 40);
+    assert_eq!(e["step"], best_step);
+    assert_eq!(&e["checkpoint"]["validation"], best);
+    let e = eval(&["--checkpoint", "last"]);
+    assert_eq!(
+        (e["step"].as_u64(), e["checkpoint"]["choice"].as_str()),
+        (Some(40), Some("last"))
+    );
+    let a = json_of(&metanas_ok(&[
+        "adapt",
+        "--run",
+        s(&run),
+        "--no-baselines",
+        "--json",
+        "--checkpoint",
+        "last",
+    ]));
+    assert_eq!(a["checkpoint"]["step"], 40);
+
+    let out = metanas(&["eval", "--run", s(&run), "--checkpoint", "newest"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown checkpoint `newest`"), "{err}");
+}
+
+#[test]
+fn per_family_evaluation_gives_each_family_the_same_number_of_tasks() {
+    let tmp = tempdir("cli-per-family");
+    let config = tiny_config(tmp.path(), 20);
+    let run = tmp.path().join("r");
+    metanas_ok(&[
+        "train",
+        "--config",
+        s(&config),
+        "--run",
+        s(&run),
+        "--max-steps",
+        "4",
+    ]);
+    let e = json_of(&metanas_ok(&[
+        "eval",
+        "--run",
+        s(&run),
+        "--per-family",
+        "3",
+        "--no-baselines",
+        "--json",
+    ]));
+    assert_eq!(e["tasks"], 12);
+    let families: Vec<&str> = e["by_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(families, ["sinusoid", "linear", "quadratic", "harmonics"]);
+    // Equal counts: the overall mean is the mean of the families' means.
+    let last = |v: &serde_json::Value| {
+        v["per_step"].as_array().unwrap().last().unwrap()["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    let by_family: f64 = e["by_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["tasks"], 3);
+            last(f)
+        })
+        .sum::<f64>()
+        / 4.0;
+    assert!(
+        (last(&e) - by_family).abs() < 1e-9 * by_family.abs().max(1.0),
+        "{e}"
+    );
+
+    // --per-family with --tasks is refused by the parser.
+    let out = metanas(&[
+        "eval",
+        "--run",
+        s(&run),
+        "--per-family",
+        "3",
+        "--tasks",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
