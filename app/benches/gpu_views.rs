@@ -16,9 +16,10 @@
 use std::time::Instant;
 
 use metanas_app::gpu::Offscreen;
-use metanas_app::workbench::{
-    heat_map, png_figures_with, scatter_plot, HeatState, RunHistory, Scatter, PRESETS,
-};
+use metanas_app::plots::heat::{heat_map, HeatState};
+use metanas_app::plots::scatter::{scatter_plot, Scatter};
+use metanas_app::plots::{png_figures_with, RunHistory};
+use metanas_app::workbench::PRESETS;
 use metanas_core::run::ArchRecord;
 use metanas_core::space::{CellKind, SearchSpace};
 

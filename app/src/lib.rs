@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod gpu;
 mod overview;
+pub mod plots;
 pub mod workbench;

@@ -3,9 +3,9 @@
 //! rendered with wgpu (Mesa's lavapipe on machines without a GPU). Create or update them with
 //! `UPDATE_SNAPSHOTS=1 cargo test -p metanas-tests --test workbench_snapshots`.
 
+use metanas_app::plots::RunHistory;
 use metanas_app::workbench::{
-    AdaptMethod, AdaptRequest, AdaptResult, Comparison, RunHistory, Tab, TaskBaselines, Workbench,
-    PRESETS,
+    AdaptMethod, AdaptRequest, AdaptResult, Comparison, Tab, TaskBaselines, Workbench, PRESETS,
 };
 use metanas_core::baselines::Baseline;
 use metanas_core::data::{uci_digits, LoadOptions};

@@ -12,7 +12,7 @@ use super::{warn_all, CliError, Common, Output, RunArg};
 use metanas_core::baselines::Pixels;
 use metanas_core::learners::{DartsConfig, EvalReport, HeadInit};
 use metanas_core::posterior::Relaxation;
-use metanas_core::run::HeldOut;
+use metanas_core::run::{AdaptMethod, HeldOut};
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
@@ -98,16 +98,18 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     if report.per_step.iter().any(|m| !m.median.is_finite()) {
         return Err(super::not_finite(&session, "the median query metric"));
     }
+    let backend = a.common.backend;
     let darts = match darts_config {
         Some(config) => {
             let report =
-                session.evaluate_darts(&held_out, steps, config.clone(), a.common.backend)?;
+                session.evaluate_method(&held_out, steps, AdaptMethod::Darts, &config, backend)?;
             Some((config, report))
         }
         None => None,
     };
     let frozen = if a.frozen_arch {
-        Some(session.evaluate_frozen_arch(&held_out, steps)?)
+        let (how, darts) = (AdaptMethod::FrozenArch, DartsConfig::default());
+        Some(session.evaluate_method(&held_out, steps, how, &darts, backend)?)
     } else {
         None
     };

@@ -1,6 +1,7 @@
 //! `metanas export`: the genotype of a run (JSON and DARTS text), its metrics as CSV and SVG
 //! figures of its cells, written without a display; with `--png` also PNG figures (cells,
-//! probability heat map, training curves) rendered offscreen by the workbench's own views.
+//! probability heat map, training curves) rendered offscreen by the drawing code that the
+//! workbench's views use too (`crate::plots`).
 
 use std::path::PathBuf;
 
@@ -9,7 +10,7 @@ use metanas_core::run::{write_atomic, MetricRecord, Session};
 use serde_json::json;
 
 use super::{warn_all, CliError, Common, Output, RunArg};
-use crate::workbench::{png_figures, RunHistory};
+use crate::plots::{png_figures, RunHistory};
 
 /// Arguments of `export`.
 #[derive(Args, Debug)]

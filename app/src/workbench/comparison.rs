@@ -2,9 +2,9 @@
 //! `eval` report, see `metanas_core::baselines`): on the one task just adapted to, and on
 //! many held-out tasks with 95% CIs. Runs on the worker thread.
 
-use super::error::WorkbenchError;
 use std::path::{Path, PathBuf};
 
+use super::error::WorkbenchError;
 use metanas_core::baselines::{task_baselines, Baseline, Learners, Pixels};
 use metanas_core::learners::MeanCi;
 use metanas_core::run::{

@@ -3,14 +3,12 @@
 
 use std::path::PathBuf;
 
-use metanas_core::genotype::Genotype;
-use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, SnapshotRecord};
-use metanas_core::tasks::Split;
-
-use super::adapt_method::AdaptMethod;
+use super::adaptations::{AdaptRequest, AdaptResult};
 use super::comparison::Comparison;
 use super::dataset_info::DatasetInfo;
-use super::history::{AdaptResult, RunHistory};
+use crate::plots::RunHistory;
+use metanas_core::genotype::Genotype;
+use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, SnapshotRecord};
 
 /// What the UI asks the worker to do.
 #[derive(Debug)]
@@ -46,23 +44,6 @@ pub enum Command {
     },
     /// Panics inside the worker: checks (in tests) that a panic is caught and reported.
     Panic,
-}
-
-/// Which task to adapt to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AdaptRequest {
-    /// A dataset the run was not configured with, all of whose classes can be drawn; `None`:
-    /// the run's own tasks.
-    pub dataset: Option<PathBuf>,
-    /// The split of the run's tasks the task's classes come from (Test: classes never
-    /// meta-trained on); ignored with `dataset`.
-    pub split: Split,
-    /// Task number: the same number gives the same task.
-    pub task: u64,
-    /// Adaptation steps.
-    pub steps: usize,
-    /// How to adapt (the meta-network, its weights only, or DARTS from scratch).
-    pub method: AdaptMethod,
 }
 
 /// What the worker reports.
@@ -116,6 +97,9 @@ pub enum Event {
     Failed {
         /// What was being done.
         what: String,
+        /// Whether the command was one that trains (creating a run and training it, or
+        /// training the open one): training has stopped.
+        trains: bool,
         /// The error and the way out.
         message: String,
     },
@@ -124,6 +108,11 @@ pub enum Event {
 }
 
 impl Command {
+    /// Whether it trains (creating a run may train it too).
+    pub fn trains(&self) -> bool {
+        matches!(self, Command::Create { .. } | Command::Train { .. })
+    }
+
     /// What it does, for the status bar and error messages.
     pub fn describe(&self) -> String {
         match self {

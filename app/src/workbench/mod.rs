@@ -3,45 +3,33 @@
 //! task posteriors, export. `Workbench` is the app; `main` opens it in a window and tests drive
 //! the same struct through egui_kittest.
 
-mod adapt_method;
+mod adaptations;
 mod comparison;
 mod dataset_info;
 mod error;
-mod history;
+mod learner_text;
 mod messages;
 mod picker;
 mod presets;
 mod state;
+mod view_state;
 mod views;
 mod worker;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use adapt_method::AdaptMethod;
+pub use adaptations::{AdaptRequest, AdaptResult};
 pub use comparison::{Comparison, TaskBaselines};
 pub use dataset_info::{DatasetInfo, Thumbnail};
-pub use history::{AdaptResult, RunHistory, ARCH_HISTORY_CAP};
+pub use learner_text::learner_toml;
+pub use metanas_core::run::AdaptMethod;
 pub use picker::{Picked, Picker, Purpose, SystemPicker};
 pub use presets::{Preset, PRESETS};
-pub use state::{Notice, Settings, Tab, TrainState, Workbench};
-pub use views::{
-    heat_map, learner_toml, png_figures, png_figures_with, scatter_plot, HeatState, Scatter,
-    ScatterResponse,
-};
-pub use worker::{AdaptRequest, Command, Event, WorkerHandle};
+pub use state::{Launch, Notice, Settings, Tab, TrainState, Workbench};
+pub use worker::{Command, Event, WorkerHandle};
 
 /// Where settings that survive a restart are kept in eframe's storage.
 const SETTINGS_KEY: &str = "metanas-settings";
-
-/// Options of a workbench window.
-#[derive(Clone, Debug, Default)]
-pub struct Launch {
-    /// Open this run directory on start (instead of the last one).
-    pub run: Option<PathBuf>,
-    /// Close the window after this many frames (for the launch smoke test).
-    pub quit_after_frames: Option<u64>,
-}
 
 /// Opens the workbench in a window; returns when it is closed.
 pub fn run_window(launch: Launch) -> Result<(), eframe::Error> {
@@ -76,7 +64,7 @@ pub fn run_window(launch: Launch) -> Result<(), eframe::Error> {
 
 impl eframe::App for Workbench {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.frame(ui);
+        views::frame(self, ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -1,9 +1,9 @@
 //! The ready-made starting points of the workbench: the example configs shipped in `assets/`,
 //! compiled into the binary so that `metanas` opens on a real default with no file around it.
 
-use super::error::WorkbenchError;
 use std::path::Path;
 
+use super::error::WorkbenchError;
 use metanas_core::run::RunConfig;
 
 /// A built-in run config.

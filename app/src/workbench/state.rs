@@ -6,16 +6,17 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 
-use metanas_core::run::{BackendKind, RunConfig};
+use metanas_core::run::{BackendKind, RunConfig, TaskConfig};
 use serde::{Deserialize, Serialize};
 
-use super::dataset_info::DatasetInfo;
-use super::history::{AdaptResult, RunHistory};
+use super::adaptations::AdaptResult;
+use super::dataset_info::{dataset_config, DatasetInfo};
+use super::learner_text::learner_toml;
 use super::picker::{self, Picked, Picker, Purpose};
 use super::presets::PRESETS;
-use super::views;
+use super::view_state::ViewState;
 use super::worker::{self, Command, Event, WorkerHandle};
-use super::Launch;
+use crate::plots::RunHistory;
 
 /// Settings that survive a restart (eframe storage).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -149,7 +150,7 @@ pub struct Workbench {
     /// The selected tab.
     pub tab: Tab,
     /// State of the views.
-    pub views: views::ViewState,
+    pub views: ViewState,
     /// The last export: folder and files.
     pub exported: Option<(PathBuf, Vec<PathBuf>)>,
     worker: WorkerHandle,
@@ -177,7 +178,7 @@ impl Workbench {
             .load()
             .unwrap_or_else(|e| panic!("built-in preset {}: {e}", PRESETS[0].name));
         let mut app = Self {
-            learner_text: views::learner_toml(&draft.learner),
+            learner_text: learner_toml(&draft.learner),
             draft,
             preset: Some(0),
             learner_error: None,
@@ -193,7 +194,7 @@ impl Workbench {
             loading: None,
             worker_busy: false,
             tab: Tab::Setup,
-            views: views::ViewState::default(),
+            views: ViewState::default(),
             exported: None,
             worker,
             picker,
@@ -265,16 +266,30 @@ impl Workbench {
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Applies the worker's events and the dialogs' answers.
-    pub fn drain(&mut self) {
+    /// Applies the worker's events; returns the file dialogs' answers that came meanwhile
+    /// (a chosen path, with what it was chosen for), for the views to act on.
+    pub fn drain(&mut self) -> Vec<(Purpose, PathBuf)> {
         while let Ok(event) = self.worker.events.try_recv() {
             self.apply(event);
         }
-        while let Ok(picked) = self.picked_rx.try_recv() {
-            if let Some(path) = picked.path {
-                views::on_picked(self, picked.purpose, path);
-            }
+        let mut picked = Vec::new();
+        while let Ok(p) = self.picked_rx.try_recv() {
+            picked.extend(p.path.map(|path| (p.purpose, path)));
         }
+        picked
+    }
+
+    /// Counts a drawn frame; true when the launch options ask to close the window now.
+    pub fn count_frame(&mut self) -> bool {
+        self.frames += 1;
+        self.launch
+            .quit_after_frames
+            .is_some_and(|n| self.frames >= n)
+    }
+
+    /// Whether the launch options close the window after some frames.
+    pub fn closes_after_frames(&self) -> bool {
+        self.launch.quit_after_frames.is_some()
     }
 
     fn apply(&mut self, event: Event) {
@@ -339,7 +354,7 @@ impl Workbench {
             }
             Event::Inspected(info) => {
                 self.loading = None;
-                views::on_inspected(self, *info);
+                self.add_dataset(*info);
             }
             Event::Exported { dir, files } => {
                 self.info(format!(
@@ -349,11 +364,13 @@ impl Workbench {
                 ));
                 self.exported = Some((dir, files));
             }
-            Event::Failed { what, message } => {
+            Event::Failed {
+                what,
+                trains,
+                message,
+            } => {
                 self.loading = None;
-                if matches!(self.train, TrainState::Running { .. })
-                    && (what.starts_with("training") || what.starts_with("creating"))
-                {
+                if trains && matches!(self.train, TrainState::Running { .. }) {
                     self.train = TrainState::Idle;
                 }
                 self.error(format!("{what}: {message}"));
@@ -365,28 +382,49 @@ impl Workbench {
         }
     }
 
-    /// One frame: drain, then draw.
-    pub fn frame(&mut self, ui: &mut egui::Ui) {
-        self.drain();
-        views::draw(self, ui);
-        self.frames += 1;
-        if let Some(n) = self.launch.quit_after_frames {
-            if self.frames >= n {
-                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+    /// Re-checks the draft config after an edit.
+    pub fn draft_changed(&mut self) {
+        self.preset = None;
+        self.draft_error = match self.draft.space.validate() {
+            Err(e) => Some(e.to_string()),
+            Ok(()) => self
+                .draft
+                .check(std::path::Path::new("the setup"))
+                .err()
+                .map(|e| e.to_string()),
+        };
+    }
+
+    /// Shows a newly inspected dataset and adds it to the draft's datasets (few-shot tasks).
+    pub fn add_dataset(&mut self, info: DatasetInfo) {
+        let path = info.path.to_string_lossy().into_owned();
+        if info.problem_count > 0 {
+            self.info(format!(
+                "{path}: {} files or samples could not be read (listed in the Data section)",
+                info.problem_count
+            ));
+        }
+        let usable = !info.regression && info.image.is_some();
+        if let TaskConfig::FewShot(f) = &mut self.draft.tasks {
+            if usable && !f.datasets.iter().any(|d| d.path.is(&path)) {
+                let mut d = dataset_config(&path);
+                d.input = self.draft.space.inputs.first().map(|i| i.name.clone());
+                f.datasets.push(d);
+                self.draft_changed();
             }
-            // Keep frames coming until then, also when nothing moves.
-            ui.ctx().request_repaint();
         }
-        if matches!(
-            self.train,
-            TrainState::Running { .. } | TrainState::Pausing { .. } | TrainState::Stopping
-        ) || self.worker_busy
-            || self.views.cells.playing
-        {
-            // Progress text and the play animation move without events too.
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(100));
+        if !usable {
+            self.error(format!(
+                "{path}: holds {}, not labelled images: few-shot tasks need classes of images",
+                if info.regression {
+                    "numeric targets"
+                } else {
+                    "feature vectors"
+                }
+            ));
         }
+        self.datasets.retain(|d| d.path != info.path);
+        self.datasets.push(info);
     }
 
     /// The folder new runs go in.
@@ -396,6 +434,15 @@ impl Workbench {
             .clone()
             .unwrap_or_else(default_runs_folder)
     }
+}
+
+/// Options of a workbench window.
+#[derive(Clone, Debug, Default)]
+pub struct Launch {
+    /// Open this run directory on start (instead of the last one).
+    pub run: Option<PathBuf>,
+    /// Close the window after this many frames (for the launch smoke test).
+    pub quit_after_frames: Option<u64>,
 }
 
 /// `$XDG_DATA_HOME/metanas/runs`, else `~/.local/share/metanas/runs`, else `./runs`.

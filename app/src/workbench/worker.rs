@@ -4,24 +4,25 @@
 //! write a checkpoint). A panic while handling a command is caught and reported; the run is
 //! then reopened from its last checkpoint, the last good state.
 
-use super::error::WorkbenchError;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 
+use metanas_core::learners::DartsConfig;
 use metanas_core::run::{
     stream_rng, write_atomic, BackendKind, RunConfig, RunError, SeedStream, Session, TaskConfig,
     TaskDistribution, TrainEnd,
 };
 use metanas_core::tasks::{EpisodeSpec, Split};
 
+use super::adaptations::{AdaptRequest, AdaptResult};
 use super::comparison::{self, PixelCache};
 use super::dataset_info::DatasetInfo;
-use super::history::{AdaptResult, RunHistory};
-pub use super::messages::{AdaptRequest, Command, Event};
-use super::views::png_figures;
+use super::error::WorkbenchError;
+pub use super::messages::{Command, Event};
+use crate::plots::{png_figures, RunHistory};
 
 /// The UI's handle on the worker.
 pub struct WorkerHandle {
@@ -85,11 +86,13 @@ impl Worker {
     fn run(mut self, commands: Receiver<Command>) {
         for command in commands {
             let what = command.describe();
+            let trains = command.trains();
             let result = catch_unwind(AssertUnwindSafe(|| self.handle(command)));
             match result {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => self.send(Event::Failed {
                     what,
+                    trains,
                     message: e.to_string(),
                 }),
                 Err(panic) => {
@@ -111,7 +114,11 @@ impl Worker {
                             Err(e) => message += &format!(" Reopening the run failed: {e}"),
                         }
                     }
-                    self.send(Event::Failed { what, message });
+                    self.send(Event::Failed {
+                        what,
+                        trains,
+                        message,
+                    });
                 }
             }
             self.send(Event::Idle);
@@ -261,7 +268,8 @@ impl Worker {
         let backend = self.backend;
         let seed = rng.next_u64();
         let session = self.session()?;
-        let adaptation = r.method.adapt(session, backend, &episode, r.steps, seed)?;
+        let darts = DartsConfig::default();
+        let adaptation = session.adapt_by(r.method, &darts, backend, &episode, r.steps, seed)?;
         self.send(Event::Busy(format!("baselines on task {}", r.task)));
         let session = self.session.as_ref().ok_or(WorkbenchError::NoRun)?;
         let foreign = match (&r.dataset, &self.foreign) {

@@ -10,7 +10,6 @@
 //! seed it has on one device: the tasks, their noise and the result do not depend on where
 //! they ran.
 
-use crate::value_error::FieldError;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,6 +25,7 @@ use super::grads::ParamGrads;
 use super::objective::TaskMetrics;
 use super::parallel::run_tasks;
 use super::types::LearnerError;
+use crate::value_error::FieldError;
 
 /// Several processes (machines) in one collective, each with the same run config.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! The compute backend a run uses, chosen at run time among those built in (`cpu` always;
 //! `wgpu` and `cuda` with the cargo features of the same names).
 
-use crate::value_error::UnknownName;
 use std::str::FromStr;
 
 use burn::backend::Autodiff;
@@ -14,6 +13,7 @@ use crate::learners::{
 };
 use crate::space::SearchSpace;
 use crate::tasks::Episode;
+use crate::value_error::UnknownName;
 
 /// A backend name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -2,7 +2,6 @@
 //! from TOML. Paths in a config are relative to the config file; a run keeps a resolved copy
 //! (space inline, absolute dataset paths) so that it is self-contained.
 
-use crate::value_error::FieldError;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +13,7 @@ use crate::genotype::Genotype;
 use crate::learners::{Architecture, HeadInit};
 use crate::space::SearchSpace;
 use crate::tasks::{RegressionTasks, SplitSpec};
+use crate::value_error::FieldError;
 
 /// The name under which the bundled UCI digits are referred to in a config.
 pub const BUNDLED_DIGITS: &str = "bundled:uci-digits";

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::backend::{build_darts, build_learner, BackendKind, Compute};
+use super::adapt_method::AdaptMethod;
+use super::backend::{build_learner, BackendKind, Compute};
 use super::config::TaskConfig;
 use super::error::RunError;
 use super::native_pixels::native_pixels;
@@ -19,35 +20,33 @@ use crate::space::Domain;
 use crate::tasks::{load_one_shot_runs, Episode, Function, Split};
 
 impl Session {
-    /// The shared evaluation protocol on `held_out` tasks, `steps` adaptation steps each.
+    /// The shared evaluation protocol on `held_out` tasks, `steps` adaptation steps each,
+    /// adapting the meta-network.
     pub fn evaluate(&self, held_out: &HeldOut, steps: usize) -> Result<EvalReport, RunError> {
-        self.evaluate_by(held_out, |task, seed| self.learner.adapt(task, steps, seed))
+        self.evaluate_method(
+            held_out,
+            steps,
+            AdaptMethod::MetaNetwork,
+            &DartsConfig::default(),
+            BackendKind::Cpu,
+        )
     }
 
-    /// The same protocol on the same tasks with the same seeds, adapting the weights only
-    /// (the architecture held at the meta-network's; [`MetaLearner::adapt_frozen_arch`]).
-    pub fn evaluate_frozen_arch(
-        &self,
-        held_out: &HeldOut,
-        steps: usize,
-    ) -> Result<EvalReport, RunError> {
-        self.evaluate_by(held_out, |task, seed| {
-            self.learner.adapt_frozen_arch(task, steps, seed)
-        })
-    }
-
-    /// The same protocol, on the same held-out tasks with the same seeds, for DARTS from
-    /// scratch over the run's space on `backend` (`steps` search steps per task): the
+    /// The protocol on the same tasks with the same seeds for any [`AdaptMethod`]: adapting
+    /// the weights only (the architecture held at the meta-network's), or DARTS from scratch
+    /// over the run's space with `darts` on `backend` (`steps` search steps per task), the
     /// baseline that adapting the meta-network is compared against (BASE Figure 4).
-    pub fn evaluate_darts(
+    pub fn evaluate_method(
         &self,
         held_out: &HeldOut,
         steps: usize,
-        config: DartsConfig,
+        method: AdaptMethod,
+        darts: &DartsConfig,
         backend: BackendKind,
     ) -> Result<EvalReport, RunError> {
-        let search = build_darts(&self.config.space, config, backend);
-        self.evaluate_by(held_out, |task, seed| search(task, steps, seed))
+        self.evaluate_by(held_out, |task, seed| {
+            self.adapt_by(method, darts, backend, task, steps, seed)
+        })
     }
 
     /// Lake et al.'s one-shot runs under `path` (a folder or a `.zip`, see

@@ -1,7 +1,6 @@
 //! The `[learner]` table of a run config: which meta-learner, with its settings, and what
 //! runs it.
 
-use crate::value_error::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::learners::{
@@ -9,6 +8,7 @@ use crate::learners::{
     ReptileConfig,
 };
 use crate::posterior::Relaxation;
+use crate::value_error::FieldError;
 
 /// The meta-learner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

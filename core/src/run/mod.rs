@@ -1,6 +1,7 @@
 //! Runs that survive crashes: the run directory (config, checkpoints with checksums, metric
 //! and history streams), atomic writes, and training sessions that resume bit for bit.
 
+mod adapt_method;
 mod atomic;
 mod backend;
 mod bench;
@@ -25,6 +26,7 @@ mod stream;
 mod tasks;
 mod validation;
 
+pub use adapt_method::AdaptMethod;
 pub use atomic::{write_atomic, TMP_SUFFIX};
 pub use backend::{build_darts, build_learner, BackendChoiceError, BackendKind, Compute, DartsFn};
 pub use bench::{

@@ -9,49 +9,15 @@ use metanas_core::baselines::beats;
 use metanas_core::run::metric_value;
 use metanas_core::tasks::Split;
 
-use super::super::adapt_method::AdaptMethod;
-use super::super::comparison::{Comparison, TaskBaselines};
+use super::super::adaptations::AdaptRequest;
+use super::super::comparison::TaskBaselines;
 use super::super::state::{TrainState, Workbench};
-use super::super::worker::{AdaptRequest, Command};
+use super::super::view_state::AdaptState;
+use super::super::worker::Command;
 use super::baseline_bars::{baseline_bars, BarRow};
-use super::cells::cells_panel;
 use super::needs_run;
-
-/// The Adapt view's state.
-#[derive(Debug)]
-pub struct AdaptState {
-    /// A dataset from the Data section to draw the task from (`None`: the run's tasks).
-    pub dataset: Option<std::path::PathBuf>,
-    /// Split the task comes from.
-    pub split: Split,
-    /// Task number.
-    pub task: u64,
-    /// Adaptation steps (`None`: the run's `adapt_steps`).
-    pub steps: Option<usize>,
-    /// Which adaptation step the cells show (`usize::MAX`: the last).
-    pub step: usize,
-    /// How to adapt.
-    pub method: AdaptMethod,
-    /// Held-out tasks of the comparison with the baselines.
-    pub compare_tasks: usize,
-    /// The last comparison with the baselines on held-out tasks.
-    pub comparison: Option<Comparison>,
-}
-
-impl Default for AdaptState {
-    fn default() -> Self {
-        Self {
-            dataset: None,
-            split: Split::Test,
-            task: 0,
-            steps: None,
-            step: usize::MAX,
-            method: AdaptMethod::default(),
-            compare_tasks: 20,
-            comparison: None,
-        }
-    }
-}
+use crate::plots::cells::cells_panel;
+use metanas_core::run::AdaptMethod;
 
 fn split_label(s: Split) -> &'static str {
     match s {

@@ -3,11 +3,11 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::super::learner_text::learner_toml;
 use super::super::picker::Purpose;
 use super::super::presets::PRESETS;
 use super::super::state::{TrainState, Workbench};
 use super::super::worker::Command;
-use super::learner_toml;
 
 /// The top bar.
 pub fn top_bar(ui: &mut egui::Ui, app: &mut Workbench) {

@@ -2,15 +2,16 @@
 //! tasks from datasets), the datasets with what loading found in them (format, classes,
 //! counts, thumbnails, problems), and the class split.
 
-use metanas_core::run::{DatasetConfig, DatasetPath, FewShotConfig, TaskConfig, BUNDLED_DIGITS};
+use metanas_core::run::{DatasetConfig, FewShotConfig, TaskConfig, BUNDLED_DIGITS};
 use metanas_core::space::{Domain, SearchSpace};
 use metanas_core::tasks::{Family, RegressionTasks, SplitSpec};
 
-use super::super::dataset_info::DatasetInfo;
+use super::super::dataset_info::{dataset_config, DatasetInfo};
 use super::super::picker::Purpose;
 use super::super::state::Workbench;
+use super::super::view_state::Textures;
 use super::super::worker::Command;
-use super::{draft_changed, heading, thumbnail};
+use super::{heading, thumbnail};
 
 /// The Data section.
 pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
@@ -20,7 +21,7 @@ pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         if ui.radio(!few_shot, "Regression families").clicked() && few_shot {
             app.draft.tasks = TaskConfig::Regression(RegressionTasks::default());
             app.draft.space = SearchSpace::default_vector();
-            draft_changed(app);
+            app.draft_changed();
         }
         if ui.radio(few_shot, "Few-shot classification").clicked() && !few_shot {
             switch_to_few_shot(app);
@@ -56,7 +57,7 @@ pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 ui.end_row();
             });
             if changed {
-                draft_changed(app);
+                app.draft_changed();
             }
         }
         TaskConfig::FewShot(f) => {
@@ -93,7 +94,7 @@ pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             // The network's head has one output per way.
             if changed {
                 app.draft.space.num_outputs = f.ways;
-                draft_changed(app);
+                app.draft_changed();
             }
             datasets_ui(ui, app);
         }
@@ -162,7 +163,7 @@ fn datasets_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         changed = true;
     }
     if changed {
-        draft_changed(app);
+        app.draft_changed();
     }
 }
 
@@ -193,51 +194,10 @@ fn switch_to_few_shot(app: &mut Workbench) {
         space.num_outputs = ways;
         app.draft.space = space;
     }
-    draft_changed(app);
+    app.draft_changed();
 }
 
-fn dataset_config(path: &str) -> DatasetConfig {
-    DatasetConfig {
-        path: DatasetPath::one(path),
-        input: None,
-        weight: 1.0,
-        max_dataset_mb: 2048.0,
-    }
-}
-
-/// Shows a newly inspected dataset and adds it to the draft's datasets (few-shot tasks).
-pub fn add_dataset(app: &mut Workbench, info: DatasetInfo) {
-    let path = info.path.to_string_lossy().into_owned();
-    if info.problem_count > 0 {
-        app.info(format!(
-            "{path}: {} files or samples could not be read (listed in the Data section)",
-            info.problem_count
-        ));
-    }
-    let usable = !info.regression && info.image.is_some();
-    if let TaskConfig::FewShot(f) = &mut app.draft.tasks {
-        if usable && !f.datasets.iter().any(|d| d.path.is(&path)) {
-            let mut d = dataset_config(&path);
-            d.input = app.draft.space.inputs.first().map(|i| i.name.clone());
-            f.datasets.push(d);
-            draft_changed(app);
-        }
-    }
-    if !usable {
-        app.error(format!(
-            "{path}: holds {}, not labelled images: few-shot tasks need classes of images",
-            if info.regression {
-                "numeric targets"
-            } else {
-                "feature vectors"
-            }
-        ));
-    }
-    app.datasets.retain(|d| d.path != info.path);
-    app.datasets.push(info);
-}
-
-fn dataset_card(ui: &mut egui::Ui, textures: &mut super::Textures, info: &DatasetInfo) {
+fn dataset_card(ui: &mut egui::Ui, textures: &mut Textures, info: &DatasetInfo) {
     let title = info.path.display().to_string();
     egui::CollapsingHeader::new(&title)
         .default_open(true)

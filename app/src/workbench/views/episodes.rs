@@ -8,10 +8,11 @@ use metanas_core::data::ImageSpec;
 use metanas_core::learners::Predictions;
 use metanas_core::tasks::{Batch, Targets};
 
+use super::super::adaptations::AdaptResult;
 use super::super::dataset_info::Thumbnail;
-use super::super::history::AdaptResult;
 use super::super::state::Workbench;
-use super::{needs_run, thumbnail, Textures};
+use super::super::view_state::Textures;
+use super::{needs_run, thumbnail};
 
 /// The Episodes view.
 pub fn episodes_ui(ui: &mut egui::Ui, app: &mut Workbench) {

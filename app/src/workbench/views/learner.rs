@@ -6,27 +6,10 @@ use metanas_core::learners::{
 };
 use metanas_core::run::LearnerConfig;
 
+use super::super::learner_text::learner_toml;
 use super::super::picker::Purpose;
 use super::super::state::Workbench;
-use super::{draft_changed, heading};
-
-/// The learner section as TOML (`kind = "..."` first), without the seeds: a run derives its
-/// learner's seeds from its top-level `seed` (set under Training).
-pub fn learner_toml(learner: &LearnerConfig) -> String {
-    let mut value = match toml::Value::try_from(learner) {
-        Ok(v) => v,
-        Err(e) => return format!("# cannot show these settings: {e}"),
-    };
-    if let Some(table) = value.as_table_mut() {
-        table.remove("seed");
-        for (_, nested) in table.iter_mut() {
-            if let Some(t) = nested.as_table_mut() {
-                t.remove("seed");
-            }
-        }
-    }
-    toml::to_string(&value).unwrap_or_else(|e| format!("# cannot show these settings: {e}"))
-}
+use super::heading;
 
 /// The learners a user can choose, with their default settings.
 fn choices() -> Vec<(&'static str, LearnerConfig)> {
@@ -79,7 +62,7 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         app.learner_text = learner_toml(&config);
         app.draft.learner = config;
         app.learner_error = None;
-        draft_changed(app);
+        app.draft_changed();
     }
     ui.label("Settings (the run config's [learner] table; every field, checked as you type):");
     let edit = ui.add(
@@ -93,7 +76,7 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             Ok(config) => {
                 app.draft.learner = config;
                 app.learner_error = None;
-                draft_changed(app);
+                app.draft_changed();
             }
             Err(e) => app.learner_error = Some(e.message().to_string()),
         }
@@ -128,7 +111,7 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         ui.end_row();
     });
     if changed {
-        draft_changed(app);
+        app.draft_changed();
     }
     ui.horizontal(|ui| {
         ui.label(format!("New runs go in {}", app.runs_folder().display()));

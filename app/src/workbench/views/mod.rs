@@ -8,45 +8,18 @@ mod controls;
 mod data;
 mod episodes;
 mod export;
-mod figures;
 mod heatmap;
 mod learner;
 mod pca;
-mod scatter;
 mod space;
 mod training;
 
 use std::path::PathBuf;
 
-pub use figures::{png_figures, png_figures_with};
-pub use heatmap::{heat_map, HeatState};
-pub use learner::learner_toml;
-pub use scatter::{scatter_plot, Scatter, ScatterResponse};
-
-use super::dataset_info::DatasetInfo;
 use super::picker::Purpose;
-use super::state::{Tab, Workbench};
+use super::state::{Tab, TrainState, Workbench};
+use super::view_state::Textures;
 use super::worker::Command;
-
-/// The views' own state (selection, sliders, animation).
-#[derive(Default)]
-pub struct ViewState {
-    /// The cell view.
-    pub cells: cells::CellsState,
-    /// The adapt view.
-    pub adapt: adapt::AdaptState,
-    /// The PCA view.
-    pub pca: pca::PcaState,
-    /// The heat map view.
-    pub heat: heatmap::HeatState,
-    /// The search-space editor's selection.
-    pub cells_editor: space::CellEditor,
-    /// Image textures by key.
-    pub textures: Textures,
-}
-
-/// Textures of images shown (thumbnails, episode images), made once per key.
-pub type Textures = std::collections::HashMap<String, egui::TextureHandle>;
 
 /// Shows `image` `side` points tall, as a texture made on first use under `key`.
 fn thumbnail(
@@ -64,6 +37,32 @@ fn thumbnail(
     });
     let aspect = image.width as f32 / image.height.max(1) as f32;
     ui.add(egui::Image::new(&*texture).fit_to_exact_size(egui::vec2(side * aspect, side)))
+}
+
+/// One frame of the window: applies what the worker and the file dialogs sent, draws, and
+/// keeps frames coming while something moves.
+pub fn frame(app: &mut Workbench, ui: &mut egui::Ui) {
+    for (purpose, path) in app.drain() {
+        on_picked(app, purpose, path);
+    }
+    draw(app, ui);
+    if app.count_frame() {
+        ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+    if app.closes_after_frames() {
+        // Keep frames coming until then, also when nothing moves.
+        ui.ctx().request_repaint();
+    }
+    if matches!(
+        app.train,
+        TrainState::Running { .. } | TrainState::Pausing { .. } | TrainState::Stopping
+    ) || app.worker_busy
+        || app.views.cells.playing
+    {
+        // Progress text and the play animation move without events too.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(100));
+    }
 }
 
 /// Draws the whole window.
@@ -114,24 +113,6 @@ pub fn on_picked(app: &mut Workbench, purpose: Purpose, path: PathBuf) {
             app.send(Command::Export(path));
         }
     }
-}
-
-/// Adds an inspected dataset to the Data section (and to the draft's tasks when it fits).
-pub fn on_inspected(app: &mut Workbench, info: DatasetInfo) {
-    data::add_dataset(app, info);
-}
-
-/// Re-checks the draft config after an edit.
-pub fn draft_changed(app: &mut Workbench) {
-    app.preset = None;
-    app.draft_error = match app.draft.space.validate() {
-        Err(e) => Some(e.to_string()),
-        Ok(()) => app
-            .draft
-            .check(std::path::Path::new("the setup"))
-            .err()
-            .map(|e| e.to_string()),
-    };
 }
 
 /// A small heading with space above.

@@ -3,40 +3,14 @@
 //! source (dataset or regression family), with the explained variance; click a point to see
 //! its task and genotype.
 
-use metanas_core::analysis::{pca_2d, posterior_features, PcaError, PosteriorFeatures, Projection};
-use metanas_core::genotype::Genotype;
-use metanas_core::run::{metric_value, SnapshotRecord};
+use metanas_core::analysis::{pca_2d, posterior_features, PosteriorFeatures};
+use metanas_core::run::metric_value;
 
-use super::super::adapt_method::AdaptMethod;
 use super::super::state::Workbench;
-use super::cells::op_colour;
 use super::needs_run;
-use super::scatter::{scatter_plot, Scatter};
-
-/// One task in the projection.
-#[derive(Clone, Debug)]
-struct TaskPoint {
-    source: String,
-    label: String,
-    genotype: Genotype,
-}
-
-/// The PCA view's state.
-#[derive(Debug, Default)]
-pub struct PcaState {
-    /// What goes into a task's row.
-    pub features: PosteriorFeatures,
-    /// Only the newest snapshot step (plus adapted tasks).
-    pub latest_only: bool,
-    /// The selected task.
-    pub selected: Option<usize>,
-    cache: Option<(CacheKey, Projected, Vec<TaskPoint>)>,
-}
-
-type CacheKey = (PosteriorFeatures, bool, usize, usize, usize);
-
-/// The projection and its scatter, or why there is none.
-type Projected = Result<(Projection, Scatter), PcaError>;
+use crate::plots::pca::{fmt, scatter_of, snapshot_points, TaskPoint};
+use crate::plots::scatter::scatter_plot;
+use metanas_core::run::AdaptMethod;
 
 /// The PCA view.
 pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
@@ -157,77 +131,10 @@ pub fn pca_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     }
 }
 
-/// One task's features: its architecture probabilities and its weight sketch.
-type FeatureRow<'a> = (&'a [f32], &'a [f32]);
-
-/// The feature rows and the points of some training snapshots.
-fn snapshot_points<'a>(
-    snapshots: impl Iterator<Item = &'a SnapshotRecord>,
-) -> (Vec<FeatureRow<'a>>, Vec<TaskPoint>) {
-    snapshots
-        .map(|s| {
-            let row = (s.arch.as_slice(), s.weight_sketch.as_slice());
-            let point = TaskPoint {
-                source: s.source_name.clone(),
-                label: format!(
-                    "snapshot at step {}, task {}: {} -> {}",
-                    s.step,
-                    s.task,
-                    fmt(s.before),
-                    fmt(s.after)
-                ),
-                genotype: s.genotype.clone(),
-            };
-            (row, point)
-        })
-        .unzip()
-}
-
-/// The PCA figure of a run (for PNG export): every task posterior sampled during training
-/// (architecture and weights), coloured by source, with the explained variance. Nothing is
-/// drawn when the run has too few snapshots to project.
-pub fn pca_figure(ui: &mut egui::Ui, title: &str, snapshots: &[SnapshotRecord]) -> bool {
-    let (rows, points) = snapshot_points(snapshots.iter());
-    let Ok(projection) = pca_2d(&posterior_features(&rows, PosteriorFeatures::Both)) else {
-        return false;
-    };
-    ui.label(format!(
-        "{title} · {} task posteriors sampled during training · PC1 explains {:.1}% and PC2 {:.1}% of the variance",
-        points.len(),
-        100.0 * projection.explained[0],
-        100.0 * projection.explained[1]
-    ));
-    let scatter = scatter_of(&projection, &points);
-    let height = ui.available_height() - 8.0;
-    scatter_plot(ui, "pca-figure", &scatter, None, height, true);
-    true
-}
-
-/// The projection's points coloured by source.
-fn scatter_of(projection: &Projection, points: &[TaskPoint]) -> Scatter {
-    let mut sources: Vec<&str> = points.iter().map(|p| p.source.as_str()).collect();
-    sources.sort_unstable();
-    sources.dedup();
-    let group = points
-        .iter()
-        .map(|p| sources.iter().position(|s| *s == p.source).unwrap_or(0) as u16)
-        .collect();
-    let groups = sources
-        .iter()
-        .enumerate()
-        .map(|(k, s)| (s.to_string(), op_colour(k + 1)))
-        .collect();
-    Scatter::new(&projection.points, group, groups)
-}
-
 fn features_label(f: PosteriorFeatures) -> &'static str {
     match f {
         PosteriorFeatures::Both => "architecture + weights",
         PosteriorFeatures::Architecture => "architecture probabilities",
         PosteriorFeatures::Weights => "adapted weights (sketch)",
     }
-}
-
-fn fmt(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |v| format!("{v:.3}"))
 }

@@ -8,8 +8,8 @@ use metanas_core::space::{edge_index, Aggregate, CellKind, Constraint, Domain, O
 
 use super::super::picker::Purpose;
 use super::super::state::Workbench;
-use super::cells::{curve_text, paint_cell};
-use super::{draft_changed, heading};
+use super::heading;
+use crate::plots::cells::{curve_text, paint_cell};
 
 /// The Search space section.
 pub fn space_ui(ui: &mut egui::Ui, app: &mut Workbench) {
@@ -134,7 +134,7 @@ pub fn space_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
     });
     if changed {
-        draft_changed(app);
+        app.draft_changed();
     }
     let space = &app.draft.space;
     if let Err(e) = space.validate() {
@@ -215,7 +215,7 @@ fn constraints_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         match next.validate() {
             Ok(()) => {
                 app.draft.space = next;
-                draft_changed(app);
+                app.draft_changed();
             }
             // Refused, not applied: the space stays valid.
             Err(e) => app.error(format!("not switched: {e}")),
@@ -247,30 +247,12 @@ fn set_constraint(
     }
 }
 
-/// The editor's selection.
-#[derive(Debug)]
-pub struct CellEditor {
-    /// Which cell kind is shown.
-    pub kind: CellKind,
-    /// The selected edge `(from, to)`.
-    pub edge: Option<(usize, usize)>,
-}
-
-impl Default for CellEditor {
-    fn default() -> Self {
-        Self {
-            kind: CellKind::Normal,
-            edge: None,
-        }
-    }
-}
-
 /// Loads a search space file into the draft.
 pub fn load_space(app: &mut Workbench, path: &Path) {
     match SearchSpace::load(path) {
         Ok(space) => {
             app.draft.space = space;
-            draft_changed(app);
+            app.draft_changed();
             app.info(format!("loaded the search space {}", path.display()));
         }
         Err(e) => app.error(format!("{e}; the current space is kept")),

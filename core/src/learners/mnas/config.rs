@@ -1,10 +1,10 @@
 //! The settings of M-NAS and its ablations as a user writes them (`[learner] kind = "mnas"`).
 
-use crate::value_error::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::learners::{MetaGradient, TemperatureSchedule, FD_SCALE};
 use crate::posterior::{PosteriorInit, Relaxation};
+use crate::value_error::FieldError;
 
 /// Which M-NAS (paper 003's ablation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,17 +1,12 @@
-//! What the workbench holds of a run: its config and everything its streams recorded (metrics,
-//! the architecture after each meta-step, task posteriors), and the result of an adaptation.
-//! Plain data, sent from the worker; no tensors.
+//! A run as the workbench and the exported figures show it: its config and everything its
+//! streams recorded (metrics, the architecture after each meta-step, task posteriors). Plain
+//! data; no tensors.
 
 use std::path::PathBuf;
 
 use metanas_core::figure::{ProbabilityHeat, HEAT_COLUMNS};
 use metanas_core::genotype::Genotype;
-use metanas_core::learners::Adaptation;
 use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, RunError, Session, SnapshotRecord};
-use metanas_core::tasks::Episode;
-
-use super::comparison::TaskBaselines;
-use super::worker::AdaptRequest;
 
 /// At most this many architecture records are kept for the cell view's time slider; longer
 /// histories are thinned evenly (the newest record is always kept).
@@ -118,23 +113,6 @@ impl RunHistory {
     }
 }
 
-/// One adaptation, with the task it adapted to.
-#[derive(Clone, Debug)]
-pub struct AdaptResult {
-    /// What was asked for.
-    pub request: AdaptRequest,
-    /// The meta-step of the meta-network it started from.
-    pub step: usize,
-    /// The shared genotype (the prior's), when the learner has one.
-    pub prior_genotype: Option<Genotype>,
-    /// The task.
-    pub episode: Episode,
-    /// What adapting did.
-    pub adaptation: Adaptation,
-    /// The baselines on the same task.
-    pub baselines: TaskBaselines,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +121,11 @@ mod tests {
     fn thinning_keeps_even_spacing_the_first_and_the_newest() {
         let mut h = RunHistory::new(
             PathBuf::new(),
-            crate::workbench::presets::PRESETS[0].load().unwrap(),
+            RunConfig::load(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../assets/configs/base_regression.toml"),
+            )
+            .unwrap(),
             String::new(),
         );
         for step in 0..=5001 {

@@ -1,4 +1,4 @@
-//! PNG figures of a run, drawn by the views' own code (GPU views included) offscreen: both
+//! PNG figures of a run, drawn by the workbench views' own drawing code (GPU views included) offscreen: both
 //! cells at the newest record, the probability heat map, the training curves and the PCA of
 //! the task posteriors sampled during training. Used by `metanas export --png` and by the
 //! workbench's Export.
@@ -7,11 +7,11 @@ use std::io::Cursor;
 
 use metanas_core::genotype::Genotype;
 
-use super::super::history::RunHistory;
 use super::cells::paint_record;
-use super::heatmap::{heat_map, HeatState};
+use super::curves::curves;
+use super::heat::{heat_map, HeatState};
+use super::history::RunHistory;
 use super::pca::pca_figure;
-use super::training::curves;
 use crate::gpu::{Offscreen, OffscreenError};
 
 /// Width of every figure in points (the pixels are this times the scale).
