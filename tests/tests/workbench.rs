@@ -67,6 +67,12 @@ fn a_user_sets_up_trains_stops_and_adapts() {
     let run = h.state().run.clone().unwrap();
     assert!((1..50).contains(&run.steps), "stopped at {}", run.steps);
     assert_eq!(run.metrics.len(), run.steps);
+    // The run validated at its first checkpoint (step 0; a stop's checkpoint does not), and
+    // the Training view names the best one, the checkpoint adapt and eval use.
+    let steps: Vec<usize> = run.validation.iter().map(|v| v.step).collect();
+    assert_eq!(steps, [0]);
+    h.run_steps(2);
+    h.get_by_label_contains("best validation: mse");
     assert!(!run.config.space.ops.contains(&Op::SkipConnect));
     assert!(
         run.snapshots.len() >= 2,

@@ -2,7 +2,7 @@
 //! meta-steps.
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
-use metanas_core::run::MetricRecord;
+use metanas_core::run::{MetricRecord, ValidationRecord};
 
 /// Points `(step, value)` of the records that have the value.
 pub fn series(
@@ -26,13 +26,26 @@ fn plot(ui: &mut egui::Ui, id: &str, height: f32, lines: Vec<(&str, Vec<[f64; 2]
         .x_axis_label("meta-step")
         .show(ui, |p| {
             for (name, points) in lines {
-                p.line(Line::new(name, PlotPoints::from(points)));
+                // A series without points (a run that does not validate) gets no legend entry.
+                if !points.is_empty() {
+                    p.line(Line::new(name, PlotPoints::from(points)));
+                }
             }
         });
 }
 
-/// The loss, accuracy or MSE, and temperature curves of `m`, sharing the height left.
-pub fn curves(ui: &mut egui::Ui, m: &[MetricRecord]) {
+/// Points `(step, mean after adaptation)` of the validation results with a finite mean.
+pub fn validation_series(records: &[ValidationRecord]) -> Vec<[f64; 2]> {
+    records
+        .iter()
+        .filter_map(|r| r.mean.map(|m| [r.step as f64, m]))
+        .collect()
+}
+
+/// The loss, accuracy or MSE, and temperature curves of `m`, sharing the height left, with
+/// the meta-validation results `v` beside the accuracy or MSE.
+pub fn curves(ui: &mut egui::Ui, m: &[MetricRecord], v: &[ValidationRecord]) {
+    let validation = validation_series(v);
     let temperature = series(m, |r| r.report.temperature);
     let accuracy = series(m, |r| r.report.accuracy);
     let plots = if accuracy.is_empty() { 1.0 } else { 2.0 }
@@ -49,6 +62,7 @@ pub fn curves(ui: &mut egui::Ui, m: &[MetricRecord]) {
             vec![
                 ("meta-training loss", loss),
                 ("query MSE after the inner loop", mse),
+                ("validation MSE after adaptation", validation),
             ],
         );
     } else {
@@ -57,7 +71,10 @@ pub fn curves(ui: &mut egui::Ui, m: &[MetricRecord]) {
             ui,
             "accuracy",
             h,
-            vec![("query accuracy after the inner loop", accuracy)],
+            vec![
+                ("query accuracy after the inner loop", accuracy),
+                ("validation accuracy after adaptation", validation),
+            ],
         );
     }
     if !temperature.is_empty() {

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use metanas_core::figure::{ProbabilityHeat, HEAT_COLUMNS};
 use metanas_core::genotype::Genotype;
-use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, RunError, Session, SnapshotRecord};
+use metanas_core::run::{
+    ArchRecord, MetricRecord, RunConfig, RunError, Session, SnapshotRecord, ValidationRecord,
+};
 
 /// At most this many architecture records are kept for the cell view's time slider; longer
 /// histories are thinned evenly (the newest record is always kept).
@@ -29,6 +31,8 @@ pub struct RunHistory {
     pub arch: Vec<ArchRecord>,
     /// Task posteriors sampled during training.
     pub snapshots: Vec<SnapshotRecord>,
+    /// Meta-validation results, one per checkpoint.
+    pub validation: Vec<ValidationRecord>,
     /// The shared genotype now.
     pub genotype: Option<Genotype>,
     /// Names of the task sources (datasets or regression families).
@@ -53,6 +57,7 @@ impl RunHistory {
             metrics: Vec::new(),
             arch: Vec::new(),
             snapshots: Vec::new(),
+            validation: Vec::new(),
             genotype: None,
             sources: Vec::new(),
             warnings: Vec::new(),
@@ -66,10 +71,12 @@ impl RunHistory {
         let metrics = session.dir.metrics().read::<MetricRecord>()?;
         let arch = session.dir.arch().read::<ArchRecord>()?;
         let snapshots = session.dir.posteriors().read::<SnapshotRecord>()?;
+        let validation = session.dir.validation().read::<ValidationRecord>()?;
         let mut warnings = session.warnings.clone();
         warnings.extend(metrics.warnings);
         warnings.extend(arch.warnings);
         warnings.extend(snapshots.warnings);
+        warnings.extend(validation.warnings);
         let mut history = Self::new(
             session.dir.root().to_path_buf(),
             session.config.clone(),
@@ -78,6 +85,7 @@ impl RunHistory {
         history.steps = session.steps_done();
         history.metrics = metrics.records;
         history.snapshots = snapshots.records;
+        history.validation = validation.records;
         history.genotype = session.genotype();
         history.sources = session.tasks.source_names();
         history.warnings = warnings;

@@ -69,7 +69,7 @@ pub fn png_figures_with(
     }
     if !history.metrics.is_empty() {
         let image = offscreen.render(px(1000.0), px(720.0), scale, |ui| {
-            curves(ui, &history.metrics);
+            curves(ui, &history.metrics, &history.validation);
         })?;
         out.push(("metrics.png".to_string(), encode(&image)?));
     }

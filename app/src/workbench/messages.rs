@@ -8,7 +8,7 @@ use super::comparison::Comparison;
 use super::dataset_info::DatasetInfo;
 use crate::plots::RunHistory;
 use metanas_core::genotype::Genotype;
-use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, SnapshotRecord};
+use metanas_core::run::{ArchRecord, MetricRecord, RunConfig, SnapshotRecord, ValidationRecord};
 
 /// What the UI asks the worker to do.
 #[derive(Debug)]
@@ -70,6 +70,8 @@ pub enum Event {
         arch: ArchRecord,
         /// Task posteriors sampled at it.
         snapshots: Vec<SnapshotRecord>,
+        /// The validation result of its checkpoint, at a checkpoint step.
+        validation: Option<ValidationRecord>,
     },
     /// Training stopped: the target was reached, or pause/stop was asked for.
     TrainEnded {
@@ -79,6 +81,8 @@ pub enum Event {
         stopped: bool,
         /// The shared genotype now.
         genotype: Option<Genotype>,
+        /// Every validation result of the run (the final checkpoint's included).
+        validation: Vec<ValidationRecord>,
     },
     /// An adaptation is done.
     Adapted(Box<AdaptResult>),

@@ -317,22 +317,26 @@ impl Workbench {
                 metrics,
                 arch,
                 snapshots,
+                validation,
             } => {
                 if let Some(run) = &mut self.run {
                     run.steps = metrics.report.step;
                     run.metrics.push(metrics);
                     run.push_arch(arch);
                     run.snapshots.extend(snapshots);
+                    run.validation.extend(validation);
                 }
             }
             Event::TrainEnded {
                 steps,
                 stopped,
                 genotype,
+                validation,
             } => {
                 if let Some(run) = &mut self.run {
                     run.steps = steps;
                     run.genotype = genotype;
+                    run.validation = validation;
                 }
                 self.train = match (&self.train, stopped) {
                     (TrainState::Pausing { target }, true) => {

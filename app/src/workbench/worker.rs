@@ -231,17 +231,21 @@ impl Worker {
                 metrics: e.metrics.clone(),
                 arch: e.arch.clone(),
                 snapshots: e.snapshots.to_vec(),
+                validation: e.validation.cloned(),
             });
             wake();
         });
         let steps = session.steps_done();
         let genotype = session.genotype();
+        // Unreadable records leave the view's list as it is; the run's files are untouched.
+        let validation = session.validation_records().unwrap_or_default();
         let end = end.map_err(|error| WorkbenchError::Training { error, dir });
         let stopped = end.as_ref().map_or(true, |e| *e == TrainEnd::Stopped);
         self.send(Event::TrainEnded {
             steps,
             stopped,
             genotype,
+            validation,
         });
         end.map(|_| ())
     }

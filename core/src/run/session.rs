@@ -14,7 +14,7 @@ use super::records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 use super::restore::{check_finite, check_split, restore_newest};
 use super::run_dir::RunDir;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
-use super::validation::best_validation;
+use super::validation::{best_validation, ValidationRecord};
 use crate::genotype::Genotype;
 use crate::learners::{LearnerError, MetaLearner, TaskMetrics};
 use crate::tasks::Split;
@@ -51,6 +51,9 @@ pub struct StepEvent<'a> {
     pub arch: &'a ArchRecord,
     /// Task posteriors sampled at this step (empty unless it is a snapshot step).
     pub snapshots: &'a [SnapshotRecord],
+    /// The meta-validation result of this step's checkpoint (a checkpoint step of a run that
+    /// validates; see [`ValidationRecord`]).
+    pub validation: Option<&'a ValidationRecord>,
 }
 
 /// How a call to [`Session::train`] ended.
@@ -240,15 +243,18 @@ impl Session {
             } else {
                 Vec::new()
             };
+            let validation = if report.step % t.checkpoint_every == 0 {
+                last_checkpoint = report.step;
+                self.write_checkpoint(true)?
+            } else {
+                None
+            };
             on_step(StepEvent {
                 metrics: &record,
                 arch: &arch,
                 snapshots: &snapshots,
+                validation: validation.as_ref(),
             });
-            if report.step % t.checkpoint_every == 0 {
-                self.write_checkpoint(true)?;
-                last_checkpoint = report.step;
-            }
         }
         let done = self.steps_done() >= until;
         if self.steps_done() != last_checkpoint {
@@ -267,10 +273,16 @@ impl Session {
     /// Refused for a session opened to read, and for a learner whose parameters are not all
     /// finite (a diverged state is never written).
     pub fn checkpoint(&mut self) -> Result<(), RunError> {
-        self.write_checkpoint(true)
+        self.write_checkpoint(true).map(|_| ())
     }
 
-    fn write_checkpoint(&mut self, record_genotype: bool) -> Result<(), RunError> {
+    /// Writes the checkpoint of the current step; with `record_genotype` (a regular
+    /// checkpoint, not a stop's) also the genotype and the validation result, which is
+    /// returned.
+    fn write_checkpoint(
+        &mut self,
+        record_genotype: bool,
+    ) -> Result<Option<ValidationRecord>, RunError> {
         if self.lock.is_none() {
             return Err(RunError::dir(
                 self.dir.root(),
@@ -285,6 +297,7 @@ impl Session {
             ));
         }
         check_finite(&*self.learner, step)?;
+        let mut validation = None;
         if record_genotype {
             if let Some(genotype) = self.genotype() {
                 self.dir
@@ -295,6 +308,7 @@ impl Session {
             // is requested meanwhile.
             if let Some(record) = crate::interrupt::uninterruptible(|| self.validate(step))? {
                 self.dir.validation().append(&record)?;
+                validation = Some(record);
             }
         }
         for s in self.dir.streams() {
@@ -304,7 +318,8 @@ impl Session {
         let state = self.learner.state_bytes()?;
         self.dir
             .checkpoints()
-            .write(step, &state, self.config.training.keep_checkpoints, best)
+            .write(step, &state, self.config.training.keep_checkpoints, best)?;
+        Ok(validation)
     }
 
     /// The genotype of the shared architecture, when the learner has one.

@@ -1,5 +1,8 @@
 //! The Training view: live curves of the meta-training loss, the post-inner-loop accuracy or
-//! MSE and the Gumbel-softmax temperature over meta-steps, with the latest numbers.
+//! MSE, the meta-validation results at each checkpoint and the Gumbel-softmax temperature over
+//! meta-steps, with the latest numbers and the best validation checkpoint.
+
+use metanas_core::run::best_validation;
 
 use super::super::state::Workbench;
 use super::controls::duration_text;
@@ -34,10 +37,19 @@ pub fn training_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 duration_text(last.elapsed_seconds)
             ));
         }
+        if let Some(best) = best_validation(&run.validation) {
+            ui.separator();
+            ui.label(format!(
+                "best validation: {} {:.3} at meta-step {} (adapt and eval use it)",
+                best.metric,
+                best.mean.unwrap_or(f64::NAN),
+                best.step
+            ));
+        }
     });
     if m.is_empty() {
         ui.label("No meta-step yet: curves appear after the first one.");
         return;
     }
-    curves(ui, m);
+    curves(ui, m, &run.validation);
 }
