@@ -104,6 +104,25 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `metanas COMMAND --run RUN ARGS... --json`, which must succeed, as its JSON object.
+pub fn run_json(command: &str, run: &Path, args: &[&str]) -> serde_json::Value {
+    let head = [command, "--run", s(run), "--json"];
+    json_of(&metanas_ok(&[&head[..], args].concat()))
+}
+
+/// The `step` of every record of a run's JSON-lines stream at `path`.
+pub fn stream_steps(path: &Path) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
 /// A path as `&str`.
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()

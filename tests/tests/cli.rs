@@ -2,8 +2,8 @@
 //! config and on a few-shot run; bad inputs.
 
 use metanas_tests::{
-    assert_bad_input, image_folder, json_of, metanas, metanas_ok, s, stderr, tempdir, tiny_config,
-    tiny_image_space, train_ok, workspace_root,
+    assert_bad_input, image_folder, json_of, metanas, metanas_ok, run_json, s, stderr, tempdir,
+    tiny_config, tiny_image_space, train_ok, workspace_root,
 };
 
 #[test]
@@ -64,20 +64,11 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     assert_eq!(j["per_task"].as_array().map(Vec::len), Some(3));
 
     let eval = |extra: &[&str]| {
-        let args = [
-            &[
-                "eval",
-                "--run",
-                s(&run),
-                "--tasks",
-                "4",
-                "--steps",
-                "2",
-                "--json",
-            ],
-            extra,
-        ];
-        json_of(&metanas_ok(&args.concat()))
+        run_json(
+            "eval",
+            &run,
+            &[&["--tasks", "4", "--steps", "2"], extra].concat(),
+        )
     };
     let j = eval(&[]);
     assert_eq!(j["metric"], "mse");

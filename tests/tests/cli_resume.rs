@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use metanas_tests::{
-    assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, stderr, tempdir,
-    tiny_config, train_ok,
+    assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, stderr,
+    stream_steps, tempdir, tiny_config, train_ok,
 };
 
 /// The parameter digest of `config` trained to its end in one go.
@@ -65,15 +65,7 @@ fn kill_and_resume_is_bit_for_bit() {
         "resumed at {start}"
     );
     assert_eq!(j["parameter_digest"], want);
-    let metrics = std::fs::read_to_string(killed.join("metrics.jsonl")).unwrap();
-    let steps: Vec<u64> = metrics
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let steps = stream_steps(&killed.join("metrics.jsonl"));
     assert_eq!(steps, (1..=40).collect::<Vec<_>>());
 }
 

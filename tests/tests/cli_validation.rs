@@ -2,7 +2,9 @@
 //! unless `--checkpoint last`, and `eval --per-family` evaluates the same number of tasks of
 //! every regression family and reports them together and family by family.
 
-use metanas_tests::{json_of, metanas, metanas_ok, s, tempdir, tiny_config};
+use metanas_tests::{
+    json_of, metanas, metanas_ok, run_json, s, stream_steps, tempdir, tiny_config,
+};
 
 #[test]
 fn eval_and_adapt_use_the_best_validation_checkpoint_unless_told_otherwise() {
@@ -19,34 +21,17 @@ fn eval_and_adapt_use_the_best_validation_checkpoint_unless_told_otherwise() {
     ]));
     let best = &trained["best_validation"];
     // The tiny config validates on 3 tasks at every checkpoint: steps 0, 5, ..., 40.
-    let steps: Vec<u64> = std::fs::read_to_string(run.join("validation.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let steps = stream_steps(&run.join("validation.jsonl"));
     assert_eq!(steps, (0..=40).step_by(5).collect::<Vec<u64>>());
     let best_step = best["step"].as_u64().unwrap();
     assert!(steps.contains(&best_step), "{best}");
 
     let eval = |extra: &[&str]| {
-        let args = [
-            &[
-                "eval",
-                "--run",
-                s(&run),
-                "--tasks",
-                "2",
-                "--no-baselines",
-                "--json",
-            ],
-            extra,
-        ]
-        .concat();
-        json_of(&metanas_ok(&args))
+        run_json(
+            "eval",
+            &run,
+            &[&["--tasks", "2", "--no-baselines"], extra].concat(),
+        )
     };
     let e = eval(&[]);
     assert_eq!(e["checkpoint"]["choice"], "best");
