@@ -3,7 +3,7 @@
 //! every regression family and reports them together and family by family.
 
 use metanas_tests::{
-    json_of, metanas, metanas_ok, run_json, s, stream_steps, tempdir, tiny_config,
+    json_of, metanas, metanas_ok, run_json, s, stream_steps, tempdir, tiny_config, train_ok,
 };
 
 #[test]
@@ -66,15 +66,7 @@ fn per_family_evaluation_gives_each_family_the_same_number_of_tasks() {
     let tmp = tempdir("cli-per-family");
     let config = tiny_config(tmp.path(), 20);
     let run = tmp.path().join("r");
-    metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "4",
-    ]);
+    train_ok(&config, &run, 4);
     let e = json_of(&metanas_ok(&[
         "eval",
         "--run",
