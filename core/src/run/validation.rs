@@ -128,10 +128,10 @@ impl Session {
     /// Adapts to the run's validation tasks (the same ones at every step) when the config
     /// asks for them and the tasks have validation classes; `None` otherwise.
     pub(super) fn validate(&self, step: usize) -> Result<Option<ValidationRecord>, RunError> {
-        let t = &self.config.training;
-        if t.validation_tasks == 0 || self.tasks.check(Split::Val).is_err() {
+        if self.validation_off().is_some() {
             return Ok(None);
         }
+        let t = &self.config.training;
         let seed = self.config.seed;
         let report = evaluate_with(
             |task, s| self.learner.adapt(task, t.adapt_steps, s),
