@@ -271,9 +271,17 @@ impl GraphLocator {
 
     /// Merges multiple graphs associated with a node into a single graph.
     fn merge(&mut self, node: NodeId, mut graphs: HashMap<NodeId, Arc<Graph>>) -> Arc<Graph> {
-        let mut graphs = graphs.drain().map(|g| g.1);
-
-        let main = graphs.next().expect("At least one graph");
+        // metanas patch: the graph with the most nodes is the one the others merge into, so
+        // a merge costs the size of the small graphs (a parameter's, used for the first
+        // time) instead of the whole recorded graph, which the hash map's order picked as
+        // often as not (see PATCH.md).
+        let mut graphs: Vec<Arc<Graph>> = graphs.drain().map(|g| g.1).collect();
+        let size = |graph: &Arc<Graph>| self.keys.get(&graph.origin).map_or(0, HashSet::len);
+        let largest = (0..graphs.len())
+            .max_by_key(|&i| size(&graphs[i]))
+            .expect("At least one graph");
+        let main = graphs.swap_remove(largest);
+        let graphs = graphs.into_iter();
         self.register_key(main.origin, node);
 
         let mut state = main.state.lock();
