@@ -10,8 +10,9 @@
 use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
-use super::lanes;
+use super::lanes::{self, accumulate};
 use super::phases::{axpy, Phases};
+use super::simd::vectorized;
 use super::window::Window;
 
 /// Depthwise convolution of `x [n, c, h, w]` (or of `relu(x)`) by `weight [c, 1, kh, kw]`
@@ -63,19 +64,22 @@ pub fn forward(g: &Window, relu: bool, x: &[f32], weight: &[f32]) -> Vec<f32> {
     y.par_chunks_mut(plane_out).enumerate().for_each_init(
         || (Vec::new(), Vec::new()),
         |(buffer, grid), (plane, out)| {
-            let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
-            layout.fill(
-                &x[plane * plane_in..(plane + 1) * plane_in],
-                0.0,
-                input_map(relu),
-                buffer,
-            );
-            grid.clear();
-            grid.resize(layout.grid_len(), 0.0);
-            for (t, &wt) in k.iter().enumerate() {
-                axpy(grid, wt, layout.tap(buffer, t));
-            }
-            layout.from_grid(grid, out);
+            vectorized(
+                #[inline(always)]
+                || {
+                    let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
+                    layout.fill(
+                        &x[plane * plane_in..(plane + 1) * plane_in],
+                        0.0,
+                        input_map(relu),
+                        buffer,
+                    );
+                    grid.clear();
+                    grid.resize(layout.grid_len(), 0.0);
+                    accumulate(grid, k.len(), |t| (k[t], layout.tap(buffer, t)));
+                    layout.from_grid(grid, out);
+                },
+            )
         },
     );
     y
@@ -93,20 +97,25 @@ pub fn grad_input(g: &Window, relu: bool, grad: &[f32], weight: &[f32], x: &[f32
     dx.par_chunks_mut(plane_in).enumerate().for_each_init(
         || (Vec::new(), Vec::new()),
         |(buffer, grid), (plane, dx)| {
-            let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
-            layout.to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], grid);
-            buffer.clear();
-            buffer.resize(layout.buffer_len(), 0.0);
-            for (t, &wt) in k.iter().enumerate() {
-                axpy(layout.tap_mut(buffer, t), wt, grid);
-            }
-            layout.gather(buffer, dx);
-            if relu {
-                let x = &x[plane * plane_in..(plane + 1) * plane_in];
-                for (d, &v) in dx.iter_mut().zip(x) {
-                    *d = if v > 0.0 { *d } else { 0.0 };
-                }
-            }
+            vectorized(
+                #[inline(always)]
+                || {
+                    let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
+                    layout.to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], grid);
+                    buffer.clear();
+                    buffer.resize(layout.buffer_len(), 0.0);
+                    for (t, &wt) in k.iter().enumerate() {
+                        axpy(layout.tap_mut(buffer, t), wt, grid);
+                    }
+                    layout.gather(buffer, dx);
+                    if relu {
+                        let x = &x[plane * plane_in..(plane + 1) * plane_in];
+                        for (d, &v) in dx.iter_mut().zip(x) {
+                            *d = if v > 0.0 { *d } else { 0.0 };
+                        }
+                    }
+                },
+            )
         },
     );
     dx

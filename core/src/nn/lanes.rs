@@ -1,4 +1,4 @@
-//! Sums over `f32` slices in eight lanes, for the CPU loops.
+//! Sums over `f32` slices in eight lanes, and weighted sums of slices, for the CPU loops.
 //!
 //! A loop `sum += a[i] * b[i]` runs one addition after another (the compiler may not reorder
 //! floating-point additions), so it cannot use vector instructions. These helpers keep eight
@@ -69,9 +69,72 @@ pub fn dot_centred(a: &[f32], b: &[f32], m: f32) -> f32 {
     fold(acc) + tail
 }
 
+/// Values of `acc` one [`accumulate`] block keeps in registers: eight AVX2 vectors.
+const BLOCK: usize = 64;
+
+/// `acc[k] += w_0·x_0[k]`, then `+= w_1·x_1[k]`, ... for the `terms` pairs `(w_t, x_t)` that
+/// `term(t)` gives, every `x_t` at least as long as `acc`.
+///
+/// The same sums in the same order as one [`super::phases::axpy`] per term, so the same bits,
+/// but each block of `acc` is loaded and stored once instead of once per term: the loop reads
+/// one value per multiply-add instead of two and writes none.
+#[inline(always)]
+pub fn accumulate<'a>(acc: &mut [f32], terms: usize, term: impl Fn(usize) -> (f32, &'a [f32])) {
+    let n = acc.len();
+    let mut chunks = acc.chunks_exact_mut(BLOCK);
+    for (b, block) in chunks.by_ref().enumerate() {
+        let at = b * BLOCK;
+        let mut r = [0.0f32; BLOCK];
+        r.copy_from_slice(block);
+        for t in 0..terms {
+            let (w, x) = term(t);
+            let x: &[f32; BLOCK] = x[at..at + BLOCK].try_into().expect("a block");
+            for k in 0..BLOCK {
+                r[k] += w * x[k];
+            }
+        }
+        block.copy_from_slice(&r);
+    }
+    let rest = chunks.into_remainder();
+    let at = n - rest.len();
+    for t in 0..terms {
+        let (w, x) = term(t);
+        for (a, v) in rest.iter_mut().zip(&x[at..n]) {
+            *a += w * v;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accumulate_gives_the_bits_of_one_axpy_per_term() {
+        // Lengths around the block size; values whose products and sums round, so that a
+        // different order would show in the bits.
+        for n in [0usize, 1, 63, 64, 65, 130, 784] {
+            let acc0: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let xs: Vec<Vec<f32>> = (0..5)
+                .map(|t| {
+                    (0..n + t)
+                        .map(|i| ((i * (t + 2)) as f32 * 0.11).cos() / 3.0)
+                        .collect()
+                })
+                .collect();
+            let ws = [0.1f32, -1.7, 3.3, 0.07, -0.9];
+            let mut one_by_one = acc0.clone();
+            for (w, x) in ws.iter().zip(&xs) {
+                for (a, v) in one_by_one.iter_mut().zip(x) {
+                    *a += w * v;
+                }
+            }
+            let mut blocked = acc0.clone();
+            accumulate(&mut blocked, ws.len(), |t| (ws[t], &xs[t][..]));
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&blocked), bits(&one_by_one), "n = {n}");
+        }
+    }
 
     #[test]
     fn lane_sums_match_plain_sums() {

@@ -13,6 +13,7 @@ pub mod phases;
 pub mod pointwise_kernel;
 pub mod pool;
 pub mod pool_kernel;
+pub mod simd;
 pub mod taps;
 #[cfg(test)]
 mod test_util;

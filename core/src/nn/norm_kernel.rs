@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
 use super::lanes;
+use super::simd::vectorized;
 
 /// Batch norm over `[n, c, h, w]` with statistics of the batch, epsilon `eps`.
 #[derive(Clone, Copy, Debug)]
@@ -36,18 +37,23 @@ impl BatchNorm {
         (0..c)
             .into_par_iter()
             .map(|ch| {
-                let plane = |q: usize| &x[q * p..(q + 1) * p];
-                let sum: f64 = self
-                    .planes(ch)
-                    .map(|q| f64::from(lanes::sum(plane(q))))
-                    .sum();
-                let mean = (sum / count) as f32;
-                let var = self
-                    .planes(ch)
-                    .map(|q| f64::from(lanes::sum_sq_dev(plane(q), mean)))
-                    .sum::<f64>()
-                    / count;
-                (mean, (1.0 / (var + self.eps).sqrt()) as f32)
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        let plane = |q: usize| &x[q * p..(q + 1) * p];
+                        let sum: f64 = self
+                            .planes(ch)
+                            .map(|q| f64::from(lanes::sum(plane(q))))
+                            .sum();
+                        let mean = (sum / count) as f32;
+                        let var = self
+                            .planes(ch)
+                            .map(|q| f64::from(lanes::sum_sq_dev(plane(q), mean)))
+                            .sum::<f64>()
+                            / count;
+                        (mean, (1.0 / (var + self.eps).sqrt()) as f32)
+                    },
+                )
             })
             .collect()
     }
@@ -64,10 +70,15 @@ impl CpuKernel<1> for BatchNorm {
         let mut y = vec![0.0f32; x.len()];
         if p > 0 {
             y.par_chunks_mut(p).enumerate().for_each(|(q, out)| {
-                let (mean, inv) = stats[q % c];
-                for (o, &v) in out.iter_mut().zip(&x[q * p..(q + 1) * p]) {
-                    *o = (v - mean) * inv;
-                }
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        let (mean, inv) = stats[q % c];
+                        for (o, &v) in out.iter_mut().zip(&x[q * p..(q + 1) * p]) {
+                            *o = (v - mean) * inv;
+                        }
+                    },
+                )
             });
         }
         (y, self.shape, stats)
@@ -88,26 +99,38 @@ impl CpuKernel<1> for BatchNorm {
             let means: Vec<(f32, f32)> = (0..c)
                 .into_par_iter()
                 .map(|ch| {
-                    let (mean, inv) = stats[ch];
-                    let (mut g_sum, mut gy_sum) = (0.0f64, 0.0f64);
-                    for q in self.planes(ch) {
-                        let (g, v) = (&grad[q * p..(q + 1) * p], &x[q * p..(q + 1) * p]);
-                        g_sum += f64::from(lanes::sum(g));
-                        gy_sum += f64::from(lanes::dot_centred(g, v, mean));
-                    }
-                    let gy_sum = gy_sum * f64::from(inv);
-                    ((g_sum / count) as f32, (gy_sum / count) as f32)
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            let (mean, inv) = stats[ch];
+                            let (mut g_sum, mut gy_sum) = (0.0f64, 0.0f64);
+                            for q in self.planes(ch) {
+                                let (g, v) = (&grad[q * p..(q + 1) * p], &x[q * p..(q + 1) * p]);
+                                g_sum += f64::from(lanes::sum(g));
+                                gy_sum += f64::from(lanes::dot_centred(g, v, mean));
+                            }
+                            let gy_sum = gy_sum * f64::from(inv);
+                            ((g_sum / count) as f32, (gy_sum / count) as f32)
+                        },
+                    )
                 })
                 .collect();
             let mut dx = vec![0.0f32; x.len()];
             if p > 0 {
                 dx.par_chunks_mut(p).enumerate().for_each(|(q, out)| {
-                    let (mean, inv) = stats[q % c];
-                    let (g_mean, gy_mean) = means[q % c];
-                    let range = q * p..(q + 1) * p;
-                    for ((o, &gv), &v) in out.iter_mut().zip(&grad[range.clone()]).zip(&x[range]) {
-                        *o = inv * (gv - g_mean - (v - mean) * inv * gy_mean);
-                    }
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            let (mean, inv) = stats[q % c];
+                            let (g_mean, gy_mean) = means[q % c];
+                            let range = q * p..(q + 1) * p;
+                            for ((o, &gv), &v) in
+                                out.iter_mut().zip(&grad[range.clone()]).zip(&x[range])
+                            {
+                                *o = inv * (gv - g_mean - (v - mean) * inv * gy_mean);
+                            }
+                        },
+                    )
                 });
             }
             dx

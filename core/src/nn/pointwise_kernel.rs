@@ -12,8 +12,8 @@
 use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
-use super::lanes;
-use super::phases::axpy;
+use super::lanes::{self, accumulate};
+use super::simd::vectorized;
 
 /// 1x1 convolution of `x [n, c, h, w]` (or `relu(x)`) by `weight [o, c, 1, 1]`.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +38,7 @@ impl Pointwise {
 
     /// The input planes of image `b` at the output positions (strided), through the ReLU:
     /// `[c, ho·wo]`.
+    #[inline(always)]
     fn sampled(&self, x: &[f32], b: usize, into: &mut Vec<f32>) {
         let [_, c, h, w] = self.shape;
         let [sh, sw] = self.stride.map(|s| s.max(1));
@@ -71,12 +72,18 @@ impl CpuKernel<2> for Pointwise {
             y.par_chunks_mut(o * p)
                 .enumerate()
                 .for_each_init(Vec::new, |xs, (b, out)| {
-                    self.sampled(x, b, xs);
-                    for (out_plane, w_row) in out.chunks_exact_mut(p).zip(weight.chunks_exact(c)) {
-                        for (&wv, x_plane) in w_row.iter().zip(xs.chunks_exact(p)) {
-                            axpy(out_plane, wv, x_plane);
-                        }
-                    }
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            self.sampled(x, b, xs);
+                            let planes = out.chunks_exact_mut(p).zip(weight.chunks_exact(c));
+                            for (out_plane, w_row) in planes {
+                                accumulate(out_plane, c, |ch| {
+                                    (w_row[ch], &xs[ch * p..(ch + 1) * p])
+                                });
+                            }
+                        },
+                    )
                 });
         }
         (y, [n, o, ho, wo], ())
@@ -100,37 +107,43 @@ impl CpuKernel<2> for Pointwise {
                 dx.par_chunks_mut(c * h * w)
                     .enumerate()
                     .for_each_init(Vec::new, |sum, (b, dx)| {
-                        let g = &grad[b * o * p..(b + 1) * o * p];
-                        let xb = &x[b * c * h * w..(b + 1) * c * h * w];
-                        for (ch, dx_plane) in dx.chunks_exact_mut(h * w).enumerate() {
-                            // Stride 1 sums straight into the plane; a stride sums the
-                            // sampled positions first and spreads them out.
-                            let strided = [sh, sw] != [1, 1];
-                            let target: &mut [f32] = if strided {
-                                sum.clear();
-                                sum.resize(p, 0.0);
-                                sum
-                            } else {
-                                dx_plane
-                            };
-                            for (oc, g_plane) in g.chunks_exact(p).enumerate() {
-                                axpy(target, weight[oc * c + ch], g_plane);
-                            }
-                            if strided {
-                                let rows = dx_plane.chunks_exact_mut(w).step_by(sh).take(ho);
-                                for (d_row, s_row) in rows.zip(sum.chunks_exact(wo)) {
-                                    for (d, &v) in d_row.iter_mut().step_by(sw).zip(s_row) {
-                                        *d = v;
+                        vectorized(
+                            #[inline(always)]
+                            || {
+                                let g = &grad[b * o * p..(b + 1) * o * p];
+                                let xb = &x[b * c * h * w..(b + 1) * c * h * w];
+                                for (ch, dx_plane) in dx.chunks_exact_mut(h * w).enumerate() {
+                                    // Stride 1 sums straight into the plane; a stride sums the
+                                    // sampled positions first and spreads them out.
+                                    let strided = [sh, sw] != [1, 1];
+                                    let target: &mut [f32] = if strided {
+                                        sum.clear();
+                                        sum.resize(p, 0.0);
+                                        sum
+                                    } else {
+                                        dx_plane
+                                    };
+                                    accumulate(target, o, |oc| {
+                                        (weight[oc * c + ch], &g[oc * p..(oc + 1) * p])
+                                    });
+                                    if strided {
+                                        let rows =
+                                            dx_plane.chunks_exact_mut(w).step_by(sh).take(ho);
+                                        for (d_row, s_row) in rows.zip(sum.chunks_exact(wo)) {
+                                            for (d, &v) in d_row.iter_mut().step_by(sw).zip(s_row) {
+                                                *d = v;
+                                            }
+                                        }
+                                    }
+                                    if self.relu {
+                                        let x_plane = &xb[ch * h * w..(ch + 1) * h * w];
+                                        for (d, &v) in dx_plane.iter_mut().zip(x_plane) {
+                                            *d = if v > 0.0 { *d } else { 0.0 };
+                                        }
                                     }
                                 }
-                            }
-                            if self.relu {
-                                let x_plane = &xb[ch * h * w..(ch + 1) * h * w];
-                                for (d, &v) in dx_plane.iter_mut().zip(x_plane) {
-                                    *d = if v > 0.0 { *d } else { 0.0 };
-                                }
-                            }
-                        }
+                            },
+                        )
                     });
             }
             dx
@@ -140,16 +153,21 @@ impl CpuKernel<2> for Pointwise {
             let partial: Vec<Vec<f32>> = (0..n)
                 .into_par_iter()
                 .map_init(Vec::new, |xs, b| {
-                    self.sampled(x, b, xs);
-                    let g = &grad[b * o * p..(b + 1) * o * p];
-                    let mut out = Vec::with_capacity(o * c);
-                    for g_plane in g.chunks_exact(p.max(1)).take(o) {
-                        for x_plane in xs.chunks_exact(p.max(1)).take(c) {
-                            out.push(lanes::dot(g_plane, x_plane));
-                        }
-                    }
-                    out.resize(o * c, 0.0);
-                    out
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            self.sampled(x, b, xs);
+                            let g = &grad[b * o * p..(b + 1) * o * p];
+                            let mut out = Vec::with_capacity(o * c);
+                            for g_plane in g.chunks_exact(p.max(1)).take(o) {
+                                for x_plane in xs.chunks_exact(p.max(1)).take(c) {
+                                    out.push(lanes::dot(g_plane, x_plane));
+                                }
+                            }
+                            out.resize(o * c, 0.0);
+                            out
+                        },
+                    )
                 })
                 .collect();
             let mut dw = vec![0.0f32; o * c];

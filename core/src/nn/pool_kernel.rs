@@ -7,7 +7,9 @@
 use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
+use super::lanes::accumulate;
 use super::phases::{axpy, Phases};
+use super::simd::vectorized;
 use super::window::Window;
 
 /// Max pooling over a [`Window`].
@@ -58,42 +60,48 @@ impl CpuKernel<1> for MaxPool {
             .for_each_init(
                 || (Vec::new(), Vec::new(), Vec::new()),
                 |(buffer, best, tap_of), (plane, (out, arg))| {
-                    let x = &x[plane * plane_in..(plane + 1) * plane_in];
-                    layout.fill(x, f32::NEG_INFINITY, |v| v, buffer);
-                    // The maximum first (a loop that vectorizes), then per output the
-                    // first tap that holds it, scanning the taps from the last.
-                    best.clear();
-                    best.resize(layout.grid_len(), f32::NEG_INFINITY);
-                    for t in 0..layout.taps() {
-                        for (b, &v) in best.iter_mut().zip(layout.tap(buffer, t)) {
-                            *b = b.max(v);
-                        }
-                    }
-                    tap_of.clear();
-                    tap_of.resize(layout.grid_len(), 0.0f32);
-                    for t in (0..layout.taps()).rev() {
-                        let tf = t as f32;
-                        let run = layout.tap(buffer, t);
-                        for ((a, &b), &v) in tap_of.iter_mut().zip(best.iter()).zip(run) {
-                            *a = if v == b { tf } else { *a };
-                        }
-                    }
-                    layout.from_grid(best, out);
-                    // Input index = the output's base + the tap's offset; an output whose
-                    // maximum is the padding's -inf has none (only with -inf inputs).
-                    let rows = arg.chunks_exact_mut(wo).zip(tap_of.chunks(wq));
-                    for (oh, ((args, taps), bests)) in rows.zip(best.chunks(wq)).enumerate() {
-                        let base = (oh * stride[0] * w_in) as isize;
-                        let cells = args.iter_mut().zip(taps).zip(bests);
-                        for (ow, ((a, &t), &b)) in cells.enumerate() {
-                            let at = base + (ow * stride[1]) as isize + delta[t as usize];
-                            *a = if b > f32::NEG_INFINITY {
-                                at as u32
-                            } else {
-                                NOWHERE
-                            };
-                        }
-                    }
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            let x = &x[plane * plane_in..(plane + 1) * plane_in];
+                            layout.fill(x, f32::NEG_INFINITY, |v| v, buffer);
+                            // The maximum first (a loop that vectorizes), then per output the
+                            // first tap that holds it, scanning the taps from the last.
+                            best.clear();
+                            best.resize(layout.grid_len(), f32::NEG_INFINITY);
+                            for t in 0..layout.taps() {
+                                for (b, &v) in best.iter_mut().zip(layout.tap(buffer, t)) {
+                                    *b = b.max(v);
+                                }
+                            }
+                            tap_of.clear();
+                            tap_of.resize(layout.grid_len(), 0.0f32);
+                            for t in (0..layout.taps()).rev() {
+                                let tf = t as f32;
+                                let run = layout.tap(buffer, t);
+                                for ((a, &b), &v) in tap_of.iter_mut().zip(best.iter()).zip(run) {
+                                    *a = if v == b { tf } else { *a };
+                                }
+                            }
+                            layout.from_grid(best, out);
+                            // Input index = the output's base + the tap's offset; an output whose
+                            // maximum is the padding's -inf has none (only with -inf inputs).
+                            let rows = arg.chunks_exact_mut(wo).zip(tap_of.chunks(wq));
+                            for (oh, ((args, taps), bests)) in rows.zip(best.chunks(wq)).enumerate()
+                            {
+                                let base = (oh * stride[0] * w_in) as isize;
+                                let cells = args.iter_mut().zip(taps).zip(bests);
+                                for (ow, ((a, &t), &b)) in cells.enumerate() {
+                                    let at = base + (ow * stride[1]) as isize + delta[t as usize];
+                                    *a = if b > f32::NEG_INFINITY {
+                                        at as u32
+                                    } else {
+                                        NOWHERE
+                                    };
+                                }
+                            }
+                        },
+                    )
                 },
             );
         (y, out_shape(g), arg)
@@ -154,17 +162,20 @@ impl CpuKernel<1> for AvgPool {
             y.par_chunks_mut(plane_out).enumerate().for_each_init(
                 || (Vec::new(), Vec::new()),
                 |(buffer, grid), (plane, out)| {
-                    let x = &x[plane * plane_in..(plane + 1) * plane_in];
-                    layout.fill(x, 0.0, |v| v, buffer);
-                    grid.clear();
-                    grid.resize(layout.grid_len(), 0.0);
-                    for t in 0..layout.taps() {
-                        axpy(grid, 1.0, layout.tap(buffer, t));
-                    }
-                    layout.from_grid(grid, out);
-                    for (v, s) in out.iter_mut().zip(&scale) {
-                        *v *= s;
-                    }
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            let x = &x[plane * plane_in..(plane + 1) * plane_in];
+                            layout.fill(x, 0.0, |v| v, buffer);
+                            grid.clear();
+                            grid.resize(layout.grid_len(), 0.0);
+                            accumulate(grid, layout.taps(), |t| (1.0, layout.tap(buffer, t)));
+                            layout.from_grid(grid, out);
+                            for (v, s) in out.iter_mut().zip(&scale) {
+                                *v *= s;
+                            }
+                        },
+                    )
                 },
             );
         }
@@ -187,16 +198,21 @@ impl CpuKernel<1> for AvgPool {
                 dx.par_chunks_mut(plane_in).enumerate().for_each_init(
                     || (Vec::new(), Vec::new(), Vec::new()),
                     |(buffer, grid, scaled), (plane, dx)| {
-                        let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
-                        scaled.clear();
-                        scaled.extend(gy.iter().zip(scale).map(|(gv, s)| gv * s));
-                        layout.to_grid(scaled, grid);
-                        buffer.clear();
-                        buffer.resize(layout.buffer_len(), 0.0);
-                        for t in 0..layout.taps() {
-                            axpy(layout.tap_mut(buffer, t), 1.0, grid);
-                        }
-                        layout.gather(buffer, dx);
+                        vectorized(
+                            #[inline(always)]
+                            || {
+                                let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
+                                scaled.clear();
+                                scaled.extend(gy.iter().zip(scale).map(|(gv, s)| gv * s));
+                                layout.to_grid(scaled, grid);
+                                buffer.clear();
+                                buffer.resize(layout.buffer_len(), 0.0);
+                                for t in 0..layout.taps() {
+                                    axpy(layout.tap_mut(buffer, t), 1.0, grid);
+                                }
+                                layout.gather(buffer, dx);
+                            },
+                        )
                     },
                 );
             }
