@@ -5,15 +5,151 @@
 //! run-time dispatch instead: on a processor with AVX2 (x86-64-v3, or AVX-512 where a
 //! dependency turns that level on) the body is compiled a second time with those
 //! instructions enabled and that copy runs. Everything the body inlines (the helpers of
-//! [`super::lanes`] and [`super::phases`] are `#[inline(always)]`) gets the wider vectors.
+//! [`super::lanes`] and [`super::phases`] are `#[inline(always)]`, and so is every body
+//! passed here) gets the wider vectors.
 //!
 //! The results are the same bits on every path: the loops do the same IEEE operations in
 //! the same order, only more of them per instruction. Rust never fuses `a * b + c` into one
 //! rounding on its own, so the AVX2 path's fused multiply-add instructions are not used
-//! unless a loop asks for them, and none does.
+//! unless a loop asks for them, and none does. The tests below run every kernel both ways.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set: [`vectorized`] runs its bodies as compiled for the baseline (for the tests that
+/// compare the two paths; either path gives the same bits, so other work running meanwhile
+/// is not affected).
+static BASELINE: AtomicBool = AtomicBool::new(false);
 
 /// Runs `f`, compiled for the best vector instructions detected at run time.
 #[inline(always)]
 pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
-    pulp::Arch::new().dispatch(f)
+    if BASELINE.load(Ordering::Relaxed) {
+        f()
+    } else {
+        pulp::Arch::new().dispatch(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::cpu_kernel::CpuKernel;
+    use crate::nn::depthwise_kernel::Depthwise;
+    use crate::nn::norm_kernel::BatchNorm;
+    use crate::nn::pointwise_kernel::Pointwise;
+    use crate::nn::pool_kernel::{AvgPool, MaxPool};
+    use crate::nn::window::Window;
+    use crate::rng::SeededRng;
+
+    /// Forward output and every input gradient, as bits.
+    fn bits<K: CpuKernel<N>, const N: usize>(
+        k: &K,
+        inputs: [&[f32]; N],
+        probe: &[f32],
+    ) -> Vec<u32> {
+        let (y, _, saved) = k.forward(inputs);
+        let grads = k.backward(inputs, &saved, &probe[..y.len()], [true; N]);
+        let mut out: Vec<u32> = y.iter().map(|v| v.to_bits()).collect();
+        for g in grads.into_iter().flatten() {
+            out.extend(g.iter().map(|v| v.to_bits()));
+        }
+        out
+    }
+
+    fn window(k: usize, stride: usize, dilation: usize, size: usize) -> Window {
+        Window {
+            n: 3,
+            c: 5,
+            input: [size, size + 3],
+            kernel: [k, k],
+            stride: [stride, stride],
+            padding: [dilation * (k - 1) / 2; 2],
+            dilation: [dilation, dilation],
+        }
+    }
+
+    #[test]
+    fn every_kernel_gives_the_same_bits_vectorized_and_on_the_baseline() {
+        let mut rng = SeededRng::new(11);
+        // Odd plane sizes, so that blocks, lanes and tails all occur.
+        let x: Vec<f32> = rng.normal_vec(3 * 5 * 29 * 32);
+        let probe: Vec<f32> = rng.normal_vec(3 * 7 * 29 * 32);
+        let dw: Vec<f32> = rng.normal_vec(5 * 25);
+        let pw: Vec<f32> = rng.normal_vec(7 * 5);
+        let both = |f: &dyn Fn() -> Vec<u32>| {
+            BASELINE.store(false, Ordering::SeqCst);
+            let fast = f();
+            BASELINE.store(true, Ordering::SeqCst);
+            let base = f();
+            BASELINE.store(false, Ordering::SeqCst);
+            (fast, base)
+        };
+        let mut cases: Vec<(String, Box<dyn Fn() -> Vec<u32>>)> = Vec::new();
+        for (k, s, d, size) in [(3, 1, 1, 29), (5, 1, 2, 29), (5, 2, 1, 28), (3, 2, 1, 7)] {
+            let g = window(k, s, d, size);
+            let n = g.n * g.c * g.plane_in();
+            let (x, probe, dw) = (x[..n].to_vec(), probe.clone(), dw.clone());
+            let kernel = Depthwise {
+                window: g,
+                relu: true,
+            };
+            cases.push((
+                format!("depthwise k{k} s{s} d{d} size{size}"),
+                Box::new(move || bits(&kernel, [&x, &dw[..g.c * k * k]], &probe)),
+            ));
+        }
+        for (k, s, size) in [(3, 1, 29), (3, 2, 28)] {
+            let g = window(k, s, 1, size);
+            let n = g.n * g.c * g.plane_in();
+            let (x1, x2, p1, p2) = (
+                x[..n].to_vec(),
+                x[..n].to_vec(),
+                probe.clone(),
+                probe.clone(),
+            );
+            cases.push((
+                format!("max pool k{k} s{s}"),
+                Box::new(move || bits(&MaxPool(g), [&x1], &p1)),
+            ));
+            cases.push((
+                format!("avg pool k{k} s{s}"),
+                Box::new(move || bits(&AvgPool(g), [&x2], &p2)),
+            ));
+        }
+        for (stride, size) in [(1, 29), (2, 28)] {
+            let shape = [3, 5, size, size + 3];
+            let n = shape.iter().product::<usize>();
+            let (x1, x2, p1, p2, pw) = (
+                x[..n].to_vec(),
+                x[..n].to_vec(),
+                probe.clone(),
+                probe.clone(),
+                pw.clone(),
+            );
+            let k = Pointwise {
+                shape,
+                out_channels: 7,
+                stride: [stride; 2],
+                relu: true,
+            };
+            cases.push((
+                format!("1x1 convolution stride {stride}"),
+                Box::new(move || bits(&k, [&x1, &pw], &p1)),
+            ));
+            let bn = BatchNorm { shape, eps: 1e-5 };
+            cases.push((
+                format!("batch norm size {size}"),
+                Box::new(move || bits(&bn, [&x2], &p2)),
+            ));
+        }
+        for (name, f) in &cases {
+            let (fast, base) = both(f.as_ref());
+            assert_eq!(fast.len(), base.len(), "{name}");
+            let differ = fast.iter().zip(&base).filter(|(a, b)| a != b).count();
+            assert_eq!(
+                differ, 0,
+                "{name}: {differ} values differ between the two paths"
+            );
+        }
+    }
 }
