@@ -56,6 +56,9 @@ mod tests {
         out
     }
 
+    /// A named run of one kernel on fixed inputs, giving its bits.
+    type Case = (String, Box<dyn Fn() -> Vec<u32>>);
+
     fn window(k: usize, stride: usize, dilation: usize, size: usize) -> Window {
         Window {
             n: 3,
@@ -84,7 +87,7 @@ mod tests {
             BASELINE.store(false, Ordering::SeqCst);
             (fast, base)
         };
-        let mut cases: Vec<(String, Box<dyn Fn() -> Vec<u32>>)> = Vec::new();
+        let mut cases: Vec<Case> = Vec::new();
         for (k, s, d, size) in [(3, 1, 1, 29), (5, 1, 2, 29), (5, 2, 1, 28), (3, 2, 1, 7)] {
             let g = window(k, s, d, size);
             let n = g.n * g.c * g.plane_in();
