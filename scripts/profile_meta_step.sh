@@ -63,7 +63,7 @@ rate = 199.0
 print(f"| part of the engine | CPU seconds | share ({len(stacks)} samples at 199 Hz) |")
 print("| --- | --- | --- |")
 rows = [(name, counts[name]) for name, _ in parts]
-rows.append(("everything else (thread pool waits, task setup, ...)", other))
+rows.append(("everything else: loop bodies run as stolen thread-pool jobs (their stack does not name the kernel), pool waits, task setup", other))
 for name, c in rows:
     print(f"| {name} | {c / rate:.2f} | {100 * c / n:.1f}% |")
 print(f"| total | {len(stacks) / rate:.2f} | 100% |")
