@@ -124,10 +124,8 @@ mod tests {
                 .collect();
             let ws = [0.1f32, -1.7, 3.3, 0.07, -0.9];
             let mut one_by_one = acc0.clone();
-            for (w, x) in ws.iter().zip(&xs) {
-                for (a, v) in one_by_one.iter_mut().zip(x) {
-                    *a += w * v;
-                }
+            for (&w, x) in ws.iter().zip(&xs) {
+                super::super::phases::axpy(&mut one_by_one, w, x);
             }
             let mut blocked = acc0.clone();
             accumulate(&mut blocked, ws.len(), |t| (ws[t], &xs[t][..]));

@@ -56,8 +56,20 @@ mod tests {
         out
     }
 
-    /// A named run of one kernel on fixed inputs, giving its bits.
-    type Case = (String, Box<dyn Fn() -> Vec<u32>>);
+    /// Runs `f` vectorized and on the baseline and asserts the same bits.
+    fn same_bits(name: &str, f: impl Fn() -> Vec<u32>) {
+        BASELINE.store(false, Ordering::SeqCst);
+        let fast = f();
+        BASELINE.store(true, Ordering::SeqCst);
+        let base = f();
+        BASELINE.store(false, Ordering::SeqCst);
+        assert_eq!(fast.len(), base.len(), "{name}");
+        let differ = fast.iter().zip(&base).filter(|(a, b)| a != b).count();
+        assert_eq!(
+            differ, 0,
+            "{name}: {differ} values differ between the two paths"
+        );
+    }
 
     fn window(k: usize, stride: usize, dilation: usize, size: usize) -> Window {
         Window {
@@ -79,80 +91,43 @@ mod tests {
         let probe: Vec<f32> = rng.normal_vec(3 * 7 * 29 * 32);
         let dw: Vec<f32> = rng.normal_vec(5 * 25);
         let pw: Vec<f32> = rng.normal_vec(7 * 5);
-        let both = |f: &dyn Fn() -> Vec<u32>| {
-            BASELINE.store(false, Ordering::SeqCst);
-            let fast = f();
-            BASELINE.store(true, Ordering::SeqCst);
-            let base = f();
-            BASELINE.store(false, Ordering::SeqCst);
-            (fast, base)
-        };
-        let mut cases: Vec<Case> = Vec::new();
         for (k, s, d, size) in [(3, 1, 1, 29), (5, 1, 2, 29), (5, 2, 1, 28), (3, 2, 1, 7)] {
             let g = window(k, s, d, size);
-            let n = g.n * g.c * g.plane_in();
-            let (x, probe, dw) = (x[..n].to_vec(), probe.clone(), dw.clone());
+            let x = &x[..g.n * g.c * g.plane_in()];
             let kernel = Depthwise {
                 window: g,
                 relu: true,
             };
-            cases.push((
-                format!("depthwise k{k} s{s} d{d} size{size}"),
-                Box::new(move || bits(&kernel, [&x, &dw[..g.c * k * k]], &probe)),
-            ));
+            same_bits(&format!("depthwise k{k} s{s} d{d} size{size}"), || {
+                bits(&kernel, [x, &dw[..g.c * k * k]], &probe)
+            });
         }
         for (k, s, size) in [(3, 1, 29), (3, 2, 28)] {
             let g = window(k, s, 1, size);
-            let n = g.n * g.c * g.plane_in();
-            let (x1, x2, p1, p2) = (
-                x[..n].to_vec(),
-                x[..n].to_vec(),
-                probe.clone(),
-                probe.clone(),
-            );
-            cases.push((
-                format!("max pool k{k} s{s}"),
-                Box::new(move || bits(&MaxPool(g), [&x1], &p1)),
-            ));
-            cases.push((
-                format!("avg pool k{k} s{s}"),
-                Box::new(move || bits(&AvgPool(g), [&x2], &p2)),
-            ));
+            let x = &x[..g.n * g.c * g.plane_in()];
+            same_bits(&format!("max pool k{k} s{s}"), || {
+                bits(&MaxPool(g), [x], &probe)
+            });
+            same_bits(&format!("avg pool k{k} s{s}"), || {
+                bits(&AvgPool(g), [x], &probe)
+            });
         }
         for (stride, size) in [(1, 29), (2, 28)] {
             let shape = [3, 5, size, size + 3];
-            let n = shape.iter().product::<usize>();
-            let (x1, x2, p1, p2, pw) = (
-                x[..n].to_vec(),
-                x[..n].to_vec(),
-                probe.clone(),
-                probe.clone(),
-                pw.clone(),
-            );
+            let x = &x[..shape.iter().product::<usize>()];
             let k = Pointwise {
                 shape,
                 out_channels: 7,
                 stride: [stride; 2],
                 relu: true,
             };
-            cases.push((
-                format!("1x1 convolution stride {stride}"),
-                Box::new(move || bits(&k, [&x1, &pw], &p1)),
-            ));
+            same_bits(&format!("1x1 convolution stride {stride}"), || {
+                bits(&k, [x, &pw], &probe)
+            });
             let bn = BatchNorm { shape, eps: 1e-5 };
-            cases.push((
-                format!("batch norm size {size}"),
-                Box::new(move || bits(&bn, [&x2], &p2)),
-            ));
-        }
-        for (name, f) in &cases {
-            let (fast, base) = both(f.as_ref());
-            assert_eq!(fast.len(), base.len(), "{name}");
-            let differ = fast.iter().zip(&base).filter(|(a, b)| a != b).count();
-            assert_eq!(
-                differ, 0,
-                "{name}: {differ} values differ between the two paths"
-            );
+            same_bits(&format!("batch norm size {size}"), || {
+                bits(&bn, [x], &probe)
+            });
         }
     }
 }

@@ -281,7 +281,6 @@ impl GraphLocator {
             .max_by_key(|&i| size(&graphs[i]))
             .expect("At least one graph");
         let main = graphs.swap_remove(largest);
-        let graphs = graphs.into_iter();
         self.register_key(main.origin, node);
 
         let mut state = main.state.lock();
