@@ -12,13 +12,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use metanas_app::workbench::{Command, Launch, Picker, Purpose, Settings, Tab, Workbench, PRESETS};
+use metanas_app::workbench::{
+    Answer, Command, Launch, Picker, Purpose, Settings, Tab, Workbench, PRESETS,
+};
 
 struct NoDialogs;
 
 impl Picker for NoDialogs {
-    fn pick(&self, _: &Purpose) -> Option<std::path::PathBuf> {
-        None
+    fn pick(&self, _: &Purpose) -> Answer {
+        Answer::Cancelled
     }
 }
 
@@ -45,7 +47,7 @@ fn main() {
         .build_eframe(|cc| {
             let settings = Settings {
                 runs_folder: Some(runs.clone()),
-                last_run: None,
+                ..Settings::default()
             };
             let picker: Arc<dyn Picker> = Arc::new(NoDialogs);
             Workbench::new(cc.egui_ctx.clone(), settings, picker, Launch::default())

@@ -7,15 +7,27 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use metanas_app::workbench::{Launch, Picker, Purpose, Settings, Workbench};
+use metanas_app::workbench::{
+    missing_dialog_text, Answer, Launch, Picker, Purpose, Settings, Workbench,
+};
 
-/// Answers every dialog with the path set for its purpose (cancels when none is set).
+/// Answers every dialog with the path set for its purpose (cancels when none is set), or, when
+/// made with [`FakePicker::failing`], like a machine with no portal and no zenity.
 #[derive(Debug, Default)]
 pub struct FakePicker {
     answers: Mutex<Vec<(Purpose, PathBuf)>>,
+    failing: bool,
 }
 
 impl FakePicker {
+    /// A picker that cannot show dialogs, as rfd on a plain X session.
+    pub fn failing() -> Self {
+        Self {
+            failing: true,
+            ..Self::default()
+        }
+    }
+
     /// Makes dialogs for `purpose` answer `path`.
     pub fn answer(&self, purpose: Purpose, path: impl Into<PathBuf>) {
         let mut a = self.answers.lock().unwrap();
@@ -25,11 +37,14 @@ impl FakePicker {
 }
 
 impl Picker for FakePicker {
-    fn pick(&self, purpose: &Purpose) -> Option<PathBuf> {
+    fn pick(&self, purpose: &Purpose) -> Answer {
+        if self.failing {
+            return Answer::Unavailable(missing_dialog_text(false, false));
+        }
         let a = self.answers.lock().unwrap();
         a.iter()
             .find(|(p, _)| p == purpose)
-            .map(|(_, path)| path.clone())
+            .map_or(Answer::Cancelled, |(_, path)| Answer::Chosen(path.clone()))
     }
 }
 
@@ -67,7 +82,7 @@ fn builder() -> egui_kittest::HarnessBuilder<Workbench> {
 fn workbench(ctx: egui::Context, runs_folder: PathBuf, picker: Arc<FakePicker>) -> Workbench {
     let settings = Settings {
         runs_folder: Some(runs_folder),
-        last_run: None,
+        ..Settings::default()
     };
     Workbench::new(ctx, settings, picker, Launch::default()).expect("worker thread starts")
 }
@@ -89,6 +104,7 @@ pub fn wait_for(
         let notices: Vec<String> = harness
             .state()
             .notices
+            .all()
             .iter()
             .map(|n| n.text.clone())
             .collect();

@@ -55,7 +55,7 @@ fn a_user_sets_up_trains_stops_and_adapts() {
         t.snapshot_every = 1;
         t.snapshot_tasks = 2;
     }
-    h.get_by_label("Start new run").click();
+    h.get_by_label("Start new run from Setup").click();
     wait_for(&mut h, "the first meta-step", 2 * MINUTE, |a| {
         a.run.as_ref().is_some_and(|r| r.steps >= 1)
     });
@@ -135,7 +135,7 @@ fn errors_are_shown_and_the_app_keeps_running() {
     picker.answer(Purpose::DatasetFolder, "/no/such/dataset");
     h.get_by_label("Add dataset folder…").click();
     wait_for(&mut h, "the load error", MINUTE, |a| {
-        a.notices.iter().any(|n| n.error)
+        a.notices.all().iter().any(|n| n.error)
     });
     h.get_by_label_contains("/no/such/dataset");
     assert!(h.state().datasets.is_empty());
@@ -155,7 +155,7 @@ fn errors_are_shown_and_the_app_keeps_running() {
     let file = runs.join("not-a-folder");
     std::fs::write(&file, "x").unwrap();
     h.state_mut().settings.runs_folder = Some(file.clone());
-    h.get_by_label("Start new run").click();
+    h.get_by_label("Start new run from Setup").click();
     wait_for(&mut h, "the creation error", MINUTE, |a| {
         a.notices.last().is_some_and(|n| n.error) && a.train == TrainState::Idle && !a.worker_busy
     });
@@ -191,7 +191,7 @@ fn errors_are_shown_and_the_app_keeps_running() {
     assert!(h.state().learner_error.is_some());
     h.get_by_label_contains("learner settings:");
     assert!(h
-        .get_by_label("Start new run")
+        .get_by_label("Start new run from Setup")
         .accesskit_node()
         .is_disabled());
 

@@ -5,7 +5,8 @@
 
 use metanas_app::plots::RunHistory;
 use metanas_app::workbench::{
-    AdaptMethod, AdaptRequest, AdaptResult, Comparison, Tab, TaskBaselines, Workbench, PRESETS,
+    AdaptMethod, AdaptRequest, AdaptResult, Comparison, DatasetInfo, Tab, TaskBaselines, Workbench,
+    PRESETS,
 };
 use metanas_core::baselines::Baseline;
 use metanas_core::data::{uci_digits, LoadOptions};
@@ -227,21 +228,36 @@ fn every_main_view_matches_its_snapshot() {
     let state = std::env::temp_dir().join("metanas-workbench-snapshots");
     let _ = std::fs::remove_dir_all(&state);
     std::fs::create_dir_all(&state).unwrap();
-    let mut h = rendering_harness(state);
+    let mut h = rendering_harness(state.clone());
     prepared_app(h.state_mut());
     let dir = workspace_root().join("tests/snapshots");
     let mut failures = Vec::new();
-    for tab in Tab::ALL {
-        h.state_mut().tab = tab;
-        h.run_steps(3);
-        let name = format!("workbench_{}", tab.label().to_lowercase());
+    let mut snapshot = |h: &mut egui_kittest::Harness<'_, Workbench>, name: &str| {
         let options = egui_kittest::SnapshotOptions::default()
             .threshold(1.0)
             .failed_pixel_count_threshold(400)
             .output_path(&dir);
-        if let Err(e) = h.try_snapshot_options(&name, &options) {
+        if let Err(e) = h.try_snapshot_options(name, &options) {
             failures.push(format!("{name}: {e}"));
         }
+    };
+    for tab in Tab::ALL {
+        h.state_mut().tab = tab;
+        h.run_steps(3);
+        snapshot(&mut h, &format!("workbench_{}", tab.label().to_lowercase()));
+    }
+    // Setup with a dataset of a long name added, at the smallest window it is laid out for
+    // (sections stacked) and at full HD (side by side): nothing draws over anything else.
+    let data = state.join("an-image-folder-whose-long-name-has-to-wrap-inside-its-column");
+    metanas_tests::image_folder(&data, 6, 7);
+    let info = DatasetInfo::load(&data, &mut |_, _, _| {}).unwrap();
+    h.state_mut().add_dataset(info);
+    h.state_mut().notices.clear();
+    h.state_mut().tab = Tab::Setup;
+    for (width, height) in [(1024.0, 700.0), (1920.0, 1080.0)] {
+        h.set_size(egui::vec2(width, height));
+        h.run_steps(3);
+        snapshot(&mut h, &format!("workbench_setup_{width}x{height}"));
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -3,18 +3,23 @@
 //! figures; the op legend and hover texts.
 
 use metanas_core::figure::{
-    distance_to_curve, edge_opacity, edge_stroke_width, CellLayout, OpCurve, OP_COLOURS,
+    distance_to_curve, edge_opacity, edge_stroke_width, op_colour_hex, quadratic_point, rgb_of_hex,
+    CellLayout, OffEdge, OpCurve, Point,
 };
 use metanas_core::genotype::Genotype;
-use metanas_core::space::{CellKind, SearchSpace};
+use metanas_core::space::{edge_name, CellKind, Op, SearchSpace};
 
 use crate::gpu::{self, CurveInstance, CurvesCallback};
 
+/// The colour of `op` (the same in every space, view and figure).
+pub fn op_colour(op: Op) -> egui::Color32 {
+    hex_colour(op_colour_hex(op))
+}
+
 /// `"#1f77b4"` -> colour.
-pub fn op_colour(op: usize) -> egui::Color32 {
-    let hex = OP_COLOURS[op % OP_COLOURS.len()].trim_start_matches('#');
-    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
-    egui::Color32::from_rgb(byte(0), byte(2), byte(4))
+pub fn hex_colour(hex: &str) -> egui::Color32 {
+    let [r, g, b] = rgb_of_hex(hex);
+    egui::Color32::from_rgb(r, g, b)
 }
 
 /// What painting a cell gives back.
@@ -23,6 +28,18 @@ pub struct CellPaint {
     pub response: egui::Response,
     /// The op curve under the pointer, if any.
     pub hovered: Option<OpCurve>,
+    /// The switched-off edge under the pointer, if any (and no op curve is).
+    pub hovered_off: Option<OffEdge>,
+}
+
+impl CellPaint {
+    /// The edge `(from, to)` under the pointer, live or switched off.
+    pub fn hovered_edge(&self) -> Option<(usize, usize)> {
+        self.hovered
+            .as_ref()
+            .map(|c| (c.from, c.to))
+            .or_else(|| self.hovered_off.as_ref().map(|e| (e.from, e.to)))
+    }
 }
 
 /// Paints one cell into a `width`-wide area: curves, edge labels, nodes, legend.
@@ -52,6 +69,14 @@ pub fn paint_cell(
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, c)| c.clone())
     });
+    let off = layout.switched_off(space, kind);
+    let hovered_off = pointer.filter(|_| hovered.is_none()).and_then(|p| {
+        off.iter()
+            .map(|e| (distance_to_curve(&e.points, p), e))
+            .filter(|(d, _)| *d < 6.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, e)| e.clone())
+    });
     let text_colour = ui.visuals().text_color();
     // The genotype's outlines first (under), then one stroke per op curve.
     let mut strokes: Vec<([egui::Pos2; 3], f32, egui::Color32)> = Vec::new();
@@ -65,31 +90,47 @@ pub fn paint_cell(
             .as_ref()
             .is_some_and(|h| h.edge == c.edge && h.op == c.op);
         let alpha = if highlight { 1.0 } else { edge_opacity(p) };
-        let [r, g, b, _] = op_colour(c.op).to_array();
+        let [r, g, b, _] = op_colour(space.ops[c.op]).to_array();
         let colour = egui::Color32::from_rgba_unmultiplied(r, g, b, (alpha * 255.0) as u8);
         let width = edge_stroke_width(p) * scale * if highlight { 1.6 } else { 1.0 };
         strokes.push((c.points.map(at), width, colour));
     }
     paint_strokes(&painter, response.rect, response.id, &strokes);
-    let font = egui::FontId::proportional((10.0 * scale).max(8.0));
-    for l in &labels {
-        painter.text(
-            at(l.at),
-            egui::Align2::LEFT_BOTTOM,
-            format!("{} {:.2}", space.ops[l.op].name(), l.probability),
-            font.clone(),
-            op_colour(l.op),
+    let font = egui::FontId::proportional((11.0 * scale).max(9.0));
+    // Switched-off edges dashed (clickable, to switch them back on), the lines into the
+    // output dotted grey.
+    for e in &off {
+        let width = if hovered_off.as_ref() == Some(e) {
+            2.5
+        } else {
+            1.5
+        };
+        dashed(
+            &painter,
+            &e.points,
+            &at,
+            egui::Stroke::new(width, egui::Color32::from_gray(150)),
+            6.0,
         );
     }
-    let output = at(layout.node(space.nodes + 2));
-    for n in 0..space.nodes + 3 {
-        let centre = at(layout.node(n));
-        if (2..space.nodes + 2).contains(&n) {
-            painter.line_segment(
-                [centre, output],
-                egui::Stroke::new(1.0, egui::Color32::from_gray(170)),
-            );
-        }
+    for n in 2..space.nodes + 2 {
+        let stroke = egui::Stroke::new(1.0, egui::Color32::from_gray(170));
+        dashed(&painter, &layout.output_curve(n), &at, stroke, 3.0);
+    }
+    for l in &labels {
+        // A tie has no leading op: its label is in the text colour.
+        let colour = if l.tied > 1 {
+            text_colour
+        } else {
+            op_colour(space.ops[l.op])
+        };
+        painter.text(
+            at(l.at),
+            egui::Align2::CENTER_CENTER,
+            l.text(space),
+            font.clone(),
+            colour,
+        );
     }
     for n in 0..space.nodes + 3 {
         let centre = at(layout.node(n));
@@ -121,7 +162,71 @@ pub fn paint_cell(
         egui::FontId::proportional(14.0),
         text_colour,
     );
-    CellPaint { response, hovered }
+    CellPaint {
+        response,
+        hovered,
+        hovered_off,
+    }
+}
+
+/// A dashed quadratic curve (dash and gap `dash` points).
+fn dashed(
+    painter: &egui::Painter,
+    points: &[Point; 3],
+    at: &impl Fn(Point) -> egui::Pos2,
+    stroke: egui::Stroke,
+    dash: f32,
+) {
+    let path: Vec<egui::Pos2> = (0..=32)
+        .map(|i| at(quadratic_point(points, i as f32 / 32.0)))
+        .collect();
+    painter.extend(egui::Shape::dashed_line(&path, stroke, dash, dash));
+}
+
+/// The hover card of an edge: every live op's probability as a bar, in op colours.
+pub fn edge_card(
+    ui: &mut egui::Ui,
+    space: &SearchSpace,
+    kind: CellKind,
+    probs: &[Vec<f32>],
+    c: &OpCurve,
+) {
+    let live = space.live_mask(kind);
+    let row = probs.get(c.edge).map(Vec::as_slice).unwrap_or(&[]);
+    ui.strong(format!(
+        "{} cell, edge {}",
+        kind.name(),
+        edge_name(c.from, c.to, space.nodes)
+    ));
+    egui::Grid::new("edge-card").num_columns(3).show(ui, |ui| {
+        for (k, op) in space.ops.iter().enumerate() {
+            if !live
+                .get(c.edge)
+                .and_then(|r| r.get(k))
+                .copied()
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            let p = row.get(k).copied().unwrap_or(0.0);
+            let name = egui::RichText::new(op.name());
+            ui.label(if k == c.op { name.strong() } else { name });
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(120.0, 10.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(rect, 1.0, ui.visuals().faint_bg_color);
+            let bar =
+                egui::Rect::from_min_size(rect.min, egui::vec2(120.0 * p.clamp(0.0, 1.0), 10.0));
+            ui.painter().rect_filled(bar, 1.0, op_colour(*op));
+            ui.label(format!("{p:.3}"));
+            ui.end_row();
+        }
+    });
+    if c.kept {
+        ui.label(format!(
+            "{} is kept by the genotype",
+            space.ops[c.op].name()
+        ));
+    }
 }
 
 /// Draws quadratic curves (control points, width, colour) through the GPU view when it is
@@ -171,9 +276,9 @@ fn paint_strokes(
 /// The op legend: a colour swatch per op.
 pub fn legend(ui: &mut egui::Ui, space: &SearchSpace) {
     ui.horizontal_wrapped(|ui| {
-        for (k, op) in space.ops.iter().enumerate() {
+        for op in &space.ops {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 8.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 1.0, op_colour(k));
+            ui.painter().rect_filled(rect, 1.0, op_colour(*op));
             ui.label(op.name());
         }
         ui.label("· outlined: kept by the genotype");
@@ -214,7 +319,9 @@ pub fn paint_record(
         for (kind, probs) in cells {
             let paint = paint_cell(ui, space, kind, probs, genotype, per_cell);
             if let Some(c) = &paint.hovered {
-                paint.response.on_hover_text(curve_text(space, c));
+                paint
+                    .response
+                    .on_hover_ui(|ui| edge_card(ui, space, kind, probs, c));
             }
         }
     });
@@ -234,7 +341,7 @@ pub fn cells_panel(
     egui::ScrollArea::vertical().show(ui, |ui| {
         paint_record(ui, space, normal, reduce, genotype.as_ref());
         if let Some(g) = &genotype {
-            ui.label(egui::RichText::new(g.to_darts()).monospace().small());
+            ui.label(egui::RichText::new(g.to_darts()).monospace());
         }
     });
 }

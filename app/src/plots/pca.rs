@@ -5,8 +5,9 @@ use metanas_core::analysis::{pca_2d, posterior_features, PosteriorFeatures, Proj
 use metanas_core::genotype::Genotype;
 use metanas_core::run::SnapshotRecord;
 
-use super::cells::op_colour;
+use super::cells::hex_colour;
 use super::scatter::{scatter_plot, Scatter};
+use metanas_core::figure::category_colour_hex;
 
 /// One task in the projection.
 #[derive(Clone, Debug)]
@@ -76,8 +77,7 @@ pub fn scatter_of(projection: &Projection, points: &[TaskPoint]) -> Scatter {
         .collect();
     let groups = sources
         .iter()
-        .enumerate()
-        .map(|(k, s)| (s.to_string(), op_colour(k + 1)))
+        .map(|s| (s.to_string(), hex_colour(category_colour_hex(s, &sources))))
         .collect();
     Scatter::new(&projection.points, group, groups)
 }

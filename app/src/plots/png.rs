@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use metanas_core::genotype::Genotype;
 
-use super::cells::paint_record;
+use super::cells::{legend, paint_record};
 use super::curves::curves;
 use super::heat::{heat_map, HeatState};
 use super::history::RunHistory;
@@ -47,6 +47,7 @@ pub fn png_figures_with(
                 record.step,
                 history.dir.display()
             ));
+            legend(ui, space);
             paint_record(
                 ui,
                 space,
@@ -58,8 +59,9 @@ pub fn png_figures_with(
         out.push(("cells.png".to_string(), encode(&image)?));
     }
     if history.heat.records() > 0 {
+        // 12 points a row: room to label every row (up to 400 rows).
         let rows = history.heat.rows().len() as f32;
-        let height = (rows * 6.0).clamp(160.0, 1800.0) + 60.0;
+        let height = (rows * 12.0).clamp(160.0, 4800.0) + 60.0;
         let mut state = HeatState::default();
         let image = offscreen.render(px(FIGURE_WIDTH), px(height), scale, |ui| {
             let size = ui.available_size();

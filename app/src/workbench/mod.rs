@@ -4,14 +4,17 @@
 //! the same struct through egui_kittest.
 
 mod adaptations;
+mod arch_delta;
 mod comparison;
 mod dataset_info;
 mod error;
 mod learner_text;
 mod messages;
+mod path_completion;
 mod picker;
 mod presets;
 mod state;
+mod status_log;
 mod view_state;
 mod views;
 mod worker;
@@ -23,9 +26,11 @@ pub use comparison::{Comparison, TaskBaselines};
 pub use dataset_info::{DatasetInfo, Thumbnail};
 pub use learner_text::learner_toml;
 pub use metanas_core::run::AdaptMethod;
-pub use picker::{Picked, Picker, Purpose, SystemPicker};
+pub use path_completion::{candidates, complete};
+pub use picker::{check_path, missing_dialog_text, Answer, Picked, Picker, Purpose, SystemPicker};
 pub use presets::{Preset, PRESETS};
-pub use state::{Launch, Notice, Settings, Tab, TrainState, Workbench};
+pub use state::{Launch, PathPrompt, Settings, Tab, TrainState, Workbench};
+pub use status_log::{Notice, StatusLog};
 pub use worker::{Command, Event, WorkerHandle};
 
 /// Where settings that survive a restart are kept in eframe's storage.

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::adaptations::AdaptResult;
 use super::dataset_info::{dataset_config, DatasetInfo};
 use super::learner_text::learner_toml;
-use super::picker::{self, Picked, Picker, Purpose};
+use super::picker::{self, Answer, Picked, Picker, Purpose};
 use super::presets::PRESETS;
+use super::status_log::StatusLog;
 use super::view_state::ViewState;
 use super::worker::{self, Command, Event, WorkerHandle};
 use crate::plots::RunHistory;
@@ -26,6 +27,20 @@ pub struct Settings {
     pub runs_folder: Option<PathBuf>,
     /// The run open when the workbench was closed.
     pub last_run: Option<PathBuf>,
+    /// Paths chosen lately (dialogs, the path field, dropped files), newest first.
+    pub recent_paths: Vec<PathBuf>,
+}
+
+/// How many recent paths [`Settings`] keeps.
+const RECENT_PATHS: usize = 12;
+
+impl Settings {
+    /// Puts `path` first among the recent paths.
+    pub fn remember(&mut self, path: &std::path::Path) {
+        self.recent_paths.retain(|p| p != path);
+        self.recent_paths.insert(0, path.to_path_buf());
+        self.recent_paths.truncate(RECENT_PATHS);
+    }
 }
 
 /// The views.
@@ -106,13 +121,17 @@ pub enum TrainState {
     Stopping,
 }
 
-/// A message in the status area.
+/// A path field standing in for a file dialog (when no dialog can be shown, or asked for).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Notice {
-    /// An error (red) or information.
-    pub error: bool,
-    /// The text.
+pub struct PathPrompt {
+    /// What the path is for.
+    pub purpose: Purpose,
+    /// The text typed so far.
     pub text: String,
+    /// Why no dialog was shown, if that is why the field is open.
+    pub reason: Option<String>,
+    /// What is wrong with the typed path, after Choose was pressed.
+    pub error: Option<String>,
 }
 
 /// The workbench app.
@@ -139,8 +158,13 @@ pub struct Workbench {
     pub shown_adaptation: Option<usize>,
     /// Datasets inspected in the Data section.
     pub datasets: Vec<DatasetInfo>,
-    /// Messages, newest last.
-    pub notices: Vec<Notice>,
+    /// Messages: the log, and the one the status bar shows.
+    pub notices: StatusLog,
+    /// The path field open in place of a file dialog.
+    pub path_prompt: Option<PathPrompt>,
+    /// Why file dialogs cannot be shown here, once one failed (then the path field opens
+    /// straight away).
+    pub dialogs_unavailable: Option<String>,
     /// What the worker is doing, while it does something long.
     pub busy: Option<String>,
     /// Dataset loading progress `(path, done, total)`.
@@ -189,7 +213,9 @@ impl Workbench {
             adaptations: Vec::new(),
             shown_adaptation: None,
             datasets: Vec::new(),
-            notices: Vec::new(),
+            notices: StatusLog::default(),
+            path_prompt: None,
+            dialogs_unavailable: None,
             busy: None,
             loading: None,
             worker_busy: false,
@@ -232,22 +258,21 @@ impl Workbench {
 
     /// Adds an error message.
     pub fn error(&mut self, text: impl Into<String>) {
-        self.notices.push(Notice {
-            error: true,
-            text: text.into(),
-        });
+        self.notices.push(true, text.into());
     }
 
     /// Adds an information message.
     pub fn info(&mut self, text: impl Into<String>) {
-        self.notices.push(Notice {
-            error: false,
-            text: text.into(),
-        });
+        self.notices.push(false, text.into());
     }
 
-    /// Opens a file dialog off the UI thread; the answer arrives in a later frame.
+    /// Opens a file dialog off the UI thread; the answer arrives in a later frame. Where
+    /// dialogs failed before, opens the path field instead.
     pub fn ask(&mut self, purpose: Purpose) {
+        if let Some(reason) = self.dialogs_unavailable.clone() {
+            self.open_path_prompt(purpose, Some(reason));
+            return;
+        }
         let ctx = self.ctx.clone();
         if let Err(e) = picker::ask(
             self.picker.clone(),
@@ -257,6 +282,29 @@ impl Workbench {
         ) {
             self.error(format!("cannot open a file dialog: {e}"));
         }
+    }
+
+    /// Opens the path field for `purpose` (`reason`: why no dialog was shown).
+    pub fn open_path_prompt(&mut self, purpose: Purpose, reason: Option<String>) {
+        let text = self
+            .settings
+            .recent_paths
+            .first()
+            .and_then(|p| {
+                if purpose.wants_folder() {
+                    Some(p.as_path())
+                } else {
+                    p.parent()
+                }
+            })
+            .map(|p| format!("{}/", p.display()).replace("//", "/"))
+            .unwrap_or_default();
+        self.path_prompt = Some(PathPrompt {
+            purpose,
+            text,
+            reason,
+            error: None,
+        });
     }
 
     /// Raises the stop flag (pause and stop).
@@ -274,7 +322,18 @@ impl Workbench {
         }
         let mut picked = Vec::new();
         while let Ok(p) = self.picked_rx.try_recv() {
-            picked.extend(p.path.map(|path| (p.purpose, path)));
+            match p.answer {
+                Answer::Chosen(path) => {
+                    self.settings.remember(&path);
+                    picked.push((p.purpose, path));
+                }
+                Answer::Cancelled => {}
+                Answer::Unavailable(reason) => {
+                    self.info("no file dialog can be shown here: a path field stands in for it");
+                    self.dialogs_unavailable = Some(reason.clone());
+                    self.open_path_prompt(p.purpose, Some(reason));
+                }
+            }
         }
         picked
     }
@@ -298,6 +357,11 @@ impl Workbench {
             Event::Loading { path, done, total } => self.loading = Some((path, done, total)),
             Event::Opened(history) => {
                 self.loading = None;
+                self.notices.state_changed();
+                // Another run is open now: a paused one is no longer what Resume continues.
+                if matches!(self.train, TrainState::Paused { .. }) {
+                    self.train = TrainState::Idle;
+                }
                 for w in &history.warnings {
                     self.info(format!("warning: {w}"));
                 }
@@ -306,6 +370,7 @@ impl Workbench {
                 self.adaptations.clear();
                 self.shown_adaptation = None;
                 self.views.adapt.comparison = None;
+                self.show_run_config(&history.config);
                 self.info(format!(
                     "opened {} at meta-step {}",
                     history.dir.display(),
@@ -319,6 +384,9 @@ impl Workbench {
                 snapshots,
                 validation,
             } => {
+                // Training moved on: "creating the run" and "opened at step 0" are stale.
+                self.busy = None;
+                self.notices.state_changed();
                 if let Some(run) = &mut self.run {
                     run.steps = metrics.report.step;
                     run.metrics.push(metrics);
@@ -384,6 +452,29 @@ impl Workbench {
                 self.worker_busy = false;
             }
         }
+    }
+
+    /// Puts an opened run's config into Setup: what Setup shows is the open run until it is
+    /// edited (then it is the next run).
+    fn show_run_config(&mut self, config: &RunConfig) {
+        self.draft = config.clone();
+        self.learner_text = learner_toml(&config.learner);
+        self.learner_error = None;
+        self.draft_error = None;
+        self.preset = None;
+    }
+
+    /// The fields in which Setup differs from the open run's config (empty when no run is
+    /// open or they are the same).
+    pub fn setup_differs_from_run(&self) -> Vec<String> {
+        self.run.as_ref().map_or_else(Vec::new, |r| {
+            metanas_core::run::changed_fields(&r.config, &self.draft)
+        })
+    }
+
+    /// Whether a run is training (Setup is read-only then).
+    pub fn training(&self) -> bool {
+        !matches!(self.train, TrainState::Idle | TrainState::Paused { .. })
     }
 
     /// Re-checks the draft config after an edit.

@@ -26,6 +26,10 @@ pub struct ViewState {
     pub cells_editor: CellEditor,
     /// Image textures by key.
     pub textures: Textures,
+    /// Whether the status area shows the whole message log.
+    pub show_log: bool,
+    /// Resume (towards this step) was pressed while Setup differs from the run: asks first.
+    pub confirm_resume: Option<usize>,
 }
 
 /// Textures of images shown (thumbnails, episode images), made once per key.
@@ -44,6 +48,8 @@ pub struct CellsState {
     pub speed: f32,
     /// Fractional progress of the replay.
     pub play_position: f32,
+    /// The time (egui's input clock, seconds) the replay was last advanced to.
+    pub played_until: Option<f64>,
 }
 
 /// The Adapt view's state.

@@ -6,14 +6,9 @@
 use std::fmt::Write;
 
 use super::cell_layout::CellLayout;
+use super::palette::op_colour_hex;
 use crate::genotype::Genotype;
 use crate::space::{CellKind, SearchSpace};
-
-/// Colours of ops, by position in the space's op list (cycled).
-pub const OP_COLOURS: [&str; 10] = [
-    "#9e9e9e", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#17becf", "#bcbd22",
-];
 
 /// Stroke width in pixels of an op drawn with probability `p`.
 pub fn edge_stroke_width(p: f32) -> f32 {
@@ -63,7 +58,7 @@ pub fn cell_svg(
         let _ = writeln!(
             s,
             r#"<path d="M{x0:.1},{y0:.1} Q{cx:.1},{cy:.1} {x1:.1},{y1:.1}" fill="none" stroke="{}" stroke-width="{:.2}" stroke-opacity="{:.3}" data-edge="{}" data-op="{}" data-p="{p:.4}"><title>{} → {}: {} {p:.3}</title></path>"#,
-            OP_COLOURS[c.op % OP_COLOURS.len()],
+            op_colour_hex(space.ops[c.op]),
             edge_stroke_width(p),
             edge_opacity(p),
             c.edge,
@@ -73,28 +68,39 @@ pub fn cell_svg(
             op.name(),
         );
     }
-    let mut labels = String::new();
-    for l in &edge_labels {
-        let _ = writeln!(
-            labels,
-            r#"<text x="{:.1}" y="{:.1}" fill="{}" font-size="10">{} {:.2}</text>"#,
-            l.at.0,
-            l.at.1,
-            OP_COLOURS[l.op % OP_COLOURS.len()],
-            space.ops[l.op].name(),
-            l.probability
-        );
-    }
-    let out = pos(nodes + 2);
-    for n in 2..nodes + 2 {
-        let (x, y) = pos(n);
+    // Edges with every op switched off: dashed grey.
+    for e in layout.switched_off(space, kind) {
+        let [(x0, y0), (cx, cy), (x1, y1)] = e.points;
         let _ = writeln!(
             s,
-            r##"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{:.1}" stroke="#cccccc" stroke-width="1" stroke-dasharray="4 3"/>"##,
-            out.0, out.1
+            r##"<path d="M{x0:.1},{y0:.1} Q{cx:.1},{cy:.1} {x1:.1},{y1:.1}" fill="none" stroke="#999999" stroke-width="1.5" stroke-dasharray="6 4" data-edge="{}" class="off"><title>{} → {}: switched off</title></path>"##,
+            e.edge,
+            layout.node_label(e.from),
+            layout.node_label(e.to),
         );
     }
-    s.push_str(&labels);
+    for n in 2..nodes + 2 {
+        let [(x0, y0), (cx, cy), (x1, y1)] = layout.output_curve(n);
+        let _ = writeln!(
+            s,
+            r##"<path d="M{x0:.1},{y0:.1} Q{cx:.1},{cy:.1} {x1:.1},{y1:.1}" fill="none" stroke="#bbbbbb" stroke-width="1" stroke-dasharray="4 3"/>"##,
+        );
+    }
+    for l in &edge_labels {
+        // Ties in the text colour: no op leads.
+        let colour = if l.tied > 1 {
+            "#333333"
+        } else {
+            op_colour_hex(space.ops[l.op])
+        };
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" fill="{colour}" font-size="10" text-anchor="middle" dominant-baseline="middle">{}</text>"#,
+            l.at.0,
+            l.at.1,
+            l.text(space)
+        );
+    }
     for n in 0..nodes + 3 {
         let (x, y) = pos(n);
         let (fill, label) = match n {
@@ -117,7 +123,7 @@ pub fn cell_svg(
             s,
             r#"<rect x="{x}" y="{:.1}" width="14" height="6" fill="{}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
             y - 6.0,
-            OP_COLOURS[k % OP_COLOURS.len()],
+            op_colour_hex(*op),
             x + 18.0,
             y,
             op.name()

@@ -31,7 +31,7 @@ pub struct HeatRow {
     pub op: usize,
     /// Whether the op is switched on (switched-off rows have no value).
     pub live: bool,
-    /// `normal 0 -> 2 sep_conv_3x3`.
+    /// `normal c_{k-2} -> 0 sep_conv_3x3` (nodes named as in the cell view).
     pub label: String,
 }
 
@@ -63,7 +63,12 @@ impl ProbabilityHeat {
                         edge: e.index,
                         op: k,
                         live: live[e.index][k],
-                        label: format!("{} {} -> {} {}", cell.name(), e.from, e.to, op.name()),
+                        label: format!(
+                            "{} {} {}",
+                            cell.name(),
+                            crate::space::edge_name(e.from, e.to, space.nodes),
+                            op.name()
+                        ),
                     });
                 }
             }

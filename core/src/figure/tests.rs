@@ -104,7 +104,8 @@ fn heat_map_bins_merge_in_pairs_and_keep_exact_means() {
     assert_eq!(heat.rows().len(), 6);
     assert_eq!(
         heat.rows()[3].label,
-        format!("normal 1 -> 2 {}", space.ops[0].name())
+        // Nodes named as the cell view names them: input c_{k-1} to node 0 (index 2).
+        format!("normal c_{{k-1}} -> 0 {}", space.ops[0].name())
     );
     assert!(!heat.rows()[3].live);
     // Nine records with v = step / 10: at 5 records the bins become pairs, at 9 quadruples.

@@ -80,7 +80,12 @@ impl Genotype {
                 if from >= to {
                     return Err(invalid(
                         format!("{name}[{i}]"),
-                        format!("source node {from} does not precede node {to}"),
+                        format!(
+                            "source {from} does not precede node {to} (node {} in the cell \
+                             view; sources are 0 and 1 for the cell inputs, then the \
+                             earlier nodes' indices)",
+                            crate::space::node_name(to, nodes)
+                        ),
                     ));
                 }
                 if op == Op::None {
@@ -134,7 +139,10 @@ impl Genotype {
                     if !live[row][col] {
                         return Err(invalid(
                             field,
-                            format!("`{op}` on edge {from}->{} is switched off", j + 2),
+                            format!(
+                                "`{op}` on edge {} is switched off",
+                                crate::space::edge_name(from, j + 2, space.nodes)
+                            ),
                         ));
                     }
                 }

@@ -46,6 +46,24 @@ pub struct Edge {
     pub to: usize,
 }
 
+/// The name of node `n` of a cell with `nodes` intermediate nodes, as every view, message
+/// and figure shows it (the DARTS plots' names): `c_{k-2}` and `c_{k-1}` for the inputs,
+/// `0`, `1`, ... for the intermediate nodes, `c_{k}` for the output (`n == nodes + 2`). Files
+/// (genotypes, space constraints) keep DARTS' indices, where the intermediate node `i` is `i + 2`.
+pub fn node_name(n: usize, nodes: usize) -> String {
+    match n {
+        0 => "c_{k-2}".into(),
+        1 => "c_{k-1}".into(),
+        n if n < nodes + 2 => (n - 2).to_string(),
+        _ => "c_{k}".into(),
+    }
+}
+
+/// An edge as views and messages name it: `c_{k-1} -> 0`.
+pub fn edge_name(from: usize, to: usize, nodes: usize) -> String {
+    format!("{} -> {}", node_name(from, nodes), node_name(to, nodes))
+}
+
 /// Number of edges in a cell with `nodes` intermediate nodes: `nodes * (nodes + 3) / 2`.
 pub fn num_edges(nodes: usize) -> usize {
     nodes * (nodes + 3) / 2
@@ -98,5 +116,18 @@ mod tests {
         assert_eq!(edge_index(4, 2, 3), Some(4));
         assert_eq!(edge_index(4, 3, 3), None);
         assert_eq!(edge_index(4, 0, 6), None);
+    }
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::*;
+
+    #[test]
+    fn nodes_are_named_as_the_darts_plots_name_them() {
+        let names: Vec<String> = (0..7).map(|n| node_name(n, 4)).collect();
+        assert_eq!(names, ["c_{k-2}", "c_{k-1}", "0", "1", "2", "3", "c_{k}"]);
+        assert_eq!(edge_name(1, 3, 4), "c_{k-1} -> 1");
+        assert_eq!(edge_name(2, 5, 4), "0 -> 3");
     }
 }

@@ -351,9 +351,11 @@ impl SearchSpace {
                 return Err(invalid(
                     format!("{field}.to"),
                     format!(
-                        "node {} is not an intermediate node (2..={})",
+                        "{} is not an intermediate node: `to` is 2..={} for nodes 0..={} of \
+                         the cell view",
                         c.to,
-                        self.nodes + 1
+                        self.nodes + 1,
+                        self.nodes - 1
                     ),
                 ));
             }
@@ -361,8 +363,12 @@ impl SearchSpace {
                 return Err(invalid(
                     format!("{field}.from"),
                     format!(
-                        "node {} does not feed node {} (sources come before targets)",
-                        c.from, c.to
+                        "{} does not feed {} (sources come before targets; node {} of the \
+                         cell view is index {})",
+                        c.from,
+                        c.to,
+                        super::node_name(c.to, self.nodes),
+                        c.to
                     ),
                 ));
             }
@@ -402,8 +408,9 @@ impl SearchSpace {
                     return Err(invalid(
                         "constraints",
                         format!(
-                            "they leave node {to} of the {kind} cell with {inputs} live input(s); \
-                             every node needs at least 2 inputs with an op other than `none`"
+                            "they leave node {} (`to = {to}`) of the {kind} cell with {inputs} live input(s); \
+                             every node needs at least 2 inputs with an op other than `none`",
+                            super::node_name(to, self.nodes)
                         ),
                     ));
                 }

@@ -111,7 +111,7 @@ fn constraint_errors() {
     });
     let e = err_of(&s);
     assert!(
-        e.contains("node 2 of the reduce cell with 1 live input"),
+        e.contains("node 0 (`to = 2`) of the reduce cell with 1 live input"),
         "{e}"
     );
 
@@ -125,7 +125,7 @@ fn constraint_errors() {
             op: Some(op),
         });
     }
-    assert!(err_of(&s).contains("node 2 of the normal cell with 1 live input"));
+    assert!(err_of(&s).contains("node 0 (`to = 2`) of the normal cell with 1 live input"));
 }
 
 #[test]

@@ -10,6 +10,7 @@ use metanas_core::run::metric_value;
 use metanas_core::tasks::Split;
 
 use super::super::adaptations::AdaptRequest;
+use super::super::arch_delta::arch_delta;
 use super::super::comparison::TaskBaselines;
 use super::super::state::{TrainState, Workbench};
 use super::super::view_state::AdaptState;
@@ -98,6 +99,14 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             .on_disabled_hover_text(
                 "pause training first: the worker trains the same meta-network",
             );
+        if training {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Adapting waits for training: pause or stop it first (the worker is training this meta-network).",
+            );
+        } else if app.worker_busy {
+            ui.weak("Adapting waits for the worker (see the status bar).");
+        }
         if adapt.clicked() {
             request = Some(AdaptRequest {
                 dataset: state.dataset.clone(),
@@ -194,11 +203,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         let ui = &mut cols[1];
         ui.label("Adapted genotype:");
         if has_arch {
-            ui.label(
-                egui::RichText::new(a.genotype.to_darts())
-                    .monospace()
-                    .small(),
-            );
+            ui.label(egui::RichText::new(a.genotype.to_darts()).monospace());
         }
         match (&result.prior_genotype, app.run.as_ref()) {
             (Some(prior), _) => {
@@ -207,7 +212,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 } else {
                     "The meta-network's genotype (DARTS did not start from it):"
                 });
-                ui.label(egui::RichText::new(prior.to_darts()).monospace().small());
+                ui.label(egui::RichText::new(prior.to_darts()).monospace());
                 let same = *prior == a.genotype;
                 ui.label(match (how.uses_meta_network(), same) {
                     (true, true) => "The task kept the prior's genotype.",
@@ -215,6 +220,14 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                     (false, true) => "DARTS found the meta-network's genotype.",
                     (false, false) => "DARTS found a genotype other than the meta-network's.",
                 });
+                if let (Some(first), Some(last), Some(run)) = (
+                    a.arch_history.first(),
+                    a.arch_history.last(),
+                    app.run.as_ref(),
+                ) {
+                    let delta = arch_delta(&run.config.space, first, last);
+                    ui.add(egui::Label::new(delta.text()).wrap());
+                }
             }
             (None, _) if has_arch => {}
             (None, Some(run)) => {

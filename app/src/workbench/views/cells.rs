@@ -26,8 +26,15 @@ pub fn cells_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         state.index = last;
     }
     if state.playing {
-        let dt = ui.input(|i| i.stable_dt).min(0.1);
+        // Wall-clock time since the last frame of the replay (frames come at any rate; a
+        // frame's own compute time, egui's `stable_dt`, would run the replay slow).
+        let now = ui.input(|i| i.time);
+        let dt = state
+            .played_until
+            .map_or(0.0, |t| (now - t).clamp(0.0, 0.25)) as f32;
+        state.played_until = Some(now);
         state.play_position += dt * state.speed.max(1.0);
+        ui.ctx().request_repaint();
         state.index = (state.play_position as usize).min(last);
         if state.index == last {
             state.playing = false;
@@ -48,6 +55,7 @@ pub fn cells_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                     state.index = 0;
                 }
                 state.play_position = state.index as f32;
+                state.played_until = None;
                 if state.speed <= 0.0 {
                     state.speed = (last as f32 / 10.0).max(2.0);
                 }

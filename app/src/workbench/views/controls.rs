@@ -16,12 +16,21 @@ pub fn top_bar(ui: &mut egui::Ui, app: &mut Workbench) {
         ui.separator();
         let idle = matches!(app.train, TrainState::Idle | TrainState::Paused { .. });
         ui.add_enabled_ui(idle && !app.worker_busy, |ui| {
-            let current = app.preset.map_or("(edited)", |i| PRESETS[i].name);
+            let current = match app.preset {
+                Some(i) => PRESETS[i].name,
+                None if app.run.is_some() && app.setup_differs_from_run().is_empty() => {
+                    "(the open run)"
+                }
+                None => "(edited)",
+            };
             egui::ComboBox::from_label("Preset")
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     for (i, p) in PRESETS.iter().enumerate() {
-                        if ui.selectable_label(app.preset == Some(i), p.name).clicked() {
+                        let item = ui
+                            .selectable_label(app.preset == Some(i), p.name)
+                            .on_hover_text(p.description);
+                        if item.clicked() {
                             match p.load() {
                                 Ok(c) => {
                                     app.learner_text = learner_toml(&c.learner);
@@ -29,6 +38,8 @@ pub fn top_bar(ui: &mut egui::Ui, app: &mut Workbench) {
                                     app.draft_error = None;
                                     app.draft = c;
                                     app.preset = Some(i);
+                                    app.info(format!("preset: {} ({})", p.name, p.description));
+                                    super::ask_for_missing_data(app);
                                 }
                                 Err(e) => app.error(e.to_string()),
                             }
@@ -48,19 +59,7 @@ pub fn top_bar(ui: &mut egui::Ui, app: &mut Workbench) {
 fn training_buttons(ui: &mut egui::Ui, app: &mut Workbench) {
     match app.train.clone() {
         TrainState::Idle => {
-            let can_start = app.draft_error.is_none() && app.learner_error.is_none();
-            let start = ui
-                .add_enabled(
-                    can_start && !app.worker_busy,
-                    egui::Button::new("Start new run"),
-                )
-                .on_hover_text(format!(
-                    "Meta-train the setup in a new run directory under {}",
-                    app.runs_folder().display()
-                ));
-            if start.clicked() {
-                start_new_run(app);
-            }
+            start_button(ui, app);
             let continuable = app
                 .run
                 .as_ref()
@@ -72,7 +71,7 @@ fn training_buttons(ui: &mut egui::Ui, app: &mut Workbench) {
                     egui::Button::new(format!("Continue to step {target}")),
                 );
                 if resume.clicked() {
-                    train_to(app, target);
+                    resume_or_ask(app, target);
                 }
             }
         }
@@ -89,10 +88,12 @@ fn training_buttons(ui: &mut egui::Ui, app: &mut Workbench) {
         TrainState::Paused { target } => {
             if ui
                 .add_enabled(!app.worker_busy, egui::Button::new("Resume"))
+                .on_hover_text("Continue the open run with its own config")
                 .clicked()
             {
-                train_to(app, target);
+                resume_or_ask(app, target);
             }
+            start_button(ui, app);
             if ui.button("Stop").clicked() {
                 app.train = TrainState::Idle;
             }
@@ -100,6 +101,74 @@ fn training_buttons(ui: &mut egui::Ui, app: &mut Workbench) {
         TrainState::Pausing { .. } | TrainState::Stopping => {
             ui.add_enabled(false, egui::Button::new("finishing the meta-step…"));
         }
+    }
+}
+
+fn start_button(ui: &mut egui::Ui, app: &mut Workbench) {
+    let can_start = app.draft_error.is_none() && app.learner_error.is_none();
+    let start = ui
+        .add_enabled(
+            can_start && !app.worker_busy,
+            egui::Button::new("Start new run from Setup"),
+        )
+        .on_hover_text(format!(
+            "Meta-train the config in Setup in a new run directory under {}",
+            app.runs_folder().display()
+        ))
+        .on_disabled_hover_text("Setup has an error (shown in the Setup tab)");
+    if start.clicked() {
+        start_new_run(app);
+    }
+}
+
+/// Continues the open run towards `target`; asks first when Setup differs from the run (the
+/// edits would not apply).
+fn resume_or_ask(app: &mut Workbench, target: usize) {
+    if app.setup_differs_from_run().is_empty() {
+        train_to(app, target);
+    } else {
+        app.views.confirm_resume = Some(target);
+    }
+}
+
+/// The question Resume asks when Setup differs from the open run.
+pub fn confirm_resume_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+    let Some(target) = app.views.confirm_resume else {
+        return;
+    };
+    let differs = app.setup_differs_from_run();
+    let mut answer = None;
+    egui::Modal::new(egui::Id::new("confirm-resume")).show(ui.ctx(), |ui| {
+        ui.set_max_width(460.0);
+        ui.heading("Setup differs from the open run");
+        ui.label(format!(
+            "Setup was edited in {}. Resuming continues the open run with the config it was \
+             created with; the edits apply only to a new run.",
+            differs.join(", ")
+        ));
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if ui.button("Resume the run as it is").clicked() {
+                answer = Some(true);
+            }
+            if ui.button("Start new run from Setup").clicked() {
+                answer = Some(false);
+            }
+            if ui.button("Cancel").clicked() {
+                app.views.confirm_resume = None;
+            }
+        });
+    });
+    match answer {
+        Some(true) => {
+            app.views.confirm_resume = None;
+            train_to(app, target);
+        }
+        Some(false) => {
+            app.views.confirm_resume = None;
+            start_new_run(app);
+        }
+        None => {}
     }
 }
 
@@ -173,9 +242,12 @@ pub fn duration_text(secs: f64) -> String {
     }
 }
 
-/// The status bar.
+/// The status area: what the worker does, the open run, the current message (wrapped), and
+/// the log of every message of the session.
 pub fn status_bar(ui: &mut egui::Ui, app: &mut Workbench) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        let count = app.notices.all().len();
+        ui.toggle_value(&mut app.views.show_log, format!("Messages ({count})"));
         if let Some((path, done, total)) = &app.loading {
             ui.add(
                 egui::ProgressBar::new(*done as f32 / (*total).max(1) as f32)
@@ -193,18 +265,43 @@ pub fn status_bar(ui: &mut egui::Ui, app: &mut Workbench) {
             ui.label(format!("run: {}", run.dir.display()));
             ui.separator();
         }
-        if let Some(last) = app.notices.last().cloned() {
-            let colour = if last.error {
-                ui.visuals().error_fg_color
-            } else {
-                ui.visuals().text_color()
-            };
-            ui.colored_label(colour, last.text.as_str());
+        if let Some(current) = app.notices.current().cloned() {
+            ui.add(egui::Label::new(notice_text(ui, &current)).wrap());
             if ui.small_button("Dismiss").clicked() {
-                app.notices.pop();
+                app.notices.dismiss();
             }
         }
     });
+    if app.views.show_log {
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("message-log")
+            .max_height(140.0)
+            .stick_to_bottom(true)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                if app.notices.all().is_empty() {
+                    ui.weak("No messages yet.");
+                }
+                for n in app.notices.all() {
+                    let line = egui::RichText::new(format!("{}  {}", n.time, n.text));
+                    let colour = notice_colour(ui, n);
+                    ui.add(egui::Label::new(line.color(colour)).wrap());
+                }
+            });
+    }
+}
+
+fn notice_colour(ui: &egui::Ui, n: &super::super::status_log::Notice) -> egui::Color32 {
+    if n.error {
+        ui.visuals().error_fg_color
+    } else {
+        ui.visuals().text_color()
+    }
+}
+
+fn notice_text(ui: &egui::Ui, n: &super::super::status_log::Notice) -> egui::RichText {
+    egui::RichText::new(n.text.as_str()).color(notice_colour(ui, n))
 }
 
 /// A run directory name: `<learner>-<UTC date>-<time>`, e.g. `base-20261123-101502`.

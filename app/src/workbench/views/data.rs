@@ -130,8 +130,10 @@ fn datasets_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let mut changed = false;
     ui.label("Datasets of the tasks:");
     for (i, d) in f.datasets.iter_mut().enumerate() {
+        // The path on its own line (wrapped: paths are long), its settings under it.
+        ui.add(egui::Label::new(d.path.to_string()).wrap());
         ui.horizontal(|ui| {
-            ui.label(d.path.to_string());
+            ui.add_space(12.0);
             ui.label("weight");
             changed |= ui
                 .add(

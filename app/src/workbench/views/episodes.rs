@@ -108,7 +108,7 @@ fn classification(ui: &mut egui::Ui, textures: &mut Textures, r: &AdaptResult) {
     );
     let right = |p: &[usize]| p.iter().zip(&truth).filter(|(a, b)| a == b).count();
     ui.label(format!(
-        "true label · prediction before -> after adaptation (red: wrong). Correct: {} -> {} of {}",
+        "Under each image: its true label, then the prediction before -> after adaptation (red: wrong). Correct: {} -> {} of {}",
         right(&before),
         right(&after),
         truth.len()
@@ -120,11 +120,18 @@ fn classification(ui: &mut egui::Ui, textures: &mut Textures, r: &AdaptResult) {
                 let image = sample(&r.episode.query, spec, i);
                 thumbnail(ui, textures, &format!("{key}-q{i}"), &image, side);
                 ui.label(format!("true {label}"));
+                // "before -> after", each red when wrong.
                 ui.horizontal(|ui| {
-                    for (p, tag) in [(before.get(i), "before"), (after.get(i), "after")] {
+                    ui.spacing_mut().item_spacing.x = 3.0;
+                    let pairs = [(before.get(i), "before"), (after.get(i), "after")];
+                    for (k, (p, tag)) in pairs.into_iter().enumerate() {
                         let Some(p) = p else { continue };
+                        if k > 0 {
+                            ui.label("->");
+                        }
                         let colour = if p == label { good } else { bad };
-                        ui.colored_label(colour, format!("{p}")).on_hover_text(tag);
+                        ui.colored_label(colour, format!("{p}"))
+                            .on_hover_text(format!("prediction {tag} adaptation"));
                     }
                 });
             });

@@ -6,20 +6,25 @@ mod baseline_bars;
 mod cells;
 mod controls;
 mod data;
+mod dropped;
 mod episodes;
 mod export;
 mod heatmap;
 mod learner;
+mod path_prompt;
 mod pca;
+mod setup;
 mod space;
 mod training;
 
 use std::path::PathBuf;
 
 use super::picker::Purpose;
+use super::presets::missing_datasets;
 use super::state::{Tab, TrainState, Workbench};
 use super::view_state::Textures;
 use super::worker::Command;
+use metanas_core::run::{DatasetPath, TaskConfig};
 
 /// Shows `image` `side` points tall, as a texture made on first use under `key`.
 fn thumbnail(
@@ -45,6 +50,7 @@ pub fn frame(app: &mut Workbench, ui: &mut egui::Ui) {
     for (purpose, path) in app.drain() {
         on_picked(app, purpose, path);
     }
+    dropped::dropped_ui(ui, app);
     draw(app, ui);
     if app.count_frame() {
         ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -78,15 +84,7 @@ pub fn draw(app: &mut Workbench, ui: &mut egui::Ui) {
     });
     egui::Panel::bottom("status").show(ui, |ui| controls::status_bar(ui, app));
     egui::CentralPanel::default().show(ui, |ui| match app.tab {
-        Tab::Setup => {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.columns(3, |cols| {
-                    data::data_ui(&mut cols[0], app);
-                    space::space_ui(&mut cols[1], app);
-                    learner::learner_ui(&mut cols[2], app);
-                });
-            });
-        }
+        Tab::Setup => setup::setup_ui(ui, app),
         Tab::Training => training::training_ui(ui, app),
         Tab::Cells => cells::cells_ui(ui, app),
         Tab::History => heatmap::heatmap_ui(ui, app),
@@ -95,6 +93,8 @@ pub fn draw(app: &mut Workbench, ui: &mut egui::Ui) {
         Tab::Pca => pca::pca_ui(ui, app),
         Tab::Export => export::export_ui(ui, app),
     });
+    path_prompt::path_prompt_ui(ui, app);
+    controls::confirm_resume_ui(ui, app);
 }
 
 /// Acts on the answer of a file dialog.
@@ -112,6 +112,27 @@ pub fn on_picked(app: &mut Workbench, purpose: Purpose, path: PathBuf) {
         Purpose::ExportFolder => {
             app.send(Command::Export(path));
         }
+        Purpose::LocateDataset(i) => {
+            if let TaskConfig::FewShot(f) = &mut app.draft.tasks {
+                if let Some(d) = f.datasets.get_mut(i) {
+                    d.path = DatasetPath::one(path.to_string_lossy());
+                    app.draft_changed();
+                }
+            }
+            ask_for_missing_data(app);
+        }
+    }
+}
+
+/// Asks where the first dataset of Setup's config that is not on this machine is, saying
+/// which one is missing.
+pub fn ask_for_missing_data(app: &mut Workbench) {
+    if let Some((i, path)) = missing_datasets(&app.draft).into_iter().next() {
+        app.error(format!(
+            "this config needs the dataset {path}, which is not on this machine: choose where \
+             your copy is (a folder or a .zip; Omniglot: images_background.zip)"
+        ));
+        app.ask(Purpose::LocateDataset(i));
     }
 }
 
@@ -126,7 +147,7 @@ fn needs_run(ui: &mut egui::Ui, what: &str) {
     ui.add_space(20.0);
     ui.vertical_centered(|ui| {
         ui.label(format!(
-            "No run is open. Press \"Start new run\" (Setup tab) or \"Open run…\" to {what}."
+            "No run is open. Press \"Start new run from Setup\", \"Open run…\", or drop a run directory onto the window to {what}."
         ));
     });
 }

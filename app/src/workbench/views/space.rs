@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use metanas_core::space::{edge_index, Aggregate, CellKind, Constraint, Domain, Op, SearchSpace};
+use metanas_core::space::{
+    edge_index, edge_name, Aggregate, CellKind, Constraint, Domain, Op, SearchSpace,
+};
 
 use super::super::picker::Purpose;
 use super::super::state::Workbench;
@@ -17,13 +19,13 @@ pub fn space_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let mut changed = false;
     let space = &mut app.draft.space;
     ui.label(format!(
-        "{} space: {} edges per cell, {} ops",
+        "{} space: {}, {}",
         match space.domain {
             Domain::Image => "Image",
             Domain::Vector => "Vector",
         },
-        space.num_edges(),
-        space.ops.len()
+        counted(space.num_edges(), "edge per cell", "edges per cell"),
+        counted(space.ops.len(), "op", "ops")
     ));
     ui.label("Candidate ops:");
     ui.horizontal_wrapped(|ui| {
@@ -173,13 +175,21 @@ fn constraints_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         .collect();
     let paint = paint_cell(ui, &space, kind, &probs, None, ui.available_width());
     if paint.response.clicked() {
-        editing.edge = paint.hovered.as_ref().map(|c| (c.from, c.to));
+        editing.edge = paint.hovered_edge();
     }
-    if let Some(c) = &paint.hovered {
-        paint.response.on_hover_text(format!(
+    let hover = match (&paint.hovered, &paint.hovered_off) {
+        (Some(c), _) => Some(format!(
             "{} (click to select the edge)",
             curve_text(&space, c)
-        ));
+        )),
+        (None, Some(e)) => Some(format!(
+            "edge {} is switched off (click to select it and switch it back on)",
+            edge_name(e.from, e.to, space.nodes)
+        )),
+        (None, None) => None,
+    };
+    if let Some(text) = hover {
+        paint.response.on_hover_text(text);
     }
     let Some((from, to)) = editing.edge.filter(|&(_, to)| to < space.nodes + 2) else {
         return;
@@ -190,7 +200,7 @@ fn constraints_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let mut next = space.clone();
     let mut touched = false;
     ui.horizontal_wrapped(|ui| {
-        ui.strong(format!("edge {from} -> {to}:"));
+        ui.strong(format!("edge {}:", edge_name(from, to, space.nodes)));
         let whole_off = space
             .constraints
             .iter()
@@ -266,4 +276,9 @@ pub fn save_space(app: &mut Workbench, path: &Path) {
         Ok(()) => app.info(format!("saved the search space to {}", path.display())),
         Err(e) => app.error(format!("{e}; choose another file")),
     }
+}
+
+/// `1 op`, `3 ops`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
