@@ -50,6 +50,9 @@ fn without_file_dialogs_a_cli_run_opens_from_the_path_field_and_shows_its_config
         a.path_prompt.is_some()
     });
     h.get_by_label_contains("zenity, the fallback, is not installed");
+    // The field has the keyboard: typing goes into it at once.
+    h.run_steps(2);
+    assert!(h.get_by_label("Folder path").is_focused());
     h.get_by_label_contains("sudo apt install zenity");
 
     // A folder that holds no run is refused in the field, naming it.
