@@ -126,3 +126,16 @@ fn a_session_that_trains_does_not_load_an_older_checkpoint() {
         .to_string();
     assert!(e.contains("open to train"), "{e}");
 }
+
+/// A mean that serde_json's default float parser reads back one unit in the last place off
+/// (seen as a validation record that no longer equalled its recomputation): with the
+/// `float_roundtrip` feature every f64 reads back as written.
+#[test]
+fn validation_means_read_back_as_written() {
+    let mean = (84.89649963378906f64 + 172.15806579589844 + 98.12623596191406) / 3.0;
+    for v in [mean, 118.39360046386719, 0.1, 1e-300, f64::MAX] {
+        let text = serde_json::to_string(&v).unwrap();
+        let back: f64 = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.to_bits(), v.to_bits(), "{v} written as {text}");
+    }
+}
