@@ -3,7 +3,7 @@
 //! a run made by the CLI opened and shown in Setup, Resume after Setup was edited, the status
 //! area and its log, files dropped onto the window.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,13 +15,17 @@ use metanas_tests::{tempdir, train_ok, workspace_root};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
-/// A regression run made by the CLI: 2 of its meta-steps done, more to go.
-fn cli_run(dir: &Path) {
+/// A fresh folder for the test `name` holding `cli-run`, a regression run made by the CLI: 2
+/// of its meta-steps done, more to go.
+fn folder_with_cli_run(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempdir(name);
+    let run = tmp.path().join("cli-run");
     train_ok(
         &workspace_root().join("assets/configs/base_regression.toml"),
-        dir,
+        &run,
         2,
     );
+    (tmp, run)
 }
 
 /// Types `text` into the path field in place of what it holds.
@@ -38,9 +42,7 @@ fn type_path(h: &mut Harness<'static, Workbench>, label: &str, text: &str) {
 
 #[test]
 fn without_file_dialogs_a_cli_run_opens_from_the_path_field_and_shows_its_config() {
-    let tmp = tempdir("flow-no-dialogs");
-    let run = tmp.path().join("cli-run");
-    cli_run(&run);
+    let (tmp, run) = folder_with_cli_run("flow-no-dialogs");
     let mut h = harness(tmp.path().join("runs"), Arc::new(FakePicker::failing()));
     h.run_steps(2);
 
@@ -141,9 +143,7 @@ fn without_file_dialogs_a_cli_run_opens_from_the_path_field_and_shows_its_config
 
 #[test]
 fn an_opened_run_exports_its_files_and_figures() {
-    let tmp = tempdir("flow-export");
-    let run = tmp.path().join("cli-run");
-    cli_run(&run);
+    let (tmp, run) = folder_with_cli_run("flow-export");
     let out = tmp.path().join("figures");
     let picker = Arc::new(FakePicker::default());
     picker.answer(Purpose::OpenRun, &run);
@@ -196,9 +196,7 @@ fn an_opened_run_exports_its_files_and_figures() {
 
 #[test]
 fn dropped_files_open_runs_and_add_datasets() {
-    let tmp = tempdir("flow-drop");
-    let run = tmp.path().join("cli-run");
-    cli_run(&run);
+    let (tmp, run) = folder_with_cli_run("flow-drop");
     let letters = tmp.path().join("letters");
     metanas_tests::image_folder(&letters, 6, 7);
     let mut h = harness(tmp.path().join("runs"), Arc::new(FakePicker::default()));
