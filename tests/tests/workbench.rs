@@ -296,6 +296,24 @@ fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
     h.get_by_label("Episodes").click();
     h.run_steps(2);
     h.get_by_label("Support set");
+    // All 25 query images (5 ways x 5 queries) are laid out inside the window: the rows wrap.
+    let labels: Vec<egui::Rect> = h
+        .query_all_by_label_contains("true ")
+        .filter(|n| {
+            let node = n.accesskit_node();
+            node.label()
+                .or_else(|| node.value())
+                .is_some_and(|l| l.starts_with("true "))
+        })
+        .map(|n| n.rect())
+        .collect();
+    assert_eq!(labels.len(), 25);
+    let width = metanas_tests::workbench::WINDOW[0];
+    assert!(labels.iter().all(|r| r.right() <= width), "{labels:?}");
+    assert!(
+        labels.iter().any(|r| r.top() > labels[0].bottom()),
+        "more than one row"
+    );
 }
 
 #[test]

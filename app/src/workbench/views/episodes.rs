@@ -89,17 +89,22 @@ fn classification(ui: &mut egui::Ui, textures: &mut Textures, r: &AdaptResult) {
     ui.heading("Support set");
     ui.label("label = the way (0..N) of the task; the dataset class is shown on hover");
     let support = classes(&r.episode.support);
-    ui.horizontal_wrapped(|ui| {
-        for (i, label) in support.iter().enumerate() {
-            ui.vertical(|ui| {
-                let image = sample(&r.episode.support, spec, i);
-                let class = r.episode.classes.get(*label).copied().unwrap_or(*label);
-                thumbnail(ui, textures, &format!("{key}-s{i}"), &image, side)
-                    .on_hover_text(format!("dataset class {class}"));
-                ui.label(format!("{label}"));
-            });
-        }
-    });
+    // egui does not wrap a row of nested groups: the rows are cut to the width here.
+    let per_row = per_row(ui, side);
+    for row in (0..support.len()).collect::<Vec<_>>().chunks(per_row) {
+        ui.horizontal(|ui| {
+            for &i in row {
+                let label = &support[i];
+                ui.vertical(|ui| {
+                    let image = sample(&r.episode.support, spec, i);
+                    let class = r.episode.classes.get(*label).copied().unwrap_or(*label);
+                    thumbnail(ui, textures, &format!("{key}-s{i}"), &image, side)
+                        .on_hover_text(format!("dataset class {class}"));
+                    ui.label(format!("{label}"));
+                });
+            }
+        });
+    }
     ui.heading("Query set");
     let truth = classes(&r.episode.query);
     let (before, after) = (
@@ -114,29 +119,40 @@ fn classification(ui: &mut egui::Ui, textures: &mut Textures, r: &AdaptResult) {
         truth.len()
     ));
     let (good, bad) = (ui.visuals().text_color(), ui.visuals().error_fg_color);
-    ui.horizontal_wrapped(|ui| {
-        for (i, label) in truth.iter().enumerate() {
-            ui.vertical(|ui| {
-                let image = sample(&r.episode.query, spec, i);
-                thumbnail(ui, textures, &format!("{key}-q{i}"), &image, side);
-                ui.label(format!("true {label}"));
-                // "before -> after", each red when wrong.
-                ui.horizontal(|ui| {
-                    ui.spacing_mut().item_spacing.x = 3.0;
-                    let pairs = [(before.get(i), "before"), (after.get(i), "after")];
-                    for (k, (p, tag)) in pairs.into_iter().enumerate() {
-                        let Some(p) = p else { continue };
-                        if k > 0 {
-                            ui.label("->");
+    for row in (0..truth.len()).collect::<Vec<_>>().chunks(per_row) {
+        ui.horizontal(|ui| {
+            for &i in row {
+                let label = &truth[i];
+                ui.vertical(|ui| {
+                    let image = sample(&r.episode.query, spec, i);
+                    thumbnail(ui, textures, &format!("{key}-q{i}"), &image, side);
+                    ui.label(format!("true {label}"));
+                    // "before -> after", each red when wrong.
+                    ui.horizontal(|ui| {
+                        ui.spacing_mut().item_spacing.x = 3.0;
+                        let pairs = [(before.get(i), "before"), (after.get(i), "after")];
+                        for (k, (p, tag)) in pairs.into_iter().enumerate() {
+                            let Some(p) = p else { continue };
+                            if k > 0 {
+                                ui.label("->");
+                            }
+                            let colour = if p == label { good } else { bad };
+                            ui.colored_label(colour, format!("{p}"))
+                                .on_hover_text(format!("prediction {tag} adaptation"));
                         }
-                        let colour = if p == label { good } else { bad };
-                        ui.colored_label(colour, format!("{p}"))
-                            .on_hover_text(format!("prediction {tag} adaptation"));
-                    }
+                    });
                 });
-            });
-        }
-    });
+            }
+        });
+    }
+}
+
+/// How many images of `side` points (with their labels under them) fit in a row.
+fn per_row(ui: &egui::Ui, side: f32) -> usize {
+    let item = side.max(64.0) + ui.spacing().item_spacing.x;
+    ((ui.available_width() + ui.spacing().item_spacing.x) / item)
+        .floor()
+        .max(1.0) as usize
 }
 
 fn sample(b: &Batch, spec: ImageSpec, i: usize) -> Thumbnail {
