@@ -89,22 +89,14 @@ fn classification(ui: &mut egui::Ui, textures: &mut Textures, r: &AdaptResult) {
     ui.heading("Support set");
     ui.label("label = the way (0..N) of the task; the dataset class is shown on hover");
     let support = classes(&r.episode.support);
-    // egui does not wrap a row of nested groups: the rows are cut to the width here.
-    let per_row = per_row(ui, side);
-    for row in (0..support.len()).collect::<Vec<_>>().chunks(per_row) {
-        ui.horizontal(|ui| {
-            for &i in row {
-                let label = &support[i];
-                ui.vertical(|ui| {
-                    let image = sample(&r.episode.support, spec, i);
-                    let class = r.episode.classes.get(*label).copied().unwrap_or(*label);
-                    thumbnail(ui, textures, &format!("{key}-s{i}"), &image, side)
-                        .on_hover_text(format!("dataset class {class}"));
-                    ui.label(format!("{label}"));
-                });
-            }
-        });
-    }
+    image_rows(ui, support.len(), side, |ui, i| {
+        let label = support[i];
+        let image = sample(&r.episode.support, spec, i);
+        let class = r.episode.classes.get(label).copied().unwrap_or(label);
+        thumbnail(ui, textures, &format!("{key}-s{i}"), &image, side)
+            .on_hover_text(format!("dataset class {class}"));
+        ui.label(format!("{label}"));
+    });
     ui.heading("Query set");
     let truth = classes(&r.episode.query);
     let (before, after) = (
@@ -119,29 +111,41 @@ fn classification(ui: &mut egui::Ui, textures: &mut Textures, r: &AdaptResult) {
         truth.len()
     ));
     let (good, bad) = (ui.visuals().text_color(), ui.visuals().error_fg_color);
-    for row in (0..truth.len()).collect::<Vec<_>>().chunks(per_row) {
+    image_rows(ui, truth.len(), side, |ui, i| {
+        let label = &truth[i];
+        let image = sample(&r.episode.query, spec, i);
+        thumbnail(ui, textures, &format!("{key}-q{i}"), &image, side);
+        ui.label(format!("true {label}"));
+        // "before -> after", each red when wrong.
         ui.horizontal(|ui| {
-            for &i in row {
-                let label = &truth[i];
-                ui.vertical(|ui| {
-                    let image = sample(&r.episode.query, spec, i);
-                    thumbnail(ui, textures, &format!("{key}-q{i}"), &image, side);
-                    ui.label(format!("true {label}"));
-                    // "before -> after", each red when wrong.
-                    ui.horizontal(|ui| {
-                        ui.spacing_mut().item_spacing.x = 3.0;
-                        let pairs = [(before.get(i), "before"), (after.get(i), "after")];
-                        for (k, (p, tag)) in pairs.into_iter().enumerate() {
-                            let Some(p) = p else { continue };
-                            if k > 0 {
-                                ui.label("->");
-                            }
-                            let colour = if p == label { good } else { bad };
-                            ui.colored_label(colour, format!("{p}"))
-                                .on_hover_text(format!("prediction {tag} adaptation"));
-                        }
-                    });
-                });
+            ui.spacing_mut().item_spacing.x = 3.0;
+            let pairs = [(before.get(i), "before"), (after.get(i), "after")];
+            for (k, (p, tag)) in pairs.into_iter().enumerate() {
+                let Some(p) = p else { continue };
+                if k > 0 {
+                    ui.label("->");
+                }
+                let colour = if p == label { good } else { bad };
+                ui.colored_label(colour, format!("{p}"))
+                    .on_hover_text(format!("prediction {tag} adaptation"));
+            }
+        });
+    });
+}
+
+/// `count` images of `side` points, each drawn with its labels by `item(ui, i)` in a column
+/// of its own, in rows cut to the width (egui does not wrap a row of nested groups).
+fn image_rows(
+    ui: &mut egui::Ui,
+    count: usize,
+    side: f32,
+    mut item: impl FnMut(&mut egui::Ui, usize),
+) {
+    let per_row = per_row(ui, side);
+    for start in (0..count).step_by(per_row) {
+        ui.horizontal(|ui| {
+            for i in start..(start + per_row).min(count) {
+                ui.vertical(|ui| item(ui, i));
             }
         });
     }
