@@ -13,6 +13,7 @@ mod messages;
 mod path_completion;
 mod picker;
 mod presets;
+mod settings;
 mod state;
 mod status_log;
 mod view_state;
@@ -27,9 +28,12 @@ pub use dataset_info::{DatasetInfo, Thumbnail};
 pub use learner_text::learner_toml;
 pub use metanas_core::run::AdaptMethod;
 pub use path_completion::{candidates, complete};
-pub use picker::{check_path, missing_dialog_text, Answer, Picked, Picker, Purpose, SystemPicker};
+pub use picker::{
+    check_path, missing_dialog_text, Answer, PathPrompt, Picked, Picker, Purpose, SystemPicker,
+};
 pub use presets::{Preset, PRESETS};
-pub use state::{Launch, PathPrompt, Settings, Tab, TrainState, Workbench};
+pub use settings::{Launch, Settings};
+pub use state::{Tab, TrainState, Workbench};
 pub use status_log::{Notice, StatusLog};
 pub use worker::{Command, Event, WorkerHandle};
 

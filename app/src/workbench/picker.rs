@@ -53,6 +53,19 @@ impl Purpose {
     }
 }
 
+/// A path field standing in for a file dialog (when no dialog can be shown, or asked for).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathPrompt {
+    /// What the path is for.
+    pub purpose: Purpose,
+    /// The text typed so far.
+    pub text: String,
+    /// Why no dialog was shown, if that is why the field is open.
+    pub reason: Option<String>,
+    /// What is wrong with the typed path, after Choose was pressed.
+    pub error: Option<String>,
+}
+
 /// What a dialog answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {

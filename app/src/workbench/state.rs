@@ -7,41 +7,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use metanas_core::run::{BackendKind, RunConfig, TaskConfig};
-use serde::{Deserialize, Serialize};
 
 use super::adaptations::AdaptResult;
 use super::dataset_info::{dataset_config, DatasetInfo};
 use super::learner_text::learner_toml;
-use super::picker::{self, Answer, Picked, Picker, Purpose};
+use super::picker::{self, Answer, PathPrompt, Picked, Picker, Purpose};
 use super::presets::PRESETS;
+use super::settings::{default_runs_folder, Launch, Settings};
 use super::status_log::StatusLog;
 use super::view_state::ViewState;
 use super::worker::{self, Command, Event, WorkerHandle};
 use crate::plots::RunHistory;
-
-/// Settings that survive a restart (eframe storage).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    /// The folder new runs are created in (default: `runs` under the data folder).
-    pub runs_folder: Option<PathBuf>,
-    /// The run open when the workbench was closed.
-    pub last_run: Option<PathBuf>,
-    /// Paths chosen lately (dialogs, the path field, dropped files), newest first.
-    pub recent_paths: Vec<PathBuf>,
-}
-
-/// How many recent paths [`Settings`] keeps.
-const RECENT_PATHS: usize = 12;
-
-impl Settings {
-    /// Puts `path` first among the recent paths.
-    pub fn remember(&mut self, path: &std::path::Path) {
-        self.recent_paths.retain(|p| p != path);
-        self.recent_paths.insert(0, path.to_path_buf());
-        self.recent_paths.truncate(RECENT_PATHS);
-    }
-}
 
 /// The views.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -119,19 +95,6 @@ pub enum TrainState {
     },
     /// Stop was pressed; the worker finishes the current meta-step.
     Stopping,
-}
-
-/// A path field standing in for a file dialog (when no dialog can be shown, or asked for).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PathPrompt {
-    /// What the path is for.
-    pub purpose: Purpose,
-    /// The text typed so far.
-    pub text: String,
-    /// Why no dialog was shown, if that is why the field is open.
-    pub reason: Option<String>,
-    /// What is wrong with the typed path, after Choose was pressed.
-    pub error: Option<String>,
 }
 
 /// The workbench app.
@@ -370,7 +333,7 @@ impl Workbench {
                 self.adaptations.clear();
                 self.shown_adaptation = None;
                 self.views.adapt.comparison = None;
-                self.show_run_config(&history.config);
+                self.set_draft(history.config.clone(), None);
                 self.info(format!(
                     "opened {} at meta-step {}",
                     history.dir.display(),
@@ -454,14 +417,14 @@ impl Workbench {
         }
     }
 
-    /// Puts an opened run's config into Setup: what Setup shows is the open run until it is
-    /// edited (then it is the next run).
-    fn show_run_config(&mut self, config: &RunConfig) {
-        self.draft = config.clone();
+    /// Puts `config` into Setup, unedited: a preset's (`preset`: its index) or an opened
+    /// run's (`None`; Setup shows the open run until it is edited, then it is the next run).
+    pub fn set_draft(&mut self, config: RunConfig, preset: Option<usize>) {
         self.learner_text = learner_toml(&config.learner);
+        self.draft = config;
         self.learner_error = None;
         self.draft_error = None;
-        self.preset = None;
+        self.preset = preset;
     }
 
     /// The fields in which Setup differs from the open run's config (empty when no run is
@@ -529,24 +492,4 @@ impl Workbench {
             .clone()
             .unwrap_or_else(default_runs_folder)
     }
-}
-
-/// Options of a workbench window.
-#[derive(Clone, Debug, Default)]
-pub struct Launch {
-    /// Open this run directory on start (instead of the last one).
-    pub run: Option<PathBuf>,
-    /// Close the window after this many frames (for the launch smoke test).
-    pub quit_after_frames: Option<u64>,
-}
-
-/// `$XDG_DATA_HOME/metanas/runs`, else `~/.local/share/metanas/runs`, else `./runs`.
-pub fn default_runs_folder() -> PathBuf {
-    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d).join("metanas").join("runs");
-    }
-    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        return PathBuf::from(h).join(".local/share/metanas/runs");
-    }
-    PathBuf::from("runs")
 }

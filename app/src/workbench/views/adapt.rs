@@ -12,7 +12,7 @@ use metanas_core::tasks::Split;
 use super::super::adaptations::AdaptRequest;
 use super::super::arch_delta::arch_delta;
 use super::super::comparison::TaskBaselines;
-use super::super::state::{TrainState, Workbench};
+use super::super::state::Workbench;
 use super::super::view_state::AdaptState;
 use super::super::worker::Command;
 use super::baseline_bars::{baseline_bars, BarRow};
@@ -39,7 +39,7 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         run.config.tasks,
         metanas_core::run::TaskConfig::Regression(_)
     );
-    let training = !matches!(app.train, TrainState::Idle | TrainState::Paused { .. });
+    let training = app.training();
     let state = &mut app.views.adapt;
     let datasets = &app.datasets;
     let mut request = None;

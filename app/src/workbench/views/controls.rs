@@ -3,7 +3,6 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::super::learner_text::learner_toml;
 use super::super::picker::Purpose;
 use super::super::presets::PRESETS;
 use super::super::state::{TrainState, Workbench};
@@ -14,8 +13,7 @@ pub fn top_bar(ui: &mut egui::Ui, app: &mut Workbench) {
     ui.horizontal_wrapped(|ui| {
         ui.strong("metanas");
         ui.separator();
-        let idle = matches!(app.train, TrainState::Idle | TrainState::Paused { .. });
-        ui.add_enabled_ui(idle && !app.worker_busy, |ui| {
+        ui.add_enabled_ui(!app.training() && !app.worker_busy, |ui| {
             let current = match app.preset {
                 Some(i) => PRESETS[i].name,
                 None if app.run.is_some() && app.setup_differs_from_run().is_empty() => {
@@ -33,11 +31,7 @@ pub fn top_bar(ui: &mut egui::Ui, app: &mut Workbench) {
                         if item.clicked() {
                             match p.load() {
                                 Ok(c) => {
-                                    app.learner_text = learner_toml(&c.learner);
-                                    app.learner_error = None;
-                                    app.draft_error = None;
-                                    app.draft = c;
-                                    app.preset = Some(i);
+                                    app.set_draft(c, Some(i));
                                     app.info(format!("preset: {} ({})", p.name, p.description));
                                     super::ask_for_missing_data(app);
                                 }

@@ -2,7 +2,7 @@
 //! heat map and curve figures (PNG) of the open run at its current step and its metrics as CSV, written into a folder chosen in a dialog.
 
 use super::super::picker::Purpose;
-use super::super::state::{TrainState, Workbench};
+use super::super::state::Workbench;
 use super::needs_run;
 
 /// The Export view.
@@ -42,8 +42,7 @@ pub fn export_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
     }
     ui.label("Writes genotype.json and genotype.py (DARTS), metrics.csv, normal.svg and reduce.svg (cell figures), and PNG figures: cells.png, heatmap.png (probabilities over training) and metrics.png (curves).");
-    let idle =
-        matches!(app.train, TrainState::Idle | TrainState::Paused { .. }) && !app.worker_busy;
+    let idle = !app.training() && !app.worker_busy;
     if ui
         .add_enabled(idle, egui::Button::new("Export to folder…"))
         .on_disabled_hover_text("pause training first")
