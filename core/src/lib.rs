@@ -16,6 +16,7 @@ pub mod interrupt;
 pub mod learners;
 pub mod nn;
 pub mod posterior;
+pub mod retrain;
 pub mod rng;
 pub mod run;
 pub mod space;

@@ -81,76 +81,102 @@ impl<B: Backend> Adam<B> {
     /// so the state survives a reload that gives the parameters new ids).
     pub fn to_bytes<M: Module<B>>(&self, module: &M) -> Vec<u8> {
         let mut out = self.steps.to_le_bytes().to_vec();
-        for id in param_ids(module) {
-            for moments in [&self.first, &self.second] {
-                let values: Vec<f32> = moments
-                    .get(&id)
-                    .map(|t| {
-                        t.clone()
-                            .into_data()
-                            .convert::<f32>()
-                            .to_vec::<f32>()
-                            .unwrap_or_default()
-                    })
-                    .unwrap_or_default();
-                out.extend((values.len() as u64).to_le_bytes());
-                values.iter().for_each(|v| out.extend(v.to_le_bytes()));
-            }
-        }
+        out.extend(moments_to_bytes(module, &[&self.first, &self.second]));
         out
     }
 
     /// Reads [`Adam::to_bytes`] for `module` (same architecture). The error says what is off.
     pub fn from_bytes<M: Module<B>>(bytes: &[u8], module: &M) -> Result<Self, OptimiserStateError> {
-        let mut at = 0usize;
-        let mut take = |n: usize| -> Result<&[u8], OptimiserStateError> {
-            let chunk = bytes
-                .get(at..at.saturating_add(n))
-                .ok_or(OptimiserStateError::EndsEarly { at })?;
-            at += n;
-            Ok(chunk)
-        };
-        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
-        let steps = word(take(8)?);
-        let device = module.devices().into_iter().next().unwrap_or_default();
-        let mut state = Self {
+        let head = bytes
+            .get(..8)
+            .ok_or(OptimiserStateError::EndsEarly { at: 0 })?;
+        let steps = u64::from_le_bytes(head.try_into().unwrap_or([0; 8]));
+        let [first, second] = moments_from_bytes(&bytes[8..], module, 8)?;
+        Ok(Self {
+            betas: (BETA1, BETA2),
             steps,
-            ..Self::default()
-        };
-        let sizes = flat_params(module);
-        for id in param_ids(module) {
-            let numel = sizes.get(&id).map_or(0, |t| t.dims()[0]);
-            for which in 0..2 {
-                let n = word(take(8)?) as usize;
-                if n == 0 {
-                    continue;
-                }
-                if n != numel {
-                    return Err(OptimiserStateError::WrongSize { held: n, numel });
-                }
-                let raw = take(
-                    n.checked_mul(4)
-                        .ok_or(OptimiserStateError::EndsEarly { at: usize::MAX })?,
-                )?;
-                let values: Vec<f32> = raw
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
-                let t = Tensor::<B, 1>::from_data(TensorData::new(values, [n]), &device);
-                if which == 0 {
-                    state.first.insert(id, t);
-                } else {
-                    state.second.insert(id, t);
-                }
-            }
-        }
-        if at != bytes.len() {
-            return Err(OptimiserStateError::Trailing {
-                extra: bytes.len() - at,
-            });
-        }
-        Ok(state)
+            first,
+            second,
+        })
     }
+}
+
+/// `K` moment vectors (per-parameter tensors, any subset of the parameters) as bytes: for
+/// each parameter of `module` in visiting order, each moment's length (u64 LE, 0 when
+/// absent) and values (f32 LE).
+pub fn moments_to_bytes<B: Backend, M: Module<B>>(
+    module: &M,
+    moments: &[&ParamGrads<B>],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    for id in param_ids(module) {
+        for moment in moments {
+            let values: Vec<f32> = moment
+                .get(&id)
+                .map(|t| {
+                    t.clone()
+                        .into_data()
+                        .convert::<f32>()
+                        .to_vec::<f32>()
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            out.extend((values.len() as u64).to_le_bytes());
+            values.iter().for_each(|v| out.extend(v.to_le_bytes()));
+        }
+    }
+    out
+}
+
+/// Reads [`moments_to_bytes`] of `K` moments for `module`; `offset` is where `bytes` starts
+/// in the whole state (for the error's byte position).
+pub fn moments_from_bytes<B: Backend, M: Module<B>, const K: usize>(
+    bytes: &[u8],
+    module: &M,
+    offset: usize,
+) -> Result<[ParamGrads<B>; K], OptimiserStateError> {
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Result<&[u8], OptimiserStateError> {
+        let chunk = bytes
+            .get(at..at.saturating_add(n))
+            .ok_or(OptimiserStateError::EndsEarly { at: offset + at })?;
+        at += n;
+        Ok(chunk)
+    };
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    let device = module.devices().into_iter().next().unwrap_or_default();
+    let mut out: [ParamGrads<B>; K] = std::array::from_fn(|_| HashMap::new());
+    let sizes = flat_params(module);
+    for id in param_ids(module) {
+        let numel = sizes.get(&id).map_or(0, |t| t.dims()[0]);
+        for moment in out.iter_mut() {
+            let n = word(take(8)?) as usize;
+            if n == 0 {
+                continue;
+            }
+            if n != numel {
+                return Err(OptimiserStateError::WrongSize { held: n, numel });
+            }
+            let raw = take(
+                n.checked_mul(4)
+                    .ok_or(OptimiserStateError::EndsEarly { at: usize::MAX })?,
+            )?;
+            let values: Vec<f32> = raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            moment.insert(
+                id,
+                Tensor::<B, 1>::from_data(TensorData::new(values, [n]), &device),
+            );
+        }
+    }
+    if at != bytes.len() {
+        return Err(OptimiserStateError::Trailing {
+            extra: bytes.len() - at,
+        });
+    }
+    Ok(out)
 }
 
 /// Saved optimiser state that does not fit the network.

@@ -25,7 +25,7 @@ mod types;
 mod unroll;
 mod update;
 
-pub use adam::Adam;
+pub use adam::{moments_from_bytes, moments_to_bytes, Adam, OptimiserStateError};
 pub use configs::{
     Architecture, BaseConfig, BaseFewShotConfig, InnerExamples, MamlConfig, ReptileConfig,
 };
@@ -34,6 +34,7 @@ pub use devices::{mean_of_sum, Cluster, Contribution, DeviceGroup, Summed};
 pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi, SourceReport};
 pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
+pub(crate) use grads::clip_norm_of;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
 pub use head_init::{class_means, prototype_head, HeadInit};
 pub use learner::MetaLearner;
@@ -48,6 +49,7 @@ pub use parallel::run_tasks;
 pub use plan::{ArchPlan, Outer, Plan};
 pub use report::{evaluate_posterior, tables, weight_sketch, SKETCH_DIM};
 pub use schedule::{Anneal, MetaLrAnneal, TemperatureSchedule};
+pub use state::{load_record_bytes, record_bytes};
 pub use types::{
     count_sketch, splitmix64, Adaptation, ArchTables, InnerStepTimes, LearnerError, StepReport,
     TaskFeatures,

@@ -26,15 +26,32 @@ pub fn encode<B: Backend, M: Module<B>>(
     adam: &Adam<B>,
     module: &M,
 ) -> Result<Vec<u8>, LearnerError> {
-    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
-        .record(with_position_ids(module.clone()).into_record(), ())
-        .map_err(|e| state_error(e.to_string()))?;
+    let record = record_bytes(module)?;
     let adam = adam.to_bytes(module);
     let mut out = (steps as u64).to_le_bytes().to_vec();
     out.extend((adam.len() as u64).to_le_bytes());
     out.extend(adam);
     out.extend(record);
     Ok(out)
+}
+
+/// The parameter record of `module` (Burn's named MessagePack, ids by position).
+pub fn record_bytes<B: Backend, M: Module<B>>(module: &M) -> Result<Vec<u8>, LearnerError> {
+    NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+        .record(with_position_ids(module.clone()).into_record(), ())
+        .map_err(|e| state_error(e.to_string()))
+}
+
+/// A copy of `module` (which gives the structure) with the values of [`record_bytes`].
+pub fn load_record_bytes<B: Backend, M: Module<B>>(
+    bytes: &[u8],
+    module: &M,
+    device: &B::Device,
+) -> Result<M, LearnerError> {
+    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+        .load(bytes.to_vec(), device)
+        .map_err(|e| state_error(format!("cannot read the parameters: {e}")))?;
+    Ok(module.clone().load_record(record))
 }
 
 /// `module` with each float parameter's id replaced by its position in visiting order (the
@@ -89,10 +106,7 @@ pub fn decode<B: Backend, M: Module<B>>(
         .checked_add(adam_len)
         .filter(|&e| e <= bytes.len())
         .ok_or_else(|| state_error("optimiser state runs past the end".into()))?;
-    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
-        .load(bytes[adam_end..].to_vec(), device)
-        .map_err(|e| state_error(format!("cannot read the parameters: {e}")))?;
-    let loaded = module.clone().load_record(record);
+    let loaded = load_record_bytes(&bytes[adam_end..], module, device)?;
     let adam =
         Adam::from_bytes(&bytes[16..adam_end], &loaded).map_err(|e| state_error(e.to_string()))?;
     Ok((steps, adam, loaded))

@@ -16,12 +16,15 @@ pub enum WeightMode {
     Sample,
 }
 
-/// Draws the weight noise ε of one forward pass.
+/// Draws the random parts of one forward pass: the weight noise ε, and the drop-path masks
+/// of an evaluation network in training.
 #[derive(Clone, Debug)]
 pub struct WeightSampler {
     /// Mean or sample.
     pub mode: WeightMode,
     rng: SeededRng,
+    /// Probability that an op's output is dropped for a sample (drop-path; 0 = never).
+    drop_path: f64,
 }
 
 impl WeightSampler {
@@ -30,7 +33,37 @@ impl WeightSampler {
         Self {
             mode,
             rng: SeededRng::new(seed),
+            drop_path: 0.0,
         }
+    }
+
+    /// This sampler dropping each op's output of a fixed network for a sample with probability
+    /// `p` (DARTS' drop-path, Larsson et al. 2017), drawn from the same seeded stream.
+    pub fn with_drop_path(mut self, p: f64) -> Self {
+        self.drop_path = p.clamp(0.0, 1.0);
+        self
+    }
+
+    /// `y [n, ...]` with each sample's values zeroed with the drop-path probability p and the
+    /// rest divided by 1 - p (so the expectation is unchanged); `y` itself when p is 0.
+    pub fn drop_path<B: Backend>(&mut self, y: Tensor<B, 4>) -> Tensor<B, 4> {
+        let p = self.drop_path;
+        if p <= 0.0 {
+            return y;
+        }
+        let keep = 1.0 - p;
+        let n = y.dims()[0];
+        let mask: Vec<f32> = (0..n)
+            .map(|_| {
+                if self.rng.uniform() < keep {
+                    (1.0 / keep) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mask = Tensor::<B, 4>::from_data(TensorData::new(mask, [n, 1, 1, 1]), &y.device());
+        y * mask
     }
 
     /// A sampler that always uses the mean (draws nothing).
@@ -111,6 +144,28 @@ mod tests {
     use burn::backend::NdArray;
 
     type B = NdArray<f32>;
+
+    #[test]
+    fn drop_path_zeroes_whole_samples_and_rescales_the_rest() {
+        let device = Default::default();
+        let y = Tensor::<B, 4>::ones([400, 2, 3, 3], &device);
+        let mut off = WeightSampler::mean();
+        assert_eq!(off.drop_path(y.clone()).to_data(), y.to_data());
+        let mut sampler = WeightSampler::mean().with_drop_path(0.25);
+        let out = sampler.drop_path(y).into_data().to_vec::<f32>().unwrap();
+        let mut dropped = 0;
+        for sample in out.chunks(18) {
+            // Every value of a sample is the same: 0, or 1 / 0.75.
+            assert!(sample.iter().all(|&v| v == sample[0]), "{sample:?}");
+            if sample[0] == 0.0 {
+                dropped += 1;
+            } else {
+                assert!((sample[0] - 4.0 / 3.0).abs() < 1e-6);
+            }
+        }
+        // 100 expected of 400; the binomial's sd is about 8.7.
+        assert!((60..=140).contains(&dropped), "{dropped} dropped");
+    }
 
     #[test]
     fn rho_inverts_softplus() {

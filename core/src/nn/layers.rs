@@ -23,10 +23,25 @@ pub struct Init<'a> {
     pub sigma: f64,
     /// Stream for the initial means.
     pub rng: &'a mut SeededRng,
+    /// Batch norms get a learned scale and shift and running statistics
+    /// ([`super::AffineNorm`], evaluation networks) instead of none (search networks).
+    pub affine_norm: bool,
+}
+
+impl Init<'_> {
+    /// The affine part of a batch norm over `channels`, when this network has them.
+    pub fn norm<B: Backend>(
+        &self,
+        channels: usize,
+        device: &B::Device,
+    ) -> Option<super::AffineNorm<B>> {
+        self.affine_norm
+            .then(|| super::AffineNorm::new(channels, device))
+    }
 }
 
 /// Added to the variance in batch norm.
-const EPS: f64 = 1e-5;
+pub const BN_EPS: f64 = 1e-5;
 
 /// Batch norm over every dimension but the channels (dim 1), without affine parameters: the
 /// CPU backend's own loops ([`super::norm_kernel`]) where they apply, else
@@ -34,7 +49,7 @@ const EPS: f64 = 1e-5;
 pub fn batch_norm<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     let kernel = BatchNorm {
         shape: x.dims(),
-        eps: EPS,
+        eps: BN_EPS,
     };
     match cpu_kernel::run(kernel, [x]) {
         Ok(y) => y,
@@ -52,7 +67,7 @@ pub fn batch_norm_ops<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
         .mean_dim(0)
         .mean_dim(2)
         .mean_dim(3);
-    centred / (var + EPS).sqrt()
+    centred / (var + BN_EPS).sqrt()
 }
 
 /// A 2-D convolution without bias whose kernel is Gaussian.
@@ -280,6 +295,7 @@ mod tests {
         let mut init = Init {
             sigma: 0.01,
             rng: &mut rng,
+            affine_norm: false,
         };
         let conv: GaussianConv2d<B> = ConvSpec::square(3, 4, 3, 2, 1).init(&mut init, &device);
         let x = Tensor::<B, 4>::zeros([1, 3, 7, 7], &device);
@@ -296,6 +312,7 @@ mod tests {
         let mut init = Init {
             sigma: 0.01,
             rng: &mut rng,
+            affine_norm: false,
         };
         let lin = GaussianLinear::<B>::new(2, 1, &mut init, &device);
         let w = lin.weight.mu.val().into_data().to_vec::<f32>().unwrap();

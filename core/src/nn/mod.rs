@@ -1,5 +1,6 @@
 //! Building blocks with Gaussian weights: layers and the candidate operations.
 
+pub mod affine_norm;
 pub mod conv;
 pub mod cpu_kernel;
 pub mod depthwise;
@@ -19,6 +20,7 @@ pub mod taps;
 mod test_util;
 pub mod window;
 
+pub use affine_norm::{normalise, AffineNorm};
 pub use gaussian::{GaussianParam, WeightMode, WeightSampler};
-pub use layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init};
+pub use layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init, BN_EPS};
 pub use ops::CandidateOp;

@@ -4,6 +4,7 @@ use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::affine_norm::{normalise, AffineNorm};
 use super::gaussian::WeightSampler;
 use super::layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init};
 use crate::space::Op;
@@ -13,6 +14,8 @@ use crate::space::Op;
 pub struct ReluConvBn<B: Backend> {
     /// The convolution.
     pub conv: GaussianConv2d<B>,
+    /// The batch norm's affine part and running statistics (evaluation networks only).
+    pub norm: Option<AffineNorm<B>>,
 }
 
 impl<B: Backend> ReluConvBn<B> {
@@ -20,12 +23,13 @@ impl<B: Backend> ReluConvBn<B> {
     pub fn new(spec: ConvSpec, init: &mut Init<'_>, device: &B::Device) -> Self {
         Self {
             conv: spec.init(init, device),
+            norm: init.norm(spec.c_out, device),
         }
     }
 
     /// Applies the block.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
-        batch_norm(self.conv.forward_relu(x, sampler))
+        normalise(self.conv.forward_relu(x, sampler), &self.norm)
     }
 
     /// Multiply-accumulates for one sample of size `hw`, and the output size.
@@ -42,6 +46,8 @@ pub struct DilConv<B: Backend> {
     pub depthwise: GaussianConv2d<B>,
     /// Pointwise convolution.
     pub pointwise: GaussianConv2d<B>,
+    /// The batch norm's affine part and running statistics (evaluation networks only).
+    pub norm: Option<AffineNorm<B>>,
 }
 
 impl<B: Backend> DilConv<B> {
@@ -68,13 +74,14 @@ impl<B: Backend> DilConv<B> {
         Self {
             depthwise: depthwise.init(init, device),
             pointwise: ConvSpec::square(c_in, c_out, 1, 1, 0).init(init, device),
+            norm: init.norm(c_out, device),
         }
     }
 
     /// Applies the block.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
         let x = self.depthwise.forward_relu(x, sampler);
-        batch_norm(self.pointwise.forward(x, sampler))
+        normalise(self.pointwise.forward(x, sampler), &self.norm)
     }
 
     /// Multiply-accumulates for one sample of size `hw`, and the output size.
@@ -131,6 +138,8 @@ pub struct Conv7x1x7<B: Backend> {
     pub conv_1x7: GaussianConv2d<B>,
     /// The 7x1 convolution (stride on the height).
     pub conv_7x1: GaussianConv2d<B>,
+    /// The batch norm's affine part and running statistics (evaluation networks only).
+    pub norm: Option<AffineNorm<B>>,
 }
 
 impl<B: Backend> Conv7x1x7<B> {
@@ -148,13 +157,14 @@ impl<B: Backend> Conv7x1x7<B> {
         Self {
             conv_1x7: spec([1, 7], [1, stride], [0, 3]).init(init, device),
             conv_7x1: spec([7, 1], [stride, 1], [3, 0]).init(init, device),
+            norm: init.norm(c, device),
         }
     }
 
     /// Applies the block.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
         let x = self.conv_1x7.forward_relu(x, sampler);
-        batch_norm(self.conv_7x1.forward(x, sampler))
+        normalise(self.conv_7x1.forward(x, sampler), &self.norm)
     }
 
     /// Multiply-accumulates for one sample of size `hw`, and the output size.
@@ -176,6 +186,8 @@ pub struct FactorizedReduce<B: Backend> {
     pub conv_a: GaussianConv2d<B>,
     /// 1x1 stride-2 conv on the shifted input.
     pub conv_b: GaussianConv2d<B>,
+    /// The batch norm's affine part and running statistics (evaluation networks only).
+    pub norm: Option<AffineNorm<B>>,
 }
 
 impl<B: Backend> FactorizedReduce<B> {
@@ -185,6 +197,7 @@ impl<B: Backend> FactorizedReduce<B> {
         Self {
             conv_a: ConvSpec::square(c_in, half, 1, 2, 0).init(init, device),
             conv_b: ConvSpec::square(c_in, c_out - half, 1, 2, 0).init(init, device),
+            norm: init.norm(c_out, device),
         }
     }
 
@@ -202,7 +215,7 @@ impl<B: Backend> FactorizedReduce<B> {
         };
         let a = self.conv_a.forward_relu(x, sampler);
         let b = self.conv_b.forward_relu(shifted, sampler);
-        batch_norm(Tensor::cat(vec![a, b], 1))
+        normalise(Tensor::cat(vec![a, b], 1), &self.norm)
     }
 
     /// Multiply-accumulates for one sample of size `hw`, and the output size.
@@ -219,6 +232,8 @@ impl<B: Backend> FactorizedReduce<B> {
 pub struct LinearReluBn<B: Backend> {
     /// The linear layer.
     pub linear: GaussianLinear<B>,
+    /// The batch norm's affine part and running statistics (evaluation networks only).
+    pub norm: Option<AffineNorm<B>>,
 }
 
 impl<B: Backend> LinearReluBn<B> {
@@ -226,12 +241,13 @@ impl<B: Backend> LinearReluBn<B> {
     pub fn new(c_in: usize, c_out: usize, init: &mut Init<'_>, device: &B::Device) -> Self {
         Self {
             linear: GaussianLinear::new(c_in, c_out, init, device),
+            norm: init.norm(c_out, device),
         }
     }
 
     /// Applies the block to `[n, c, 1, 1]`.
     pub fn forward(&self, x: Tensor<B, 4>, sampler: &mut WeightSampler) -> Tensor<B, 4> {
-        batch_norm(relu(self.linear.forward_nchw(x, sampler)))
+        normalise(relu(self.linear.forward_nchw(x, sampler)), &self.norm)
     }
 }
 
@@ -384,6 +400,7 @@ mod tests {
         let mut init = Init {
             sigma: 0.01,
             rng: &mut rng,
+            affine_norm: false,
         };
         let fr = FactorizedReduce::<B>::new(1, 2, &mut init, &device);
         let wa = fr
@@ -431,6 +448,7 @@ mod tests {
         let mut init = Init {
             sigma: 0.01,
             rng: &mut rng,
+            affine_norm: false,
         };
         for op in Op::base_image_set() {
             for stride in [1, 2] {

@@ -115,6 +115,7 @@ impl<B: Backend> Posterior<B> {
             NetworkInit {
                 sigma: init.sigma,
                 seed: rng.next_u64(),
+                affine_norm: false,
             },
             device,
         );
@@ -137,6 +138,7 @@ impl<B: Backend> Posterior<B> {
             NetworkInit {
                 sigma: init.sigma,
                 seed: rng.next_u64(),
+                affine_norm: false,
             },
             device,
         )?;

@@ -73,6 +73,8 @@ impl<B: Backend> MixedOp<B> {
             }
             let y = op.forward(x.clone(), sampler);
             let y = match z {
+                // Fixed networks: drop-path on every op but the identity (DARTS).
+                None if !matches!(op, CandidateOp::Identity(_)) => sampler.drop_path(y),
                 Some((z, _)) => {
                     let w = z
                         .clone()

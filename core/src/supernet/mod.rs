@@ -8,7 +8,7 @@ mod topology;
 
 pub use cell::{Cell, CellChannels, Preprocess};
 pub use mixed_op::MixedOp;
-pub use network::{ArchPaths, ArchWeights, Network, NetworkInit, Stem};
+pub use network::{learned_values, ArchPaths, ArchWeights, Network, NetworkInit, Stem};
 pub use topology::{CellTopology, EdgeOps};
 
 #[cfg(test)]

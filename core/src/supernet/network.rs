@@ -8,6 +8,7 @@ use super::cell::{Cell, CellChannels};
 use super::topology::CellTopology;
 use crate::genotype::{Genotype, GenotypeError};
 use crate::nn::layers::{batch_norm, ConvSpec, GaussianConv2d, GaussianLinear, Init};
+use crate::nn::AffineNorm;
 use crate::nn::WeightSampler;
 use crate::rng::SeededRng;
 use crate::space::{Aggregate, CellKind, Domain, SearchSpace};
@@ -63,6 +64,9 @@ pub struct NetworkInit {
     pub sigma: f64,
     /// Seed of the initial means.
     pub seed: u64,
+    /// Batch norms with a learned scale and shift and running statistics (evaluation
+    /// networks, [`crate::nn::AffineNorm`]); search networks have none.
+    pub affine_norm: bool,
 }
 
 impl Default for NetworkInit {
@@ -70,6 +74,7 @@ impl Default for NetworkInit {
         Self {
             sigma: 1e-2,
             seed: 0,
+            affine_norm: false,
         }
     }
 }
@@ -84,6 +89,8 @@ pub struct Network<B: Backend> {
     pub cells: Vec<Cell<B>>,
     /// Classifier / regression head on the pooled features.
     pub head: GaussianLinear<B>,
+    /// The affine part of each image stem's batch norm (evaluation networks only).
+    pub stem_norms: Option<Vec<AffineNorm<B>>>,
 }
 
 impl<B: Backend> Network<B> {
@@ -119,6 +126,7 @@ impl<B: Backend> Network<B> {
         let mut init = Init {
             sigma: init.sigma,
             rng: &mut rng,
+            affine_norm: init.affine_norm,
         };
         let concat = space.aggregate == Aggregate::Concat;
         let c = space.channels;
@@ -163,7 +171,19 @@ impl<B: Backend> Network<B> {
                     c_p = Cell::<B>::out_channels(topology.nodes, c_cur, concat);
                 }
                 let head = GaussianLinear::new(c_p, space.num_outputs, &mut init, device);
-                Self { stems, cells, head }
+                let stem_norms = init.affine_norm.then(|| {
+                    space
+                        .inputs
+                        .iter()
+                        .map(|_| AffineNorm::new(c_stem, device))
+                        .collect()
+                });
+                Self {
+                    stems,
+                    cells,
+                    head,
+                    stem_norms,
+                }
             }
             Domain::Vector => {
                 let stems = space
@@ -180,7 +200,12 @@ impl<B: Backend> Network<B> {
                     .collect();
                 let c_out = Cell::<B>::out_channels(normal.nodes, c, concat);
                 let head = GaussianLinear::new(c_out, space.num_outputs, &mut init, device);
-                Self { stems, cells, head }
+                Self {
+                    stems,
+                    cells,
+                    head,
+                    stem_norms: None,
+                }
             }
         }
     }
@@ -218,20 +243,44 @@ impl<B: Backend> Network<B> {
         arch: Option<&ArchWeights<B>>,
         sampler: &mut WeightSampler,
     ) -> Option<Tensor<B, 2>> {
+        self.features_and_tap(x, input, arch, sampler, None)
+            .map(|(features, _)| features)
+    }
+
+    /// [`Network::features`], and the output of cell `tap` (an auxiliary head's input).
+    pub fn features_and_tap(
+        &self,
+        x: Tensor<B, 4>,
+        input: usize,
+        arch: Option<&ArchWeights<B>>,
+        sampler: &mut WeightSampler,
+        tap: Option<usize>,
+    ) -> Option<(Tensor<B, 2>, Option<Tensor<B, 4>>)> {
         let stem = self.stems.get(input)?;
         let s = match stem {
-            Stem::Conv(conv) => batch_norm(conv.forward(x, sampler)),
+            Stem::Conv(conv) => {
+                let norm = self.stem_norms.as_ref().and_then(|n| n.get(input));
+                let y = conv.forward(x, sampler);
+                match norm {
+                    Some(norm) => norm.forward(y),
+                    None => batch_norm(y),
+                }
+            }
             Stem::Linear(lin) => lin.forward_nchw(x, sampler),
         };
         let (mut s0, mut s1) = (s.clone(), s);
-        for cell in &self.cells {
+        let mut tapped = None;
+        for (i, cell) in self.cells.iter().enumerate() {
             let z = arch.and_then(|a| a.of(cell.reduce));
             let out = cell.forward(s0, s1.clone(), z, sampler);
             s0 = s1;
             s1 = out;
+            if tap == Some(i) {
+                tapped = Some(s1.clone());
+            }
         }
         let [n, c, _, _] = s1.dims();
-        Some(s1.mean_dim(3).mean_dim(2).reshape([n, c]))
+        Some((s1.mean_dim(3).mean_dim(2).reshape([n, c]), tapped))
     }
 
     /// Forward for vectors `[n, features]`.
@@ -246,10 +295,11 @@ impl<B: Backend> Network<B> {
         self.forward(x.reshape([n, f, 1, 1]), input, arch, sampler)
     }
 
-    /// Number of weights: entries of the weight means μ (a Gaussian weight counts once).
+    /// Number of weights: entries of the weight means μ (a Gaussian weight counts once) and
+    /// the batch norms' learned scales and shifts; not the scales σ (ρ) of the Gaussian
+    /// weights, nor running statistics.
     pub fn num_weights(&self) -> usize {
-        // Every float parameter of the network is either a μ or its ρ twin.
-        self.num_params() / 2
+        learned_values(self)
     }
 
     /// Multiply-accumulates of one forward pass of one sample from input source `input` of
@@ -281,4 +331,33 @@ impl<B: Backend> Network<B> {
         }
         total + self.head.macs()
     }
+}
+
+/// Entries of every learned value of `module`: float parameters other than the ρ of a
+/// Gaussian weight and the running statistics of a batch norm.
+pub fn learned_values<B: Backend, M: Module<B>>(module: &M) -> usize {
+    struct Count {
+        path: Vec<String>,
+        total: usize,
+    }
+    impl<B: Backend> burn::module::ModuleVisitor<B> for Count {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<B, D>>) {
+            let name = self.path.last().map(String::as_str);
+            if !matches!(name, Some("rho" | "running_mean" | "running_var")) {
+                self.total += param.val().dims().iter().product::<usize>();
+            }
+        }
+    }
+    let mut count = Count {
+        path: Vec::new(),
+        total: 0,
+    };
+    module.visit(&mut count);
+    count.total
 }

@@ -1,0 +1,29 @@
+//! Architecture evaluation: a genotype's full-size network (DARTS/BASE evaluation network)
+//! trained from scratch on a labelled image dataset with the protocol of DARTS and BASE
+//! Appendix A.1, as a run that checkpoints and resumes bit for bit.
+
+mod augment;
+mod config;
+mod eval_net;
+mod run;
+mod sgd;
+mod split;
+
+pub use augment::{crop, cutout, flip, Augment, Shape};
+pub use config::{Preset, Protocol, RetrainConfig, RetrainData};
+pub use eval_net::{reduction_cells, AuxHead, EvalNetwork, EvalOutput, NetIo, NetShape};
+pub use run::{
+    is_retrain_run, read_manifest, EpochRecord, NetworkSize, RetrainManifest, RetrainRun,
+    StepProgress, RETRAIN_FORMAT_VERSION,
+};
+pub use sgd::Sgd;
+pub use split::{channel_stats, is_test_file, split, standardise, Images, TrainTest};
+
+/// DARTS' second-order CIFAR-10 cell (`DARTS_V2` in DARTS' `genotypes.py`), in DARTS text.
+pub const DARTS_V2: &str = include_str!("../../../assets/genotypes/darts_v2.txt");
+
+/// DARTS' first-order CIFAR-10 cell (`DARTS_V1`), in DARTS text.
+pub const DARTS_V1: &str = include_str!("../../../assets/genotypes/darts_v1.txt");
+
+#[cfg(test)]
+mod tests;

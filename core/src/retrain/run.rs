@@ -1,0 +1,658 @@
+//! A retrain run: its directory, training with checkpoints that resume bit for bit, the test
+//! evaluation, and the summary.
+//!
+//! ```text
+//! retrain.json       the manifest: format, metanas version, creation time, the config
+//! writer.lock        the writer's lock (as in meta-training runs)
+//! checkpoints/       step-00000200.ckpt ... (progress, SGD state, network; with checksums)
+//! epochs.jsonl       one EpochRecord per finished epoch
+//! ```
+//!
+//! Every random choice is drawn from the seed and the step or epoch it belongs to (the data
+//! order of an epoch, a step's augmentation and drop-path masks), so a run resumed from any
+//! checkpoint computes the same bits as one that was never interrupted.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use burn::module::AutodiffModule;
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use serde::{Deserialize, Serialize};
+
+use super::augment::Shape;
+use super::config::RetrainConfig;
+use super::eval_net::{EvalNetwork, NetIo};
+use super::sgd::Sgd;
+use super::split::{split, standardise, Images, TrainTest};
+use crate::data::LoadOptions;
+use crate::learners::{cross_entropy, grads_of, param_ids};
+use crate::nn::{WeightMode, WeightSampler};
+use crate::rng::SeededRng;
+use crate::run::{write_atomic, Checkpoints, RunError, RunLock, RunStream};
+
+/// The manifest's format version.
+pub const RETRAIN_FORMAT_VERSION: u32 = 1;
+
+/// Checkpoints kept (the newest).
+const KEEP_CHECKPOINTS: usize = 3;
+
+/// Images per forward pass when testing.
+const TEST_BATCH: usize = 256;
+
+/// `retrain.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RetrainManifest {
+    /// Always "retrain".
+    pub kind: String,
+    /// [`RETRAIN_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The metanas version that created the run.
+    pub metanas_version: String,
+    /// Seconds since the Unix epoch.
+    pub created_unix: u64,
+    /// The config.
+    pub config: RetrainConfig,
+}
+
+/// What one epoch gave (a line of `epochs.jsonl`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// Epochs done (1 after the first).
+    pub epoch: usize,
+    /// Steps done at its end.
+    pub step: usize,
+    /// Mean training loss over the epoch's steps (the classifier's, without the auxiliary
+    /// term).
+    pub train_loss: f64,
+    /// Training accuracy over the epoch's (augmented) images.
+    pub train_accuracy: f64,
+    /// Test top-1 accuracy at its end.
+    pub test_top1: f64,
+    /// Test top-5 accuracy (more than 5 classes only).
+    pub test_top5: Option<f64>,
+    /// Learning rate used in the epoch.
+    pub learning_rate: f64,
+    /// Drop-path probability used in the epoch.
+    pub drop_path: f64,
+    /// Training seconds since the run began (all sessions).
+    pub elapsed_seconds: f64,
+}
+
+/// What a step reports to the caller.
+#[derive(Clone, Copy, Debug)]
+pub struct StepProgress {
+    /// Steps done.
+    pub step: usize,
+    /// Steps of the whole run.
+    pub total_steps: usize,
+    /// The step's loss (with the auxiliary term).
+    pub loss: f64,
+    /// Training seconds since the run began.
+    pub elapsed_seconds: f64,
+}
+
+/// Progress within the run, saved in each checkpoint.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Progress {
+    step: usize,
+    /// Sums over the current epoch so far.
+    loss_sum: f64,
+    correct: usize,
+    seen: usize,
+    elapsed_seconds: f64,
+}
+
+/// Size and cost of the network.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkSize {
+    /// Learned values without the auxiliary head.
+    pub params: usize,
+    /// Learned values of the auxiliary head.
+    pub aux_params: usize,
+    /// Multiply-accumulates of one image's forward pass (without the auxiliary head).
+    pub macs: u64,
+}
+
+/// An open retrain run on the autodiff backend `A`.
+pub struct RetrainRun<A: AutodiffBackend> {
+    dir: PathBuf,
+    /// The config.
+    pub config: RetrainConfig,
+    /// The images.
+    pub data: TrainTest,
+    model: EvalNetwork<A>,
+    sgd: Sgd<A::InnerBackend>,
+    progress: Progress,
+    _lock: RunLock,
+    /// Warnings from opening it (checkpoints set aside, torn stream lines).
+    pub warnings: Vec<String>,
+    device: A::Device,
+}
+
+impl<A: AutodiffBackend> RetrainRun<A> {
+    /// Starts a new run in `dir` (an empty or missing folder; `force` replaces a retrain run
+    /// there). The data is loaded and the network built before anything is written.
+    pub fn create(
+        dir: &Path,
+        config: RetrainConfig,
+        force: bool,
+        device: A::Device,
+    ) -> Result<Self, RunError> {
+        config
+            .check()
+            .map_err(|m| RunError::config(&dir.join("retrain.json"), m))?;
+        let data = load_data(&config)?;
+        let model = build_model::<A>(&config, &data, &device)?;
+        prepare_dir(dir, force)?;
+        let lock = RunLock::acquire(dir)?;
+        let manifest = RetrainManifest {
+            kind: "retrain".into(),
+            format_version: RETRAIN_FORMAT_VERSION,
+            metanas_version: env!("CARGO_PKG_VERSION").into(),
+            created_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            config: config.clone(),
+        };
+        let text = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| RunError::io(&dir.join("retrain.json"), e))?;
+        write_atomic(&dir.join("retrain.json"), text.as_bytes())?;
+        let sgd = Sgd::new(config.protocol.momentum, config.protocol.weight_decay);
+        let mut run = Self {
+            dir: dir.to_path_buf(),
+            config,
+            data,
+            model,
+            sgd,
+            progress: Progress::default(),
+            _lock: lock,
+            warnings: Vec::new(),
+            device,
+        };
+        run.checkpoint()?;
+        Ok(run)
+    }
+
+    /// Opens the run in `dir` to train on at its newest usable checkpoint (damaged ones are
+    /// set aside with a warning; epoch records after it are dropped).
+    pub fn open(dir: &Path, device: A::Device) -> Result<Self, RunError> {
+        let manifest = read_manifest(dir)?;
+        let lock = RunLock::acquire(dir)?;
+        let config = manifest.config;
+        let data = load_data(&config)?;
+        let fresh = build_model::<A>(&config, &data, &device)?;
+        let checkpoints = Checkpoints::new(dir.join("checkpoints"));
+        checkpoints.remove_leftovers();
+        let mut warnings = Vec::new();
+        let mut restored = None;
+        for step in checkpoints.steps()?.into_iter().rev() {
+            match checkpoints
+                .read(step)
+                .and_then(|bytes| decode_state(&bytes, &fresh, &config, &device, dir))
+            {
+                Ok(state) => {
+                    restored = Some(state);
+                    break;
+                }
+                Err(e) => {
+                    let aside = checkpoints.set_aside(step)?;
+                    warnings.push(format!("{e}; set aside as {}", aside.display()));
+                }
+            }
+        }
+        let Some((progress, sgd, model)) = restored else {
+            return Err(RunError::dir(
+                dir,
+                "has no usable checkpoint (checkpoints/ is empty or every file is damaged); \
+                 start the retrain again with --force",
+            ));
+        };
+        warnings.extend(epochs_stream(dir).keep_until(progress.step)?);
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            config,
+            data,
+            model,
+            sgd,
+            progress,
+            _lock: lock,
+            warnings,
+            device,
+        })
+    }
+
+    /// The run directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Steps done.
+    pub fn steps_done(&self) -> usize {
+        self.progress.step
+    }
+
+    /// Steps per epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.data
+            .train
+            .len()
+            .div_ceil(self.config.protocol.batch_size)
+    }
+
+    /// Steps of the whole run.
+    pub fn total_steps(&self) -> usize {
+        self.steps_per_epoch() * self.config.protocol.epochs
+    }
+
+    /// Training seconds so far (all sessions).
+    pub fn elapsed_seconds(&self) -> f64 {
+        self.progress.elapsed_seconds
+    }
+
+    /// Parameters and multiply-accumulates.
+    pub fn size(&self) -> NetworkSize {
+        let spec = self.data.spec;
+        NetworkSize {
+            params: self.model.num_params(),
+            aux_params: self.model.num_aux_params(),
+            macs: self.model.macs([spec.height, spec.width]),
+        }
+    }
+
+    /// The finished epochs' records.
+    pub fn epochs(&self) -> Result<Vec<EpochRecord>, RunError> {
+        Ok(epochs_stream(&self.dir).read()?.records)
+    }
+
+    /// Trains until every epoch is done or `stop` (or Ctrl-C) is raised, with a checkpoint
+    /// every `checkpoint_every` steps, at each epoch's end (after testing) and when stopped.
+    /// Returns whether it stopped early.
+    pub fn train(
+        &mut self,
+        stop: &AtomicBool,
+        mut on_step: impl FnMut(StepProgress),
+        mut on_epoch: impl FnMut(&EpochRecord),
+    ) -> Result<bool, RunError> {
+        let total = self.total_steps();
+        let per_epoch = self.steps_per_epoch();
+        let mut since = Instant::now();
+        while self.progress.step < total {
+            if stop.load(Ordering::SeqCst) || crate::interrupt::requested() {
+                self.add_elapsed(&mut since);
+                self.checkpoint()?;
+                return Ok(true);
+            }
+            let loss = self.step()?;
+            self.add_elapsed(&mut since);
+            let step = self.progress.step;
+            on_step(StepProgress {
+                step,
+                total_steps: total,
+                loss,
+                elapsed_seconds: self.progress.elapsed_seconds,
+            });
+            if step.is_multiple_of(per_epoch) {
+                let record = self.finish_epoch(step / per_epoch)?;
+                self.add_elapsed(&mut since);
+                on_epoch(&record);
+                self.checkpoint()?;
+            } else if step.is_multiple_of(self.config.protocol.checkpoint_every) {
+                self.checkpoint()?;
+            }
+        }
+        Ok(false)
+    }
+
+    fn add_elapsed(&mut self, since: &mut Instant) {
+        self.progress.elapsed_seconds += since.elapsed().as_secs_f64();
+        *since = Instant::now();
+    }
+
+    /// One SGD step on the next batch; returns its loss.
+    fn step(&mut self) -> Result<f64, RunError> {
+        let c = &self.config;
+        let p = &c.protocol;
+        let per_epoch = self.steps_per_epoch();
+        let step = self.progress.step;
+        let (epoch, k) = (step / per_epoch, step % per_epoch);
+        let order =
+            SeededRng::new(stream_seed(c.seed, 1, epoch as u64)).permutation(self.data.train.len());
+        let ids = &order[k * p.batch_size..((k + 1) * p.batch_size).min(order.len())];
+        let mut rng = SeededRng::new(stream_seed(c.seed, 2, step as u64));
+        let spec = self.data.spec;
+        let shape = Shape {
+            c: spec.channels,
+            h: spec.height,
+            w: spec.width,
+        };
+        let mut pixels = Vec::with_capacity(ids.len() * spec.len());
+        for &i in ids {
+            let raw = &self.data.train.pixels[i * spec.len()..(i + 1) * spec.len()];
+            let mut img = p.augment.geometric(raw, shape, &mut rng);
+            standardise(&mut img, &self.data.channel_stats);
+            p.augment.erase(&mut img, shape, &mut rng);
+            pixels.extend(img);
+        }
+        let labels: Vec<usize> = ids.iter().map(|&i| self.data.train.labels[i]).collect();
+        let x = Tensor::<A, 4>::from_data(
+            TensorData::new(pixels, [ids.len(), spec.channels, spec.height, spec.width]),
+            &self.device,
+        );
+        let mut sampler = WeightSampler::new(WeightMode::Mean, stream_seed(c.seed, 3, step as u64))
+            .with_drop_path(c.drop_path(epoch));
+        let with_aux = p.auxiliary_weight > 0.0;
+        let out = self.model.forward(x, &mut sampler, with_aux);
+        let main = cross_entropy(out.logits.clone(), &labels);
+        let loss = match out.aux_logits {
+            Some(aux) => main.clone() + cross_entropy(aux, &labels) * p.auxiliary_weight,
+            None => main.clone(),
+        };
+        let loss_value = scalar(loss.clone());
+        let main_value = scalar(main);
+        if !loss_value.is_finite() {
+            return Err(RunError::dir(
+                &self.dir,
+                format!(
+                    "training diverged at step {step}: the loss is {loss_value}; lower the \
+                     learning rate (the run keeps its last checkpoint)"
+                ),
+            ));
+        }
+        let correct = correct_of(out.logits.inner(), &labels, 1);
+        let mut grads = loss.backward();
+        let grads = grads_of(&self.model, &mut grads);
+        let grads = if p.grad_clip > 0.0 {
+            crate::learners::clip_norm_of(grads, &param_ids(&self.model), p.grad_clip)
+        } else {
+            grads
+        };
+        // Parameters are shared handles: the clone is cheap and replaced at once.
+        self.model = self
+            .sgd
+            .step(self.model.clone(), &grads, c.learning_rate(epoch));
+        self.progress.step += 1;
+        self.progress.loss_sum += main_value;
+        self.progress.correct += correct;
+        self.progress.seen += ids.len();
+        Ok(loss_value)
+    }
+
+    fn finish_epoch(&mut self, epoch: usize) -> Result<EpochRecord, RunError> {
+        let (top1, top5) = self.test()?;
+        let per_epoch = self.steps_per_epoch();
+        let record = EpochRecord {
+            epoch,
+            step: self.progress.step,
+            train_loss: self.progress.loss_sum / per_epoch.max(1) as f64,
+            train_accuracy: self.progress.correct as f64 / self.progress.seen.max(1) as f64,
+            test_top1: top1,
+            test_top5: top5,
+            learning_rate: self.config.learning_rate(epoch - 1),
+            drop_path: self.config.drop_path(epoch - 1),
+            elapsed_seconds: self.progress.elapsed_seconds,
+        };
+        epochs_stream(&self.dir).append(&record)?;
+        self.progress.loss_sum = 0.0;
+        self.progress.correct = 0;
+        self.progress.seen = 0;
+        Ok(record)
+    }
+
+    /// Top-1 and (more than 5 classes) top-5 accuracy on the test images, with the running
+    /// batch-norm statistics.
+    pub fn test(&self) -> Result<(f64, Option<f64>), RunError> {
+        let model = self.model.valid();
+        let test: &Images = &self.data.test;
+        let spec = self.data.spec;
+        let classes = self.data.classes.len();
+        let (mut top1, mut top5) = (0usize, 0usize);
+        for (b, labels) in test.labels.chunks(TEST_BATCH).enumerate() {
+            let start = b * TEST_BATCH * spec.len();
+            let mut pixels = test.pixels[start..start + labels.len() * spec.len()].to_vec();
+            for img in pixels.chunks_mut(spec.len()) {
+                standardise(img, &self.data.channel_stats);
+            }
+            let x = Tensor::<A::InnerBackend, 4>::from_data(
+                TensorData::new(
+                    pixels,
+                    [labels.len(), spec.channels, spec.height, spec.width],
+                ),
+                &self.device,
+            );
+            let logits = model.forward(x, &mut WeightSampler::mean(), false).logits;
+            top1 += correct_of(logits.clone(), labels, 1);
+            if classes > 5 {
+                top5 += correct_of(logits, labels, 5);
+            }
+        }
+        let n = test.len().max(1) as f64;
+        Ok((top1 as f64 / n, (classes > 5).then(|| top5 as f64 / n)))
+    }
+
+    fn checkpoint(&mut self) -> Result<(), RunError> {
+        let progress =
+            serde_json::to_vec(&self.progress).map_err(|e| RunError::io(&self.dir, e))?;
+        let inner = self.model.valid();
+        let sgd = self.sgd.to_bytes(&inner);
+        let record = crate::learners::record_bytes(&inner).map_err(RunError::Learner)?;
+        let mut payload = Vec::new();
+        for part in [&progress, &sgd] {
+            payload.extend((part.len() as u64).to_le_bytes());
+            payload.extend(part.iter());
+        }
+        payload.extend(record);
+        Checkpoints::new(self.dir.join("checkpoints")).write(
+            self.progress.step,
+            &payload,
+            KEEP_CHECKPOINTS,
+            None,
+        )?;
+        epochs_stream(&self.dir).sync()
+    }
+
+    /// A digest of every learned value and running statistic (equal digests: the same
+    /// network, e.g. a resumed run and one never interrupted).
+    pub fn parameter_digest(&self) -> String {
+        crate::learners::param_values(&self.model.valid())
+            .iter()
+            .fold(crc32fast::Hasher::new(), |mut h, v| {
+                h.update(&v.to_le_bytes());
+                h
+            })
+            .finalize()
+            .to_string()
+    }
+}
+
+fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
+    t.into_data()
+        .convert::<f64>()
+        .to_vec::<f64>()
+        .ok()
+        .and_then(|v| v.first().copied())
+        .unwrap_or(f64::NAN)
+}
+
+/// How many rows of `logits` have their label among the `k` largest values.
+fn correct_of<B: Backend>(logits: Tensor<B, 2>, labels: &[usize], k: usize) -> usize {
+    let [n, classes] = logits.dims();
+    let values = logits
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default();
+    (0..n)
+        .filter(|&i| {
+            let row = &values[i * classes..(i + 1) * classes];
+            let Some(&label) = labels.get(i) else {
+                return false;
+            };
+            let target = row.get(label).copied().unwrap_or(f32::NEG_INFINITY);
+            // Ties count against: the label must beat all but k - 1 others.
+            let above = row.iter().filter(|&&v| v > target).count();
+            above < k
+        })
+        .count()
+}
+
+/// A seed for `stream` (1 data order, 2 augmentation, 3 drop-path) at `index`.
+fn stream_seed(seed: u64, stream: u64, index: u64) -> u64 {
+    crate::learners::splitmix64(seed ^ crate::learners::splitmix64(stream << 48 ^ index))
+}
+
+fn epochs_stream(dir: &Path) -> RunStream {
+    RunStream::new(dir.join("epochs.jsonl"))
+}
+
+/// Reads `retrain.json`, or says why the folder is not a retrain run this version can open.
+pub fn read_manifest(dir: &Path) -> Result<RetrainManifest, RunError> {
+    let path = dir.join("retrain.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if crate::run::RunDir::exists(dir) {
+            RunError::dir(
+                dir,
+                "is a meta-training run, not a retrain run; retrain its genotype into a new \
+                 folder with `metanas retrain --run DIR --out NEW_DIR ...`",
+            )
+        } else {
+            RunError::io(&path, e)
+        }
+    })?;
+    let manifest: RetrainManifest =
+        serde_json::from_str(&text).map_err(|e| RunError::config(&path, e.to_string()))?;
+    if manifest.kind != "retrain" || manifest.format_version > RETRAIN_FORMAT_VERSION {
+        return Err(RunError::dir(
+            dir,
+            format!(
+                "retrain.json has kind `{}` and format {}; this metanas reads retrain runs of \
+                 format {RETRAIN_FORMAT_VERSION}",
+                manifest.kind, manifest.format_version
+            ),
+        ));
+    }
+    Ok(manifest)
+}
+
+/// Whether `dir` holds a retrain run.
+pub fn is_retrain_run(dir: &Path) -> bool {
+    dir.join("retrain.json").is_file()
+}
+
+/// Makes `dir` ready for a new run: missing or empty, or (with `force`) a retrain run whose
+/// files are removed. Anything else is refused.
+fn prepare_dir(dir: &Path, force: bool) -> Result<(), RunError> {
+    if dir.is_file() {
+        return Err(RunError::dir(dir, "is a file; give a folder for the run"));
+    }
+    let entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(d) => d.filter_map(Result::ok).map(|e| e.path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    if !entries.is_empty() {
+        if !(force && is_retrain_run(dir)) {
+            return Err(RunError::dir(
+                dir,
+                if is_retrain_run(dir) {
+                    "holds a retrain run; resume it with `metanas retrain --out DIR`, or \
+                     replace it with --force"
+                } else {
+                    "is not empty and holds no retrain run; give an empty or new folder"
+                },
+            ));
+        }
+        let _lock = RunLock::acquire(dir)?;
+        for name in ["retrain.json", "epochs.jsonl"] {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+        let _ = std::fs::remove_dir_all(dir.join("checkpoints"));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| RunError::io(dir, e))
+}
+
+fn load_data(config: &RetrainConfig) -> Result<TrainTest, RunError> {
+    let load = |path: &Path| crate::run::load_dataset(path, &mut LoadOptions::default());
+    let data = load(&config.data.path)?;
+    let test = match &config.data.test_path {
+        Some(p) => Some(load(p)?),
+        None => None,
+    };
+    Ok(split(
+        &data,
+        test.as_ref(),
+        config.data.test_fraction,
+        config.data.train_limit,
+        config.seed,
+    )?)
+}
+
+fn build_model<A: AutodiffBackend>(
+    config: &RetrainConfig,
+    data: &TrainTest,
+    device: &A::Device,
+) -> Result<EvalNetwork<A>, RunError> {
+    let io = NetIo {
+        channels: data.spec.channels,
+        height: data.spec.height,
+        width: data.spec.width,
+        classes: data.classes.len(),
+    };
+    let mut shape = config.network;
+    shape.auxiliary = shape.auxiliary && config.protocol.auxiliary_weight > 0.0;
+    let model = EvalNetwork::<A>::new(&config.genotype, shape, io, config.seed, device)
+        .map_err(|e| RunError::config(Path::new(&config.genotype_source), e.to_string()))?;
+    Ok(crate::learners::trainable::<A, EvalNetwork<A>>(
+        model.valid(),
+    ))
+}
+
+type State<A> = (
+    Progress,
+    Sgd<<A as AutodiffBackend>::InnerBackend>,
+    EvalNetwork<A>,
+);
+
+fn decode_state<A: AutodiffBackend>(
+    bytes: &[u8],
+    fresh: &EvalNetwork<A>,
+    config: &RetrainConfig,
+    device: &A::Device,
+    dir: &Path,
+) -> Result<State<A>, RunError> {
+    let bad = |m: String| RunError::dir(dir, format!("checkpoint: {m}"));
+    let mut at = 0usize;
+    let mut part = || -> Result<&[u8], RunError> {
+        let len = bytes
+            .get(at..at + 8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize)
+            .ok_or_else(|| bad("ends inside its header".into()))?;
+        let start = at + 8;
+        let end = start
+            .checked_add(len)
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| bad("a part runs past the end".into()))?;
+        at = end;
+        Ok(&bytes[start..end])
+    };
+    let progress: Progress =
+        serde_json::from_slice(part()?).map_err(|e| bad(format!("progress: {e}")))?;
+    let sgd_bytes = part()?.to_vec();
+    let inner = crate::learners::load_record_bytes(&bytes[at..], &fresh.valid(), device)
+        .map_err(|e| bad(e.to_string()))?;
+    let p = &config.protocol;
+    let sgd = Sgd::from_bytes(&sgd_bytes, &inner, p.momentum, p.weight_decay)
+        .map_err(|e| bad(e.to_string()))?;
+    let non_finite = crate::learners::param_values(&inner)
+        .iter()
+        .filter(|v| !v.is_finite())
+        .count();
+    if non_finite > 0 {
+        return Err(bad(format!("{non_finite} values are not finite")));
+    }
+    Ok((
+        progress,
+        sgd,
+        crate::learners::trainable::<A, EvalNetwork<A>>(inner),
+    ))
+}
