@@ -10,6 +10,7 @@ mod eval;
 mod export;
 mod inspect;
 mod progress;
+mod retrain;
 mod signal;
 mod spread;
 mod train;
@@ -39,6 +40,10 @@ enum Command {
     Adapt(adapt::AdaptArgs),
     /// Run the evaluation protocol (mean and 95% CI per adaptation step) on held-out tasks.
     Eval(eval::EvalArgs),
+    /// Train an architecture (a genotype, a run's, a random one, or Conv-4) from scratch on a
+    /// labelled image dataset with the DARTS/BASE evaluation protocol, and report its test
+    /// accuracy, parameters and multiply-accumulates; resumes the run in --out.
+    Retrain(Box<retrain::RetrainArgs>),
     /// Write the genotype (JSON and DARTS text), metrics CSV and cell figures of a run.
     Export(export::ExportArgs),
     /// Check a dataset: format, classes, counts, image size, problems.
@@ -129,6 +134,7 @@ pub fn main() -> ExitCode {
         Command::Train(a) => (train::run(&a), a.common.json),
         Command::Adapt(a) => (adapt::run(&a), a.common.json),
         Command::Eval(a) => (eval::run(&a), a.common.json),
+        Command::Retrain(a) => (retrain::run(&a), a.common.json),
         Command::Export(a) => (export::run(&a), a.common.json),
         Command::Inspect(a) => (inspect::run(&a), a.common.json),
         Command::Bench(a) => (bench::run(&a), a.common.json),

@@ -3,6 +3,7 @@
 
 mod darts_text;
 mod derive;
+mod random;
 
 use serde::{Deserialize, Serialize};
 

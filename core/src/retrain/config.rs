@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::architecture::Architecture;
 use super::augment::Augment;
 use super::eval_net::NetShape;
-use crate::genotype::Genotype;
 
 /// The training protocol (DARTS `train.py`, BASE Appendix A.1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -149,9 +149,7 @@ pub struct RetrainConfig {
     /// Seed of the initial weights, the data order, augmentation and drop-path.
     pub seed: u64,
     /// The architecture.
-    pub genotype: Genotype,
-    /// Where the genotype came from (a file, a run), for reports.
-    pub genotype_source: String,
+    pub architecture: Architecture,
     /// The images.
     pub data: RetrainData,
     /// The network's size.
@@ -220,9 +218,14 @@ impl RetrainConfig {
         if self.data.train_limit == Some(0) {
             return Err("`data.train_limit` is 0; leave it out to train on every image".into());
         }
-        self.genotype
-            .validate()
-            .map_err(|e| format!("`genotype` ({}): {e}", self.genotype_source))
+        match &self.architecture {
+            Architecture::Cells { genotype, source } => genotype
+                .validate()
+                .map_err(|e| format!("`architecture.genotype` ({source}): {e}")),
+            Architecture::Conv4 { channels } => {
+                count("architecture.channels", *channels, 1, MAX_CHANNELS)
+            }
+        }
     }
 
     /// The learning rate of `epoch` (cosine from `learning_rate` to `learning_rate_min`).
@@ -250,8 +253,10 @@ mod tests {
         let g = crate::genotype::Genotype::from_darts(super::super::DARTS_V2).unwrap();
         let mut c = RetrainConfig {
             seed: 0,
-            genotype: g,
-            genotype_source: "DARTS_V2".into(),
+            architecture: Architecture::Cells {
+                genotype: g,
+                source: "DARTS_V2".into(),
+            },
             data: RetrainData {
                 path: "/x".into(),
                 test_path: None,

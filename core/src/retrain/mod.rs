@@ -2,16 +2,22 @@
 //! trained from scratch on a labelled image dataset with the protocol of DARTS and BASE
 //! Appendix A.1, as a run that checkpoints and resumes bit for bit.
 
+mod architecture;
 mod augment;
 mod config;
 mod eval_net;
+mod on_backend;
+mod plain_net;
 mod run;
 mod sgd;
 mod split;
 
+pub use architecture::{Architecture, RetrainNet};
 pub use augment::{crop, cutout, flip, Augment, Shape};
 pub use config::{Preset, Protocol, RetrainConfig, RetrainData};
 pub use eval_net::{reduction_cells, AuxHead, EvalNetwork, EvalOutput, NetIo, NetShape};
+pub use on_backend::{create, open, Retrain};
+pub use plain_net::{PlainBlock, PlainNet, PLAIN_BLOCKS};
 pub use run::{
     is_retrain_run, read_manifest, EpochRecord, NetworkSize, RetrainManifest, RetrainRun,
     StepProgress, RETRAIN_FORMAT_VERSION,

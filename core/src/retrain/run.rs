@@ -21,9 +21,10 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
 
+use super::architecture::RetrainNet;
 use super::augment::Shape;
 use super::config::RetrainConfig;
-use super::eval_net::{EvalNetwork, NetIo};
+use super::eval_net::NetIo;
 use super::sgd::Sgd;
 use super::split::{split, standardise, Images, TrainTest};
 use crate::data::LoadOptions;
@@ -122,7 +123,7 @@ pub struct RetrainRun<A: AutodiffBackend> {
     pub config: RetrainConfig,
     /// The images.
     pub data: TrainTest,
-    model: EvalNetwork<A>,
+    model: RetrainNet<A>,
     sgd: Sgd<A::InnerBackend>,
     progress: Progress,
     _lock: RunLock,
@@ -591,7 +592,7 @@ fn build_model<A: AutodiffBackend>(
     config: &RetrainConfig,
     data: &TrainTest,
     device: &A::Device,
-) -> Result<EvalNetwork<A>, RunError> {
+) -> Result<RetrainNet<A>, RunError> {
     let io = NetIo {
         channels: data.spec.channels,
         height: data.spec.height,
@@ -600,9 +601,9 @@ fn build_model<A: AutodiffBackend>(
     };
     let mut shape = config.network;
     shape.auxiliary = shape.auxiliary && config.protocol.auxiliary_weight > 0.0;
-    let model = EvalNetwork::<A>::new(&config.genotype, shape, io, config.seed, device)
-        .map_err(|e| RunError::config(Path::new(&config.genotype_source), e.to_string()))?;
-    Ok(crate::learners::trainable::<A, EvalNetwork<A>>(
+    let model = RetrainNet::<A>::new(&config.architecture, shape, io, config.seed, device)
+        .map_err(|e| RunError::config(Path::new(&config.architecture.describe()), e.to_string()))?;
+    Ok(crate::learners::trainable::<A, RetrainNet<A>>(
         model.valid(),
     ))
 }
@@ -610,12 +611,12 @@ fn build_model<A: AutodiffBackend>(
 type State<A> = (
     Progress,
     Sgd<<A as AutodiffBackend>::InnerBackend>,
-    EvalNetwork<A>,
+    RetrainNet<A>,
 );
 
 fn decode_state<A: AutodiffBackend>(
     bytes: &[u8],
-    fresh: &EvalNetwork<A>,
+    fresh: &RetrainNet<A>,
     config: &RetrainConfig,
     device: &A::Device,
     dir: &Path,
@@ -653,6 +654,6 @@ fn decode_state<A: AutodiffBackend>(
     Ok((
         progress,
         sgd,
-        crate::learners::trainable::<A, EvalNetwork<A>>(inner),
+        crate::learners::trainable::<A, RetrainNet<A>>(inner),
     ))
 }

@@ -96,7 +96,7 @@ pub fn split(
     };
     let (train_ids, test_part, test_source) = if own_test.iter().any(|&t| t) {
         let test_ids = all(&own_test, true);
-        let source = format!("the dataset's own test part ({} images)", test_ids.len());
+        let source = "the dataset's own test part".to_string();
         (all(&own_test, false), gather(data, &test_ids), source)
     } else if let Some(t) = test {
         if t.image_spec() != Some(spec) || t.class_names != data.class_names {
@@ -113,7 +113,7 @@ pub fn split(
             ));
         }
         let ids: Vec<usize> = (0..t.len()).collect();
-        let source = format!("{} ({} images)", t.name, t.len());
+        let source = format!("the separate test dataset {}", t.name);
         ((0..data.len()).collect(), gather(t, &ids), source)
     } else {
         if !(0.0..1.0).contains(&test_fraction) || test_fraction == 0.0 {
@@ -136,9 +136,8 @@ pub fn split(
         test.sort_unstable();
         train.sort_unstable();
         let source = format!(
-            "{:.0}% of each class held out with seed {seed} ({} images)",
-            test_fraction * 100.0,
-            test.len()
+            "{:.0}% of each class held out with seed {seed}",
+            test_fraction * 100.0
         );
         (train, gather(data, &test), source)
     };

@@ -137,8 +137,10 @@ fn digits_config(epochs: usize) -> RetrainConfig {
     protocol.checkpoint_every = 7;
     RetrainConfig {
         seed: 3,
-        genotype: darts_v2(),
-        genotype_source: "DARTS_V2".into(),
+        architecture: Architecture::Cells {
+            genotype: darts_v2(),
+            source: "DARTS_V2".into(),
+        },
         data: RetrainData {
             path: BUNDLED_DIGITS.into(),
             test_path: None,
