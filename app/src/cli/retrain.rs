@@ -9,6 +9,7 @@ use metanas_core::retrain::{
     self, is_retrain_run, Architecture, Preset, Retrain, RetrainConfig, RetrainData,
 };
 use metanas_core::rng::SeededRng;
+use metanas_core::run::RunDir;
 use metanas_core::space::SearchSpace;
 use serde_json::json;
 
@@ -30,10 +31,15 @@ pub struct RetrainArgs {
     /// --checkpoint).
     #[arg(long, value_name = "DIR", group = "arch")]
     pub run: Option<PathBuf>,
-    /// The architecture: a genotype drawn uniformly from the BASE image space (4 nodes, 10
-    /// ops) with this seed (the random-architecture baseline).
+    /// The architecture: a genotype drawn uniformly from a space with this seed (the
+    /// random-architecture baseline); the space of --space, by default the BASE image space
+    /// (4 nodes, 10 ops).
     #[arg(long, value_name = "SEED", group = "arch")]
     pub random: Option<u64>,
+    /// The space --random draws from: a space file (TOML or JSON) or a meta-training run (its
+    /// config's space).
+    #[arg(long, value_name = "PATH", requires = "random")]
+    pub space: Option<PathBuf>,
     /// The architecture: the hand-designed Conv-4 baseline with this many channels per
     /// block (few-shot papers use 64).
     #[arg(long, value_name = "CHANNELS", group = "arch")]
@@ -165,11 +171,28 @@ impl RetrainArgs {
             return Ok(Architecture::Cells { genotype, source });
         }
         if let Some(seed) = self.random {
-            let space = SearchSpace::default_image();
+            let (space, name) = match &self.space {
+                None => (SearchSpace::default_image(), "BASE image space".to_string()),
+                Some(p) if RunDir::exists(p) => {
+                    let (_, _, config) = RunDir::open(p)?;
+                    (config.space, format!("the space of {}", p.display()))
+                }
+                Some(p) => (
+                    SearchSpace::load(p)
+                        .map_err(|e| CliError::Input(format!("{}: {e}", p.display())))?,
+                    p.display().to_string(),
+                ),
+            };
+            if !space.has_reduce() {
+                return Err(CliError::Input(format!(
+                    "--space: {name} has no reduction cell, so its genotypes have none for an \
+                     evaluation network"
+                )));
+            }
             let genotype = Genotype::random(&space, &mut SeededRng::new(seed));
             return Ok(Architecture::Cells {
                 genotype,
-                source: format!("random (BASE image space, seed {seed})"),
+                source: format!("random ({name}, seed {seed})"),
             });
         }
         if let Some(channels) = self.conv4 {
