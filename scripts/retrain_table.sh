@@ -20,7 +20,7 @@ epochs=${1:-3}
 limit=${2:-10000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${METANAS:-$root/target/release/metanas}
-mnist=${MNIST:?MNIST=DIR: the folder with MNIST's IDX files}
+mnist=${MNIST:?MNIST=DIR: the folder with the MNIST IDX files}
 fashion=${FASHION:-/usr/share/datasets/fashion-mnist}
 if [ -n "${KEEP:-}" ]; then
   work=$KEEP
@@ -58,12 +58,6 @@ for name in mnist fashion; do
     else
       "$bin" retrain --out "$out" --data "$data" "${args[@]}" --json > "$out.json"
     fi
-    python3 - "$out.json" "$name" "$arch" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1]))
-label = {"adapted": "adapted (digits preset)", "darts_v2": "DARTS_V2", "random": "random (seed 1)", "conv4": "Conv-4 (64)"}[sys.argv[3]]
-dataset = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}[sys.argv[2]]
-print(f"| {dataset} | {label} | {j['test_top1']:.4f} | {j['params']:,} | {j['macs'] / 1e6:.2f}M | {j['training_seconds'] / 60:.1f} min |")
-PY
+    python3 "$root/scripts/retrain_row.py" "$out.json" "$name" "$arch"
   done
 done
