@@ -13,6 +13,8 @@ mod messages;
 mod path_completion;
 mod picker;
 mod presets;
+mod retrain_job;
+mod retrain_setup;
 mod settings;
 mod state;
 mod status_log;
@@ -32,6 +34,8 @@ pub use picker::{
     check_path, missing_dialog_text, Answer, PathPrompt, Picked, Picker, Purpose, SystemPicker,
 };
 pub use presets::{Preset, PRESETS};
+pub use retrain_job::{JobStatus, RetrainEvent, RetrainJob, RetrainStart};
+pub use retrain_setup::RetrainSetup;
 pub use settings::{Launch, Settings};
 pub use state::{Tab, TrainState, Workbench};
 pub use status_log::{Notice, StatusLog};

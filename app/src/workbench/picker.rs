@@ -27,6 +27,11 @@ pub enum Purpose {
     /// Where the dataset with this index of the Setup's config is (a preset's dataset that is
     /// not on this machine): a file or a folder.
     LocateDataset(usize),
+    /// The dataset a retrain trains on: a folder, or (`folder` false) one file.
+    RetrainData {
+        /// A folder rather than a file.
+        folder: bool,
+    },
 }
 
 impl Purpose {
@@ -41,6 +46,7 @@ impl Purpose {
             Purpose::SaveSpace => "Save the search space",
             Purpose::ExportFolder => "Export into folder",
             Purpose::LocateDataset(_) => "Where is this preset's dataset?",
+            Purpose::RetrainData { .. } => "Dataset to train the architecture on",
         }
     }
 
@@ -48,7 +54,11 @@ impl Purpose {
     pub fn wants_folder(&self) -> bool {
         matches!(
             self,
-            Purpose::OpenRun | Purpose::RunsFolder | Purpose::DatasetFolder | Purpose::ExportFolder
+            Purpose::OpenRun
+                | Purpose::RunsFolder
+                | Purpose::DatasetFolder
+                | Purpose::ExportFolder
+                | Purpose::RetrainData { folder: true }
         )
     }
 }
@@ -148,7 +158,9 @@ fn system_dialog(purpose: &Purpose) -> Option<PathBuf> {
             .add_filter("search space", &["toml"])
             .set_file_name("space.toml")
             .save_file(),
-        Purpose::DatasetFile | Purpose::LocateDataset(_) => dialog.pick_file(),
+        Purpose::DatasetFile
+        | Purpose::LocateDataset(_)
+        | Purpose::RetrainData { folder: false } => dialog.pick_file(),
         _ => dialog.pick_folder(),
     }
 }
@@ -175,10 +187,17 @@ pub fn check_path(purpose: &Purpose, path: &Path) -> Result<(), String> {
         Purpose::OpenRun if !path.join("run.json").is_file() => Err(format!(
             "{shown} is not a run directory (it holds no run.json)"
         )),
-        Purpose::LoadSpace | Purpose::DatasetFile if path.is_dir() => {
+        Purpose::LoadSpace | Purpose::DatasetFile | Purpose::RetrainData { folder: false }
+            if path.is_dir() =>
+        {
             Err(format!("{shown} is a folder; this asks for a file"))
         }
-        Purpose::RunsFolder | Purpose::ExportFolder | Purpose::DatasetFolder if !path.is_dir() => {
+        Purpose::RunsFolder
+        | Purpose::ExportFolder
+        | Purpose::DatasetFolder
+        | Purpose::RetrainData { folder: true }
+            if !path.is_dir() =>
+        {
             Err(format!("{shown} is a file; this asks for a folder"))
         }
         _ => Ok(()),

@@ -13,6 +13,8 @@ use super::dataset_info::{dataset_config, DatasetInfo};
 use super::learner_text::learner_toml;
 use super::picker::{self, Answer, PathPrompt, Picked, Picker, Purpose};
 use super::presets::PRESETS;
+use super::retrain_job::RetrainJob;
+use super::retrain_setup::RetrainSetup;
 use super::settings::{default_runs_folder, Launch, Settings};
 use super::status_log::StatusLog;
 use super::view_state::ViewState;
@@ -140,6 +142,10 @@ pub struct Workbench {
     pub views: ViewState,
     /// The last export: folder and files.
     pub exported: Option<(PathBuf, Vec<PathBuf>)>,
+    /// The form of "Train this architecture…", while it is open.
+    pub retrain_setup: Option<RetrainSetup>,
+    /// The retrain started from the workbench (running or finished).
+    pub retrain: Option<RetrainJob>,
     worker: WorkerHandle,
     picker: Arc<dyn Picker>,
     picked_tx: SyncSender<Picked>,
@@ -185,6 +191,8 @@ impl Workbench {
             tab: Tab::Setup,
             views: ViewState::default(),
             exported: None,
+            retrain_setup: None,
+            retrain: None,
             worker,
             picker,
             picked_tx,
@@ -268,6 +276,25 @@ impl Workbench {
             reason,
             error: None,
         });
+    }
+
+    /// Starts a retrain on its own thread (replacing a finished one).
+    pub fn start_retrain(&mut self, start: super::retrain_job::RetrainStart) {
+        if self.retrain.as_ref().is_some_and(RetrainJob::active) {
+            self.error("a retrain is running already; stop it first");
+            return;
+        }
+        let ctx = self.ctx.clone();
+        match RetrainJob::spawn(BackendKind::Cpu, start, move || ctx.request_repaint()) {
+            Ok(job) => {
+                self.info(format!(
+                    "retraining in {}: progress in the Training tab",
+                    job.dir.display()
+                ));
+                self.retrain = Some(job);
+            }
+            Err(e) => self.error(format!("cannot start the retrain thread: {e}")),
+        }
     }
 
     /// Raises the stop flag (pause and stop).

@@ -157,6 +157,23 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let how = result.request.method;
     // DARTS always searches an architecture, also for a run whose learner has none.
     let has_arch = result.prior_genotype.is_some() || !how.uses_meta_network();
+    let retrain_arch = has_arch.then(|| {
+        let r = &result.request;
+        let run = app
+            .run
+            .as_ref()
+            .map_or_else(String::new, |run| format!("{}, ", run.dir.display()));
+        (
+            a.genotype.clone(),
+            format!(
+                "adapted to task #{} of {} ({run}{} at meta-step {})",
+                r.task,
+                result.episode.source_name,
+                how.label(),
+                result.step
+            ),
+        )
+    });
     ui.horizontal_wrapped(|ui| {
         let r = &result.request;
         ui.strong(match how {
@@ -248,6 +265,10 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     });
     if let Some(c) = compare {
         app.send(c);
+    }
+    if let Some((genotype, source)) = retrain_arch {
+        ui.horizontal(|ui| super::retrain::train_button(ui, app, &genotype, source));
+        super::retrain::result_line(ui, app, &genotype);
     }
     let Some(result) = app.shown_adaptation.and_then(|i| app.adaptations.get(i)) else {
         return;

@@ -3,7 +3,7 @@
 
 use super::super::picker::Purpose;
 use super::super::state::Workbench;
-use super::needs_run;
+use super::{needs_run, retrain};
 
 /// The Export view.
 pub fn export_ui(ui: &mut egui::Ui, app: &mut Workbench) {
@@ -40,6 +40,13 @@ pub fn export_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 run.learner
             ));
         }
+    }
+    if let Some(g) = app.run.as_ref().and_then(|r| r.genotype.clone()) {
+        let source = app.run.as_ref().map_or_else(String::new, |r| {
+            format!("{} (meta-step {})", r.dir.display(), r.steps)
+        });
+        ui.horizontal(|ui| retrain::train_button(ui, app, &g, source));
+        retrain::result_line(ui, app, &g);
     }
     ui.label("Writes genotype.json and genotype.py (DARTS), metrics.csv, normal.svg and reduce.svg (cell figures), and PNG figures: cells.png, heatmap.png (probabilities over training) and metrics.png (curves).");
     let idle = !app.training() && !app.worker_busy;

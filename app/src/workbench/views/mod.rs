@@ -13,6 +13,7 @@ mod heatmap;
 mod learner;
 mod path_prompt;
 mod pca;
+mod retrain;
 mod setup;
 mod space;
 mod training;
@@ -50,6 +51,9 @@ pub fn frame(app: &mut Workbench, ui: &mut egui::Ui) {
     for (purpose, path) in app.drain() {
         on_picked(app, purpose, path);
     }
+    if let Some(job) = app.retrain.as_mut() {
+        job.drain();
+    }
     dropped::dropped_ui(ui, app);
     draw(app, ui);
     if app.count_frame() {
@@ -64,6 +68,7 @@ pub fn frame(app: &mut Workbench, ui: &mut egui::Ui) {
         TrainState::Running { .. } | TrainState::Pausing { .. } | TrainState::Stopping
     ) || app.worker_busy
         || app.views.cells.playing
+        || app.retrain.as_ref().is_some_and(|j| j.active())
     {
         // Progress text and the play animation move without events too.
         ui.ctx()
@@ -95,6 +100,7 @@ pub fn draw(app: &mut Workbench, ui: &mut egui::Ui) {
     });
     path_prompt::path_prompt_ui(ui, app);
     controls::confirm_resume_ui(ui, app);
+    retrain::setup_window(ui, app);
 }
 
 /// Acts on the answer of a file dialog.
@@ -111,6 +117,12 @@ pub fn on_picked(app: &mut Workbench, purpose: Purpose, path: PathBuf) {
         Purpose::SaveSpace => space::save_space(app, &path),
         Purpose::ExportFolder => {
             app.send(Command::Export(path));
+        }
+        Purpose::RetrainData { .. } => {
+            if let Some(setup) = app.retrain_setup.as_mut() {
+                setup.data = path.display().to_string();
+                setup.error = None;
+            }
         }
         Purpose::LocateDataset(i) => {
             if let TaskConfig::FewShot(f) = &mut app.draft.tasks {

@@ -1,6 +1,7 @@
 //! The Training view: live curves of the meta-training loss, the post-inner-loop accuracy or
 //! MSE, the meta-validation results at each checkpoint and the Gumbel-softmax temperature over
-//! meta-steps, with the latest numbers and the best validation checkpoint.
+//! meta-steps, with the latest numbers and the best validation checkpoint; above them, a
+//! retrain's progress and curves when one was started.
 
 use metanas_core::run::best_validation;
 
@@ -11,7 +12,11 @@ use crate::plots::curves::curves;
 
 /// The Training view.
 pub fn training_ui(ui: &mut egui::Ui, app: &mut Workbench) {
+    super::retrain::retrain_section(ui, app);
     let Some(run) = &app.run else {
+        if app.retrain.is_some() {
+            return;
+        }
         needs_run(ui, "see its training curves");
         return;
     };
