@@ -141,3 +141,54 @@ fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A small retrain of DARTS_V2 on the bundled digits (two steps an epoch).
+fn retrain_config() -> metanas_core::retrain::RetrainConfig {
+    use metanas_core::retrain::{Architecture, Preset, RetrainConfig, RetrainData, DARTS_V2};
+    let mut protocol = Preset::Small.protocol();
+    protocol.epochs = 2;
+    protocol.batch_size = 64;
+    RetrainConfig {
+        seed: 4,
+        architecture: Architecture::Cells {
+            genotype: metanas_core::genotype::Genotype::from_darts(DARTS_V2).unwrap(),
+            source: "DARTS_V2".into(),
+        },
+        data: RetrainData {
+            path: metanas_core::run::BUNDLED_DIGITS.into(),
+            test_path: None,
+            test_fraction: 0.2,
+            train_limit: Some(128),
+        },
+        network: metanas_core::retrain::NetShape {
+            channels: 4,
+            layers: 3,
+            auxiliary: true,
+        },
+        protocol,
+    }
+}
+
+#[test]
+fn a_retrain_takes_the_same_steps_on_the_gpu_backend() {
+    let dir_tmp = tempdir("retrain");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let mut epochs = Vec::new();
+    for (name, backend) in [("cpu", BackendKind::Cpu), ("gpu", gpu())] {
+        let dir = dir_tmp.path().join(name);
+        let mut run = metanas_core::retrain::create(backend, &dir, retrain_config(), false)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        run.train(&stop, &mut |_| {}, &mut |_| {}).unwrap();
+        epochs.push(run.epochs().unwrap());
+    }
+    for (c, g) in epochs[0].iter().zip(&epochs[1]) {
+        assert!(
+            (c.train_loss - g.train_loss).abs() <= 1e-3 * c.train_loss.abs(),
+            "epoch {}: training loss {} on cpu, {} on the gpu backend",
+            c.epoch,
+            c.train_loss,
+            g.train_loss
+        );
+    }
+    assert_eq!(epochs[0].len(), 2);
+}
