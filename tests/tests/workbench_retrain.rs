@@ -57,6 +57,7 @@ fn a_runs_genotype_is_retrained_from_the_export_view() {
         s.channels = 4;
         s.layers = 3;
         s.train_limit = 300;
+        s.crop_padding = 0;
     }
     h.run_steps(1);
     h.get_by_label("Start retrain").click();
@@ -77,6 +78,7 @@ fn a_runs_genotype_is_retrained_from_the_export_view() {
     h.run_steps(2);
     h.get_by_label_contains("Retrain of");
     h.get_by_label_contains("retrained (");
+    h.get_by_label_contains("finished: its result is in the Training tab");
     h.get_by_label_contains("300 training images; 359 test images");
     assert!(out.join("retrain.json").is_file() && out.join("epochs.jsonl").is_file());
     // The Export view shows the result beside the genotype it belongs to.

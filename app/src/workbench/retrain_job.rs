@@ -149,8 +149,10 @@ impl RetrainJob {
         })
     }
 
-    /// Applies what the thread reported since the last frame.
-    pub fn drain(&mut self) {
+    /// Applies what the thread reported since the last frame; returns the status when the
+    /// retrain ended (finished, stopped or failed) in this batch.
+    pub fn drain(&mut self) -> Option<&JobStatus> {
+        let was_active = self.active();
         while let Ok(event) = self.events.try_recv() {
             match event {
                 RetrainEvent::Started {
@@ -187,6 +189,7 @@ impl RetrainJob {
                 RetrainEvent::Failed(m) => self.status = JobStatus::Failed(m),
             }
         }
+        (was_active && !self.active()).then_some(&self.status)
     }
 
     /// Asks the run to stop after the current step (with a checkpoint).

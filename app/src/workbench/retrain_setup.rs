@@ -22,6 +22,8 @@ pub struct RetrainSetup {
     pub channels: usize,
     /// L: cells.
     pub layers: usize,
+    /// Zero padding of the random crop (0 = no crop).
+    pub crop_padding: usize,
     /// Train on this many training images (0 = all).
     pub train_limit: usize,
     /// The run folder.
@@ -53,6 +55,7 @@ impl RetrainSetup {
             epochs: preset.protocol().epochs,
             channels: shape.channels,
             layers: shape.layers,
+            crop_padding: preset.protocol().augment.crop_padding,
             train_limit: 0,
             out: runs_folder
                 .join(format!("retrain-{stamp}"))
@@ -69,6 +72,7 @@ impl RetrainSetup {
         self.channels = shape.channels;
         self.layers = shape.layers;
         self.epochs = preset.protocol().epochs;
+        self.crop_padding = preset.protocol().augment.crop_padding;
     }
 
     /// The run folder.
@@ -99,6 +103,7 @@ impl RetrainSetup {
         network.layers = self.layers;
         let mut protocol = self.preset.protocol();
         protocol.epochs = self.epochs;
+        protocol.augment.crop_padding = self.crop_padding;
         let config = RetrainConfig {
             seed: 0,
             architecture: self.architecture.clone(),

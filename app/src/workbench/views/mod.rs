@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 use super::picker::Purpose;
 use super::presets::missing_datasets;
+use super::retrain_job::JobStatus;
 use super::state::{Tab, TrainState, Workbench};
 use super::view_state::Textures;
 use super::worker::Command;
@@ -52,7 +53,17 @@ pub fn frame(app: &mut Workbench, ui: &mut egui::Ui) {
         on_picked(app, purpose, path);
     }
     if let Some(job) = app.retrain.as_mut() {
-        job.drain();
+        let dir = job.dir.display().to_string();
+        match job.drain().cloned() {
+            Some(JobStatus::Failed(m)) => app.error(format!("retrain {dir}: {m}")),
+            Some(JobStatus::Stopped) => app.info(format!(
+                "retrain {dir} stopped with a checkpoint; Resume continues it"
+            )),
+            Some(_) => app.info(format!(
+                "retrain {dir} finished: its result is in the Training tab"
+            )),
+            None => {}
+        }
     }
     dropped::dropped_ui(ui, app);
     draw(app, ui);

@@ -142,7 +142,11 @@ pub fn setup_window(ui: &mut egui::Ui, app: &mut Workbench) {
                     ui.label("Cells (L)");
                     ui.add(egui::DragValue::new(&mut setup.layers).range(1..=100));
                     ui.end_row();
-                    ui.label("Training images (0 = all)");
+                    ui.label("Crop padding (pixels)");
+                ui.add(egui::DragValue::new(&mut setup.crop_padding).range(0..=64))
+                    .on_hover_text("0 for small images such as the 8x8 digits: a shift of 2 pixels loses them");
+                ui.end_row();
+                ui.label("Training images (0 = all)");
                     ui.add(egui::DragValue::new(&mut setup.train_limit).range(0..=10_000_000));
                     ui.end_row();
                     let label = ui.label("Run folder");
@@ -239,15 +243,28 @@ pub fn retrain_section(ui: &mut egui::Ui, app: &mut Workbench) {
         let series = |f: &dyn Fn(&metanas_core::retrain::EpochRecord) -> f64| -> PlotPoints {
             job.epochs.iter().map(|e| [e.epoch as f64, f(e)]).collect()
         };
-        Plot::new("retrain-curves")
-            .height(180.0)
-            .legend(Legend::default())
-            .x_axis_label("epoch")
-            .show(ui, |p| {
-                p.line(Line::new("test top-1", series(&|e| e.test_top1)));
-                p.line(Line::new("train accuracy", series(&|e| e.train_accuracy)));
-                p.line(Line::new("train loss", series(&|e| e.train_loss)));
-            });
+        ui.columns(2, |cols| {
+            Plot::new("retrain-accuracy")
+                .height(160.0)
+                .legend(Legend::default())
+                .x_axis_label("epoch")
+                .y_axis_label("accuracy")
+                .include_y(0.0)
+                .include_y(1.0)
+                .show(&mut cols[0], |p| {
+                    p.line(Line::new("test top-1", series(&|e| e.test_top1)));
+                    p.line(Line::new("train accuracy", series(&|e| e.train_accuracy)));
+                });
+            Plot::new("retrain-loss")
+                .height(160.0)
+                .legend(Legend::default())
+                .x_axis_label("epoch")
+                .y_axis_label("loss")
+                .include_y(0.0)
+                .show(&mut cols[1], |p| {
+                    p.line(Line::new("train loss", series(&|e| e.train_loss)));
+                });
+        });
     });
     ui.add_space(6.0);
     if let Some(dir) = resume {
