@@ -115,3 +115,21 @@ pub fn wait_for(
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// The workbench in a test harness (new runs in `runs_folder`) with `run` opened through
+/// "Open run…", its worker idle; `picker` answers the other dialogs.
+pub fn harness_on_run(
+    runs_folder: PathBuf,
+    picker: Arc<FakePicker>,
+    run: &std::path::Path,
+) -> Harness<'static, Workbench> {
+    use egui_kittest::kittest::Queryable;
+    picker.answer(Purpose::OpenRun, run);
+    let mut h = harness(runs_folder, picker);
+    h.run_steps(2);
+    h.get_by_label("Open run…").click();
+    wait_for(&mut h, "the run to open", Duration::from_secs(60), |a| {
+        a.run.is_some() && !a.worker_busy
+    });
+    h
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use metanas_app::workbench::{Purpose, TrainState, Workbench};
-use metanas_tests::workbench::{harness, wait_for, FakePicker};
+use metanas_tests::workbench::{harness, harness_on_run, wait_for, FakePicker};
 use metanas_tests::{tempdir, train_ok, workspace_root};
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -146,14 +146,8 @@ fn an_opened_run_exports_its_files_and_figures() {
     let (tmp, run) = folder_with_cli_run("flow-export");
     let out = tmp.path().join("figures");
     let picker = Arc::new(FakePicker::default());
-    picker.answer(Purpose::OpenRun, &run);
     picker.answer(Purpose::ExportFolder, &out);
-    let mut h = harness(tmp.path().join("runs"), picker);
-    h.run_steps(2);
-    h.get_by_label("Open run…").click();
-    wait_for(&mut h, "the run to open", MINUTE, |a| {
-        a.run.is_some() && !a.worker_busy
-    });
+    let mut h = harness_on_run(tmp.path().join("runs"), picker, &run);
     h.get_by_label("Export").click();
     h.run_steps(2);
     h.get_by_label("Export to folder…").click();

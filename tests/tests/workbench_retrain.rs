@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
-use metanas_app::workbench::{JobStatus, Purpose};
-use metanas_tests::workbench::{harness, wait_for, FakePicker};
+use metanas_app::workbench::JobStatus;
+use metanas_tests::workbench::{harness_on_run, wait_for, FakePicker};
 use metanas_tests::{tempdir, train_ok, workspace_root};
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -21,14 +21,11 @@ fn a_runs_genotype_is_retrained_from_the_export_view() {
         &run,
         1,
     );
-    let picker = Arc::new(FakePicker::default());
-    picker.answer(Purpose::OpenRun, &run);
-    let mut h = harness(tmp.path().join("runs"), picker);
-    h.run_steps(2);
-    h.get_by_label("Open run…").click();
-    wait_for(&mut h, "the run to open", MINUTE, |a| {
-        a.run.is_some() && !a.worker_busy
-    });
+    let mut h = harness_on_run(
+        tmp.path().join("runs"),
+        Arc::new(FakePicker::default()),
+        &run,
+    );
     h.get_by_label("Export").click();
     h.run_steps(2);
     h.get_by_label("Train this architecture…").click();

@@ -34,8 +34,8 @@ pub use devices::{mean_of_sum, Cluster, Contribution, DeviceGroup, Summed};
 pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi, SourceReport};
 pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
-pub(crate) use grads::clip_norm_of;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
+pub(crate) use grads::{clip_norm_of, host_scalar};
 pub use head_init::{class_means, prototype_head, HeadInit};
 pub use learner::MetaLearner;
 pub use meta_gradient::{

@@ -350,8 +350,8 @@ impl<A: AutodiffBackend> RetrainRun<A> {
             Some(aux) => main.clone() + cross_entropy(aux, &labels) * p.auxiliary_weight,
             None => main.clone(),
         };
-        let loss_value = scalar(loss.clone());
-        let main_value = scalar(main);
+        let loss_value = crate::learners::host_scalar(loss.clone());
+        let main_value = crate::learners::host_scalar(main);
         if !loss_value.is_finite() {
             return Err(RunError::dir(
                 &self.dir,
@@ -465,15 +465,6 @@ impl<A: AutodiffBackend> RetrainRun<A> {
             .finalize()
             .to_string()
     }
-}
-
-fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
-    t.into_data()
-        .convert::<f64>()
-        .to_vec::<f64>()
-        .ok()
-        .and_then(|v| v.first().copied())
-        .unwrap_or(f64::NAN)
 }
 
 /// How many rows of `logits` have their label among the `k` largest values.

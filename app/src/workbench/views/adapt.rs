@@ -157,6 +157,8 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     let how = result.request.method;
     // DARTS always searches an architecture, also for a run whose learner has none.
     let has_arch = result.prior_genotype.is_some() || !how.uses_meta_network();
+    let busy = super::retrain::retrain_busy(app);
+    let mut open_retrain = false;
     let retrain_arch = has_arch.then(|| {
         let r = &result.request;
         let run = app
@@ -221,6 +223,10 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         ui.label("Adapted genotype:");
         if has_arch {
             ui.label(egui::RichText::new(a.genotype.to_darts()).monospace());
+            ui.horizontal(|ui| {
+                open_retrain = super::retrain::train_button(ui, busy, &a.genotype);
+            });
+            super::retrain::result_line(ui, app, &a.genotype);
         }
         match (&result.prior_genotype, app.run.as_ref()) {
             (Some(prior), _) => {
@@ -266,9 +272,8 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     if let Some(c) = compare {
         app.send(c);
     }
-    if let Some((genotype, source)) = retrain_arch {
-        ui.horizontal(|ui| super::retrain::train_button(ui, app, &genotype, source));
-        super::retrain::result_line(ui, app, &genotype);
+    if let (true, Some((genotype, source))) = (open_retrain, retrain_arch) {
+        super::retrain::open_form(app, genotype, source);
     }
     let Some(result) = app.shown_adaptation.and_then(|i| app.adaptations.get(i)) else {
         return;

@@ -45,7 +45,9 @@ pub fn export_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         let source = app.run.as_ref().map_or_else(String::new, |r| {
             format!("{} (meta-step {})", r.dir.display(), r.steps)
         });
-        ui.horizontal(|ui| retrain::train_button(ui, app, &g, source));
+        if retrain::train_button(ui, retrain::retrain_busy(app), &g) {
+            retrain::open_form(app, g.clone(), source);
+        }
         retrain::result_line(ui, app, &g);
     }
     ui.label("Writes genotype.json and genotype.py (DARTS), metrics.csv, normal.svg and reduce.svg (cell figures), and PNG figures: cells.png, heatmap.png (probabilities over training) and metrics.png (curves).");

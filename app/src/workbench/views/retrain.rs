@@ -12,12 +12,11 @@ use super::super::retrain_setup::RetrainSetup;
 use super::super::state::Workbench;
 use super::controls::duration_text;
 
-/// The button that opens the retrain form for `genotype` (`source` says where it is from).
-pub fn train_button(ui: &mut egui::Ui, app: &mut Workbench, genotype: &Genotype, source: String) {
-    let busy = app.retrain.as_ref().is_some_and(RetrainJob::active);
+/// The "Train this architecture…" button for `genotype`; true when clicked. Disabled while
+/// a retrain runs (`busy`) or when the genotype has no reduction cell.
+pub fn train_button(ui: &mut egui::Ui, busy: bool, genotype: &Genotype) -> bool {
     let fits = !genotype.reduce.is_empty();
-    let response = ui
-        .add_enabled(!busy && fits, egui::Button::new("Train this architecture…"))
+    ui.add_enabled(!busy && fits, egui::Button::new("Train this architecture…"))
         .on_hover_text(
             "Train this genotype's full-size network from scratch on a dataset (DARTS/BASE \
              evaluation protocol) and report its test accuracy, parameters and MACs",
@@ -26,15 +25,20 @@ pub fn train_button(ui: &mut egui::Ui, app: &mut Workbench, genotype: &Genotype,
             "a retrain is running: see the Training tab"
         } else {
             "this genotype has no reduction cell, which an evaluation network needs"
-        });
-    if response.clicked() {
-        let architecture = Architecture::Cells {
-            genotype: genotype.clone(),
-            source,
-        };
-        let config = app.run.as_ref().map(|r| &r.config);
-        app.retrain_setup = Some(RetrainSetup::new(architecture, config, &app.runs_folder()));
-    }
+        })
+        .clicked()
+}
+
+/// Whether a retrain is running (the button is then disabled).
+pub fn retrain_busy(app: &Workbench) -> bool {
+    app.retrain.as_ref().is_some_and(RetrainJob::active)
+}
+
+/// Opens the retrain form for `genotype` (`source` says where it is from).
+pub fn open_form(app: &mut Workbench, genotype: Genotype, source: String) {
+    let architecture = Architecture::Cells { genotype, source };
+    let config = app.run.as_ref().map(|r| &r.config);
+    app.retrain_setup = Some(RetrainSetup::new(architecture, config, &app.runs_folder()));
 }
 
 /// One line with the retrain's result when it trains `genotype`.
