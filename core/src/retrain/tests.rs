@@ -57,6 +57,41 @@ fn darts_v2_count(in_channels: usize, c: usize, layers: usize, classes: usize) -
     (total, aux)
 }
 
+/// Multiply-accumulates of one image through DARTS_V2's network, written out the same way:
+/// every convolution's `c_out · c_in / groups · kh · kw · oh · ow`, pooling and batch norm free.
+fn darts_v2_macs(in_channels: usize, c: usize, layers: usize, classes: usize, side: usize) -> u64 {
+    let sq = |hw: usize| hw * hw;
+    let stem = 3 * c;
+    let mut total = in_channels * stem * 9 * sq(side);
+    let (mut cpp, mut cp, mut cc) = (stem, stem, c);
+    let (mut hw0, mut hw1) = (side, side);
+    let mut reduction_prev = false;
+    for i in 0..layers {
+        let reduce = i == layers / 3 || i == 2 * layers / 3;
+        if reduce {
+            cc *= 2;
+        }
+        total += if reduction_prev {
+            // Two 1x1 stride-2 convolutions to half the channels each.
+            2 * cpp * (cc / 2) * sq(hw0.div_ceil(2))
+        } else {
+            cpp * cc * sq(hw0)
+        };
+        total += cp * cc * sq(hw1);
+        if !reduce {
+            // A separable 3x3 is twice (depthwise 3x3 + pointwise); a dilated one once.
+            let dil = (cc * 9 + cc * cc) * sq(hw1);
+            total += 5 * 2 * dil + dil;
+        }
+        let out = if reduce { hw1.div_ceil(2) } else { hw1 };
+        (hw0, hw1) = (hw1, out);
+        reduction_prev = reduce;
+        cpp = cp;
+        cp = 4 * cc;
+    }
+    (total + cp * classes) as u64
+}
+
 fn darts_v2() -> Genotype {
     Genotype::from_darts(DARTS_V2).unwrap()
 }
@@ -74,6 +109,7 @@ fn darts_v2_on_cifar_has_darts_parameter_count() {
     let (expect, aux) = darts_v2_count(3, 36, 20, 10);
     assert_eq!(net.num_params(), expect);
     assert_eq!(net.num_aux_params(), aux);
+    assert_eq!(net.macs([32, 32]), darts_v2_macs(3, 36, 20, 10, 32));
     // The DARTS paper reports 3.3M parameters for this network.
     assert_eq!((expect as f64 / 1e5).round(), 33.0, "{expect}");
 }
@@ -93,6 +129,7 @@ fn small_network_shapes_and_sizes() {
     };
     let net = EvalNetwork::<A>::new(&darts_v2(), shape, io, 1, &Default::default()).unwrap();
     assert_eq!(net.num_params(), darts_v2_count(1, 4, 5, 7).0);
+    assert_eq!(net.macs([28, 28]), darts_v2_macs(1, 4, 5, 7, 28));
     assert_eq!(reduction_cells(5), [1, 3]);
     let x = Tensor::<A, 4>::ones([2, 1, 28, 28], &Default::default());
     let out = net.forward(x, &mut crate::nn::WeightSampler::mean(), true);
