@@ -167,7 +167,7 @@ fn bad_input_is_named() {
             ]
             .concat(),
         ),
-        &["protocol.momentum"],
+        &["--momentum", "protocol.momentum"],
     );
     // A run whose space has no reduction cell has no genotype for an evaluation network.
     let config = edited(

@@ -239,11 +239,41 @@ impl RetrainArgs {
             network,
             protocol: p,
         };
-        config
-            .check()
-            .map_err(|m| CliError::Input(format!("retrain option: {m}")))?;
+        config.check().map_err(|m| match flag_of(&m) {
+            Some(flag) => CliError::Input(format!("retrain option {flag}: {m}")),
+            None => CliError::Input(format!("retrain option: {m}")),
+        })?;
         Ok(config)
     }
+}
+
+/// The config fields `RetrainConfig::check` names, with the option that sets each.
+const FLAGS: [(&str, &str); 17] = [
+    ("network.channels", "--channels"),
+    ("network.layers", "--layers"),
+    ("protocol.epochs", "--epochs"),
+    ("protocol.batch_size", "--batch-size"),
+    ("protocol.checkpoint_every", "--checkpoint-every"),
+    ("protocol.learning_rate_min", "--lr-min"),
+    ("protocol.learning_rate", "--lr"),
+    ("protocol.momentum", "--momentum"),
+    ("protocol.weight_decay", "--weight-decay"),
+    ("protocol.grad_clip", "--grad-clip"),
+    ("protocol.auxiliary_weight", "--auxiliary-weight"),
+    ("protocol.drop_path", "--drop-path"),
+    ("protocol.augment.crop_padding", "--crop-padding"),
+    ("protocol.augment.cutout", "--cutout"),
+    ("data.test_fraction", "--test-fraction"),
+    ("data.train_limit", "--train-limit"),
+    ("architecture.channels", "--conv4"),
+];
+
+/// The option that sets the config field a check `message` starts with.
+fn flag_of(message: &str) -> Option<&'static str> {
+    FLAGS
+        .iter()
+        .find(|(field, _)| message.starts_with(&format!("`{field}`")))
+        .map(|(_, flag)| *flag)
 }
 
 /// A dataset path as the run keeps it: absolute, so the run resumes from any folder (the

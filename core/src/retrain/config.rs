@@ -214,7 +214,7 @@ impl RetrainConfig {
             64,
         )?;
         count("protocol.augment.cutout", p.augment.cutout, 0, 4096)?;
-        real("data.test_fraction", self.data.test_fraction, 0.0, 0.99)?;
+        real("data.test_fraction", self.data.test_fraction, 0.001, 0.99)?;
         if self.data.train_limit == Some(0) {
             return Err("`data.train_limit` is 0; leave it out to train on every image".into());
         }
