@@ -61,7 +61,7 @@ fn without_file_dialogs_a_cli_run_opens_from_the_path_field_and_shows_its_config
     type_path(&mut h, "Folder path", &tmp.path().display().to_string());
     h.get_by_label("Choose").click();
     h.run_steps(2);
-    h.get_by_label_contains("is not a run directory (it holds no run.json)");
+    h.get_by_label_contains("is not a run directory (it holds no run.json, nor retrain.json)");
     assert!(h.state().path_prompt.is_some());
 
     // Tab completes the run's folder name.

@@ -82,4 +82,19 @@ fn a_runs_genotype_is_retrained_from_the_export_view() {
     h.get_by_label("Export").click();
     h.run_steps(2);
     h.get_by_label_contains("after epoch 2 of 2");
+    // Dropping the finished retrain's folder onto the window opens it again in the Training
+    // tab: it loads, trains nothing more and shows its result.
+    h.state_mut().retrain = None;
+    h.input_mut().dropped_files.push(egui::DroppedFile {
+        path: Some(out.clone()),
+        ..Default::default()
+    });
+    h.run_steps(1);
+    wait_for(&mut h, "the retrain to reopen", MINUTE, |a| {
+        a.retrain.as_ref().is_some_and(|j| !j.active())
+    });
+    let job = h.state().retrain.as_ref().unwrap();
+    assert_eq!(job.status, JobStatus::Done, "{:?}", job.status);
+    assert_eq!((job.steps.0, job.epochs.len()), (10, 2));
+    h.get_by_label_contains("after epoch 2 of 2");
 }

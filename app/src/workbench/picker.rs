@@ -184,9 +184,13 @@ pub fn check_path(purpose: &Purpose, path: &Path) -> Result<(), String> {
         return Err(format!("{shown}: no such file or folder"));
     }
     match purpose {
-        Purpose::OpenRun if !path.join("run.json").is_file() => Err(format!(
-            "{shown} is not a run directory (it holds no run.json)"
-        )),
+        Purpose::OpenRun
+            if !path.join("run.json").is_file() && !metanas_core::retrain::is_retrain_run(path) =>
+        {
+            Err(format!(
+                "{shown} is not a run directory (it holds no run.json, nor retrain.json)"
+            ))
+        }
         Purpose::LoadSpace | Purpose::DatasetFile | Purpose::RetrainData { folder: false }
             if path.is_dir() =>
         {

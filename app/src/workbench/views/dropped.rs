@@ -1,5 +1,5 @@
-//! Files and folders dropped onto the window: a run directory opens, anything else is added as
-//! a dataset. While files hover over the window, a layer says what dropping them does.
+//! Files and folders dropped onto the window: a run directory opens (a retrain run in the
+//! Training tab), anything else is added as a dataset. While files hover over the window, a layer says what dropping them does.
 
 use std::path::PathBuf;
 
@@ -28,7 +28,7 @@ pub fn dropped_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         painter.text(
             rect.center(),
             egui::Align2::CENTER_CENTER,
-            "Drop a run directory to open it, or a dataset file or folder to add it",
+            "Drop a run or retrain directory to open it, or a dataset file or folder to add it",
             egui::FontId::proportional(20.0),
             egui::Color32::WHITE,
         );
@@ -52,7 +52,9 @@ pub fn on_dropped(app: &mut Workbench, path: PathBuf) {
         return;
     }
     app.settings.remember(&path);
-    if path.join("run.json").is_file() {
+    if metanas_core::retrain::is_retrain_run(&path) {
+        super::retrain::open_retrain_run(app, path);
+    } else if path.join("run.json").is_file() {
         app.send(Command::Open(path));
     } else {
         app.send(Command::Inspect(path));

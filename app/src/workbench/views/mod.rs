@@ -117,6 +117,9 @@ pub fn draw(app: &mut Workbench, ui: &mut egui::Ui) {
 /// Acts on the answer of a file dialog.
 pub fn on_picked(app: &mut Workbench, purpose: Purpose, path: PathBuf) {
     match purpose {
+        Purpose::OpenRun if metanas_core::retrain::is_retrain_run(&path) => {
+            retrain::open_retrain_run(app, path);
+        }
         Purpose::OpenRun => {
             app.send(Command::Open(path));
         }

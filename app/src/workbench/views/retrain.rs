@@ -41,6 +41,13 @@ pub fn open_form(app: &mut Workbench, genotype: Genotype, source: String) {
     app.retrain_setup = Some(RetrainSetup::new(architecture, config, &app.runs_folder()));
 }
 
+/// Opens the retrain run in `dir` in the Training tab: it goes on training where it stopped,
+/// or (finished) loads and shows its result.
+pub fn open_retrain_run(app: &mut Workbench, dir: std::path::PathBuf) {
+    app.start_retrain(RetrainStart::Resume(dir));
+    app.tab = super::super::state::Tab::Training;
+}
+
 /// One line with the retrain's result when it trains `genotype`.
 pub fn result_line(ui: &mut egui::Ui, app: &Workbench, genotype: &Genotype) {
     let Some(job) = app.retrain.as_ref() else {
