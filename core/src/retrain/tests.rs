@@ -138,6 +138,19 @@ fn small_network_shapes_and_sizes() {
     assert_eq!(out.aux_logits.map(|t| t.dims()), Some([2, 7]));
     let aux = net.aux.as_ref().unwrap();
     assert_eq!(aux.pool, 5);
+    // Tiny and oblong images go through too (every map stays at least one pixel).
+    for (h, w) in [(1, 1), (2, 2), (3, 5), (5, 3)] {
+        let io = NetIo {
+            height: h,
+            width: w,
+            ..io
+        };
+        let small = EvalNetwork::<A>::new(&darts_v2(), shape, io, 1, &Default::default()).unwrap();
+        let x = Tensor::<A, 4>::ones([2, 1, h, w], &Default::default());
+        let out = small.forward(x, &mut crate::nn::WeightSampler::mean(), true);
+        assert_eq!(out.logits.dims(), [2, 7], "{h}x{w}");
+        assert_eq!(out.aux_logits.map(|t| t.dims()), Some([2, 7]), "{h}x{w}");
+    }
     // 4 channels doubled twice, 4 nodes concatenated: 64 in, 1x1 second convolution.
     assert_eq!(
         net.num_aux_params(),
