@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod baselines;
 pub mod data;
+pub mod device_counts;
 pub mod figure;
 pub mod genotype;
 pub mod interrupt;

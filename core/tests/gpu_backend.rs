@@ -28,6 +28,14 @@ fn gpu() -> BackendKind {
         .unwrap_or_else(|e| panic!("METANAS_TEST_GPU: {e}"))
 }
 
+/// The device counters are process-wide: the test that checks them exact runs alone, the
+/// others side by side.
+static DEVICE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn side_by_side() -> std::sync::RwLockReadGuard<'static, ()> {
+    DEVICE.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Every learner, second-order meta-gradients included.
 const LEARNERS: [&str; 6] = [
     "kind = \"base\"\ninner_steps = 2",
@@ -66,6 +74,7 @@ fn relative_difference(a: &[f32], b: &[f32]) -> f64 {
 
 #[test]
 fn every_learner_takes_the_same_meta_steps_on_the_gpu_backend_as_on_cpu() {
+    let _device = side_by_side();
     for learner in LEARNERS {
         let config = config(learner);
         let name = config.learner.name();
@@ -110,6 +119,7 @@ fn every_learner_takes_the_same_meta_steps_on_the_gpu_backend_as_on_cpu() {
 
 #[test]
 fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
+    let _device = side_by_side();
     let dir_tmp = tempdir("run");
     let dir = dir_tmp.path();
     let config = config(LEARNERS[0]);
@@ -142,6 +152,44 @@ fn a_run_trains_adapts_and_evaluates_on_the_gpu_backend_and_reopens_on_cpu() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// One upload, one elementwise computation and one read, counted by the patched compute
+/// client: the counts `metanas bench` reports come from the same counters.
+fn counts_of_one_small_computation<B: burn::prelude::Backend>(
+    device: &B::Device,
+) -> metanas_core::device_counts::DeviceCounts {
+    use burn::prelude::*;
+    let values: Vec<f32> = (0..1000).map(|i| i as f32).collect();
+    let run = || {
+        let x = Tensor::<B, 1>::from_data(TensorData::new(values.clone(), [1000]), device);
+        (x * 2.0 + 1.0).into_data().to_vec::<f32>().unwrap()
+    };
+    // Once first, so that compiling the kernel is not in the counted stretch.
+    run();
+    let (y, counts) = metanas_core::device_counts::counted(run);
+    assert_eq!(y[3], 7.0);
+    counts.expect("a build with a GPU backend counts")
+}
+
+#[test]
+fn the_device_counters_see_each_upload_launch_and_read() {
+    let _alone = DEVICE.write().unwrap_or_else(|e| e.into_inner());
+    let c = match gpu() {
+        #[cfg(feature = "wgpu")]
+        BackendKind::Wgpu => {
+            counts_of_one_small_computation::<burn::backend::Wgpu>(&Default::default())
+        }
+        #[cfg(feature = "cuda")]
+        BackendKind::Cuda => {
+            counts_of_one_small_computation::<burn::backend::Cuda>(&Default::default())
+        }
+        other => panic!("{other:?} is not a GPU backend"),
+    };
+    // 1,000 f32 values go up once (4,000 bytes) and come back once; multiplying and adding
+    // is one kernel when Burn fuses them, two when it does not.
+    assert_eq!((c.uploads, c.upload_bytes, c.reads), (1, 4000, 1), "{c:?}");
+    assert!((1..=2).contains(&c.launches), "{c:?}");
+}
+
 /// A small retrain of DARTS_V2 on the bundled digits (two steps an epoch).
 fn retrain_config() -> metanas_core::retrain::RetrainConfig {
     use metanas_core::retrain::{Architecture, Preset, RetrainConfig, RetrainData, DARTS_V2};
@@ -171,6 +219,7 @@ fn retrain_config() -> metanas_core::retrain::RetrainConfig {
 
 #[test]
 fn a_retrain_takes_the_same_steps_on_the_gpu_backend() {
+    let _device = side_by_side();
     let dir_tmp = tempdir("retrain");
     let stop = std::sync::atomic::AtomicBool::new(false);
     let mut epochs = Vec::new();

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use metanas_core::device_counts::DeviceCounts;
 use metanas_core::posterior::Relaxation;
 use metanas_core::run::{bench, BenchOptions, BenchReport, RunConfig};
 use serde_json::json;
@@ -108,6 +109,37 @@ fn table(name: &str, r: &BenchReport) -> String {
             |b| format!("{:.0} MB", b as f64 / 1e6)
         )
     );
-    t += "  kernel launches, host transfers per inner step: not counted yet (GPU backends)\n";
+    t += &counts_lines(r);
+    t
+}
+
+/// The launch and transfer rows: counted on GPU backends, absent on the CPU.
+fn counts_lines(r: &BenchReport) -> String {
+    let Some(c) = r.device_counts_per_task_inner_step else {
+        return "  kernel launches         counted on GPU backends only\n".into();
+    };
+    let row = |what: &str, d: &DeviceCounts| {
+        format!(
+            "  {what:<24}{} kernel launches, {} uploads ({:.1} MB), {} reads\n",
+            d.launches,
+            d.uploads,
+            d.upload_bytes as f64 / 1e6,
+            d.reads
+        )
+    };
+    let mut t = row("one task, forward", &c.forward);
+    t += &row("one task, backward", &c.backward);
+    if let (Some(l), Some(u)) = (
+        r.kernel_launches_per_inner_step,
+        r.host_transfers_per_inner_step,
+    ) {
+        t += &format!(
+            "  one inner step          {l} kernel launches, {u} uploads over the {} tasks\n",
+            r.meta_batch
+        );
+    }
+    if let Some(m) = &r.device_counts_per_meta_step {
+        t += &row("one meta-step", m);
+    }
     t
 }

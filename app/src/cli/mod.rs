@@ -90,8 +90,12 @@ pub struct Common {
     pub backend: BackendKind,
 }
 
+/// A backend built into this binary whose device answers (a GPU backend without a driver is
+/// refused here, with what to install).
 fn parse_backend(s: &str) -> Result<BackendKind, metanas_core::run::BackendChoiceError> {
-    s.parse()
+    let kind: BackendKind = s.parse()?;
+    kind.probe()?;
+    Ok(kind)
 }
 
 /// What a command prints on success.

@@ -46,6 +46,7 @@ use super::types::{
 };
 use super::unroll::TaskObjective;
 use super::update::{flat_params, interpolate_towards, mean_params, param_values, trainable};
+use crate::device_counts::counted;
 use crate::genotype::Genotype;
 use crate::posterior::{ArchUse, Posterior, PriorTensors};
 use crate::space::SearchSpace;
@@ -426,17 +427,30 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         let leaf: Posterior<B> = trainable(self.meta.clone());
         wait()?;
         let started = Instant::now();
-        let loss = objective
-            .inner_loss(&leaf, &prior, 0)
-            .ok_or_else(|| missing_stem(p.stem))?;
-        wait()?;
+        let (loss, forward_counts) = counted(|| -> Result<_, LearnerError> {
+            let loss = objective
+                .inner_loss(&leaf, &prior, 0)
+                .ok_or_else(|| missing_stem(p.stem))?;
+            wait()?;
+            Ok(loss)
+        });
+        let loss = loss?;
         let forward = started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let grads = loss.total.backward();
-        wait()?;
+        let (grads, backward_counts) = counted(|| -> Result<_, LearnerError> {
+            let grads = loss.total.backward();
+            wait()?;
+            Ok(grads)
+        });
+        let grads = grads?;
         let backward = started.elapsed().as_secs_f64();
         drop(grads);
-        Ok(Some(InnerStepTimes { forward, backward }))
+        Ok(Some(InnerStepTimes {
+            forward,
+            backward,
+            forward_counts,
+            backward_counts,
+        }))
     }
 
     fn load_state_bytes(&mut self, bytes: &[u8]) -> Result<(), LearnerError> {

@@ -54,6 +54,11 @@ pub struct InnerStepTimes {
     pub forward: f64,
     /// The backward pass.
     pub backward: f64,
+    /// Kernel launches and host transfers of the forward pass and the loss, on GPU
+    /// backends (`None` without them; zeros on the CPU backend).
+    pub forward_counts: Option<crate::device_counts::DeviceCounts>,
+    /// The same of the backward pass.
+    pub backward_counts: Option<crate::device_counts::DeviceCounts>,
 }
 
 /// The meta-network's penultimate features of one task (see [`super::MetaLearner::features`]).

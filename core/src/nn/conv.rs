@@ -16,6 +16,7 @@ use burn::prelude::*;
 use burn::tensor::activation;
 
 use super::cpu_kernel;
+use super::gpu_native;
 use super::pointwise_kernel::Pointwise;
 use super::taps::Taps;
 
@@ -43,8 +44,25 @@ pub fn conv1x1<B: Backend>(
     }
 }
 
-/// Convolution of `x [n, c, h, w]` with `weight [o, c, kh, kw]` (one group), no bias.
+/// Convolution of `x [n, c, h, w]` with `weight [o, c, kh, kw]` (one group), no bias: Burn's
+/// kernel on the GPU backends ([`super::gpu_native`]), else [`conv2d_ops`].
 pub fn conv2d<B: Backend>(
+    x: Tensor<B, 4>,
+    weight: Tensor<B, 4>,
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+) -> Tensor<B, 4> {
+    if gpu_native::applies::<B>() {
+        gpu_native::conv2d(x, weight, stride, padding, dilation, 1)
+    } else {
+        conv2d_ops(x, weight, stride, padding, dilation)
+    }
+}
+
+/// [`conv2d`] as tensor ops (every backend, nested autodiff): the kernel times the input's
+/// shifted views gathered as columns.
+pub fn conv2d_ops<B: Backend>(
     x: Tensor<B, 4>,
     weight: Tensor<B, 4>,
     stride: [usize; 2],

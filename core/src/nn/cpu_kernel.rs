@@ -55,13 +55,19 @@ pub fn without_kernels<R>(f: impl FnOnce() -> R) -> R {
     result
 }
 
+/// Whether [`without_kernels`] switched the loops off on this thread (Burn's own kernels on
+/// the GPU backends too, see [`super::gpu_native`]).
+pub fn switched_off() -> bool {
+    OFF.with(|off| off.get())
+}
+
 /// `kernel` applied to `inputs` when `B` is the CPU backend or its autodiff, else the
 /// inputs back.
 pub fn run<B: Backend, K: CpuKernel<N>, const N: usize>(
     kernel: K,
     inputs: [Tensor<B, 4>; N],
 ) -> Result<Tensor<B, 4>, [Tensor<B, 4>; N]> {
-    if OFF.with(|off| off.get()) {
+    if switched_off() {
         return Err(inputs);
     }
     if TypeId::of::<B>() == TypeId::of::<CpuBackend>() {

@@ -12,12 +12,14 @@ use burn::prelude::*;
 
 use super::cpu_kernel;
 use super::depthwise_kernel::Depthwise;
+use super::gpu_native;
 use super::taps::Taps;
 use super::window::Window;
 
 /// Depthwise convolution of `x [n, c, h, w]`, or of `relu(x)` when `relu`, with
 /// `weight [c, 1, kh, kw]`, no bias: the CPU backend's own loops
-/// ([`super::depthwise_kernel`], the ReLU fused) where they apply, else [`depthwise_ops`].
+/// ([`super::depthwise_kernel`], the ReLU fused) where they apply, Burn's grouped
+/// convolution on the GPU backends ([`super::gpu_native`]), else [`depthwise_ops`].
 pub fn depthwise_conv2d<B: Backend>(
     x: Tensor<B, 4>,
     weight: Tensor<B, 4>,
@@ -45,7 +47,11 @@ pub fn depthwise_conv2d<B: Backend>(
             } else {
                 x
             };
-            depthwise_ops(x, weight, stride, padding, dilation)
+            if gpu_native::applies::<B>() {
+                gpu_native::conv2d(x, weight, stride, padding, dilation, c)
+            } else {
+                depthwise_ops(x, weight, stride, padding, dilation)
+            }
         }
     }
 }

@@ -1,5 +1,8 @@
 //! Gaussian weights ψ = (μ, σ) with the reparameterised sample θ = μ + ε·σ (BASE eq. 9).
 
+use std::any::Any;
+use std::sync::Arc;
+
 use burn::module::{Module, Param};
 use burn::prelude::*;
 use burn::tensor::activation::softplus;
@@ -25,6 +28,28 @@ pub struct WeightSampler {
     rng: SeededRng,
     /// Probability that an op's output is dropped for a sample (drop-path; 0 = never).
     drop_path: f64,
+    /// Noise drawn ahead and uploaded as one buffer ([`Self::prefetch_noise`]).
+    bank: Option<NoiseBank>,
+}
+
+/// Noise drawn ahead from a sampler's stream: the values on the host, and the same values
+/// as one tensor on a device, handed out in order.
+#[derive(Clone)]
+struct NoiseBank {
+    host: Arc<Vec<f32>>,
+    /// A `Tensor<B, 1>` of `host` on the device it was uploaded to.
+    device: Arc<dyn Any + Send + Sync>,
+    /// The first value not handed out yet.
+    next: usize,
+}
+
+impl std::fmt::Debug for NoiseBank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoiseBank")
+            .field("values", &self.host.len())
+            .field("next", &self.next)
+            .finish()
+    }
 }
 
 impl WeightSampler {
@@ -34,6 +59,7 @@ impl WeightSampler {
             mode,
             rng: SeededRng::new(seed),
             drop_path: 0.0,
+            bank: None,
         }
     }
 
@@ -71,12 +97,52 @@ impl WeightSampler {
         Self::new(WeightMode::Mean, 0)
     }
 
+    /// Draws the noise of the next `count` weight values now and uploads it to `device` as
+    /// one tensor; the weights that ask for noise next get slices of it, in order (a GPU
+    /// backend then uploads once per forward pass instead of once per weight tensor). The
+    /// values are the ones the weights would have drawn one by one, to the bit: the stream is
+    /// read in the same order, a weight that needs more than is left gets the rest and then
+    /// draws on, and values drawn ahead and not asked for are never used (a sampler serves
+    /// one forward pass). Nothing is drawn ahead for the mean or with drop-path, whose draws
+    /// interleave with the noise.
+    pub fn prefetch_noise<B: Backend>(&mut self, count: usize, device: &B::Device) {
+        if self.mode != WeightMode::Sample || self.drop_path > 0.0 || count == 0 {
+            return;
+        }
+        let host = self.rng.normal_vec(count);
+        let tensor = Tensor::<B, 1>::from_data(TensorData::new(host.clone(), [count]), device);
+        self.bank = Some(NoiseBank {
+            host: Arc::new(host),
+            device: Arc::new(tensor),
+            next: 0,
+        });
+    }
+
     fn noise<B: Backend, const D: usize>(
         &mut self,
         shape: [usize; D],
         device: &B::Device,
     ) -> Tensor<B, D> {
-        let n = shape.iter().product();
+        let n: usize = shape.iter().product();
+        if let Some(bank) = &mut self.bank {
+            let start = bank.next;
+            let left = bank.host.len() - start;
+            if n <= left {
+                if let Some(t) = bank.device.downcast_ref::<Tensor<B, 1>>() {
+                    if t.device() == *device {
+                        bank.next += n;
+                        return t.clone().slice([start..start + n]).reshape(shape);
+                    }
+                }
+            }
+            // The rest of the bank, then the stream (or the bank's values from the host,
+            // when they are on another device).
+            let take = n.min(left);
+            let mut values = bank.host[start..start + take].to_vec();
+            bank.next += take;
+            values.extend(self.rng.normal_vec(n - take));
+            return Tensor::from_data(TensorData::new(values, shape), device);
+        }
         Tensor::from_data(TensorData::new(self.rng.normal_vec(n), shape), device)
     }
 }
@@ -165,6 +231,42 @@ mod tests {
         }
         // 100 expected of 400; the binomial's sd is about 8.7.
         assert!((60..=140).contains(&dropped), "{dropped} dropped");
+    }
+
+    /// Samples of several weight tensors, drawn one by one or from noise drawn ahead.
+    fn samples(prefetch: Option<usize>) -> Vec<Vec<f32>> {
+        let device = Default::default();
+        let mut rng = SeededRng::new(3);
+        let params: Vec<GaussianParam<B, 2>> = [[2, 3], [4, 1], [1, 5]]
+            .iter()
+            .map(|&shape| GaussianParam::init_uniform(shape, 0.5, 0.2, &mut rng, &device))
+            .collect();
+        let mut sampler = WeightSampler::new(WeightMode::Sample, 21);
+        if let Some(count) = prefetch {
+            sampler.prefetch_noise::<B>(count, &device);
+        }
+        params
+            .iter()
+            .map(|p| p.sample(&mut sampler).into_data().to_vec::<f32>().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn noise_drawn_ahead_is_the_noise_drawn_one_by_one() {
+        let one_by_one = samples(None);
+        // 15 values are asked for: exactly, too many, and running out inside the second
+        // tensor (6 + 4 values) and at a tensor's end.
+        for count in [15, 40, 8, 6, 1] {
+            assert_eq!(samples(Some(count)), one_by_one, "{count} drawn ahead");
+        }
+        // And it is noise: the three tensors differ from their means.
+        let mean = {
+            let device = Default::default();
+            let mut rng = SeededRng::new(3);
+            let p = GaussianParam::<B, 2>::init_uniform([2, 3], 0.5, 0.2, &mut rng, &device);
+            p.mu.val().into_data().to_vec::<f32>().unwrap()
+        };
+        assert_ne!(one_by_one[0], mean);
     }
 
     #[test]

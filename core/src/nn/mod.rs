@@ -6,6 +6,7 @@ pub mod cpu_kernel;
 pub mod depthwise;
 pub mod depthwise_kernel;
 pub mod gaussian;
+pub mod gpu_native;
 pub mod lanes;
 pub mod layers;
 pub mod norm_kernel;

@@ -12,6 +12,7 @@
 use burn::prelude::*;
 
 use super::cpu_kernel;
+use super::gpu_native;
 use super::pool_kernel::{AvgPool, MaxPool};
 use super::taps::Taps;
 use super::window::Window;
@@ -41,19 +42,23 @@ fn window<B: Backend>(x: &Tensor<B, 4>, stride: usize) -> Window {
 }
 
 /// 3x3 max pooling of `x [n, c, h, w]`, padding 1: the CPU backend's own loops
-/// ([`super::pool_kernel`]) where they apply, else [`max_pool_ops`].
+/// ([`super::pool_kernel`]) where they apply, Burn's kernel on the GPU backends
+/// ([`super::gpu_native`]), else [`max_pool_ops`].
 pub fn max_pool_3x3<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> {
     match cpu_kernel::run(MaxPool(window(&x, stride)), [x]) {
         Ok(y) => y,
+        Err([x]) if gpu_native::applies::<B>() => gpu_native::max_pool_3x3(x, stride),
         Err([x]) => max_pool_ops(x, stride),
     }
 }
 
 /// 3x3 average pooling of `x [n, c, h, w]`, padding 1, padding not counted: the CPU
-/// backend's own loops where they apply, else [`avg_pool_ops`].
+/// backend's own loops where they apply, Burn's kernel on the GPU backends, else
+/// [`avg_pool_ops`].
 pub fn avg_pool_3x3<B: Backend>(x: Tensor<B, 4>, stride: usize) -> Tensor<B, 4> {
     match cpu_kernel::run(AvgPool(window(&x, stride)), [x]) {
         Ok(y) => y,
+        Err([x]) if gpu_native::applies::<B>() => gpu_native::avg_pool_3x3(x, stride),
         Err([x]) => avg_pool_ops(x, stride),
     }
 }

@@ -173,6 +173,12 @@ impl<B: Backend> Posterior<B> {
     ) -> Option<Tensor<B, 2>> {
         let z = self.arch_weights(arch, rng);
         let mut sampler = WeightSampler::new(weights, rng.next_u64());
+        if weights == WeightMode::Sample && crate::nn::gpu_native::applies::<B>() {
+            // One upload of noise per forward pass on GPU backends, the same values: at most
+            // every weight value of the network asks for noise.
+            let count = crate::supernet::learned_values(&self.net);
+            sampler.prefetch_noise::<B>(count, &x.device());
+        }
         self.net.forward(x, input, z.as_ref(), &mut sampler)
     }
 

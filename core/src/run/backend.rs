@@ -50,12 +50,86 @@ impl BackendKind {
     }
 }
 
+impl BackendKind {
+    /// Reaches the backend's default device once (a one-value computation), so that a GPU
+    /// backend without a usable device or driver is an error that says so instead of a panic
+    /// in Burn's device thread. The CPU backend always answers.
+    pub fn probe(self) -> Result<(), BackendChoiceError> {
+        fn on<B: burn::tensor::backend::Backend>() -> Result<(), String> {
+            use std::sync::{Arc, Mutex};
+            let said: Arc<Mutex<Option<String>>> = Arc::default();
+            let previous = std::panic::take_hook();
+            let keep = said.clone();
+            std::panic::set_hook(Box::new(move |info| {
+                let mut first = keep.lock().unwrap_or_else(|e| e.into_inner());
+                if first.is_none() {
+                    let payload = info.payload();
+                    let text = payload
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()));
+                    *first = Some(text.unwrap_or_else(|| "the device thread panicked".into()));
+                }
+            }));
+            let reached = std::panic::catch_unwind(|| {
+                let device = B::Device::default();
+                let t = burn::tensor::Tensor::<B, 1>::ones([1], &device);
+                t.into_data().to_vec::<f32>().ok()
+            });
+            std::panic::set_hook(previous);
+            match reached {
+                Ok(Some(v)) if v == [1.0] => Ok(()),
+                _ => Err(said
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .unwrap_or_else(|| "a one-value computation gave no answer".into())),
+            }
+        }
+        let (result, hint) = match self {
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => (
+                on::<burn::backend::Wgpu>(),
+                "wgpu needs a Vulkan driver: a GPU's, or Mesa's software one \
+                 (apt-get install mesa-vulkan-drivers libvulkan1)",
+            ),
+            #[cfg(feature = "cuda")]
+            Self::Cuda => (
+                on::<burn::backend::Cuda>(),
+                "cuda needs an NVIDIA GPU and its driver (nvidia-smi lists them)",
+            ),
+            _ => (Ok(()), ""),
+        };
+        result.map_err(|reason| BackendChoiceError::NoDevice {
+            name: self.name(),
+            reason: reason
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect(),
+            hint,
+        })
+    }
+}
+
 /// A backend name that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BackendChoiceError {
     /// Not a backend's name.
     #[error(transparent)]
     Unknown(#[from] UnknownName),
+    /// A GPU backend that is built in but found no device to run on.
+    #[error("backend `{name}` found no device to run on ({reason}); {hint}")]
+    NoDevice {
+        /// The backend asked for.
+        name: &'static str,
+        /// What the backend said.
+        reason: String,
+        /// What to install or check.
+        hint: &'static str,
+    },
     /// A backend this binary was built without.
     #[error("backend `{name}` is not built into this binary (built in: {built_in}); rebuild with `--features {name}`")]
     NotBuiltIn {

@@ -15,6 +15,7 @@ use super::config::{Engine, RunConfig, TaskConfig, BUNDLED_DIGITS};
 use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
+use crate::device_counts::{counted, DeviceCounts};
 use crate::learners::{stem_for, ArchPlan, InnerStepTimes, LearnerError, MetaLearner, Outer};
 use crate::posterior::Relaxation;
 use crate::rng::SeededRng;
@@ -105,10 +106,18 @@ pub struct BenchReport {
     pub achieved_gflops: f64,
     /// A 1024 x 1024 matrix product on the same backend, best of 5, in GFLOP/s.
     pub peak_gflops: f64,
-    /// Kernel launches per inner step: counted on GPU backends only; not counted yet (null).
+    /// Kernel launches of one inner step of the whole meta-batch (forward, loss and
+    /// backward; the tasks run one after another, so one task's count times the tasks),
+    /// counted by the GPU backend's compute client. `null` on the CPU backend and for M-NAS.
     pub kernel_launches_per_inner_step: Option<u64>,
-    /// Host-to-device transfers per inner step: as above (null).
+    /// Host-to-device writes of that inner step, counted the same way.
     pub host_transfers_per_inner_step: Option<u64>,
+    /// Launches, writes (and their bytes) and device-to-host reads of one inner step of one
+    /// task, forward with the loss and backward apart (GPU backends).
+    pub device_counts_per_task_inner_step: Option<InnerStepCounts>,
+    /// The same, counted over the timed meta-steps and divided by their number: everything a
+    /// meta-step does, task setup and the updates included (GPU backends).
+    pub device_counts_per_meta_step: Option<DeviceCounts>,
     /// The process's peak resident memory (CPU backend; null on GPU backends, whose device
     /// memory is not read yet).
     pub peak_memory_bytes: Option<u64>,
@@ -232,16 +241,23 @@ fn measure(
         learner.meta_step(&batch(step)?)?;
     }
     let mut seconds = Vec::with_capacity(opts.steps);
+    let mut step_counts = DeviceCounts::default();
     for step in 0..opts.steps {
         progress(&format!("timed meta-step {}/{}", step + 1, opts.steps));
         let b = batch(opts.warmup + step)?;
         let started = Instant::now();
-        learner.meta_step(&b)?;
+        let (done, counts) = counted(|| learner.meta_step(&b));
+        done?;
         seconds.push(started.elapsed().as_secs_f64());
+        step_counts = step_counts.plus(counts.unwrap_or_default());
     }
     progress("timing one inner step");
-    let times = median_inner_step(&*learner, task, 3)?;
+    let (times, inner_counts) = median_inner_step(&*learner, task, 3)?;
     let spread = Spread::of(&seconds);
+    let on_device = backend != BackendKind::Cpu;
+    let inner_counts = inner_counts.filter(|_| on_device);
+    let per_inner_step =
+        inner_counts.map(|c| c.forward.plus(c.backward).times(t.meta_batch as u64));
     Ok(BenchReport {
         backend: backend.name().into(),
         learner: config.learner.name().into(),
@@ -259,13 +275,25 @@ fn measure(
         flops_per_meta_step: arithmetic.per_meta_step(t.meta_batch),
         achieved_gflops: arithmetic.per_meta_step(t.meta_batch) / spread.median / 1e9,
         peak_gflops,
-        kernel_launches_per_inner_step: None,
-        host_transfers_per_inner_step: None,
+        kernel_launches_per_inner_step: per_inner_step.map(|c| c.launches),
+        host_transfers_per_inner_step: per_inner_step.map(|c| c.uploads),
+        device_counts_per_task_inner_step: inner_counts,
+        device_counts_per_meta_step: (on_device && DeviceCounts::now().is_some())
+            .then(|| step_counts.per(opts.steps as u64)),
         peak_memory_bytes: (backend == BackendKind::Cpu)
             .then(peak_resident_bytes)
             .flatten(),
         generated_images: false,
     })
+}
+
+/// Kernel launches and transfers of one inner step of one task.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct InnerStepCounts {
+    /// The forward pass with the loss.
+    pub forward: DeviceCounts,
+    /// The backward pass.
+    pub backward: DeviceCounts,
 }
 
 /// The arithmetic of one task, counted from the supernet's op shapes.
@@ -351,27 +379,44 @@ impl Arithmetic {
     }
 }
 
-/// The median forward and backward times of `reps` inner steps (after one untimed).
+/// Forward and backward seconds of one inner step, each the median of `reps`.
+#[derive(Clone, Copy, Debug)]
+struct MedianTimes {
+    forward: f64,
+    backward: f64,
+}
+
+/// The median forward and backward times of `reps` inner steps (after one untimed), and
+/// the device counts of the last of them (every repetition launches the same kernels).
 fn median_inner_step(
     learner: &dyn MetaLearner,
     task: &Episode,
     reps: usize,
-) -> Result<Option<InnerStepTimes>, RunError> {
+) -> Result<(Option<MedianTimes>, Option<InnerStepCounts>), RunError> {
     if learner.time_inner_step(task)?.is_none() {
-        return Ok(None);
+        return Ok((None, None));
     }
     let mut forward = Vec::with_capacity(reps);
     let mut backward = Vec::with_capacity(reps);
+    let mut last: Option<InnerStepTimes> = None;
     for _ in 0..reps {
         if let Some(t) = learner.time_inner_step(task)? {
             forward.push(t.forward);
             backward.push(t.backward);
+            last = Some(t);
         }
     }
-    Ok(Some(InnerStepTimes {
+    let counts = last.and_then(|t| {
+        Some(InnerStepCounts {
+            forward: t.forward_counts?,
+            backward: t.backward_counts?,
+        })
+    });
+    let times = MedianTimes {
         forward: Spread::of(&forward).median,
         backward: Spread::of(&backward).median,
-    }))
+    };
+    Ok((Some(times), counts))
 }
 
 /// A 1024 x 1024 matrix product on `backend`, best of 5 after one untimed, in GFLOP/s.

@@ -30,7 +30,8 @@ pub use adapt_method::AdaptMethod;
 pub use atomic::{write_atomic, TMP_SUFFIX};
 pub use backend::{build_darts, build_learner, BackendChoiceError, BackendKind, Compute, DartsFn};
 pub use bench::{
-    bench, peak_gflops, peak_resident_bytes, Arithmetic, BenchOptions, BenchReport, Spread,
+    bench, peak_gflops, peak_resident_bytes, Arithmetic, BenchOptions, BenchReport,
+    InnerStepCounts, Spread,
 };
 pub use checkpoint::{
     decode as decode_checkpoint, encode as encode_checkpoint, Checkpoints, CHECKPOINT_VERSION,
