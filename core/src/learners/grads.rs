@@ -140,11 +140,18 @@ pub(crate) fn clip_norm_of<B: Backend>(
     g
 }
 
-/// The Euclidean norm over every entry, on the host.
+/// The Euclidean norm over every entry, on the host: each tensor's sum of squares on the
+/// device, read back together (one read on a GPU backend), added up in f64 in order.
 pub fn norm<B: Backend>(a: &ParamGrads<B>) -> f64 {
-    a.values()
-        .map(|g| host_scalar(g.clone().powi_scalar(2).sum()))
-        .sum::<f64>()
+    let sums: Vec<Tensor<B, 1>> = a.values().map(|g| g.clone().powi_scalar(2).sum()).collect();
+    if sums.is_empty() {
+        return 0.0;
+    }
+    Tensor::cat(sums, 0)
+        .into_data()
+        .convert::<f64>()
+        .to_vec::<f64>()
+        .map_or(f64::NAN, |v| v.iter().sum::<f64>())
         .sqrt()
 }
 

@@ -125,14 +125,15 @@ pub fn inner_loop<B: AutodiffBackend>(
     let down = negated(lrs);
     let clip = clip.map(|max| (max, param_ids(&start.net)));
     let mut q = start.clone();
-    let mut last = f64::NAN;
+    // The last step's loss stays on the device until the loop ends (no read per step).
+    let mut last = None;
     for k in 0..steps {
         crate::interrupt::check()?;
         let leaf: Posterior<B> = trainable(q.clone());
         let loss = objective
             .inner_loss(&leaf, &prior, k)
             .ok_or_else(|| missing_stem(objective.stem))?;
-        last = host_scalar(loss.task.inner());
+        last = Some(loss.task.inner());
         let g = grads_of(&leaf, &mut loss.total.backward());
         let g = match &clip {
             Some((max, weight_ids)) => clip_norm_of(g, weight_ids, *max),
@@ -141,7 +142,7 @@ pub fn inner_loop<B: AutodiffBackend>(
         q = shifted(q, &[(&g, &down)]);
         after_step(&q);
     }
-    Ok((q, last))
+    Ok((q, last.map_or(f64::NAN, host_scalar)))
 }
 
 /// The meta-gradient of one task's outer loss at meta-parameters `meta`.
@@ -216,7 +217,7 @@ fn exact<B: AutodiffBackend>(
     let w: Posterior<B> = trainable(meta.clone());
     let prior = PriorTensors::of(&w);
     let mut q = w.clone();
-    let mut inner_loss = f64::NAN;
+    let mut inner_loss = None;
     for k in 0..steps {
         crate::interrupt::check()?;
         // Each step's gradient is computed one autodiff level up and stays a tracked
@@ -226,7 +227,7 @@ fn exact<B: AutodiffBackend>(
         let loss = objective
             .inner_loss(&up, &prior_up, k)
             .ok_or_else(|| missing_stem(objective.stem))?;
-        inner_loss = host_scalar(loss.task.inner().inner());
+        inner_loss = Some(loss.task.inner().inner());
         let g = grads_of(&up, &mut loss.total.backward());
         q = shifted(q, &[(&g, &down)]);
     }
@@ -239,7 +240,7 @@ fn exact<B: AutodiffBackend>(
         grads,
         outer_loss,
         outputs: out.inner(),
-        inner_loss,
+        inner_loss: inner_loss.map_or(f64::NAN, host_scalar),
     })
 }
 

@@ -131,7 +131,7 @@ impl WeightSampler {
                 if let Some(t) = bank.device.downcast_ref::<Tensor<B, 1>>() {
                     if t.device() == *device {
                         bank.next += n;
-                        return t.clone().slice([start..start + n]).reshape(shape);
+                        return t.clone().narrow(0, start, n).reshape(shape);
                     }
                 }
             }

@@ -55,6 +55,7 @@ impl BackendKind {
     /// backend without a usable device or driver is an error that says so instead of a panic
     /// in Burn's device thread. The CPU backend always answers.
     pub fn probe(self) -> Result<(), BackendChoiceError> {
+        #[cfg(any(feature = "wgpu", feature = "cuda"))]
         fn on<B: burn::tensor::backend::Backend>() -> Result<(), String> {
             use std::sync::{Arc, Mutex};
             let said: Arc<Mutex<Option<String>>> = Arc::default();
@@ -86,7 +87,7 @@ impl BackendKind {
                     .unwrap_or_else(|| "a one-value computation gave no answer".into())),
             }
         }
-        let (result, hint) = match self {
+        let (result, hint): (Result<(), String>, &str) = match self {
             #[cfg(feature = "wgpu")]
             Self::Wgpu => (
                 on::<burn::backend::Wgpu>(),
