@@ -9,6 +9,7 @@ mod eval_net;
 mod on_backend;
 mod plain_net;
 mod run;
+mod run_dir;
 mod sgd;
 mod split;
 
@@ -18,9 +19,9 @@ pub use config::{Preset, Protocol, RetrainConfig, RetrainData};
 pub use eval_net::{reduction_cells, AuxHead, EvalNetwork, EvalOutput, NetIo, NetShape};
 pub use on_backend::{create, open, Retrain};
 pub use plain_net::{PlainBlock, PlainNet, PLAIN_BLOCKS};
-pub use run::{
-    is_retrain_run, read_manifest, EpochRecord, NetworkSize, RetrainManifest, RetrainRun,
-    StepProgress, RETRAIN_FORMAT_VERSION,
+pub use run::{NetworkSize, RetrainRun, StepProgress};
+pub use run_dir::{
+    is_retrain_run, read_manifest, EpochRecord, RetrainManifest, RETRAIN_FORMAT_VERSION,
 };
 pub use sgd::Sgd;
 pub use split::{channel_stats, is_test_file, split, standardise, Images, TrainTest};

@@ -8,7 +8,8 @@ use burn::backend::Autodiff;
 use burn::tensor::backend::AutodiffBackend;
 
 use super::config::RetrainConfig;
-use super::run::{EpochRecord, NetworkSize, RetrainRun, StepProgress};
+use super::run::{NetworkSize, RetrainRun, StepProgress};
+use super::run_dir::EpochRecord;
 use super::split::TrainTest;
 use crate::run::{BackendKind, RunError};
 

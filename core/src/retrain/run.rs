@@ -1,12 +1,5 @@
-//! A retrain run: its directory, training with checkpoints that resume bit for bit, the test
-//! evaluation, and the summary.
-//!
-//! ```text
-//! retrain.json       the manifest: format, metanas version, creation time, the config
-//! writer.lock        the writer's lock (as in meta-training runs)
-//! checkpoints/       step-00000200.ckpt ... (progress, SGD state, network; with checksums)
-//! epochs.jsonl       one EpochRecord per finished epoch
-//! ```
+//! A retrain run: training with checkpoints that resume bit for bit, the test evaluation,
+//! and the summary; its folder's files are in [`super::run_dir`].
 //!
 //! Every random choice is drawn from the seed and the step or epoch it belongs to (the data
 //! order of an epoch, a step's augmentation and drop-path masks), so a run resumed from any
@@ -25,61 +18,22 @@ use super::architecture::RetrainNet;
 use super::augment::Shape;
 use super::config::RetrainConfig;
 use super::eval_net::NetIo;
+use super::run_dir::{
+    epochs_stream, prepare_dir, read_manifest, EpochRecord, RetrainManifest, RETRAIN_FORMAT_VERSION,
+};
 use super::sgd::Sgd;
 use super::split::{split, standardise, Images, TrainTest};
 use crate::data::LoadOptions;
 use crate::learners::{cross_entropy, grads_of, param_ids};
 use crate::nn::{WeightMode, WeightSampler};
 use crate::rng::SeededRng;
-use crate::run::{write_atomic, Checkpoints, RunError, RunLock, RunStream};
-
-/// The manifest's format version.
-pub const RETRAIN_FORMAT_VERSION: u32 = 1;
+use crate::run::{write_atomic, Checkpoints, RunError, RunLock};
 
 /// Checkpoints kept (the newest).
 const KEEP_CHECKPOINTS: usize = 3;
 
 /// Images per forward pass when testing.
 const TEST_BATCH: usize = 256;
-
-/// `retrain.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RetrainManifest {
-    /// Always "retrain".
-    pub kind: String,
-    /// [`RETRAIN_FORMAT_VERSION`].
-    pub format_version: u32,
-    /// The metanas version that created the run.
-    pub metanas_version: String,
-    /// Seconds since the Unix epoch.
-    pub created_unix: u64,
-    /// The config.
-    pub config: RetrainConfig,
-}
-
-/// What one epoch gave (a line of `epochs.jsonl`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// Epochs done (1 after the first).
-    pub epoch: usize,
-    /// Steps done at its end.
-    pub step: usize,
-    /// Mean training loss over the epoch's steps (the classifier's, without the auxiliary
-    /// term).
-    pub train_loss: f64,
-    /// Training accuracy over the epoch's (augmented) images.
-    pub train_accuracy: f64,
-    /// Test top-1 accuracy at its end.
-    pub test_top1: f64,
-    /// Test top-5 accuracy (more than 5 classes only).
-    pub test_top5: Option<f64>,
-    /// Learning rate used in the epoch.
-    pub learning_rate: f64,
-    /// Drop-path probability used in the epoch.
-    pub drop_path: f64,
-    /// Training seconds since the run began (all sessions).
-    pub elapsed_seconds: f64,
-}
 
 /// What a step reports to the caller.
 #[derive(Clone, Copy, Debug)]
@@ -492,75 +446,6 @@ fn correct_of<B: Backend>(logits: Tensor<B, 2>, labels: &[usize], k: usize) -> u
 /// A seed for `stream` (1 data order, 2 augmentation, 3 drop-path) at `index`.
 fn stream_seed(seed: u64, stream: u64, index: u64) -> u64 {
     crate::learners::splitmix64(seed ^ crate::learners::splitmix64(stream << 48 ^ index))
-}
-
-fn epochs_stream(dir: &Path) -> RunStream {
-    RunStream::new(dir.join("epochs.jsonl"))
-}
-
-/// Reads `retrain.json`, or says why the folder is not a retrain run this version can open.
-pub fn read_manifest(dir: &Path) -> Result<RetrainManifest, RunError> {
-    let path = dir.join("retrain.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if crate::run::RunDir::exists(dir) {
-            RunError::dir(
-                dir,
-                "is a meta-training run, not a retrain run; retrain its genotype into a new \
-                 folder with `metanas retrain --run DIR --out NEW_DIR ...`",
-            )
-        } else {
-            RunError::io(&path, e)
-        }
-    })?;
-    let manifest: RetrainManifest =
-        serde_json::from_str(&text).map_err(|e| RunError::config(&path, e.to_string()))?;
-    if manifest.kind != "retrain" || manifest.format_version > RETRAIN_FORMAT_VERSION {
-        return Err(RunError::dir(
-            dir,
-            format!(
-                "retrain.json has kind `{}` and format {}; this metanas reads retrain runs of \
-                 format {RETRAIN_FORMAT_VERSION}",
-                manifest.kind, manifest.format_version
-            ),
-        ));
-    }
-    Ok(manifest)
-}
-
-/// Whether `dir` holds a retrain run.
-pub fn is_retrain_run(dir: &Path) -> bool {
-    dir.join("retrain.json").is_file()
-}
-
-/// Makes `dir` ready for a new run: missing or empty, or (with `force`) a retrain run whose
-/// files are removed. Anything else is refused.
-fn prepare_dir(dir: &Path, force: bool) -> Result<(), RunError> {
-    if dir.is_file() {
-        return Err(RunError::dir(dir, "is a file; give a folder for the run"));
-    }
-    let entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(d) => d.filter_map(Result::ok).map(|e| e.path()).collect(),
-        Err(_) => Vec::new(),
-    };
-    if !entries.is_empty() {
-        if !(force && is_retrain_run(dir)) {
-            return Err(RunError::dir(
-                dir,
-                if is_retrain_run(dir) {
-                    "holds a retrain run; resume it with `metanas retrain --out DIR`, or \
-                     replace it with --force"
-                } else {
-                    "is not empty and holds no retrain run; give an empty or new folder"
-                },
-            ));
-        }
-        let _lock = RunLock::acquire(dir)?;
-        for name in ["retrain.json", "epochs.jsonl"] {
-            let _ = std::fs::remove_file(dir.join(name));
-        }
-        let _ = std::fs::remove_dir_all(dir.join("checkpoints"));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| RunError::io(dir, e))
 }
 
 fn load_data(config: &RetrainConfig) -> Result<TrainTest, RunError> {
