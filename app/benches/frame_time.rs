@@ -53,7 +53,11 @@ fn main() {
             Workbench::new(cc.egui_ctx.clone(), settings, picker, Launch::default())
                 .expect("worker thread starts")
         });
-    let config = PRESETS[0].load().expect("built-in preset");
+    let config = PRESETS
+        .iter()
+        .find(|p| p.file.ends_with("base_regression.toml"))
+        .and_then(|p| p.load().ok())
+        .expect("the BASE regression preset");
     let dir = runs.join("bench");
     h.state_mut().send(Command::Create {
         dir,

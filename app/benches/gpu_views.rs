@@ -72,7 +72,11 @@ fn clusters(n: usize) -> Scatter {
 
 /// A run of `steps` records over the default image space, probabilities drifting.
 fn long_run(steps: usize) -> RunHistory {
-    let mut config = PRESETS[0].load().expect("built-in preset");
+    let mut config = PRESETS
+        .iter()
+        .find(|p| p.file.ends_with("base_regression.toml"))
+        .and_then(|p| p.load().ok())
+        .expect("the BASE regression preset");
     config.space = SearchSpace::default_image();
     let mut history = RunHistory::new("bench-run".into(), config.clone(), "base".into());
     let ops = config.space.ops.len();

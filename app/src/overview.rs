@@ -1,7 +1,7 @@
 //! `metanas info`: the version, the default search spaces with their sizes, the built-in
-//! dataset and the commands.
+//! datasets and the commands.
 
-use metanas_core::data::{uci_digits, LoadOptions, DIGITS_CREDIT};
+use metanas_core::data::{bundled_credit, bundled_dataset, LoadOptions, BUNDLED_DATASETS};
 use metanas_core::space::SearchSpace;
 use metanas_core::supernet::{Network, NetworkInit};
 use metanas_core::CpuBackend;
@@ -27,20 +27,22 @@ pub fn print() {
             net.macs(0, hw)
         );
     }
-    match uci_digits(&mut LoadOptions::default()) {
-        Ok(d) => {
-            let spec = d
-                .image_spec()
-                .map(|s| format!("{}x{}x{}", s.channels, s.height, s.width))
-                .unwrap_or_default();
-            println!(
-                "\nbuilt-in dataset `{}`: {} images of {spec}, {} classes ({DIGITS_CREDIT})",
-                d.name,
-                d.len(),
-                d.num_classes()
-            );
+    for name in BUNDLED_DATASETS {
+        match bundled_dataset(name, &mut LoadOptions::default()) {
+            Ok(d) => {
+                let spec = d
+                    .image_spec()
+                    .map(|s| format!("{}x{}x{}", s.channels, s.height, s.width))
+                    .unwrap_or_default();
+                println!(
+                    "\nbuilt-in dataset `{name}`: {} images of {spec}, {} classes ({})",
+                    d.len(),
+                    d.num_classes(),
+                    bundled_credit(name)
+                );
+            }
+            Err(e) => eprintln!("built-in dataset {name}: {e}"),
         }
-        Err(e) => eprintln!("built-in dataset: {e}"),
     }
     println!(
         "\ncommands: metanas (the workbench) | gui | train | adapt | eval | export | inspect | bench | info  (metanas help <command>)"

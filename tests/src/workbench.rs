@@ -133,3 +133,15 @@ pub fn harness_on_run(
     });
     h
 }
+
+/// Puts the preset compiled from `assets/configs/<file>` into Setup, as the Preset menu does.
+pub fn use_preset(h: &mut Harness<'static, Workbench>, file: &str) {
+    let (i, preset) = metanas_app::workbench::PRESETS
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.file.ends_with(file))
+        .unwrap_or_else(|| panic!("no preset {file}"));
+    let config = preset.load().unwrap();
+    h.state_mut().set_draft(config, Some(i));
+    h.run_steps(2);
+}

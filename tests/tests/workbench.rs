@@ -16,7 +16,7 @@ use metanas_core::run::{
 use metanas_core::space::Op;
 use metanas_core::tasks::Split;
 use metanas_tests::tempdir;
-use metanas_tests::workbench::{harness, wait_for, FakePicker};
+use metanas_tests::workbench::{harness, use_preset, wait_for, FakePicker};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -27,6 +27,8 @@ fn a_user_sets_up_trains_stops_and_adapts() {
     let picker = Arc::new(FakePicker::default());
     let mut h = harness(runs.to_path_buf(), picker);
     h.run_steps(2);
+    // The workbench opens on the image preset; this flow trains the regression one (seconds).
+    use_preset(&mut h, "base_regression.toml");
 
     // Data: the bundled digits load on the worker and are shown with their classes.
     h.get_by_label("Add bundled digits").click();
@@ -130,6 +132,7 @@ fn errors_are_shown_and_the_app_keeps_running() {
     let picker = Arc::new(FakePicker::default());
     let mut h = harness(runs.to_path_buf(), picker.clone());
     h.run_steps(2);
+    use_preset(&mut h, "base_regression.toml");
 
     // A dataset path that does not exist: the message names it.
     picker.answer(Purpose::DatasetFolder, "/no/such/dataset");
@@ -212,7 +215,7 @@ fn digits_run(h: &mut Harness<'static, Workbench>, dir: PathBuf) {
     h.run_steps(2);
     let preset = metanas_app::workbench::PRESETS
         .iter()
-        .find(|p| p.name.contains("digits"))
+        .find(|p| p.file.ends_with("digits_5way_1shot.toml"))
         .unwrap();
     let config = Box::new(preset.load().unwrap());
     h.state_mut().send(Command::Create {

@@ -190,7 +190,10 @@ fn prepared(config: RunConfig) -> (RunHistory, AdaptResult) {
 }
 
 fn prepared_app(app: &mut Workbench) {
-    let digits = PRESETS.iter().find(|p| p.name.contains("digits")).unwrap();
+    let digits = PRESETS
+        .iter()
+        .find(|p| p.file.ends_with("digits_5way_1shot.toml"))
+        .unwrap();
     let config = digits.load().unwrap();
     let (history, result) = prepared(config.clone());
     app.draft = config;

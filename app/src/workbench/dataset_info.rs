@@ -132,13 +132,14 @@ pub fn dataset_config(path: &str) -> DatasetConfig {
         input: None,
         weight: 1.0,
         max_dataset_mb: 2048.0,
+        split: None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use metanas_core::run::BUNDLED_DIGITS;
+    use metanas_core::run::{BUNDLED_DIGITS, BUNDLED_OMNIGLOT};
 
     #[test]
     fn bundled_digits_have_ten_classes_and_a_thumbnail_each() {
@@ -151,6 +152,16 @@ mod tests {
         );
         let t = &info.thumbnails[0];
         assert_eq!((t.width, t.height, t.rgba.len()), (8, 8, 8 * 8 * 4));
+    }
+
+    #[test]
+    fn bundled_omniglot_shows_its_characters_by_name() {
+        let info = DatasetInfo::load(Path::new(BUNDLED_OMNIGLOT), &mut |_, _, _| {}).unwrap();
+        assert_eq!(info.classes.len(), 242);
+        assert_eq!(info.samples, 4840);
+        assert_eq!(info.classes[0].0, "Balinese/character01");
+        let t = &info.thumbnails[0];
+        assert_eq!((t.width, t.height), (28, 28));
     }
 
     #[test]

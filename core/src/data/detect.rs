@@ -7,6 +7,7 @@ use super::csv::{load_csv, CsvOptions};
 use super::error::DataError;
 use super::folder::load_image_folders;
 use super::idx::load_idx_pairs;
+use super::one_shot_runs::{holds_one_shot_runs, load_one_shot_runs_dataset};
 use super::store::{Dataset, LoadOptions};
 
 /// Reads a dataset from `path`, recognising:
@@ -15,6 +16,8 @@ use super::store::{Dataset, LoadOptions};
 /// - a folder with CIFAR batches (`data_batch_*.bin`, `test_batch.bin`: CIFAR-10;
 ///   `train.bin`, `test.bin`: CIFAR-100), or one batch file;
 /// - a `.csv` file;
+/// - a folder or `.zip` holding Lake et al.'s one-shot runs (`class_labels.txt` files, as in
+///   Omniglot's `all_runs.zip`): a dataset of their characters, one class per training image;
 /// - otherwise a folder or `.zip` of images (ImageFolder or Omniglot layout).
 pub fn load_path(
     path: &Path,
@@ -67,7 +70,7 @@ pub fn load_path(
         if !cifar100.is_empty() {
             return load_cifar(&cifar100, CifarKind::Cifar100, opts);
         }
-        return load_image_folders(&[path.to_path_buf()], opts);
+        return load_folder_or_runs(path, opts);
     }
     let name = path
         .file_name()
@@ -77,7 +80,7 @@ pub fn load_path(
         return load_csv(path, csv, opts);
     }
     if name.ends_with(".zip") {
-        return load_image_folders(&[path.to_path_buf()], opts);
+        return load_folder_or_runs(path, opts);
     }
     if name.contains("-images-idx3-ubyte") || name.contains("-images.idx3-ubyte") {
         let labels = PathBuf::from(
@@ -105,6 +108,15 @@ pub fn load_path(
         path: path.to_path_buf(),
         message: "expected a folder of images or IDX/CIFAR files, a .zip of images, a .csv, an IDX images file or a CIFAR .bin batch".into(),
     })
+}
+
+/// A folder or `.zip` of images: Lake et al.'s one-shot runs (a `class_labels.txt` inside)
+/// as a dataset of their characters, anything else by the image-folder loader.
+fn load_folder_or_runs(path: &Path, opts: &mut LoadOptions<'_>) -> Result<Dataset, DataError> {
+    if holds_one_shot_runs(path)? {
+        return load_one_shot_runs_dataset(path, opts);
+    }
+    load_image_folders(&[path.to_path_buf()], opts)
 }
 
 /// Pairs every `X-images-idx3-ubyte[.gz]` with its `X-labels-idx1-ubyte[.gz]`.

@@ -25,6 +25,11 @@ pub enum DatasetFormat {
     Csv,
     /// The UCI 8x8 digits bundled with metanas.
     BundledDigits,
+    /// Omniglot's small background sets at 28x28, bundled with metanas.
+    BundledOmniglot,
+    /// Lake et al.'s one-shot runs (Omniglot's `all_runs.zip`) as a dataset of their
+    /// characters: each training image and the queries labelled with it are one class.
+    OneShotRuns,
 }
 
 /// The size and channel count images are converted to.

@@ -11,10 +11,11 @@ use burn::tensor::Distribution;
 use serde::Serialize;
 
 use super::backend::{build_learner, BackendKind};
-use super::config::{Engine, RunConfig, TaskConfig, BUNDLED_DIGITS};
+use super::config::{Engine, RunConfig, TaskConfig};
 use super::dataset_path::DatasetPath;
 use super::error::RunError;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
+use crate::data::is_bundled;
 use crate::device_counts::{counted, DeviceCounts};
 use crate::learners::{stem_for, ArchPlan, InnerStepTimes, LearnerError, MetaLearner, Outer};
 use crate::posterior::Relaxation;
@@ -144,7 +145,7 @@ fn generate_missing(config: &mut RunConfig, scratch: &Path) -> Result<Vec<String
             .path
             .paths()
             .iter()
-            .any(|p| p != BUNDLED_DIGITS && !Path::new(p).exists());
+            .any(|p| !is_bundled(p) && !Path::new(p).exists());
         if !absent {
             continue;
         }

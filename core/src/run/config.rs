@@ -15,8 +15,8 @@ use crate::space::SearchSpace;
 use crate::tasks::{RegressionTasks, SplitSpec};
 use crate::value_error::FieldError;
 
-/// The name under which the bundled UCI digits are referred to in a config.
-pub const BUNDLED_DIGITS: &str = "bundled:uci-digits";
+use crate::data::is_bundled;
+pub use crate::data::{BUNDLED_DIGITS, BUNDLED_OMNIGLOT};
 
 /// Everything a run needs to start (and to be re-created exactly).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,6 +82,11 @@ pub struct DatasetConfig {
     /// Refuse to load more than this many megabytes.
     #[serde(default = "default_cap")]
     pub max_dataset_mb: f64,
+    /// This dataset's own class split, in place of `tasks.split` (e.g. `{ train = 1.0, val =
+    /// 0.0 }` for a dataset that only meta-trains). A split in which a dataset has no class
+    /// draws its tasks from the other datasets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitSpec>,
 }
 
 impl DatasetConfig {
@@ -93,6 +98,7 @@ impl DatasetConfig {
             input: Some(input.to_string()),
             weight: 1.0,
             max_dataset_mb: default_cap(),
+            split: None,
         }
     }
 }
@@ -243,7 +249,7 @@ impl RunConfig {
     fn resolve_paths(&mut self, base: &Path) {
         if let TaskConfig::FewShot(f) = &mut self.tasks {
             for path in f.datasets.iter_mut().flat_map(|d| d.path.paths_mut()) {
-                if path != BUNDLED_DIGITS && Path::new(path.as_str()).is_relative() {
+                if !is_bundled(path) && Path::new(path.as_str()).is_relative() {
                     let joined = base.join(&*path);
                     let abs = std::fs::canonicalize(&joined).unwrap_or(joined);
                     *path = abs.to_string_lossy().into_owned();
@@ -361,10 +367,14 @@ impl RunConfig {
                             "an empty list: name a file or folder, or several image folders".into(),
                         );
                     }
-                    if paths.len() > 1 && paths.iter().any(|p| p == BUNDLED_DIGITS) {
+                    if let Some(b) = paths
+                        .iter()
+                        .find(|p| is_bundled(p))
+                        .filter(|_| paths.len() > 1)
+                    {
                         return bad(
                             &format!("tasks.datasets[{i}].path"),
-                            format!("`{BUNDLED_DIGITS}` cannot be merged with other datasets; give it an entry of its own"),
+                            format!("`{b}` cannot be merged with other datasets; give it an entry of its own"),
                         );
                     }
                     if !(d.weight > 0.0 && d.weight.is_finite()) {

@@ -138,23 +138,11 @@ pub fn check_bounds(c: &RunConfig) -> Result<(), FieldError> {
             count("tasks.ways", f.ways, 2, limits::WAYS)?;
             count("tasks.shots", f.shots, 1, limits::EXAMPLES)?;
             count("tasks.queries", f.queries, 1, limits::EXAMPLES)?;
-            let sp = f.split;
-            if !(sp.train > 0.0 && sp.train <= 1.0) {
-                return Err(field(
-                    "tasks.split.train",
-                    format!("must be a fraction in (0, 1], got {}", sp.train),
-                ));
-            }
-            if !(sp.val >= 0.0 && sp.train + sp.val <= 1.0) {
-                return Err(field(
-                    "tasks.split.val",
-                    format!(
-                        "must be a fraction >= 0 with train + val <= 1, got {} (train {})",
-                        sp.val, sp.train
-                    ),
-                ));
-            }
+            check_split("tasks.split", f.split)?;
             for (i, d) in f.datasets.iter().enumerate() {
+                if let Some(sp) = d.split {
+                    check_split(&format!("tasks.datasets[{i}].split"), sp)?;
+                }
                 let mb = d.max_dataset_mb;
                 if !(mb > 0.0 && mb <= limits::DATASET_MB) {
                     return Err(field(
@@ -390,4 +378,24 @@ pub fn check_memory(c: &RunConfig) -> Result<(), TooMuchMemory> {
             have_bytes: have,
         }),
     }
+}
+
+/// A class split's fractions: train in (0, 1], val >= 0, train + val <= 1. `at` names it.
+fn check_split(at: &str, sp: crate::tasks::SplitSpec) -> Result<(), FieldError> {
+    if !(sp.train > 0.0 && sp.train <= 1.0) {
+        return Err(field(
+            &format!("{at}.train"),
+            format!("must be a fraction in (0, 1], got {}", sp.train),
+        ));
+    }
+    if !(sp.val >= 0.0 && sp.train + sp.val <= 1.0) {
+        return Err(field(
+            &format!("{at}.val"),
+            format!(
+                "must be a fraction >= 0 with train + val <= 1, got {} (train {})",
+                sp.val, sp.train
+            ),
+        ));
+    }
+    Ok(())
 }

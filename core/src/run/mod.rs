@@ -38,7 +38,7 @@ pub use checkpoint::{
 };
 pub use config::{
     DatasetConfig, Engine, FewShotConfig, LearnerConfig, RunConfig, TaskConfig, TrainingConfig,
-    BUNDLED_DIGITS,
+    BUNDLED_DIGITS, BUNDLED_OMNIGLOT,
 };
 pub use config_bounds::{check_bounds, estimate_training_bytes, limits, machine_memory_bytes};
 pub use config_diff::{changed_fields, unresumable_changes, RESUMABLE_FIELDS};

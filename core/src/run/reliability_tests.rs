@@ -382,6 +382,16 @@ fn few_shot_fractions_and_caps_are_checked() {
             "path = \"bundled:uci-digits\"\nmax_dataset_mb = -1.0",
             "max_dataset_mb",
         ),
+        (
+            "path = \"bundled:uci-digits\"",
+            "path = \"bundled:uci-digits\"\nsplit = { train = 0.0, val = 0.5 }",
+            "tasks.datasets[0].split.train",
+        ),
+        (
+            "path = \"bundled:uci-digits\"",
+            "path = \"bundled:uci-digits\"\nsplit = { train = 0.8, val = 0.3 }",
+            "tasks.datasets[0].split.val",
+        ),
     ];
     for (from, to, field) in cases {
         assert!(text.contains(from), "{from}");

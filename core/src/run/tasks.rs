@@ -4,11 +4,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::config::{DatasetConfig, TaskConfig, BUNDLED_DIGITS};
+use super::config::{DatasetConfig, TaskConfig};
 use super::error::RunError;
 use super::session::LoadProgressFn;
 use crate::data::{
-    load_image_folders, load_path, uci_digits, CsvOptions, Dataset, ImageSpec, LoadOptions,
+    bundled_dataset, is_bundled, load_image_folders, load_path, CsvOptions, Dataset, ImageSpec,
+    LoadOptions,
 };
 use crate::learners::splitmix64;
 use crate::rng::SeededRng;
@@ -69,7 +70,7 @@ impl TaskDistribution {
                     let name = input_name(space, d);
                     let dataset = load_source(space, d, &name, &mut *progress)?;
                     sources.push(TaskSource {
-                        split: ClassSplit::new(dataset.num_classes(), f.split),
+                        split: ClassSplit::new(dataset.num_classes(), d.split.unwrap_or(f.split)),
                         dataset: Arc::new(dataset),
                         name,
                         weight: d.weight,
@@ -205,13 +206,13 @@ pub fn load_at(
 }
 
 /// Loads one dataset path as a config names it: a file or folder of any supported format, or
-/// `bundled:uci-digits` (the built-in digits).
+/// a built-in dataset (`bundled:uci-digits`, `bundled:omniglot-28`).
 pub fn load_dataset(
     path: &Path,
     opts: &mut LoadOptions<'_>,
 ) -> Result<Dataset, crate::data::DataError> {
-    if path == Path::new(BUNDLED_DIGITS) {
-        uci_digits(opts)
+    if let Some(name) = path.to_str().filter(|p| is_bundled(p)) {
+        bundled_dataset(name, opts)
     } else {
         load_path(path, &CsvOptions::default(), opts)
     }

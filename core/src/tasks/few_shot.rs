@@ -85,7 +85,8 @@ pub(crate) fn pick_weighted(weights: &[f64], rng: &mut SeededRng) -> usize {
         }
         u -= w;
     }
-    weights.len().saturating_sub(1)
+    // Rounding left `u` past the end: the last source that can be drawn.
+    weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
 }
 
 impl FewShotTasks {
@@ -145,12 +146,37 @@ impl FewShotTasks {
         self.spec
     }
 
-    /// Whether every source can give tasks from `split`: enough classes, and every class of
-    /// the split with at least K + Q examples.
+    /// Whether tasks can be drawn from `split`: at least one source has classes in it, and
+    /// every source that has any has enough, each with at least K + Q examples. A source
+    /// with no class in `split` (a dataset given only to meta-training, say) is left out of
+    /// that split's draws.
     pub fn check(&self, split: Split) -> Result<(), DataError> {
+        if self
+            .sources
+            .iter()
+            .all(|s| s.split.classes(split).is_empty())
+        {
+            let first = self
+                .sources
+                .first()
+                .map(TaskSource::label)
+                .unwrap_or_default();
+            return Err(DataError::Unsuitable {
+                dataset: first,
+                message: format!(
+                    "no dataset has classes in the {} split; {}-way tasks need at least {}",
+                    split.name(),
+                    self.spec.ways,
+                    self.spec.ways
+                ),
+            });
+        }
         let need = self.spec.shots + self.spec.queries;
         for (s, by_class) in self.sources.iter().zip(&self.by_class) {
             let classes = s.split.classes(split);
+            if classes.is_empty() {
+                continue;
+            }
             if classes.len() < self.spec.ways {
                 return Err(DataError::Unsuitable {
                     dataset: s.label(),
@@ -185,12 +211,22 @@ impl FewShotTasks {
         Ok(())
     }
 
-    /// Draws one task from `split`: a source by weight, N distinct classes of its split
+    /// Draws one task from `split`: a source by weight (among those with classes in it), N distinct classes of its split
     /// uniformly, then K + Q distinct examples of each (K support, Q query); labels are
     /// re-mapped to `0..N` in the order the classes were drawn.
     pub fn sample(&self, split: Split, rng: &mut SeededRng) -> Result<Episode, DataError> {
         self.check(split)?;
-        let weights: Vec<f64> = self.sources.iter().map(|s| s.weight).collect();
+        let weights: Vec<f64> = self
+            .sources
+            .iter()
+            .map(|s| {
+                if s.split.classes(split).is_empty() {
+                    0.0
+                } else {
+                    s.weight
+                }
+            })
+            .collect();
         let source = pick_weighted(&weights, rng);
         let s = &self.sources[source];
         let data = &s.dataset;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::data::tests::{png, temp_dir, write};
-use crate::data::{convert_image, DataError, ImageSpec};
+use crate::data::{convert_image, DataError, ImageSpec, CLASS_LABELS};
 
 const GREY28: ImageSpec = ImageSpec {
     channels: 1,

@@ -375,3 +375,36 @@ fn regression_tasks_follow_the_paper_ranges() {
     let a = tasks.sample(&mut SeededRng::new(9));
     assert_eq!(a, tasks.sample(&mut SeededRng::new(9)));
 }
+
+#[test]
+fn a_source_without_classes_in_a_split_is_left_out_of_its_draws() {
+    let spec = EpisodeSpec {
+        ways: 5,
+        shots: 1,
+        queries: 2,
+    };
+    // "a" splits its ten classes 5 / 5 / 0; "b" gives all ten to meta-training.
+    let a = source("a", digits(), 0.5, 0.5, 1.0);
+    let b = source("b", digits(), 1.0, 0.0, 3.0);
+    let tasks = FewShotTasks::new(vec![a, b], spec).unwrap();
+    let mut rng = SeededRng::new(5);
+    let val: HashSet<usize> = (0..40)
+        .map(|_| tasks.sample(Split::Val, &mut rng).unwrap().source)
+        .collect();
+    assert_eq!(val, HashSet::from([0]), "validation tasks all come from a");
+    let train: HashSet<usize> = (0..40)
+        .map(|_| tasks.sample(Split::Train, &mut rng).unwrap().source)
+        .collect();
+    assert_eq!(train, HashSet::from([0, 1]), "both meta-train");
+    // No source with test classes: refused, naming the split.
+    let err = tasks.check(Split::Test).unwrap_err().to_string();
+    assert!(
+        err.contains("no dataset has classes in the test split"),
+        "{err}"
+    );
+    // Some classes, but fewer than the ways: an error as before, not left out.
+    let few = source("few", digits(), 0.7, 0.2, 1.0);
+    let tasks = FewShotTasks::new(vec![source("a", digits(), 0.5, 0.5, 1.0), few], spec).unwrap();
+    let err = tasks.check(Split::Val).unwrap_err().to_string();
+    assert!(err.contains("the val split has 2 classes"), "{err}");
+}

@@ -2,7 +2,9 @@
 //! tasks from datasets), the datasets with what loading found in them (format, classes,
 //! counts, thumbnails, problems), and the class split.
 
-use metanas_core::run::{DatasetConfig, FewShotConfig, TaskConfig, BUNDLED_DIGITS};
+use metanas_core::run::{
+    DatasetConfig, FewShotConfig, TaskConfig, BUNDLED_DIGITS, BUNDLED_OMNIGLOT,
+};
 use metanas_core::space::{Domain, SearchSpace};
 use metanas_core::tasks::{Family, RegressionTasks, SplitSpec};
 
@@ -109,6 +111,9 @@ pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         if ui.button("Add bundled digits").clicked() {
             app.send(Command::Inspect(BUNDLED_DIGITS.into()));
         }
+        if ui.button("Add bundled Omniglot").clicked() {
+            app.send(Command::Inspect(BUNDLED_OMNIGLOT.into()));
+        }
     });
     for info in &app.datasets {
         dataset_card(ui, &mut app.views.textures, info);
@@ -159,6 +164,17 @@ fn datasets_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                 remove = Some(i);
             }
         });
+        if let Some(sp) = d.split {
+            ui.horizontal(|ui| {
+                ui.add_space(12.0);
+                ui.label(format!(
+                    "its own class split (config): train {}, val {}, test {}",
+                    sp.train,
+                    sp.val,
+                    ((1.0 - sp.train - sp.val) * 1e6).round() / 1e6
+                ));
+            });
+        }
     }
     if let Some(i) = remove {
         f.datasets.remove(i);

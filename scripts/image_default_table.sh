@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Reproduces docs/results.md's table "The default preset against the baselines": meta-trains
+# the workbench's default preset (assets/configs/image_default.toml, data built into
+# metanas) for its 300 meta-steps, then adapts its best-validation checkpoint with the
+# preset's 30 steps to TASKS tasks (default 100) of data it never saw, with the baselines
+# computed on the same tasks:
+#   - MNIST 5-way 1-shot and 5-shot (MNIST=dir holding t10k-images-idx3-ubyte and
+#     t10k-labels-idx1-ubyte; see ../shared/datasets/README.md);
+#   - Omniglot's evaluation alphabets, 5-way 1-shot with 1 query: the characters of Lake et
+#     al.'s one-shot runs (../shared/datasets/omniglot/all_runs.zip, 2 drawings each);
+#   - Omniglot 5-way 5-shot on the preset's held-out characters of the background alphabets
+#     (the evaluation alphabets have too few drawings per character here for 5 shots).
+#   MNIST=/path/to/mnist scripts/image_default_table.sh [TASKS]
+# KEEP=DIR keeps the run and the JSON reports in DIR (default: a temporary folder).
+set -euo pipefail
+tasks=${1:-100}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${METANAS:-$root/target/release/metanas}
+mnist=${MNIST:?MNIST=dir with the t10k IDX files}
+omniglot=$(cd "$root/../shared/datasets/omniglot" && pwd)
+if [ -n "${KEEP:-}" ]; then
+  work=$KEEP
+  mkdir -p "$work"
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
+run=$work/image_default
+start=$(date +%s)
+"$bin" train --config "$root/assets/configs/image_default.toml" --run "$run" --json > "$work/train.json"
+echo "trained in $(( $(date +%s) - start )) s" >&2
+adapt() { # name, adapt arguments
+  local name=$1
+  shift
+  "$bin" adapt --run "$run" --tasks "$tasks" --json "$@" > "$work/$name.json"
+}
+adapt mnist_1shot --data "$mnist" --shots 1
+adapt mnist_5shot --data "$mnist" --shots 5
+adapt omniglot_eval_1shot --data "$omniglot/all_runs.zip" --shots 1 --queries 1
+adapt omniglot_heldout_5shot --shots 5
+python3 - "$work" "$tasks" <<'PY'
+import json, sys
+work, tasks = sys.argv[1], sys.argv[2]
+rows = [
+    ("mnist_1shot", "MNIST (test set), 5-way 1-shot"),
+    ("mnist_5shot", "MNIST (test set), 5-way 5-shot"),
+    ("omniglot_eval_1shot", "Omniglot evaluation alphabets (the one-shot runs' characters), 5-way 1-shot, 1 query"),
+    ("omniglot_heldout_5shot", "Omniglot held-out characters of the background alphabets, 5-way 5-shot"),
+]
+names = ["nearest_class_mean_pixels", "linear_pixels", "from_scratch", "nearest_class_mean_features"]
+heads = ["nearest class mean, raw pixels", "linear classifier, raw pixels", "same network from scratch", "nearest class mean, meta-features"]
+print("| tasks | adapted network | " + " | ".join(heads) + " |")
+print("| --- " * (len(names) + 2) + "|")
+for key, label in rows:
+    r = json.load(open(f"{work}/{key}.json"))
+    base = r["baselines"]
+    after, ci = r["accuracy_after"], r["accuracy_after_ci95"]
+    # Bold: the adapted network's mean is above every baseline's.
+    mark = "**" if not r["baselines_beating_adapted"] else ""
+    cells = [label, f"{mark}{after:.3f} ± {ci:.3f}{mark}"]
+    cells += [f"{base[n]['mean']:.3f} ± {base[n]['ci95']:.3f}" for n in names]
+    print("| " + " | ".join(cells) + " |")
+t = json.load(open(f"{work}/train.json"))
+print(f"\n{tasks} tasks a row, seed 0, {r['steps']} adaptation steps; meta-training: "
+      f"{t['steps_done']} meta-steps in {t['last']['elapsed_seconds']:.0f} s; adapted checkpoint: "
+      f"meta-step {r['checkpoint']['step']} ({r['checkpoint']['choice']})")
+PY
