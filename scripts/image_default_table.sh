@@ -11,20 +11,15 @@
 #   - Omniglot 5-way 5-shot on the preset's held-out characters of the background alphabets
 #     (the evaluation alphabets have too few drawings per character here for 5 shots).
 #   MNIST=/path/to/mnist scripts/image_default_table.sh [TASKS]
-# KEEP=DIR keeps the run and the JSON reports in DIR (default: a temporary folder).
+# KEEP=DIR keeps the run and the JSON reports in DIR (default: a temporary folder); with a
+# KEEP folder from an interrupted call, the run resumes where it stopped.
 set -euo pipefail
 tasks=${1:-100}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${METANAS:-$root/target/release/metanas}
 mnist=${MNIST:?MNIST=dir with the t10k IDX files}
 omniglot=$(cd "$root/../shared/datasets/omniglot" && pwd)
-if [ -n "${KEEP:-}" ]; then
-  work=$KEEP
-  mkdir -p "$work"
-else
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
+. "$root/scripts/work_folder.sh"
 run=$work/image_default
 start=$(date +%s)
 "$bin" train --config "$root/assets/configs/image_default.toml" --run "$run" --json > "$work/train.json"
@@ -61,7 +56,10 @@ for key, label in rows:
     cells += [f"{base[n]['mean']:.3f} ± {base[n]['ci95']:.3f}" for n in names]
     print("| " + " | ".join(cells) + " |")
 t = json.load(open(f"{work}/train.json"))
+# The run's own record of its last meta-step (the train call above may have had nothing left).
+last = [json.loads(line) for line in open(f"{work}/image_default/metrics.jsonl")][-1]
 print(f"\n{tasks} tasks a row, seed 0, {r['steps']} adaptation steps; meta-training: "
-      f"{t['steps_done']} meta-steps in {t['last']['elapsed_seconds']:.0f} s; adapted checkpoint: "
-      f"meta-step {r['checkpoint']['step']} ({r['checkpoint']['choice']})")
+      f"{t['steps_done']} meta-steps, {last['elapsed_seconds']:.0f} s of meta-steps (validation "
+      f"and snapshots not counted); adapted checkpoint: meta-step {r['checkpoint']['step']} "
+      f"({r['checkpoint']['choice']})")
 PY

@@ -28,13 +28,7 @@ tasks=${4:-200}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${METANAS:-$root/target/release/metanas}
 data=$(cd "$root/../shared/datasets/omniglot" && pwd)
-if [ -n "${KEEP:-}" ]; then
-  work=$KEEP
-  mkdir -p "$work"
-else
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
+. "$root/scripts/work_folder.sh"
 # A query set as large as the support set for 1-shot, 5 queries per class otherwise; 20-way
 # tasks keep one query per class (as the one-shot runs have).
 queries=$(( ways >= 20 ? 1 : 5 ))

@@ -22,13 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${METANAS:-$root/target/release/metanas}
 mnist=${MNIST:?MNIST=DIR: the folder with the MNIST IDX files}
 fashion=${FASHION:-/usr/share/datasets/fashion-mnist}
-if [ -n "${KEEP:-}" ]; then
-  work=$KEEP
-  mkdir -p "$work"
-else
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-fi
+. "$root/scripts/work_folder.sh"
 meta=$work/digits-meta
 if [ -f "$meta/run.json" ]; then
   "$bin" train --run "$meta" >&2

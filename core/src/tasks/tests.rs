@@ -261,7 +261,10 @@ fn unsuitable_datasets_are_explained() {
         .sample(Split::Val, &mut SeededRng::new(0))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("the val split has 0 classes"), "{err}");
+    assert_eq!(
+        err,
+        "uci-digits (input `digits`): no dataset has classes in the val split; 5-way tasks need at least 5"
+    );
     let err = FewShotTasks::new(
         vec![source("digits", data, 0.5, 0.0, -1.0)],
         EpisodeSpec::default(),
