@@ -101,7 +101,8 @@ pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             datasets_ui(ui, app);
         }
     }
-    ui.horizontal(|ui| {
+    // Wrapped: the column can be narrower than the four buttons.
+    ui.horizontal_wrapped(|ui| {
         if ui.button("Add dataset folder…").clicked() {
             app.ask(Purpose::DatasetFolder);
         }
