@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use super::cifar::{load_cifar, CifarKind};
 use super::csv::{load_csv, CsvOptions};
 use super::error::DataError;
-use super::folder::load_image_folders;
+use super::folder::load_listed_image_folders;
 use super::idx::load_idx_pairs;
-use super::one_shot_runs::{holds_one_shot_runs, load_one_shot_runs_dataset};
+use super::one_shot_runs::{holds_runs, list_runs_and_images, load_listed_runs_dataset};
 use super::store::{Dataset, LoadOptions};
+use super::tree::FileTree;
 
 /// Reads a dataset from `path`, recognising:
 /// - a folder with IDX files (`*-images-idx3-ubyte[.gz]` with matching `*-labels-idx1-ubyte[.gz]`;
@@ -112,11 +113,14 @@ pub fn load_path(
 
 /// A folder or `.zip` of images: Lake et al.'s one-shot runs (a `class_labels.txt` inside)
 /// as a dataset of their characters, anything else by the image-folder loader.
+/// The folder or archive is listed once, for both.
 fn load_folder_or_runs(path: &Path, opts: &mut LoadOptions<'_>) -> Result<Dataset, DataError> {
-    if holds_one_shot_runs(path)? {
-        return load_one_shot_runs_dataset(path, opts);
+    let mut tree = FileTree::default();
+    let entries = list_runs_and_images(path, &mut tree)?;
+    if holds_runs(&entries) {
+        return load_listed_runs_dataset(path, tree, &entries, opts);
     }
-    load_image_folders(&[path.to_path_buf()], opts)
+    load_listed_image_folders(tree, vec![(path.to_path_buf(), entries)], opts)
 }
 
 /// Pairs every `X-images-idx3-ubyte[.gz]` with its `X-labels-idx1-ubyte[.gz]`.

@@ -46,17 +46,31 @@ pub fn load_image_folders(
     roots: &[PathBuf],
     opts: &mut LoadOptions<'_>,
 ) -> Result<Dataset, DataError> {
-    let Some(first_root) = roots.first() else {
+    let mut tree = FileTree::default();
+    let mut listed = Vec::with_capacity(roots.len());
+    for root in roots {
+        let entries = tree.list(root, is_image_name)?;
+        listed.push((root.clone(), entries));
+    }
+    load_listed_image_folders(tree, listed, opts)
+}
+
+/// Loads image-folder roots already listed into `tree`: each root with its image entries.
+pub(super) fn load_listed_image_folders(
+    mut tree: FileTree,
+    listed: Vec<(PathBuf, Vec<Entry>)>,
+    opts: &mut LoadOptions<'_>,
+) -> Result<Dataset, DataError> {
+    let Some(first_root) = listed.first().map(|(root, _)| root.clone()) else {
         return Err(DataError::Empty {
             path: PathBuf::new(),
             message: "no folder given".into(),
         });
     };
-    let mut tree = FileTree::default();
     let mut all = Vec::new();
     let mut format = None;
-    for root in roots {
-        let mut entries = tree.list(root, is_image_name)?;
+    for (root, mut entries) in listed {
+        let root = &root;
         if entries.is_empty() {
             return Err(DataError::Empty {
                 path: root.clone(),
@@ -118,7 +132,7 @@ pub fn load_image_folders(
                 width: img.width() as usize,
             });
             if files.is_empty() {
-                opts.check_size(first_root, total as u64 * s.len() as u64)?;
+                opts.check_size(&first_root, total as u64 * s.len() as u64)?;
             }
             pixels.extend(convert_image(&img, s));
             labels.push(label);

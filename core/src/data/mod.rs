@@ -27,9 +27,7 @@ pub use idx::{
     dataset_from_pairs, gunzip_if_gzipped, load_idx, load_idx_pairs, parse_idx, read_maybe_gz,
     IdxArray, IdxPair,
 };
-pub use one_shot_runs::{
-    holds_one_shot_runs, load_one_shot_runs_dataset, read_one_shot_runs, OneShotRun, CLASS_LABELS,
-};
+pub use one_shot_runs::{read_one_shot_runs, OneShotRun, CLASS_LABELS};
 pub use store::{
     Dataset, DatasetFormat, ImageSpec, LoadOptions, LoadProgress, Origin, Problem, Samples,
 };

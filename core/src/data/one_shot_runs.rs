@@ -36,11 +36,17 @@ pub struct OneShotRun {
     pub query: Vec<f32>,
 }
 
-/// Whether `root` (a folder or a `.zip`) holds runs in this layout (a `class_labels.txt`
-/// anywhere below it).
-pub fn holds_one_shot_runs(root: &Path) -> Result<bool, DataError> {
-    let mut tree = FileTree::default();
-    Ok(!tree.list(root, |n| n == CLASS_LABELS)?.is_empty())
+/// What `root` (a folder or a `.zip`) lists: its images and its `class_labels.txt` files.
+pub(super) fn list_runs_and_images(
+    root: &Path,
+    tree: &mut FileTree,
+) -> Result<Vec<Entry>, DataError> {
+    tree.list(root, |n| n == CLASS_LABELS || is_image_name(n))
+}
+
+/// Whether listed entries hold runs (a `class_labels.txt` anywhere).
+pub(super) fn holds_runs(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| e.name == CLASS_LABELS)
 }
 
 /// Reads every run under `root` (a folder or a `.zip`), in folder-name order, converting the
@@ -50,10 +56,22 @@ pub fn read_one_shot_runs(
     spec: Option<ImageSpec>,
 ) -> Result<(ImageSpec, Vec<OneShotRun>), DataError> {
     let mut tree = FileTree::default();
-    let entries = tree.list(root, |n| n == CLASS_LABELS || is_image_name(n))?;
+    let entries = list_runs_and_images(root, &mut tree)?;
+    read_listed_runs(root, &mut tree, &entries, spec, |_, _| Ok(()))
+}
+
+/// Reads the runs among `entries` (listed from `root` into `tree`). Before any image is
+/// decoded past the first, `check(spec, images)` is told how many images the runs hold.
+fn read_listed_runs(
+    root: &Path,
+    tree: &mut FileTree,
+    entries: &[Entry],
+    spec: Option<ImageSpec>,
+    mut check: impl FnMut(ImageSpec, usize) -> Result<(), DataError>,
+) -> Result<(ImageSpec, Vec<OneShotRun>), DataError> {
     let by_path: BTreeMap<String, &Entry> = entries.iter().map(|e| (path_of(e), e)).collect();
-    let runs: Vec<&Entry> = entries.iter().filter(|e| e.name == CLASS_LABELS).collect();
-    if runs.is_empty() {
+    let label_files: Vec<&Entry> = entries.iter().filter(|e| e.name == CLASS_LABELS).collect();
+    if label_files.is_empty() {
         return Err(DataError::Empty {
             path: root.to_path_buf(),
             message: format!(
@@ -62,10 +80,18 @@ pub fn read_one_shot_runs(
             ),
         });
     }
+    let mut runs = Vec::with_capacity(label_files.len());
+    for labels_file in label_files {
+        runs.push((labels_file, RunFiles::of(labels_file, &by_path, tree)?));
+    }
+    let images: usize = runs
+        .iter()
+        .map(|(_, r)| r.training.len() + r.queries.len())
+        .sum();
     let mut spec = spec;
+    let mut checked = false;
     let mut out = Vec::with_capacity(runs.len());
-    for labels_file in runs {
-        let run = RunFiles::of(labels_file, &by_path, &mut tree)?;
+    for (labels_file, run) in runs {
         let mut image = |e: &Entry| -> Result<Vec<f32>, DataError> {
             let bytes = tree.read(e)?;
             let img = image::load_from_memory(&bytes).map_err(|err| DataError::BadImage {
@@ -77,6 +103,10 @@ pub fn read_one_shot_runs(
                 height: img.height() as usize,
                 width: img.width() as usize,
             });
+            if !checked {
+                check(s, images)?;
+                checked = true;
+            }
             Ok(convert_image(&img, s))
         };
         let mut support = Vec::new();
@@ -106,18 +136,22 @@ pub fn read_one_shot_runs(
     Ok((spec, out))
 }
 
-/// The runs under `root` as a dataset of their characters: one class per training image
-/// (named `<run folder>/<file stem>`), holding that image, then its queries.
-pub fn load_one_shot_runs_dataset(
+/// The runs among `entries` (listed from `root` into `tree`) as a dataset of their
+/// characters: one class per training image (named `<run folder>/<file stem>`), holding that
+/// image, then its queries. The size cap is checked once the first image gives the size.
+pub(super) fn load_listed_runs_dataset(
     root: &Path,
+    mut tree: FileTree,
+    entries: &[Entry],
     opts: &mut LoadOptions<'_>,
 ) -> Result<Dataset, DataError> {
-    let (spec, runs) = read_one_shot_runs(root, opts.image)?;
+    let (spec, runs) = read_listed_runs(root, &mut tree, entries, opts.image, |s, images| {
+        opts.check_size(root, images as u64 * s.len() as u64)
+    })?;
     let total: usize = runs
         .iter()
         .map(|r| r.training.len() + r.queries.len())
         .sum();
-    opts.check_size(root, total as u64 * spec.len() as u64)?;
     let n = spec.len();
     let mut class_names = Vec::new();
     let mut labels = Vec::with_capacity(total);

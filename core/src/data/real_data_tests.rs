@@ -127,6 +127,19 @@ fn the_one_shot_runs_load_as_a_dataset_of_their_400_characters() {
     // Without a size, the images keep their own (105x105 grey), as image folders do.
     let native = load_path(&zip, &CsvOptions::default(), &mut opts()).unwrap();
     assert_eq!(native.samples.sample_len(), 105 * 105);
+    // The memory cap holds for this format too: 800 images of 105x105 values in f32.
+    let mut capped = LoadOptions {
+        max_dataset_mb: 30.0,
+        ..LoadOptions::default()
+    };
+    let err = load_path(&zip, &CsvOptions::default(), &mut capped)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("all_runs.zip")
+            && err.contains("needs 35.3 MB in memory, more than the cap of 30.0 MB"),
+        "{err}"
+    );
 }
 
 #[test]
