@@ -4,6 +4,7 @@
 //! the same struct through egui_kittest.
 
 mod adaptations;
+mod apply_event;
 mod arch_delta;
 mod comparison;
 mod dataset_info;
@@ -18,6 +19,7 @@ mod retrain_setup;
 mod settings;
 mod state;
 mod status_log;
+mod tab;
 mod view_state;
 mod views;
 mod worker;
@@ -37,8 +39,9 @@ pub use presets::{Preset, PRESETS};
 pub use retrain_job::{JobStatus, RetrainEvent, RetrainJob, RetrainStart};
 pub use retrain_setup::RetrainSetup;
 pub use settings::{Launch, Settings};
-pub use state::{Tab, TrainState, Workbench};
+pub use state::Workbench;
 pub use status_log::{Notice, StatusLog};
+pub use tab::{Tab, TrainState};
 pub use worker::{Command, Event, WorkerHandle};
 
 /// Where settings that survive a restart are kept in eframe's storage.

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
-use std::time::Instant;
 
 use metanas_core::run::{BackendKind, RunConfig, TaskConfig};
 
@@ -17,87 +16,10 @@ use super::retrain_job::RetrainJob;
 use super::retrain_setup::RetrainSetup;
 use super::settings::{default_runs_folder, Launch, Settings};
 use super::status_log::StatusLog;
+use super::tab::{Tab, TrainState};
 use super::view_state::ViewState;
-use super::worker::{self, Command, Event, WorkerHandle};
+use super::worker::{self, Command, WorkerHandle};
 use crate::plots::RunHistory;
-
-/// The views.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Tab {
-    /// Data, search space, learner.
-    #[default]
-    Setup,
-    /// Progress and curves.
-    Training,
-    /// The cell DAGs over training.
-    Cells,
-    /// Every probability over training as a heat map.
-    History,
-    /// Adapting to one task.
-    Adapt,
-    /// Support and query sets with predictions.
-    Episodes,
-    /// PCA of task posteriors.
-    Pca,
-    /// Genotypes, figures, CSV.
-    Export,
-}
-
-impl Tab {
-    /// Every tab, in order.
-    pub const ALL: [Tab; 8] = [
-        Tab::Setup,
-        Tab::Training,
-        Tab::Cells,
-        Tab::History,
-        Tab::Adapt,
-        Tab::Episodes,
-        Tab::Pca,
-        Tab::Export,
-    ];
-
-    /// Its label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Tab::Setup => "Setup",
-            Tab::Training => "Training",
-            Tab::Cells => "Cells",
-            Tab::History => "History",
-            Tab::Adapt => "Adapt",
-            Tab::Episodes => "Episodes",
-            Tab::Pca => "PCA",
-            Tab::Export => "Export",
-        }
-    }
-}
-
-/// Where training stands.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TrainState {
-    /// Not training.
-    Idle,
-    /// Training towards `target` meta-steps.
-    Running {
-        /// Target meta-steps.
-        target: usize,
-        /// Step when this stretch started.
-        from_step: usize,
-        /// When it started.
-        since: Instant,
-    },
-    /// Pause was pressed; the worker finishes the current meta-step.
-    Pausing {
-        /// The target to resume towards.
-        target: usize,
-    },
-    /// Paused; Resume continues towards `target`.
-    Paused {
-        /// Target meta-steps.
-        target: usize,
-    },
-    /// Stop was pressed; the worker finishes the current meta-step.
-    Stopping,
-}
 
 /// The workbench app.
 pub struct Workbench {
@@ -339,109 +261,6 @@ impl Workbench {
     /// Whether the launch options close the window after some frames.
     pub fn closes_after_frames(&self) -> bool {
         self.launch.quit_after_frames.is_some()
-    }
-
-    fn apply(&mut self, event: Event) {
-        match event {
-            Event::Busy(what) => self.busy = Some(what),
-            Event::Loading { path, done, total } => self.loading = Some((path, done, total)),
-            Event::Opened(history) => {
-                self.loading = None;
-                self.notices.state_changed();
-                // Another run is open now: a paused one is no longer what Resume continues.
-                if matches!(self.train, TrainState::Paused { .. }) {
-                    self.train = TrainState::Idle;
-                }
-                for w in &history.warnings {
-                    self.info(format!("warning: {w}"));
-                }
-                self.settings.last_run = Some(history.dir.clone());
-                self.views.cells.follow_latest = true;
-                self.adaptations.clear();
-                self.shown_adaptation = None;
-                self.views.adapt.comparison = None;
-                self.set_draft(history.config.clone(), None);
-                self.info(format!(
-                    "opened {} at meta-step {}",
-                    history.dir.display(),
-                    history.steps
-                ));
-                self.run = Some(*history);
-            }
-            Event::Step {
-                metrics,
-                arch,
-                snapshots,
-                validation,
-            } => {
-                // Training moved on: "creating the run" and "opened at step 0" are stale.
-                self.busy = None;
-                self.notices.state_changed();
-                if let Some(run) = &mut self.run {
-                    run.steps = metrics.report.step;
-                    run.metrics.push(metrics);
-                    run.push_arch(arch);
-                    run.snapshots.extend(snapshots);
-                    run.validation.extend(validation);
-                }
-            }
-            Event::TrainEnded {
-                steps,
-                stopped,
-                genotype,
-                validation,
-            } => {
-                if let Some(run) = &mut self.run {
-                    run.steps = steps;
-                    run.genotype = genotype;
-                    run.validation = validation;
-                }
-                self.train = match (&self.train, stopped) {
-                    (TrainState::Pausing { target }, true) => {
-                        TrainState::Paused { target: *target }
-                    }
-                    _ => TrainState::Idle,
-                };
-                if !stopped {
-                    self.info(format!("training done at meta-step {steps}"));
-                }
-            }
-            Event::Adapted(result) => {
-                self.adaptations.push(*result);
-                self.shown_adaptation = Some(self.adaptations.len() - 1);
-                self.views.adapt.step = usize::MAX;
-            }
-            Event::Compared(result) => {
-                self.views.adapt.comparison = Some(*result);
-            }
-            Event::Inspected(info) => {
-                self.loading = None;
-                self.add_dataset(*info);
-            }
-            Event::Exported { dir, files } => {
-                self.info(format!(
-                    "exported {} files to {}",
-                    files.len(),
-                    dir.display()
-                ));
-                self.exported = Some((dir, files));
-            }
-            Event::Failed {
-                what,
-                trains,
-                message,
-            } => {
-                self.loading = None;
-                if trains && matches!(self.train, TrainState::Running { .. }) {
-                    self.train = TrainState::Idle;
-                }
-                self.error(format!("{what}: {message}"));
-            }
-            Event::Idle => {
-                self.busy = None;
-                self.worker_busy = false;
-            }
-        }
     }
 
     /// Puts `config` into Setup, unedited: a preset's (`preset`: its index) or an opened

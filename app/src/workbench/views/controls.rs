@@ -5,7 +5,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::super::picker::Purpose;
 use super::super::presets::PRESETS;
-use super::super::state::{TrainState, Workbench};
+use super::super::state::Workbench;
+use super::super::tab::TrainState;
 use super::super::worker::Command;
 
 /// The top bar.
@@ -177,7 +178,7 @@ pub fn start_new_run(app: &mut Workbench) {
         train_to: Some(target),
     });
     mark_running(app, sent, target, 0);
-    app.tab = super::super::state::Tab::Training;
+    app.tab = super::super::tab::Tab::Training;
 }
 
 fn train_to(app: &mut Workbench, target: usize) {

@@ -45,7 +45,7 @@ pub fn open_form(app: &mut Workbench, genotype: Genotype, source: String) {
 /// or (finished) loads and shows its result.
 pub fn open_retrain_run(app: &mut Workbench, dir: std::path::PathBuf) {
     app.start_retrain(RetrainStart::Resume(dir));
-    app.tab = super::super::state::Tab::Training;
+    app.tab = super::super::tab::Tab::Training;
 }
 
 /// One line with the retrain's result when it trains `genotype`.
@@ -180,7 +180,7 @@ pub fn setup_window(ui: &mut egui::Ui, app: &mut Workbench) {
                     dir: setup.out_dir(),
                     config: Box::new(config),
                 });
-                app.tab = super::super::state::Tab::Training;
+                app.tab = super::super::tab::Tab::Training;
                 return;
             }
             Err(e) => setup.error = Some(e),
