@@ -50,6 +50,22 @@ pub fn uninterruptible<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Whether the current thread is inside [`uninterruptible`]: work it hands to other threads
+/// carries the shield with [`shielded_if`].
+pub fn is_shielded() -> bool {
+    SHIELDED.with(Cell::get) > 0
+}
+
+/// Runs `f` inside [`uninterruptible`] when `shielded` (the shield of the thread that handed
+/// this work over), else as it is.
+pub fn shielded_if<T>(shielded: bool, f: impl FnOnce() -> T) -> T {
+    if shielded {
+        uninterruptible(f)
+    } else {
+        f()
+    }
+}
+
 /// `Err(Interrupted)` when a stop has been requested (and the current thread is not inside
 /// [`uninterruptible`]): `interrupt::check()?` at the top of a loop body.
 pub fn check() -> Result<(), LearnerError> {

@@ -23,19 +23,24 @@ fn grey_levels(root: &Path) {
 }
 
 fn digits_run(dir: &Path) -> std::path::PathBuf {
-    let config = dir.join("digits.toml");
+    digits_run_on(dir, 0)
+}
+
+/// [`digits_run`] with `learner.threads = threads` (0: one per core), in `dir/run<threads>`.
+fn digits_run_on(dir: &Path, threads: usize) -> std::path::PathBuf {
+    let config = dir.join(format!("digits{threads}.toml"));
     std::fs::write(
         &config,
         format!(
             "seed = 1\n{}\n[tasks]\nkind = \"few_shot\"\nways = 5\nshots = 1\nqueries = 3\n\
              split = {{ train = 0.5, val = 0.0 }}\n[[tasks.datasets]]\npath = \"bundled:uci-digits\"\n\
-             [learner]\nkind = \"base\"\ninner_steps = 1\n[training]\nmeta_batch = 2\n\
-             snapshot_every = 0\nadapt_steps = 2\neval_tasks = 3\n",
+             [learner]\nkind = \"base\"\ninner_steps = 1\nthreads = {threads}\n[training]\n\
+             meta_batch = 2\nsnapshot_every = 0\nadapt_steps = 2\neval_tasks = 3\n",
             tiny_image_space(5)
         ),
     )
     .unwrap();
-    let run = dir.join("run");
+    let run = dir.join(format!("run{threads}"));
     train_ok(&config, &run, 2);
     run
 }
@@ -95,6 +100,28 @@ fn adapt_reports_baselines_on_the_same_tasks_at_the_datasets_size() {
     ));
     assert!(j.get("baselines").is_none(), "{j}");
     assert!(j["per_task"][0].get("baselines").is_none(), "{j}");
+}
+
+/// Adaptation and the baselines run their tasks `learner.threads` at a time; every task has
+/// its own seed, so one thread and two give the same numbers, task by task.
+#[test]
+fn adapt_gives_the_same_numbers_on_one_thread_and_two() {
+    let tmp = tempdir("baselines-threads");
+    let report = |threads| {
+        let run = digits_run_on(tmp.path(), threads);
+        let j = json_of(&metanas_ok(&[
+            "adapt",
+            "--run",
+            s(&run),
+            "--tasks",
+            "4",
+            "--json",
+        ]));
+        (j["per_task"].clone(), j["baselines"].clone())
+    };
+    let (one, two) = (report(1), report(2));
+    assert_eq!(one.0.as_array().map(Vec::len), Some(4), "{:?}", one.0);
+    assert_eq!(one, two);
 }
 
 #[test]

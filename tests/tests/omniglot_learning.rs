@@ -81,7 +81,7 @@ fn short_base_meta_training_beats_chance_on_omniglot_5way_1shot() {
     let mut learner = build_learner(&config, BackendKind::Cpu).unwrap();
     // Accuracy after 5 adaptation steps on 30 tasks of the test split's classes.
     let accuracy = |learner: &dyn MetaLearner| -> MeanCi {
-        let report = evaluate(learner, 30, 5, 7, |i| {
+        let report = evaluate(learner, 30, 5, 7, 0, |i| {
             tasks
                 .sample(Split::Test, &mut SeededRng::new(90_000 + i as u64))
                 .map_err(|e| LearnerError::Task(e.to_string()))

@@ -210,15 +210,21 @@ fn a_search_lowers_the_query_mse_of_a_regression_task_and_reports_every_step() {
         other.per_step[0], a.per_step[0],
         "each seed its own initial values"
     );
-    // The shared protocol takes it like any adaptation.
-    let report = evaluate_with(
-        |t, s| search.search(t, 3, s),
-        2,
-        0,
-        |i| Ok(RegressionTasks::default().sample(&mut SeededRng::new(i as u64))),
-    )
-    .unwrap();
-    assert_eq!((report.metric.as_str(), report.per_step.len()), ("mse", 4));
+    // The shared protocol takes it like any adaptation, with the same report whether its
+    // tasks run one or two at a time.
+    let report = |threads| {
+        evaluate_with(
+            |t, s| search.search(t, 3, s),
+            3,
+            0,
+            threads,
+            |i| Ok(RegressionTasks::default().sample(&mut SeededRng::new(i as u64))),
+        )
+        .unwrap()
+    };
+    let one = report(1);
+    assert_eq!((one.metric.as_str(), one.per_step.len()), ("mse", 4));
+    assert_eq!(report(2), one);
     let mut wrong = task.clone();
     wrong.input_shape = vec![3];
     let err = search.search(&wrong, 1, 0).unwrap_err().to_string();

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::learner::MetaLearner;
+use super::parallel::run_all_tasks;
 use super::types::{Adaptation, LearnerError};
 use crate::tasks::Episode;
 
@@ -99,39 +100,46 @@ impl EvalReport {
 }
 
 /// Adapts `learner` to `tasks` held-out tasks drawn by `next_task(i)` for `steps` steps each
-/// (task i with seed `seed + i`) and summarises the query metric per step.
+/// (task i with seed `seed + i`) and summarises the query metric per step. `threads` tasks
+/// adapt at a time (0: one per core); the report does not depend on it.
 pub fn evaluate<L: MetaLearner + ?Sized>(
     learner: &L,
     tasks: usize,
     steps: usize,
     seed: u64,
-    next_task: impl FnMut(usize) -> Result<Episode, LearnerError>,
+    threads: usize,
+    next_task: impl Fn(usize) -> Result<Episode, LearnerError> + Sync,
 ) -> Result<EvalReport, LearnerError> {
     evaluate_with(
         |task, seed| learner.adapt(task, steps, seed),
         tasks,
         seed,
+        threads,
         next_task,
     )
 }
 
 /// The protocol for any way of adapting to a task (a meta-learner's adaptation, a DARTS
 /// search from scratch): `adapt(task_i, seed + i)` on `tasks` tasks drawn by `next_task(i)`,
-/// the query metric summarised per step.
+/// the query metric summarised per step. Tasks run `threads` at a time (0: one per core,
+/// see [`run_all_tasks`]); each has its own seed, so the report is the same on any number.
 pub fn evaluate_with(
-    mut adapt: impl FnMut(&Episode, u64) -> Result<Adaptation, LearnerError>,
+    adapt: impl Fn(&Episode, u64) -> Result<Adaptation, LearnerError> + Sync,
     tasks: usize,
     seed: u64,
-    mut next_task: impl FnMut(usize) -> Result<Episode, LearnerError>,
+    threads: usize,
+    next_task: impl Fn(usize) -> Result<Episode, LearnerError> + Sync,
 ) -> Result<EvalReport, LearnerError> {
-    let mut tally = Tally::default();
-    let mut metric = "accuracy";
-    for i in 0..tasks {
+    let adapted = run_all_tasks(tasks, threads, |i| {
         crate::interrupt::check()?;
         let task = next_task(i)?;
         let a = adapt(&task, seed.wrapping_add(i as u64))?;
-        let values: Vec<f64> = a
-            .per_step
+        Ok((task.source_name, a.per_step))
+    })?;
+    let mut tally = Tally::default();
+    let mut metric = "accuracy";
+    for (source, per_step) in adapted {
+        let values: Vec<f64> = per_step
             .iter()
             .map(|m| match (m.accuracy, m.mse) {
                 (Some(acc), _) => acc,
@@ -142,7 +150,7 @@ pub fn evaluate_with(
                 _ => f64::NAN,
             })
             .collect();
-        tally.add(&task.source_name, &values);
+        tally.add(&source, &values);
     }
     Ok(tally.report(metric, tasks))
 }

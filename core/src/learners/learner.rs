@@ -10,7 +10,7 @@ use crate::space::SearchSpace;
 use crate::tasks::Episode;
 
 /// A meta-learner over a search space.
-pub trait MetaLearner {
+pub trait MetaLearner: Send + Sync {
     /// A short name (`base`, `mnas`, `maml`, ...).
     fn name(&self) -> &'static str;
 

@@ -45,7 +45,7 @@ pub use mnas::{MnasConfig, MnasLearner, MnasParams, MnasVariant};
 pub use objective::{
     cross_entropy, evaluate_outputs, mean_squared_error, task_loss, Predictions, TaskMetrics,
 };
-pub use parallel::run_tasks;
+pub use parallel::{run_all_tasks, run_tasks};
 pub use plan::{ArchPlan, Outer, Plan};
 pub use report::{evaluate_posterior, tables, weight_sketch, SKETCH_DIM};
 pub use schedule::{Anneal, MetaLrAnneal, TemperatureSchedule};

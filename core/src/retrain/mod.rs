@@ -4,6 +4,7 @@
 
 mod architecture;
 mod augment;
+mod checkpoint_state;
 mod config;
 mod eval_net;
 mod on_backend;

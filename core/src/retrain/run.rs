@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::architecture::RetrainNet;
 use super::augment::Shape;
+use super::checkpoint_state::{decode_state, encode_state, Progress};
 use super::config::RetrainConfig;
 use super::eval_net::NetIo;
 use super::run_dir::{
@@ -46,17 +47,6 @@ pub struct StepProgress {
     pub loss: f64,
     /// Training seconds since the run began.
     pub elapsed_seconds: f64,
-}
-
-/// Progress within the run, saved in each checkpoint.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-struct Progress {
-    step: usize,
-    /// Sums over the current epoch so far.
-    loss_sum: f64,
-    correct: usize,
-    seen: usize,
-    elapsed_seconds: f64,
 }
 
 /// Size and cost of the network.
@@ -387,17 +377,7 @@ impl<A: AutodiffBackend> RetrainRun<A> {
     }
 
     fn checkpoint(&mut self) -> Result<(), RunError> {
-        let progress =
-            serde_json::to_vec(&self.progress).map_err(|e| RunError::io(&self.dir, e))?;
-        let inner = self.model.valid();
-        let sgd = self.sgd.to_bytes(&inner);
-        let record = crate::learners::record_bytes(&inner).map_err(RunError::Learner)?;
-        let mut payload = Vec::new();
-        for part in [&progress, &sgd] {
-            payload.extend((part.len() as u64).to_le_bytes());
-            payload.extend(part.iter());
-        }
-        payload.extend(record);
+        let payload = encode_state(&self.progress, &self.sgd, &self.model, &self.dir)?;
         Checkpoints::new(self.dir.join("checkpoints")).write(
             self.progress.step,
             &payload,
@@ -481,55 +461,5 @@ fn build_model<A: AutodiffBackend>(
         .map_err(|e| RunError::config(Path::new(&config.architecture.describe()), e.to_string()))?;
     Ok(crate::learners::trainable::<A, RetrainNet<A>>(
         model.valid(),
-    ))
-}
-
-type State<A> = (
-    Progress,
-    Sgd<<A as AutodiffBackend>::InnerBackend>,
-    RetrainNet<A>,
-);
-
-fn decode_state<A: AutodiffBackend>(
-    bytes: &[u8],
-    fresh: &RetrainNet<A>,
-    config: &RetrainConfig,
-    device: &A::Device,
-    dir: &Path,
-) -> Result<State<A>, RunError> {
-    let bad = |m: String| RunError::dir(dir, format!("checkpoint: {m}"));
-    let mut at = 0usize;
-    let mut part = || -> Result<&[u8], RunError> {
-        let len = bytes
-            .get(at..at + 8)
-            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize)
-            .ok_or_else(|| bad("ends inside its header".into()))?;
-        let start = at + 8;
-        let end = start
-            .checked_add(len)
-            .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| bad("a part runs past the end".into()))?;
-        at = end;
-        Ok(&bytes[start..end])
-    };
-    let progress: Progress =
-        serde_json::from_slice(part()?).map_err(|e| bad(format!("progress: {e}")))?;
-    let sgd_bytes = part()?.to_vec();
-    let inner = crate::learners::load_record_bytes(&bytes[at..], &fresh.valid(), device)
-        .map_err(|e| bad(e.to_string()))?;
-    let p = &config.protocol;
-    let sgd = Sgd::from_bytes(&sgd_bytes, &inner, p.momentum, p.weight_decay)
-        .map_err(|e| bad(e.to_string()))?;
-    let non_finite = crate::learners::param_values(&inner)
-        .iter()
-        .filter(|v| !v.is_finite())
-        .count();
-    if non_finite > 0 {
-        return Err(bad(format!("{non_finite} values are not finite")));
-    }
-    Ok((
-        progress,
-        sgd,
-        crate::learners::trainable::<A, RetrainNet<A>>(inner),
     ))
 }

@@ -14,7 +14,7 @@ use super::tasks::{stream_rng, Stream, TaskDistribution};
 use crate::baselines::{task_baselines, BaselineScores, Learners, Pixels};
 use crate::data::{DataError, ImageSpec};
 use crate::learners::{
-    evaluate_with, Adaptation, DartsConfig, EvalReport, LearnerError, MetaLearner,
+    evaluate_with, run_all_tasks, Adaptation, DartsConfig, EvalReport, LearnerError, MetaLearner,
 };
 use crate::space::Domain;
 use crate::tasks::{load_one_shot_runs, Episode, Function, Split};
@@ -127,12 +127,16 @@ impl Session {
             meta: &*self.learner,
             fresh: &*fresh,
         };
-        let mut scores = BaselineScores::default();
-        for i in 0..held_out.len() {
+        // Tasks in parallel as in the evaluation; the scores are added in task order.
+        let per_task = run_all_tasks(held_out.len(), self.config.learner.threads(), |i| {
             crate::interrupt::check()?;
             let task = self.held_out_task(held_out, i)?;
             let seed = self.config.seed.wrapping_add(i as u64);
             let task_scores = task_baselines(&task, &learners, pixels, steps, seed)?;
+            Ok((task, task_scores))
+        })?;
+        let mut scores = BaselineScores::default();
+        for (task, task_scores) in per_task {
             scores.add(&task, pixels, task_scores);
         }
         Ok(scores)
@@ -178,7 +182,7 @@ impl Session {
     fn evaluate_by(
         &self,
         held_out: &HeldOut,
-        adapt: impl FnMut(&Episode, u64) -> Result<Adaptation, LearnerError>,
+        adapt: impl Fn(&Episode, u64) -> Result<Adaptation, LearnerError> + Sync,
     ) -> Result<EvalReport, RunError> {
         if let HeldOut::Sampled(_) = held_out {
             self.tasks.check(Split::Test)?;
@@ -187,6 +191,7 @@ impl Session {
             adapt,
             held_out.len(),
             self.config.seed,
+            self.config.learner.threads(),
             |i| self.held_out_task(held_out, i),
         )?)
     }

@@ -96,6 +96,16 @@ impl LearnerConfig {
         Ok(Engine::Gradient(plan))
     }
 
+    /// The task threads the learner asks for (`learner.threads`; 0: one per core), which
+    /// adaptation and evaluation use too.
+    pub fn threads(&self) -> usize {
+        match self.engine(0) {
+            Ok(Engine::Gradient(p)) => p.threads,
+            Ok(Engine::Mnas(m)) => m.threads,
+            Err(_) => 1,
+        }
+    }
+
     pub(super) fn architecture_mut(&mut self) -> Option<&mut Architecture> {
         match self {
             Self::Maml(c) => Some(&mut c.architecture),

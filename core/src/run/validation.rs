@@ -137,6 +137,7 @@ impl Session {
             |task, s| self.learner.adapt(task, t.adapt_steps, s),
             t.validation_tasks,
             seed,
+            self.config.learner.threads(),
             |i| {
                 self.tasks
                     .sample(
