@@ -9,10 +9,12 @@
 #   - Omniglot's evaluation alphabets, 5-way 1-shot with 1 query: the characters of Lake et
 #     al.'s one-shot runs (../shared/datasets/omniglot/all_runs.zip, 2 drawings each);
 #   - Omniglot 5-way 5-shot on the preset's held-out characters of the background alphabets
-#     (the evaluation alphabets have too few drawings per character here for 5 shots).
+#     (the evaluation alphabets have too few drawings per character here for 5 shots), 5
+#     queries per class.
 #   MNIST=/path/to/mnist scripts/image_default_table.sh [TASKS]
 # KEEP=DIR keeps the run and the JSON reports in DIR (default: a temporary folder); with a
-# KEEP folder from an interrupted call, the run resumes where it stopped.
+# KEEP folder from an interrupted call, the run resumes where it stopped and the rows already
+# written are kept.
 set -euo pipefail
 tasks=${1:-100}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,10 +26,12 @@ run=$work/image_default
 start=$(date +%s)
 "$bin" train --config "$root/assets/configs/image_default.toml" --run "$run" --json > "$work/train.json"
 echo "trained in $(( $(date +%s) - start )) s" >&2
-adapt() { # name, adapt arguments
+adapt() { # name, adapt arguments; a row already in the KEEP folder is kept
   local name=$1
   shift
-  "$bin" adapt --run "$run" --tasks "$tasks" --json "$@" > "$work/$name.json"
+  if [ -s "$work/$name.json" ]; then return; fi
+  "$bin" adapt --run "$run" --tasks "$tasks" --json "$@" > "$work/$name.json.part"
+  mv "$work/$name.json.part" "$work/$name.json"
 }
 adapt mnist_1shot --data "$mnist" --shots 1
 adapt mnist_5shot --data "$mnist" --shots 5

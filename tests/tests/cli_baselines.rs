@@ -124,6 +124,53 @@ fn adapt_gives_the_same_numbers_on_one_thread_and_two() {
     assert_eq!(one, two);
 }
 
+/// Without --data, --shots and --queries reshape the run's own held-out tasks (the run
+/// meta-trained 1-shot with 3 queries); its held-out digits hold enough images for them.
+#[test]
+fn adapt_to_held_out_classes_at_other_shots() {
+    let tmp = tempdir("baselines-heldout-shots");
+    let run = digits_run(tmp.path());
+    let j = json_of(&metanas_ok(&[
+        "adapt",
+        "--run",
+        s(&run),
+        "--tasks",
+        "2",
+        "--shots",
+        "4",
+        "--queries",
+        "2",
+        "--no-baselines",
+        "--json",
+    ]));
+    assert_eq!(
+        (j["ways"].as_u64(), j["shots"].as_u64()),
+        (Some(5), Some(4)),
+        "{j}"
+    );
+    // The run's record of its class split: [[source, {train, val, test}]].
+    let split: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("split.json")).unwrap()).unwrap();
+    let test = split[0][1]["test"].as_array().unwrap();
+    assert_eq!(test.len(), 5, "{split}");
+    for t in j["per_task"].as_array().unwrap() {
+        // 5 ways x 2 queries: accuracies in tenths.
+        let x = t["after"].as_f64().unwrap() * 10.0;
+        assert!((x - x.round()).abs() < 1e-9, "{t}");
+        // Every task is the held-out digits.
+        let mut classes = t["classes"].as_array().unwrap().clone();
+        classes.sort_by_key(|c| c.as_u64());
+        assert_eq!(&classes, test, "{t}");
+    }
+    let out = metanas_tests::metanas(&["adapt", "--run", s(&run), "--ways", "3"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--ways 3: the run's network has 5 outputs"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn eval_reports_baselines_and_regression_has_the_network_from_scratch_only() {
     let tmp = tempdir("baselines-eval");

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use metanas_core::baselines::{task_baselines, BaselineScores, Learners, Pixels};
-use metanas_core::learners::{HeadInit, MeanCi};
+use metanas_core::learners::{run_all_tasks, HeadInit, LearnerError, MeanCi};
 use metanas_core::run::{
     limits, metric_value, native_pixels, stream_rng, DatasetConfig, RunError, SeedStream,
     TaskConfig, TaskDistribution,
@@ -16,6 +16,9 @@ use serde_json::json;
 use super::baselines::BaselineArgs;
 use super::checkpoint::{self, CheckpointArg};
 use super::{warn_all, CliError, Common, Output, RunArg};
+
+/// Tasks adapted before their records are summarised (bounds the memory of a long call).
+const TASK_CHUNK: usize = 64;
 
 /// Arguments of `adapt`.
 #[derive(Args, Debug)]
@@ -31,7 +34,8 @@ pub struct AdaptArgs {
     /// The search-space input the data feeds (needed when the space has several).
     #[arg(long, value_name = "NAME")]
     input: Option<String>,
-    /// N: classes per task (must equal the network's outputs); default: the run's.
+    /// N: classes per task (must equal the network's outputs); default: the run's. With
+    /// --shots and --queries, applies to --data or, without it, to the run's held-out classes.
     #[arg(long, value_name = "N")]
     ways: Option<usize>,
     /// K: support examples per class; default: the run's.
@@ -67,20 +71,6 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
     if let Some(steps) = a.steps {
         super::check_count("--steps", steps, 0, limits::STEPS)?;
     }
-    if a.data.is_none() {
-        for (flag, given) in [
-            ("--ways", a.ways),
-            ("--shots", a.shots),
-            ("--queries", a.queries),
-        ] {
-            if given.is_some() {
-                return Err(CliError::Input(format!(
-                    "{flag} applies to tasks drawn from --data; without --data the run's own \
-                     held-out tasks are used, with the run's ways, shots and queries"
-                )));
-            }
-        }
-    }
     for (flag, given, min) in [("--shots", a.shots, 1), ("--queries", a.queries, 1)] {
         if let Some(v) = given {
             super::check_count(flag, v, min, limits::EXAMPLES)?;
@@ -107,7 +97,19 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
                 a.run.run.display()
             )))
         }
-        (Some(path), Some(spec)) => {
+        (None, None) => {
+            if let Some(flag) = [("--ways", a.ways), ("--shots", a.shots), ("--queries", a.queries)]
+                .iter()
+                .find_map(|(flag, given)| given.map(|_| flag))
+            {
+                return Err(CliError::Input(format!(
+                    "{flag} applies to few-shot tasks; this run's tasks are regression \
+                     functions, with the run's own shots"
+                )));
+            }
+            (session.tasks.clone(), Split::Test, None)
+        }
+        (data, Some(spec)) => {
             let ways = a.ways.unwrap_or(spec.ways);
             if ways != space.num_outputs {
                 return Err(CliError::Input(format!(
@@ -115,30 +117,41 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
                     space.num_outputs, space.num_outputs
                 )));
             }
-            let input = match &a.input {
-                Some(i) if space.inputs.iter().any(|s| &s.name == i) => i.clone(),
-                Some(i) => {
-                    return Err(CliError::Input(format!(
-                        "--input {i}: the run's space has no such input"
-                    )))
-                }
-                None if space.inputs.len() == 1 => space.inputs[0].name.clone(),
-                None => {
-                    return Err(CliError::Input(
-                        "the run's space has several inputs: name one with --input".into(),
-                    ))
-                }
-            };
             let spec = EpisodeSpec {
                 ways,
                 shots: a.shots.unwrap_or(spec.shots),
                 queries: a.queries.unwrap_or(spec.queries),
             };
-            let tasks =
-                TaskDistribution::from_dataset(space, path, &input, spec, &mut |_, _, _| {})?;
-            (tasks, Split::Train, Some(DatasetConfig::at(path, &input)))
+            match data {
+                // The run's own held-out classes, at the shots and queries asked for.
+                None => (session.tasks.with_spec(spec)?, Split::Test, None),
+                Some(path) => {
+                    let input = match &a.input {
+                        Some(i) if space.inputs.iter().any(|s| &s.name == i) => i.clone(),
+                        Some(i) => {
+                            return Err(CliError::Input(format!(
+                                "--input {i}: the run's space has no such input"
+                            )))
+                        }
+                        None if space.inputs.len() == 1 => space.inputs[0].name.clone(),
+                        None => {
+                            return Err(CliError::Input(
+                                "the run's space has several inputs: name one with --input"
+                                    .into(),
+                            ))
+                        }
+                    };
+                    let tasks = TaskDistribution::from_dataset(
+                        space,
+                        path,
+                        &input,
+                        spec,
+                        &mut |_, _, _| {},
+                    )?;
+                    (tasks, Split::Train, Some(DatasetConfig::at(path, &input)))
+                }
+            }
         }
-        (None, _) => (session.tasks.clone(), Split::Test, None),
     };
     tasks.check(split)?;
     let steps = a.steps.unwrap_or(config.training.adapt_steps);
@@ -163,55 +176,64 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
     let mut first_genotype = None;
     // A learner without a shared genotype has no task genotypes either.
     let prior = session.genotype();
-    for i in 0..a.tasks {
-        let mut rng = stream_rng(a.seed, SeedStream::Adapt, i as u64);
-        let task = tasks.sample(split, &mut rng)?;
-        let seed = rng.next_u64();
-        let ad = session
-            .learner
-            .adapt(&task, steps, seed)
-            .map_err(|e| CliError::from(RunError::from(e)))?;
-        let task_scores = fresh
-            .as_ref()
-            .map(|fresh| {
-                let learners = Learners {
-                    meta: &*session.learner,
-                    fresh: &**fresh,
-                };
-                task_baselines(&task, &learners, &pixels, steps, seed)
-            })
-            .transpose()
-            .map_err(|e| CliError::from(RunError::from(e)))?;
-        let b = ad
-            .per_step
-            .first()
-            .and_then(metric_value)
-            .unwrap_or(f64::NAN);
-        let f = ad
-            .per_step
-            .last()
-            .and_then(metric_value)
-            .unwrap_or(f64::NAN);
-        before.push(b);
-        after.push(f);
-        let mut record = json!({
-            "source": task.source_name,
-            "classes": task.classes,
-            "before": b,
-            "after": f,
-            "per_step": ad.per_step.iter().map(metric_value).collect::<Vec<_>>(),
-            "genotype": prior.is_some().then_some(&ad.genotype),
-        });
-        if let Some(task_scores) = task_scores {
-            record["baselines"] = task_scores
-                .iter()
-                .map(|(b, v)| (b.key().to_string(), json!(v)))
-                .collect::<serde_json::Map<_, _>>()
-                .into();
-            scores.add(&task, &pixels, task_scores);
+    // Tasks adapt `learner.threads` at a time (each with its own seed, so the numbers do not
+    // depend on it), a chunk at a time to keep the adapted records in memory bounded.
+    let threads = config.learner.threads();
+    for chunk in (0..a.tasks).collect::<Vec<_>>().chunks(TASK_CHUNK) {
+        let done = run_all_tasks(chunk.len(), threads, |k| {
+            let i = chunk[k];
+            metanas_core::interrupt::check()?;
+            let mut rng = stream_rng(a.seed, SeedStream::Adapt, i as u64);
+            let task = tasks
+                .sample(split, &mut rng)
+                .map_err(|e| LearnerError::Task(e.to_string()))?;
+            let seed = rng.next_u64();
+            let ad = session.learner.adapt(&task, steps, seed)?;
+            let task_scores = fresh
+                .as_ref()
+                .map(|fresh| {
+                    let learners = Learners {
+                        meta: &*session.learner,
+                        fresh: &**fresh,
+                    };
+                    task_baselines(&task, &learners, &pixels, steps, seed)
+                })
+                .transpose()?;
+            Ok((task, ad, task_scores))
+        })
+        .map_err(|e| CliError::from(RunError::from(e)))?;
+        for (task, ad, task_scores) in done {
+            let b = ad
+                .per_step
+                .first()
+                .and_then(metric_value)
+                .unwrap_or(f64::NAN);
+            let f = ad
+                .per_step
+                .last()
+                .and_then(metric_value)
+                .unwrap_or(f64::NAN);
+            before.push(b);
+            after.push(f);
+            let mut record = json!({
+                "source": task.source_name,
+                "classes": task.classes,
+                "before": b,
+                "after": f,
+                "per_step": ad.per_step.iter().map(metric_value).collect::<Vec<_>>(),
+                "genotype": prior.is_some().then_some(&ad.genotype),
+            });
+            if let Some(task_scores) = task_scores {
+                record["baselines"] = task_scores
+                    .iter()
+                    .map(|(b, v)| (b.key().to_string(), json!(v)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+                scores.add(&task, &pixels, task_scores);
+            }
+            per_task.push(record);
+            first_genotype.get_or_insert(ad.genotype);
         }
-        per_task.push(record);
-        first_genotype.get_or_insert(ad.genotype);
     }
     if before.iter().chain(&after).any(|v| !v.is_finite()) {
         return Err(super::not_finite(

@@ -54,7 +54,7 @@ pub const PRESETS: &[Preset] = &[
     preset!(
         "Omniglot + digits, built in · M-NAS",
         "image_default.toml",
-        "M-NAS on the Omniglot drawings and digits built into metanas; 300 meta-steps, under an hour on 2 cores"
+        "M-NAS on the Omniglot drawings and digits built into metanas; 300 meta-steps, about half an hour on 2 cores"
     ),
     preset!(
         "Regression families · BASE",

@@ -114,6 +114,17 @@ impl TaskDistribution {
         Ok(Self::FewShot(tasks))
     }
 
+    /// The same tasks at other ways, shots and queries (few-shot tasks only).
+    pub fn with_spec(&self, spec: EpisodeSpec) -> Result<Self, RunError> {
+        match self {
+            Self::FewShot(f) => Ok(Self::FewShot(f.with_spec(spec)?)),
+            Self::Regression(_) => Err(RunError::Learner(crate::learners::LearnerError::Task(
+                "ways, shots and queries apply to few-shot tasks; these are regression functions"
+                    .into(),
+            ))),
+        }
+    }
+
     /// Draws a task from `split`.
     pub fn sample(&self, split: Split, rng: &mut SeededRng) -> Result<Episode, RunError> {
         match self {

@@ -75,6 +75,20 @@ fn choose(items: &[usize], k: usize, rng: &mut SeededRng) -> Vec<usize> {
     pool
 }
 
+/// Refuses tasks without a way or a shot.
+fn check_spec(spec: EpisodeSpec) -> Result<(), DataError> {
+    if spec.ways == 0 || spec.shots == 0 {
+        return Err(DataError::Unsuitable {
+            dataset: "task distribution".into(),
+            message: format!(
+                "{}-way {}-shot tasks need at least one way and one shot",
+                spec.ways, spec.shots
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Picks an index with probability proportional to `weights` (all positive).
 pub(crate) fn pick_weighted(weights: &[f64], rng: &mut SeededRng) -> usize {
     let total: f64 = weights.iter().sum();
@@ -99,15 +113,7 @@ impl FewShotTasks {
                 message: "has no source dataset".into(),
             });
         }
-        if spec.ways == 0 || spec.shots == 0 {
-            return Err(DataError::Unsuitable {
-                dataset: "task distribution".into(),
-                message: format!(
-                    "{}-way {}-shot tasks need at least one way and one shot",
-                    spec.ways, spec.shots
-                ),
-            });
-        }
+        check_spec(spec)?;
         for s in &sources {
             if !(s.weight.is_finite() && s.weight > 0.0) {
                 return Err(DataError::Unsuitable {
@@ -144,6 +150,16 @@ impl FewShotTasks {
     /// Ways, shots and queries.
     pub fn spec(&self) -> EpisodeSpec {
         self.spec
+    }
+
+    /// The same sources and class splits, drawing `spec`-shaped tasks (whether a split can
+    /// give them is for [`FewShotTasks::check`]).
+    pub fn with_spec(&self, spec: EpisodeSpec) -> Result<Self, DataError> {
+        check_spec(spec)?;
+        Ok(Self {
+            spec,
+            ..self.clone()
+        })
     }
 
     /// Whether tasks can be drawn from `split`: at least one source has classes in it, and
