@@ -102,6 +102,44 @@ fn adapt_reports_baselines_on_the_same_tasks_at_the_datasets_size() {
     assert!(j["per_task"][0].get("baselines").is_none(), "{j}");
 }
 
+/// Two datasets feeding one input share its name: the raw-pixel baselines of the run's own
+/// held-out tasks read each task's pixels from its own dataset (here the digits, at the
+/// network's 8x8), not from the other one's (16x16 grey levels, all in meta-training).
+#[test]
+fn held_out_baselines_of_a_run_with_two_datasets_read_their_own_pixels() {
+    let tmp = tempdir("baselines-two-sources");
+    let data = tmp.path().join("levels");
+    grey_levels(&data);
+    let config = tmp.path().join("two.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "seed = 1\n{}\n[tasks]\nkind = \"few_shot\"\nways = 5\nshots = 1\nqueries = 3\n\
+             split = {{ train = 0.5, val = 0.0 }}\n[[tasks.datasets]]\npath = \"bundled:uci-digits\"\n\
+             [[tasks.datasets]]\npath = \"{}\"\nsplit = {{ train = 1.0, val = 0.0 }}\n\
+             [learner]\nkind = \"base\"\ninner_steps = 1\n[training]\nmeta_batch = 2\n\
+             snapshot_every = 0\nadapt_steps = 2\n",
+            tiny_image_space(5),
+            data.display()
+        ),
+    )
+    .unwrap();
+    let run = tmp.path().join("run");
+    train_ok(&config, &run, 1);
+    let j = json_of(&metanas_ok(&[
+        "adapt",
+        "--run",
+        s(&run),
+        "--tasks",
+        "3",
+        "--json",
+    ]));
+    assert_eq!(j["baseline_pixels"], "8x8 grey", "{j}");
+    for t in j["per_task"].as_array().unwrap() {
+        fifteenths(&t["baselines"]["nearest_class_mean_pixels"]);
+    }
+}
+
 /// Adaptation and the baselines run their tasks `learner.threads` at a time; every task has
 /// its own seed, so one thread and two give the same numbers, task by task.
 #[test]

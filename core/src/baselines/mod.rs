@@ -76,16 +76,17 @@ impl Baseline {
 /// network's input size), or the same samples of its dataset loaded at its own resolution.
 #[derive(Clone, Debug, Default)]
 pub struct Pixels {
-    /// Datasets at their own size by source name (same samples in the same order as the
-    /// source's); tasks of a source not listed keep their own inputs.
-    pub native: Vec<(String, Arc<Dataset>)>,
+    /// Datasets at their own size by source index ([`Episode::source`]; names can repeat:
+    /// two datasets feeding one input share its name), each with the same samples in the same
+    /// order as its source's; tasks of a source not listed keep their own inputs.
+    pub native: Vec<(usize, Arc<Dataset>)>,
 }
 
 impl Pixels {
     fn native_of(&self, task: &Episode) -> Option<&Dataset> {
         self.native
             .iter()
-            .find(|(source, _)| *source == task.source_name)
+            .find(|(source, _)| *source == task.source)
             .map(|(_, d)| &**d)
     }
 

@@ -4,15 +4,16 @@ use super::*;
 use crate::data::{Dataset, DatasetFormat, ImageSpec, Samples};
 use crate::tasks::Batch;
 
-fn task(source: &str, support_ids: Vec<usize>, query_ids: Vec<usize>) -> Episode {
+fn task(source: usize, support_ids: Vec<usize>, query_ids: Vec<usize>) -> Episode {
     let batch = |ids: Vec<usize>| Batch {
         inputs: ids.iter().flat_map(|&i| [i as f32; 4]).collect(),
         targets: Targets::Classes((0..ids.len()).collect()),
         sample_ids: ids,
     };
     Episode {
-        source: 0,
-        source_name: source.into(),
+        source,
+        // Both sources feed one input, so they share its name.
+        source_name: "grey".into(),
         input_shape: vec![1, 2, 2],
         classes: vec![0, 1],
         support: batch(support_ids),
@@ -45,20 +46,20 @@ fn native() -> Arc<Dataset> {
 }
 
 /// The native dataset serves the samples the task names, at its own size; a task of another
-/// source keeps its own inputs.
+/// source (of the same name: the input they feed) keeps its own inputs.
 #[test]
 fn native_pixels_read_the_tasks_samples_at_the_datasets_size() {
     let pixels = Pixels {
-        native: vec![("digits".into(), native())],
+        native: vec![(1, native())],
     };
-    let t = task("digits", vec![2, 0], vec![1]);
+    let t = task(1, vec![2, 0], vec![1]);
     let (s, q) = pixels.of(&t);
     assert_eq!(s.len(), 32);
     assert_eq!(&s[..16], &[20.0; 16]);
     assert_eq!(&s[16..], &[0.0; 16]);
     assert_eq!(q, vec![10.0; 16]);
     assert_eq!(pixels.describe(&t), "4x4 grey");
-    let other = task("letters", vec![2, 0], vec![1]);
+    let other = task(0, vec![2, 0], vec![1]);
     assert_eq!(pixels.of(&other).0, other.support.inputs);
     assert_eq!(pixels.describe(&other), "2x2 grey");
     assert_eq!(Pixels::default().of(&t).1, t.query.inputs);

@@ -19,7 +19,7 @@ pub fn native_pixels(tasks: &TaskDistribution, configs: &[DatasetConfig]) -> (Pi
     let TaskDistribution::FewShot(f) = tasks else {
         return (pixels, warnings);
     };
-    for (source, d) in f.sources().iter().zip(configs) {
+    for (index, (source, d)) in f.sources().iter().zip(configs).enumerate() {
         let Some(network_size) = source.dataset.image_spec() else {
             continue;
         };
@@ -34,7 +34,7 @@ pub fn native_pixels(tasks: &TaskDistribution, configs: &[DatasetConfig]) -> (Pi
                 "loaded at its own size, it holds other samples".into(),
             )),
             Ok(native) if native.image_spec() == Some(network_size) => {}
-            Ok(native) => pixels.native.push((source.name.clone(), Arc::new(native))),
+            Ok(native) => pixels.native.push((index, Arc::new(native))),
             Err(e) => warnings.push(fallback(e.to_string())),
         }
     }
