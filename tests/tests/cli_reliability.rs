@@ -190,7 +190,10 @@ fn bad_paths_and_values_exit_2_naming_what_is_wrong() {
 
     train_ok(&config, &run, 2);
     for (args, words) in [
-        (vec!["adapt", "--ways", "7"], vec!["--ways", "few-shot tasks"]),
+        (
+            vec!["adapt", "--ways", "7"],
+            vec!["--ways", "few-shot tasks"],
+        ),
         (vec!["adapt", "--shots", "0"], vec!["--shots"]),
         (vec!["adapt", "--tasks", "1000000000"], vec!["--tasks"]),
         (vec!["eval", "--steps", "1000000000"], vec!["--steps"]),
