@@ -179,9 +179,10 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
     // Tasks adapt `learner.threads` at a time (each with its own seed, so the numbers do not
     // depend on it), a chunk at a time to keep the adapted records in memory bounded.
     let threads = config.learner.threads();
-    for chunk in (0..a.tasks).collect::<Vec<_>>().chunks(TASK_CHUNK) {
-        let done = run_all_tasks(chunk.len(), threads, |k| {
-            let i = chunk[k];
+    for start in (0..a.tasks).step_by(TASK_CHUNK) {
+        let count = TASK_CHUNK.min(a.tasks - start);
+        let done = run_all_tasks(count, threads, |k| {
+            let i = start + k;
             metanas_core::interrupt::check()?;
             let mut rng = stream_rng(a.seed, SeedStream::Adapt, i as u64);
             let task = tasks
