@@ -1,6 +1,7 @@
-//! The CPU backend's own loops (depthwise convolution, pooling, batch norm) against the
-//! tensor-op versions on a whole image network: one BASE meta-step and one adaptation give
-//! the same loss and the same adapted weights either way (up to rounding).
+//! The CPU backend's own loops (depthwise convolution, pooling, batch norm, the mixed ops'
+//! weighted sums) against the tensor-op versions on a whole image network: one BASE meta-step
+//! and one adaptation give the same loss and the same adapted weights either way (up to
+//! rounding).
 
 use burn::backend::Autodiff;
 

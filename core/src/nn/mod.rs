@@ -19,6 +19,7 @@ pub mod simd;
 pub mod taps;
 #[cfg(test)]
 mod test_util;
+pub mod weighted_sum;
 pub mod window;
 
 pub use affine_norm::{normalise, AffineNorm};

@@ -46,6 +46,16 @@ impl Pointwise {
         into.clear();
         into.reserve(c * ho * wo);
         let image = &x[b * c * h * w..(b + 1) * c * h * w];
+        if [sh, sw] == [1, 1] {
+            // Every position: one pass over the image that the compiler vectorizes (a
+            // stepping iterator takes one value at a time).
+            if self.relu {
+                into.extend(image.iter().map(|v| v.max(0.0)));
+            } else {
+                into.extend_from_slice(image);
+            }
+            return;
+        }
         for plane in image.chunks_exact((h * w).max(1)).take(c) {
             for row in plane.chunks_exact(w.max(1)).step_by(sh).take(ho) {
                 let values = row.iter().step_by(sw).take(wo);

@@ -38,6 +38,7 @@ mod tests {
     use crate::nn::norm_kernel::BatchNorm;
     use crate::nn::pointwise_kernel::Pointwise;
     use crate::nn::pool_kernel::{AvgPool, MaxPool};
+    use crate::nn::weighted_sum::WeightedSum;
     use crate::nn::window::Window;
     use crate::rng::SeededRng;
 
@@ -127,6 +128,16 @@ mod tests {
             let bn = BatchNorm { shape, eps: 1e-5 };
             same_bits(&format!("batch norm size {size}"), || {
                 bits(&bn, [x], &probe)
+            });
+            let n = x.len();
+            let mix = WeightedSum {
+                shape,
+                columns: vec![2, 0, 1],
+            };
+            let weights = [0.3f32, -1.1, 0.7];
+            let reversed: Vec<f32> = x.iter().rev().copied().collect();
+            same_bits(&format!("weighted sum size {size}"), || {
+                bits(&mix, [&weights, x, &probe[..n], &reversed], &probe)
             });
         }
     }

@@ -5,6 +5,7 @@ use burn::module::Module;
 use burn::prelude::*;
 
 use super::topology::EdgeOps;
+use crate::nn::weighted_sum::weighted_sum;
 use crate::nn::{CandidateOp, Init, WeightSampler};
 
 /// The ops of one edge.
@@ -54,8 +55,8 @@ impl<B: Backend> MixedOp<B> {
         }
     }
 
-    /// `Σ_k z[row][col_k] · op_k(x)`, or the plain sum when `z` is `None` (fixed networks).
-    /// With a single path, only the op of column `path[row]` runs, weighted by its `z`.
+    /// `Σ_k z[row][col_k] · op_k(x)` (one CPU loop, [`weighted_sum`]), or the plain sum when
+    /// `z` is `None` (fixed networks). With a single path, only the op of column `path[row]` runs, weighted by its `z`.
     /// `None` when no instantiated op runs (the edge has only `none`, or the path chose it).
     pub fn forward(
         &self,
@@ -66,30 +67,30 @@ impl<B: Backend> MixedOp<B> {
         let chosen = z
             .and_then(|(_, path)| path)
             .and_then(|p| p.get(self.row).copied());
-        let mut acc: Option<Tensor<B, 4>> = None;
-        for (op, &col) in self.ops.iter().zip(&self.columns) {
-            if chosen.is_some_and(|c| c != col) {
-                continue;
+        let run = self
+            .ops
+            .iter()
+            .zip(&self.columns)
+            .filter(|&(_, &col)| chosen.is_none_or(|c| c == col));
+        match z {
+            Some((z, _)) => {
+                let (outputs, columns): (Vec<_>, Vec<_>) = run
+                    .map(|(op, &col)| (op.forward(x.clone(), sampler), col))
+                    .unzip();
+                weighted_sum(z, self.row, &columns, outputs)
             }
-            let y = op.forward(x.clone(), sampler);
-            let y = match z {
-                // Fixed networks: drop-path on every op but the identity (DARTS).
-                None if !matches!(op, CandidateOp::Identity(_)) => sampler.drop_path(y),
-                Some((z, _)) => {
-                    let w = z
-                        .clone()
-                        .slice([self.row..self.row + 1, col..col + 1])
-                        .reshape([1, 1, 1, 1]);
-                    y * w
-                }
-                None => y,
-            };
-            acc = Some(match acc {
-                Some(a) => a + y,
-                None => y,
-            });
+            None => run
+                .map(|(op, _)| {
+                    let y = op.forward(x.clone(), sampler);
+                    // Fixed networks: drop-path on every op but the identity (DARTS).
+                    if matches!(op, CandidateOp::Identity(_)) {
+                        y
+                    } else {
+                        sampler.drop_path(y)
+                    }
+                })
+                .reduce(|a, y| a + y),
         }
-        acc
     }
 
     /// Multiply-accumulates for one sample of size `hw`: of every op, or with `single_path`
