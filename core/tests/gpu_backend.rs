@@ -190,6 +190,55 @@ fn the_device_counters_see_each_upload_launch_and_read() {
     assert!((1..=2).contains(&c.launches), "{c:?}");
 }
 
+/// Device counts of one forward pass of a factorized reduction (the reduce cell's skip op)
+/// of a `size` x `size` input already on the device, mean weights (no noise to upload).
+fn counts_of_a_factorized_reduction<B: burn::prelude::Backend>(
+    device: &B::Device,
+    size: usize,
+) -> metanas_core::device_counts::DeviceCounts {
+    use burn::prelude::*;
+    use metanas_core::nn::ops::FactorizedReduce;
+    use metanas_core::nn::{Init, WeightSampler};
+    let mut rng = metanas_core::rng::SeededRng::new(0);
+    let mut init = Init {
+        sigma: 0.01,
+        rng: &mut rng,
+        affine_norm: false,
+    };
+    let reduce = FactorizedReduce::<B>::new(4, 4, &mut init, device);
+    let x = Tensor::<B, 4>::ones([2, 4, size, size], device);
+    let run = || {
+        let y = reduce.forward(x.clone(), &mut WeightSampler::mean());
+        y.into_data().to_vec::<f32>().unwrap()
+    };
+    // Once first, so that compiling the kernels is not in the counted stretch.
+    run();
+    let (y, counts) = metanas_core::device_counts::counted(run);
+    assert_eq!(y.len(), 2 * 4 * size.div_ceil(2) * size.div_ceil(2));
+    counts.expect("a build with a GPU backend counts")
+}
+
+#[test]
+fn a_factorized_reduction_pads_only_an_odd_size() {
+    let _alone = DEVICE.write().unwrap_or_else(|e| e.into_inner());
+    let counts = |size| match gpu() {
+        #[cfg(feature = "wgpu")]
+        BackendKind::Wgpu => {
+            counts_of_a_factorized_reduction::<burn::backend::Wgpu>(&Default::default(), size)
+        }
+        #[cfg(feature = "cuda")]
+        BackendKind::Cuda => {
+            counts_of_a_factorized_reduction::<burn::backend::Cuda>(&Default::default(), size)
+        }
+        other => panic!("{other:?} is not a GPU backend"),
+    };
+    // An even size never reads the padded end, so it is not padded: a launch fewer than an
+    // odd size, whose shifted input is padded on the device (nothing goes up either way).
+    let (even, odd) = (counts(8), counts(7));
+    assert!(even.launches < odd.launches, "{even:?} vs {odd:?}");
+    assert_eq!((even.uploads, odd.uploads), (0, 0), "{even:?} vs {odd:?}");
+}
+
 /// A small retrain of DARTS_V2 on the bundled digits (two steps an epoch).
 fn retrain_config() -> metanas_core::retrain::RetrainConfig {
     use metanas_core::retrain::{Architecture, Preset, RetrainConfig, RetrainData, DARTS_V2};

@@ -133,19 +133,25 @@ pub fn grad_weight(g: &Window, relu: bool, grad: &[f32], x: &[f32]) -> Vec<f32> 
                 return acc;
             }
             let (mut buffer, mut grid) = (Vec::new(), Vec::new());
-            for b in 0..g.n {
-                let plane = b * g.c + ch;
-                layout.fill(
-                    &x[plane * plane_in..(plane + 1) * plane_in],
-                    0.0,
-                    input_map(relu),
-                    &mut buffer,
-                );
-                layout.to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], &mut grid);
-                for (t, a) in acc.iter_mut().enumerate() {
-                    *a += lanes::dot(&grid, layout.tap(&buffer, t));
-                }
-            }
+            vectorized(
+                #[inline(always)]
+                || {
+                    for b in 0..g.n {
+                        let plane = b * g.c + ch;
+                        layout.fill(
+                            &x[plane * plane_in..(plane + 1) * plane_in],
+                            0.0,
+                            input_map(relu),
+                            &mut buffer,
+                        );
+                        layout
+                            .to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], &mut grid);
+                        for (t, a) in acc.iter_mut().enumerate() {
+                            *a += lanes::dot(&grid, layout.tap(&buffer, t));
+                        }
+                    }
+                },
+            );
             acc
         })
         .collect();

@@ -48,25 +48,48 @@ pub fn sum_sq_dev(a: &[f32], m: f32) -> f32 {
     fold(acc) + tail
 }
 
-/// `Σ a[i]·(b[i] − m)` over the shorter of the two slices.
+/// Independent sets of [`LANES`] partial sums a dot product keeps: one set would wait on
+/// one chain of additions (an addition's latency per eight values); four overlap.
+const CHAINS: usize = 4;
+
+/// `Σ a[i]·(b[i] − m)` over the shorter of the two slices: blocks of `CHAINS · LANES` values
+/// into `CHAINS` sets of lanes, the rest in blocks of `LANES` into the first set, then one
+/// value at a time; the sets and lanes added in a fixed order.
 #[inline(always)]
 pub fn dot_centred(a: &[f32], b: &[f32], m: f32) -> f32 {
+    const WIDE: usize = CHAINS * LANES;
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (wa, wb) = (a.chunks_exact(WIDE), b.chunks_exact(WIDE));
+    let (ra, rb) = (wa.remainder(), wb.remainder());
+    let mut acc = [[0.0f32; LANES]; CHAINS];
+    for (x, y) in wa.zip(wb) {
+        let x: &[f32; WIDE] = x.try_into().expect("a block");
+        let y: &[f32; WIDE] = y.try_into().expect("a block");
+        for (j, set) in acc.iter_mut().enumerate() {
+            for k in 0..LANES {
+                set[k] += x[j * LANES + k] * (y[j * LANES + k] - m);
+            }
+        }
+    }
+    let (ca, cb) = (ra.chunks_exact(LANES), rb.chunks_exact(LANES));
     let tail: f32 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
         .map(|(x, y)| x * (y - m))
         .sum();
-    let mut acc = [0.0f32; LANES];
     for (x, y) in ca.zip(cb) {
         for k in 0..LANES {
-            acc[k] += x[k] * (y[k] - m);
+            acc[0][k] += x[k] * (y[k] - m);
         }
     }
-    fold(acc) + tail
+    const _: () = assert!(CHAINS == 4, "the sets are added as two pairs");
+    let mut total = [0.0f32; LANES];
+    for k in 0..LANES {
+        total[k] = (acc[0][k] + acc[1][k]) + (acc[2][k] + acc[3][k]);
+    }
+    fold(total) + tail
 }
 
 /// Values of `acc` one [`accumulate`] block keeps in registers: eight AVX2 vectors.
@@ -108,6 +131,28 @@ pub fn accumulate<'a>(acc: &mut [f32], terms: usize, term: impl Fn(usize) -> (f3
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_products_of_every_length_match_a_sum_in_f64() {
+        for n in [0usize, 1, 7, 8, 9, 31, 32, 33, 41, 49, 196, 784, 1001] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n + 3).map(|i| (i as f32 * 0.11).cos() * 2.0).collect();
+            for m in [0.0f32, 0.25] {
+                let want: f64 = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(&x, &y)| f64::from(x) * (f64::from(y) - f64::from(m)))
+                    .sum();
+                let got = f64::from(dot_centred(&a, &b, m));
+                assert!(
+                    (got - want).abs() < 1e-4 * (1.0 + want.abs()),
+                    "n {n} m {m}: {got} vs {want}"
+                );
+            }
+            // dot is the product with nothing subtracted.
+            assert_eq!(dot(&a, &b).to_bits(), dot_centred(&a, &b, 0.0).to_bits());
+        }
+    }
 
     #[test]
     fn accumulate_gives_the_bits_of_one_axpy_per_term() {

@@ -179,7 +179,7 @@ impl<B: Backend> Conv7x1x7<B> {
 
 /// ReLU, two 1x1 stride-2 convolutions on the input and on the input shifted by one pixel,
 /// concatenated, batch norm (DARTS `FactorizedReduce`). The shifted input is zero-padded at
-/// the end so that odd sizes give matching halves.
+/// the end of an odd size so that both halves have the same size.
 #[derive(Module, Debug)]
 pub struct FactorizedReduce<B: Backend> {
     /// 1x1 stride-2 conv on the input.
@@ -207,9 +207,17 @@ impl<B: Backend> FactorizedReduce<B> {
         // with it).
         let [n, c, h, w] = x.dims();
         let shifted = if h > 1 && w > 1 {
-            x.clone()
-                .slice([0..n, 0..c, 1..h, 1..w])
-                .pad((0, 1, 0, 1), burn::tensor::ops::PadMode::Constant(0.0))
+            let cut = x.clone().slice([0..n, 0..c, 1..h, 1..w]);
+            // The stride-2 convolution reads every other pixel from the first, so the padded
+            // end is read only along an odd size: pad only there (a padded tensor is a new
+            // buffer, on the GPU an upload).
+            match (w % 2, h % 2) {
+                (0, 0) => cut,
+                (right, bottom) => cut.pad(
+                    (0, right, 0, bottom),
+                    burn::tensor::ops::PadMode::Constant(0.0),
+                ),
+            }
         } else {
             x.clone()
         };
@@ -419,25 +427,35 @@ mod tests {
             .into_data()
             .to_vec::<f32>()
             .unwrap()[0];
-        // 5x5 input x[i][j] = (5i + j)²: half a reads (even i, even j), half b reads
-        // (odd i, odd j) and, past the edge, the zero padding.
-        let values: Vec<f32> = (0..25).map(|k| (k * k) as f32).collect();
-        let x = Tensor::<B, 4>::from_data(TensorData::new(values, [1, 1, 5, 5]), &device);
-        let y = fr.forward(x, &mut WeightSampler::mean());
-        assert_eq!(y.dims(), [1, 2, 3, 3]);
-        let y = y.into_data().to_vec::<f32>().unwrap();
-        let at = |i: usize, j: usize| ((5 * i + j) * (5 * i + j)) as f32;
-        let a: Vec<f32> = [0, 2, 4]
-            .iter()
-            .flat_map(|&i| [0, 2, 4].map(|j| at(i, j) * wa))
-            .collect();
-        let b: Vec<f32> = [1, 3, 5]
-            .iter()
-            .flat_map(|&i| [1, 3, 5].map(|j| if i < 5 && j < 5 { at(i, j) * wb } else { 0.0 }))
-            .collect();
-        let expect: Vec<f32> = standardise(&a).into_iter().chain(standardise(&b)).collect();
-        for (g, e) in y.iter().zip(&expect) {
-            assert!((g - e).abs() < 1e-3, "{y:?} vs {expect:?}");
+        // Input x[i][j] = (w·i + j)²: half a reads (even i, even j), half b reads (odd i,
+        // odd j) and, past the edge of an odd size, the zero padding.
+        for [h, w] in [[5usize, 5], [4, 6], [6, 5], [5, 4]] {
+            let values: Vec<f32> = (0..h * w).map(|k| (k * k) as f32).collect();
+            let x = Tensor::<B, 4>::from_data(TensorData::new(values, [1, 1, h, w]), &device);
+            let y = fr.forward(x, &mut WeightSampler::mean());
+            let [ho, wo] = [h.div_ceil(2), w.div_ceil(2)];
+            assert_eq!(y.dims(), [1, 2, ho, wo]);
+            let y = y.into_data().to_vec::<f32>().unwrap();
+            let at = |i: usize, j: usize| ((w * i + j) * (w * i + j)) as f32;
+            let half = |first: usize, weight: f32| -> Vec<f32> {
+                (0..ho)
+                    .flat_map(|r| (0..wo).map(move |k| (first + 2 * r, first + 2 * k)))
+                    .map(|(i, j)| {
+                        if i < h && j < w {
+                            at(i, j) * weight
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            };
+            let expect: Vec<f32> = standardise(&half(0, wa))
+                .into_iter()
+                .chain(standardise(&half(1, wb)))
+                .collect();
+            for (g, e) in y.iter().zip(&expect) {
+                assert!((g - e).abs() < 1e-3, "{h}x{w}: {y:?} vs {expect:?}");
+            }
         }
     }
 
