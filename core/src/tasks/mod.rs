@@ -12,7 +12,7 @@ mod whole;
 pub use episode::{Batch, Episode, Targets};
 pub use few_shot::{EpisodeSpec, FewShotTasks, TaskSource};
 pub use one_shot_runs::load_one_shot_runs;
-pub use regression::{Family, Function, RegressionTasks};
+pub use regression::{Family, Function, QueryPoints, RegressionTasks};
 pub use split::{ClassSplit, Split, SplitSpec};
 pub use whole::{sample_whole_task, WholeTask, WholeTaskSpec};
 

@@ -10,7 +10,8 @@
 //!
 //! Support inputs are concentrated: x ~ N(u, 2) with u ~ U[-4, 4], reading N(u, 2) as mean
 //! u and variance 2 (standard deviation √2). Queries lie on an even grid over [-5, 5] so that
-//! extrapolation away from the support is measured.
+//! extrapolation away from the support is measured, or, with `query_points = "like_support"`,
+//! are drawn as the support is (the function where the support lies).
 
 use std::f64::consts::TAU;
 
@@ -99,8 +100,21 @@ impl Function {
     }
 }
 
+/// Where a regression task's query points lie.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryPoints {
+    /// `queries` points evenly over `grid`: the function far from the support's cluster too
+    /// (extrapolation).
+    #[default]
+    Grid,
+    /// `queries` points drawn as the support points are, from N(u, input_variance) around
+    /// the task's own centre u: the function where its support lies (interpolation).
+    LikeSupport,
+}
+
 /// A distribution over regression tasks: a family (uniformly among `families`), a function,
-/// K support points around a random centre, a query grid.
+/// K support points around a random centre, query points (a grid, or around the centre).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegressionTasks {
@@ -116,6 +130,8 @@ pub struct RegressionTasks {
     pub centre_range: [f64; 2],
     /// Variance of the support inputs around u.
     pub input_variance: f64,
+    /// Where the query points lie.
+    pub query_points: QueryPoints,
 }
 
 impl Default for RegressionTasks {
@@ -127,6 +143,7 @@ impl Default for RegressionTasks {
             grid: [-5.0, 5.0],
             centre_range: [-4.0, 4.0],
             input_variance: 2.0,
+            query_points: QueryPoints::Grid,
         }
     }
 }
@@ -150,16 +167,19 @@ impl RegressionTasks {
         let sd = self.input_variance.max(0.0).sqrt();
         let xs: Vec<f64> = (0..self.shots).map(|_| u + sd * rng.normal()).collect();
         let q = self.queries.max(1);
-        let grid: Vec<f64> = (0..q)
-            .map(|i| {
-                let t = if q == 1 {
-                    0.5
-                } else {
-                    i as f64 / (q - 1) as f64
-                };
-                self.grid[0] + t * (self.grid[1] - self.grid[0])
-            })
-            .collect();
+        let query: Vec<f64> = match self.query_points {
+            QueryPoints::Grid => (0..q)
+                .map(|i| {
+                    let t = if q == 1 {
+                        0.5
+                    } else {
+                        i as f64 / (q - 1) as f64
+                    };
+                    self.grid[0] + t * (self.grid[1] - self.grid[0])
+                })
+                .collect(),
+            QueryPoints::LikeSupport => (0..q).map(|_| u + sd * rng.normal()).collect(),
+        };
         let batch = |xs: &[f64]| Batch {
             inputs: xs.iter().map(|&x| x as f32).collect(),
             targets: Targets::Values(xs.iter().map(|&x| f.eval(x) as f32).collect()),
@@ -171,7 +191,7 @@ impl RegressionTasks {
             input_shape: vec![1],
             classes: Vec::new(),
             support: batch(&xs),
-            query: batch(&grid),
+            query: batch(&query),
             function: Some((f.family.name().to_string(), f.params.clone())),
         }
     }

@@ -380,6 +380,46 @@ fn regression_tasks_follow_the_paper_ranges() {
 }
 
 #[test]
+fn query_points_like_support_lie_where_the_support_does() {
+    let tasks = RegressionTasks {
+        query_points: QueryPoints::LikeSupport,
+        ..RegressionTasks::default()
+    };
+    let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+    let (mut gap_sq, mut spread, mut count) = (0.0, 0.0, 0.0);
+    for seed in 0..500 {
+        let e = tasks.sample(&mut SeededRng::new(seed));
+        assert_eq!((e.support.len(), e.query.len()), (10, 100));
+        let (name, params) = e.function.clone().unwrap();
+        let f = Function {
+            family: Family::ALL[e.source],
+            params,
+        };
+        assert_eq!(name, f.family.name());
+        let Targets::Values(y) = &e.query.targets else {
+            panic!()
+        };
+        for (x, y) in e.query.inputs.iter().zip(y) {
+            assert!((f.eval(f64::from(*x)) as f32 - y).abs() < 1e-4);
+        }
+        let (ms, mq) = (mean(&e.support.inputs), mean(&e.query.inputs));
+        gap_sq += (ms - mq) * (ms - mq);
+        spread += e.query.inputs.iter().map(|&x| (f64::from(x) - mq).powi(2)).sum::<f64>();
+        count += 100.0;
+    }
+    // Both sets are drawn from N(u, 2) with the task's u: their means differ by variance
+    // 2/10 + 2/100 = 0.22, and the queries spread around their mean with variance
+    // 2 · 99/100 = 1.98.
+    let gap = gap_sq / 500.0;
+    assert!((gap - 0.22).abs() < 0.04, "{gap}");
+    let var = spread / count;
+    assert!((var - 1.98).abs() < 0.08, "{var}");
+    // The grid stays the default.
+    let grid = RegressionTasks::default().sample(&mut SeededRng::new(0));
+    assert_eq!((grid.query.inputs[0], grid.query.inputs[99]), (-5.0, 5.0));
+}
+
+#[test]
 fn a_source_without_classes_in_a_split_is_left_out_of_its_draws() {
     let spec = EpisodeSpec {
         ways: 5,
