@@ -1,6 +1,7 @@
 //! Through the binary: `train` names its best-validation checkpoint, `eval` and `adapt` use it
 //! unless `--checkpoint last`, and `eval --per-family` evaluates the same number of tasks of
-//! every regression family and reports them together and family by family.
+//! every regression family and reports them together and family by family, with the query
+//! points where the run puts them or around the support (`--query-points`).
 
 use metanas_tests::{
     json_of, metanas, metanas_ok, run_json, s, stream_steps, tempdir, tiny_config, train_ok,
@@ -116,4 +117,36 @@ fn per_family_evaluation_gives_each_family_the_same_number_of_tasks() {
         "5",
     ]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn eval_can_put_the_query_points_where_the_support_lies() {
+    let tmp = tempdir("cli-query-points");
+    let config = tiny_config(tmp.path(), 20);
+    let run = tmp.path().join("r");
+    train_ok(&config, &run, 4);
+    let eval = |extra: &[&str]| {
+        run_json(
+            "eval",
+            &run,
+            &[
+                &["--per-family", "2", "--steps", "1", "--no-baselines"],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    let grid = eval(&[]);
+    assert_eq!(grid["query_points"], "grid");
+    let near = eval(&["--query-points", "like_support"]);
+    assert_eq!(near["query_points"], "like_support");
+    assert_eq!(near["tasks"], 8);
+    // The same functions and support points, other query points: other errors.
+    let first = |v: &serde_json::Value| v["per_step"][0]["mean"].as_f64().unwrap();
+    assert_ne!(first(&grid), first(&near));
+
+    let out = metanas(&["eval", "--run", s(&run), "--query-points", "middle"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown query points `middle`"), "{err}");
 }

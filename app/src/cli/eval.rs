@@ -13,6 +13,7 @@ use metanas_core::baselines::Pixels;
 use metanas_core::learners::{DartsConfig, EvalReport, HeadInit};
 use metanas_core::posterior::Relaxation;
 use metanas_core::run::{AdaptMethod, HeldOut};
+use metanas_core::tasks::QueryPoints;
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
@@ -32,6 +33,12 @@ pub struct EvalArgs {
     /// protocol), reported together and family by family.
     #[arg(long, value_name = "N", conflicts_with_all = ["tasks", "episodes"])]
     per_family: Option<usize>,
+    /// Regression runs: where the held-out tasks' query points lie, `grid` (evenly over the
+    /// run's `tasks.grid`: extrapolation) or `like_support` (drawn as the support points
+    /// are, around the task's centre: interpolation); default: the run's
+    /// `tasks.query_points`.
+    #[arg(long, value_name = "WHERE", conflicts_with = "episodes")]
+    query_points: Option<QueryPoints>,
     /// Adaptation steps; default: the run's `training.adapt_steps`.
     #[arg(long, value_name = "S")]
     steps: Option<usize>,
@@ -70,6 +77,9 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     let (mut session, used) = checkpoint::open_at(&a.run, &a.checkpoint, a.common.backend)?;
     if let Some(head) = a.head {
         session.learner.set_head_init(head);
+    }
+    if let Some(q) = a.query_points {
+        session.tasks = session.tasks.with_query_points(q)?;
     }
     let (held_out, what) = match (&a.episodes, a.per_family) {
         (Some(path), _) => (
@@ -154,6 +164,7 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         "episodes": a.episodes,
         "steps": steps,
         "head": session.learner.head_init().name(),
+        "query_points": session.tasks.query_points().map(|q| q.name()),
         "checkpoint": checkpoint::to_json(&used),
         "per_step": report.per_step,
         "final": report.last(),

@@ -15,7 +15,8 @@ use crate::learners::splitmix64;
 use crate::rng::SeededRng;
 use crate::space::{Domain, SearchSpace};
 use crate::tasks::{
-    ClassSplit, Episode, EpisodeSpec, FewShotTasks, RegressionTasks, Split, SplitSpec, TaskSource,
+    ClassSplit, Episode, EpisodeSpec, FewShotTasks, QueryPoints, RegressionTasks, Split, SplitSpec,
+    TaskSource,
 };
 
 /// Tasks of a run.
@@ -122,6 +123,28 @@ impl TaskDistribution {
                 "ways, shots and queries apply to few-shot tasks; these are regression functions"
                     .into(),
             ))),
+        }
+    }
+
+    /// The same regression tasks with their query points at `query_points` (regression
+    /// tasks only).
+    pub fn with_query_points(&self, query_points: QueryPoints) -> Result<Self, RunError> {
+        match self {
+            Self::Regression(r) => Ok(Self::Regression(RegressionTasks {
+                query_points,
+                ..r.clone()
+            })),
+            Self::FewShot(_) => Err(RunError::Learner(crate::learners::LearnerError::Task(
+                "query points apply to regression tasks; these are few-shot tasks".into(),
+            ))),
+        }
+    }
+
+    /// Where regression tasks' query points lie (`None` for few-shot tasks).
+    pub fn query_points(&self) -> Option<QueryPoints> {
+        match self {
+            Self::Regression(r) => Some(r.query_points),
+            Self::FewShot(_) => None,
         }
     }
 

@@ -113,6 +113,30 @@ pub enum QueryPoints {
     LikeSupport,
 }
 
+impl QueryPoints {
+    /// The name in configs and on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            QueryPoints::Grid => "grid",
+            QueryPoints::LikeSupport => "like_support",
+        }
+    }
+}
+
+impl std::str::FromStr for QueryPoints {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "grid" => Ok(QueryPoints::Grid),
+            "like_support" => Ok(QueryPoints::LikeSupport),
+            other => Err(format!(
+                "unknown query points `{other}`: expected `grid` or `like_support`"
+            )),
+        }
+    }
+}
+
 /// A distribution over regression tasks: a family (uniformly among `families`), a function,
 /// K support points around a random centre, query points (a grid, or around the centre).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

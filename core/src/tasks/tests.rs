@@ -404,7 +404,12 @@ fn query_points_like_support_lie_where_the_support_does() {
         }
         let (ms, mq) = (mean(&e.support.inputs), mean(&e.query.inputs));
         gap_sq += (ms - mq) * (ms - mq);
-        spread += e.query.inputs.iter().map(|&x| (f64::from(x) - mq).powi(2)).sum::<f64>();
+        spread += e
+            .query
+            .inputs
+            .iter()
+            .map(|&x| (f64::from(x) - mq).powi(2))
+            .sum::<f64>();
         count += 100.0;
     }
     // Both sets are drawn from N(u, 2) with the task's u: their means differ by variance
