@@ -3,7 +3,10 @@
 # families (10-shot, support x ~ N(u, 2), u ~ U[-4, 4]) from their example configs for STEPS
 # meta-steps, then adapted for 5 steps to PER_FAMILY held-out tasks of each family
 # (`eval --per-family`, the paper's 1000). Prints the averaged MSE of the four families and
-# the harmonics MSE beside the paper's numbers.
+# the harmonics MSE beside the paper's numbers, with the query points on the [-5, 5] grid
+# (extrapolation, the runs' own) and drawn around the support (`--query-points
+# like_support`: the same functions and support points; the paper does not say where its
+# query points lie).
 #   scripts/paper_regression.sh [STEPS] [PER_FAMILY]      (defaults 30000 and 1000)
 # The runs live in KEEP (default runs/paper_reg) and resume where they stopped: run the
 # script again after an interruption. LEARNERS="mnas" runs only that row. Uses METANAS
@@ -16,16 +19,19 @@ bin=${METANAS:-$root/target/release/metanas}
 keep=${KEEP:-$root/runs/paper_reg}
 mkdir -p "$keep"
 space="$root/assets/spaces/mnas_regression.toml"
-echo "| learner | meta-steps used (best validation) of | average MSE, 4 families | harmonics MSE | paper: average / harmonics | training wall time |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| learner | meta-steps used (best validation) of | average MSE, 4 families | harmonics MSE | the same, query points around the support | paper: average / harmonics | training wall time |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for name in ${LEARNERS:-maml mnas}; do
   sed -e "s#^space = .*#space = { file = \"$space\" }#" "$root/assets/configs/${name}_regression.toml" > "$keep/$name.toml"
   "$bin" train --config "$keep/$name.toml" --run "$keep/$name" --max-steps "$steps" --json \
     > "$keep/$name.train.json" 2> "$keep/$name.train.err"
   "$bin" eval --run "$keep/$name" --per-family "$per_family" --steps 5 --json > "$keep/$name.eval.json"
-  python3 - "$keep/$name.eval.json" "$keep/$name/metrics.jsonl" "$name" <<'PY'
+  "$bin" eval --run "$keep/$name" --per-family "$per_family" --steps 5 --query-points like_support \
+    --json > "$keep/$name.eval_near.json"
+  python3 - "$keep/$name.eval.json" "$keep/$name/metrics.jsonl" "$name" "$keep/$name.eval_near.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))
+near = json.load(open(sys.argv[4]))
 last = None
 for line in open(sys.argv[2]):
     try:
@@ -34,10 +40,11 @@ for line in open(sys.argv[2]):
         pass
 paper = {"maml": "1.941 ± 0.376 / 2.210 ± 0.364", "mnas": "0.352 ± 0.032 / 1.232 ± 0.121"}
 fmt = lambda m: "NaN" if m["mean"] is None else f"{m['mean']:.3f} ± {m['ci95']:.3f}"
-harm = [s for s in e["by_source"] if s["source"] == "harmonics"]
-harm = fmt(harm[0]["per_step"][-1]) if harm else "-"
+def harmonics(r):
+    h = [s for s in r["by_source"] if s["source"] == "harmonics"]
+    return fmt(h[0]["per_step"][-1]) if h else "-"
 ck = e["checkpoint"]
 hours = last["elapsed_seconds"] / 3600 if last else float("nan")
-print(f"| {sys.argv[3]} | {ck['step']} of {ck['last_step']} | {fmt(e['final'])} | {harm} | {paper.get(sys.argv[3], '-')} | {hours:.2f} h |")
+print(f"| {sys.argv[3]} | {ck['step']} of {ck['last_step']} | {fmt(e['final'])} | {harmonics(e)} | {fmt(near['final'])} / {harmonics(near)} | {paper.get(sys.argv[3], '-')} | {hours:.2f} h |")
 PY
 done
