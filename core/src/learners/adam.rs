@@ -77,6 +77,24 @@ impl<B: Backend> Adam<B> {
         self.steps
     }
 
+    /// How many values of the moments are NaN or infinite. A gradient value above about
+    /// 1.8e19 makes its square, and so the second moment, infinite in f32; from then on
+    /// that parameter's update is `m̂ / ∞ = 0` at every step (`∞ · β₂` stays infinite), so it
+    /// stops moving without any NaN, until an infinite first moment makes it NaN.
+    pub fn non_finite_moments(&self) -> usize {
+        [&self.first, &self.second]
+            .into_iter()
+            .flat_map(|moment| moment.values())
+            .map(|t| {
+                t.clone()
+                    .into_data()
+                    .convert::<f32>()
+                    .to_vec::<f32>()
+                    .map_or(0, |v| v.iter().filter(|x| !x.is_finite()).count())
+            })
+            .sum()
+    }
+
     /// The state as bytes, moments in the parameter order of `module` (ids are not stored,
     /// so the state survives a reload that gives the parameters new ids).
     pub fn to_bytes<M: Module<B>>(&self, module: &M) -> Vec<u8> {

@@ -61,6 +61,8 @@ pub use update::{
 };
 
 #[cfg(test)]
+mod adam_tests;
+#[cfg(test)]
 mod concurrency_tests;
 #[cfg(test)]
 mod darts_tests;

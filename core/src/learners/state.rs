@@ -20,12 +20,18 @@ fn state_error(message: String) -> LearnerError {
     }
 }
 
-/// The state bytes of a learner at `steps` with optimiser `adam` over `module`.
+/// The state bytes of a learner at `steps` with optimiser `adam` over `module`. Refused
+/// when the optimiser's moments overflowed ([`Adam::non_finite_moments`]): such a state
+/// would resume a run whose parameters no longer move.
 pub fn encode<B: Backend, M: Module<B>>(
     steps: usize,
     adam: &Adam<B>,
     module: &M,
 ) -> Result<Vec<u8>, LearnerError> {
+    let count = adam.non_finite_moments();
+    if count > 0 {
+        return Err(LearnerError::OptimiserOverflow { step: steps, count });
+    }
     let record = record_bytes(module)?;
     let adam = adam.to_bytes(module);
     let mut out = (steps as u64).to_le_bytes().to_vec();

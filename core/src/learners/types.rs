@@ -180,6 +180,19 @@ pub enum LearnerError {
         /// How many parameter values are NaN or infinite.
         count: usize,
     },
+    /// The meta-optimiser's moments hold NaN or infinite values (a meta-gradient overflowed,
+    /// see [`super::Adam::non_finite_moments`]) while the parameters may still be finite.
+    #[error(
+        "training diverged by meta-step {step}: the meta-optimiser's (Adam's) moments hold \
+         {count} values that are not finite, so the parameters they update have stopped \
+         moving (a meta-gradient above about 1.8e19); lower the learning rates"
+    )]
+    OptimiserOverflow {
+        /// Meta-step.
+        step: usize,
+        /// How many moment values are NaN or infinite.
+        count: usize,
+    },
     /// A stop was requested ([`crate::interrupt`]) before the computation finished; nothing
     /// was changed.
     #[error("interrupted")]

@@ -297,6 +297,15 @@ impl Session {
             ));
         }
         check_finite(&*self.learner, step)?;
+        // The state before this step's records: a state the run must not resume from (an
+        // overflowed optimiser) stops it with nothing of this step recorded.
+        let state = match self.learner.state_bytes() {
+            Err(e @ LearnerError::OptimiserOverflow { .. }) => {
+                self.diverged = true;
+                return Err(e.into());
+            }
+            other => other?,
+        };
         let mut validation = None;
         if record_genotype {
             if let Some(genotype) = self.genotype() {
@@ -315,7 +324,6 @@ impl Session {
             s.sync()?;
         }
         let best = best_validation(&self.validation_records()?).map(|r| r.step);
-        let state = self.learner.state_bytes()?;
         self.dir
             .checkpoints()
             .write(step, &state, self.config.training.keep_checkpoints, best)?;
