@@ -21,6 +21,9 @@ mkdir -p "$keep"
 space="$root/assets/spaces/mnas_regression.toml"
 echo "| learner | meta-steps used (best validation) of | average MSE, 4 families | harmonics MSE | the same, query points around the support | paper: average / harmonics | training wall time |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
+# The baselines of the same tasks (docs/baselines.md) go to a second table, after the runs.
+baselines=$(mktemp)
+trap 'rm -f "$baselines"' EXIT
 for name in ${LEARNERS:-maml mnas}; do
   sed -e "s#^space = .*#space = { file = \"$space\" }#" "$root/assets/configs/${name}_regression.toml" > "$keep/$name.toml"
   "$bin" train --config "$keep/$name.toml" --run "$keep/$name" --max-steps "$steps" --json \
@@ -28,7 +31,7 @@ for name in ${LEARNERS:-maml mnas}; do
   "$bin" eval --run "$keep/$name" --per-family "$per_family" --steps 5 --json > "$keep/$name.eval.json"
   "$bin" eval --run "$keep/$name" --per-family "$per_family" --steps 5 --query-points like_support \
     --json > "$keep/$name.eval_near.json"
-  python3 - "$keep/$name.eval.json" "$keep/$name/metrics.jsonl" "$name" "$keep/$name.eval_near.json" <<'PY'
+  python3 - "$keep/$name.eval.json" "$keep/$name/metrics.jsonl" "$name" "$keep/$name.eval_near.json" "$baselines" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))
 near = json.load(open(sys.argv[4]))
@@ -46,5 +49,15 @@ def harmonics(r):
 ck = e["checkpoint"]
 hours = last["elapsed_seconds"] / 3600 if last else float("nan")
 print(f"| {sys.argv[3]} | {ck['step']} of {ck['last_step']} | {fmt(e['final'])} | {harmonics(e)} | {fmt(near['final'])} / {harmonics(near)} | {paper.get(sys.argv[3], '-')} | {hours:.2f} h |")
+with open(sys.argv[5], "a") as out:
+    for key, grid in e.get("baselines", {}).items():
+        around = near.get("baselines", {}).get(key)
+        out.write(f"| {sys.argv[3]} | {key} | {fmt(grid)} | {fmt(around) if around else '-'} |\n")
 PY
 done
+echo
+echo "Baselines on the same tasks (average MSE of the 4 families, after the same 5 steps for the network from scratch):"
+echo
+echo "| run | baseline | query grid over [-5, 5] | query points around the support |"
+echo "| --- | --- | --- | --- |"
+cat "$baselines"

@@ -8,7 +8,7 @@ use metanas_core::baselines::{task_baselines, Baseline, Learners, Pixels};
 use metanas_core::learners::HeadInit;
 use metanas_core::rng::SeededRng;
 use metanas_core::run::{build_learner, metric_value, BackendKind, RunConfig, TaskDistribution};
-use metanas_core::tasks::{Batch, Split};
+use metanas_core::tasks::{Batch, Split, Targets};
 
 /// 3-way 2-shot tasks of the bundled digits in the tests' small image space.
 fn config_text(learner: &str) -> String {
@@ -49,7 +49,15 @@ fn from_scratch_is_a_fresh_learners_adaptation_with_the_same_seed() {
     };
     let scores = task_baselines(&task, &learners, &Pixels::default(), 3, 42).unwrap();
     let keys: Vec<_> = scores.iter().map(|(b, _)| *b).collect();
-    assert_eq!(keys, Baseline::ALL);
+    assert_eq!(
+        keys,
+        [
+            Baseline::NearestMeanPixels,
+            Baseline::LinearPixels,
+            Baseline::FromScratch,
+            Baseline::NearestMeanFeatures
+        ]
+    );
     let other = build_learner(&config, BackendKind::Cpu).unwrap();
     let expect = metric_value(other.adapt(&task, 3, 42).unwrap().per_step.last().unwrap());
     assert_eq!(Some(scores[2].1), expect);
@@ -128,4 +136,45 @@ fn the_prototype_head_starts_at_the_meta_features_nearest_class_mean() {
         // The meta-network's own (random) head ranks classes otherwise on most tasks.
         assert!(moved >= 2, "{}", learner.name());
     }
+}
+
+/// On regression tasks the support mean, the least-squares line and the network from
+/// scratch apply, in that order. A task of the linear family is a noise-free line, so the
+/// least-squares line predicts its query points exactly (to f32 rounding of the targets),
+/// and the support mean's MSE is the spread of the query targets around the support's mean.
+#[test]
+fn regression_tasks_get_the_support_mean_and_the_least_squares_line() {
+    let text = concat!(
+        "seed = 2\n",
+        include_str!("fixtures/small_vector_space.toml"),
+        "[tasks]\nkind = \"regression\"\nfamilies = [\"linear\"]\nshots = 5\nqueries = 20\n",
+        "[learner]\nkind = \"maml\"\ninner_steps = 1\n[training]\nmeta_batch = 2\n"
+    );
+    let config = RunConfig::parse(text, Path::new("reg.toml"), Path::new(".")).unwrap();
+    let tasks = TaskDistribution::build(&config.tasks, &config.space, None).unwrap();
+    let learner = build_learner(&config, BackendKind::Cpu).unwrap();
+    let learners = Learners {
+        meta: &*learner,
+        fresh: &*learner,
+    };
+    let task = tasks.sample(Split::Test, &mut SeededRng::new(4)).unwrap();
+    let scores = task_baselines(&task, &learners, &Pixels::default(), 2, 7).unwrap();
+    let keys: Vec<_> = scores.iter().map(|(b, _)| *b).collect();
+    assert_eq!(
+        keys,
+        [
+            Baseline::SupportMean,
+            Baseline::LeastSquaresInputs,
+            Baseline::FromScratch
+        ]
+    );
+    let (Targets::Values(s), Targets::Values(q)) = (&task.support.targets, &task.query.targets)
+    else {
+        panic!("regression targets expected");
+    };
+    let mean = s.iter().map(|&v| v as f64).sum::<f64>() / s.len() as f64;
+    let spread = q.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / q.len() as f64;
+    assert!((scores[0].1 - spread).abs() < 1e-9 * spread.max(1.0));
+    assert!(scores[1].1 < 1e-6, "{}", scores[1].1);
+    assert!(spread > 0.1, "a line with a slope: {spread}");
 }

@@ -1,14 +1,17 @@
 //! What an adapted meta-network is reported beside, on exactly the same tasks: classifiers
-//! that need no meta-learning (nearest class mean and softmax regression on the raw inputs),
-//! the same network trained from a fresh initialisation for the same steps, and nearest class
-//! mean on the meta-network's own penultimate features.
+//! and regressors that need no meta-learning (nearest class mean and softmax regression, or
+//! the support's mean value and a least-squares line, on the raw inputs), the same network
+//! trained from a fresh initialisation for the same steps, and nearest class mean on the
+//! meta-network's own penultimate features.
 
+mod least_squares;
 mod pixels;
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use least_squares::{least_squares, least_squares_predictions, support_mean, Values, RIDGE};
 pub use pixels::{nearest_class_mean, softmax_regression, Examples, LINEAR_STEPS};
 
 use crate::data::Dataset;
@@ -24,6 +27,11 @@ pub enum Baseline {
     NearestMeanPixels,
     /// Softmax regression on the raw pixels, trained on the support set.
     LinearPixels,
+    /// Regression: the mean of the support's targets, predicted everywhere.
+    SupportMean,
+    /// Regression: the least-squares linear fit (with an intercept) to the support's raw
+    /// inputs.
+    LeastSquaresInputs,
     /// The run's learner from a fresh initialisation (no meta-training), adapted for the
     /// same steps: what the network gets without meta-learning.
     FromScratch,
@@ -33,9 +41,11 @@ pub enum Baseline {
 
 impl Baseline {
     /// Every baseline, in report order.
-    pub const ALL: [Baseline; 4] = [
+    pub const ALL: [Baseline; 6] = [
         Baseline::NearestMeanPixels,
         Baseline::LinearPixels,
+        Baseline::SupportMean,
+        Baseline::LeastSquaresInputs,
         Baseline::FromScratch,
         Baseline::NearestMeanFeatures,
     ];
@@ -45,6 +55,8 @@ impl Baseline {
         match self {
             Baseline::NearestMeanPixels => "nearest_class_mean_pixels",
             Baseline::LinearPixels => "linear_pixels",
+            Baseline::SupportMean => "support_mean",
+            Baseline::LeastSquaresInputs => "least_squares_inputs",
             Baseline::FromScratch => "from_scratch",
             Baseline::NearestMeanFeatures => "nearest_class_mean_features",
         }
@@ -54,7 +66,9 @@ impl Baseline {
     /// `105x105 grey`; left out when empty).
     pub fn label_seeing(self, pixels: &str) -> String {
         match self {
-            Baseline::NearestMeanPixels | Baseline::LinearPixels if !pixels.is_empty() => {
+            Baseline::NearestMeanPixels | Baseline::LinearPixels | Baseline::LeastSquaresInputs
+                if !pixels.is_empty() =>
+            {
                 format!("{} ({pixels})", self.label())
             }
             _ => self.label().to_string(),
@@ -66,6 +80,8 @@ impl Baseline {
         match self {
             Baseline::NearestMeanPixels => "nearest class mean, raw pixels",
             Baseline::LinearPixels => "linear classifier, raw pixels",
+            Baseline::SupportMean => "mean of the support values",
+            Baseline::LeastSquaresInputs => "least-squares line, raw inputs",
             Baseline::FromScratch => "same network from scratch",
             Baseline::NearestMeanFeatures => "nearest class mean, meta-features",
         }
@@ -110,6 +126,7 @@ impl Pixels {
         match shape.as_slice() {
             [1, h, w] => format!("{h}x{w} grey"),
             [c, h, w] => format!("{h}x{w}x{c}"),
+            [1] => "1 feature".to_string(),
             [f] => format!("{f} features"),
             other => format!("{other:?}"),
         }
@@ -125,9 +142,10 @@ pub struct Learners<'a> {
     pub fresh: &'a dyn MetaLearner,
 }
 
-/// Every baseline that applies to `task`, each with its query metric (accuracy, or MSE for
-/// regression tasks, where only [`Baseline::FromScratch`] applies). `steps` and `seed` are
-/// the adaptation's, so the network from scratch takes the same steps with the same noise.
+/// Every baseline that applies to `task`, each with its query metric: accuracy for
+/// classification tasks; MSE for regression tasks, where the support mean, the least-squares
+/// line and the network from scratch apply. `steps` and `seed` are the adaptation's, so the
+/// network from scratch takes the same steps with the same noise.
 pub fn task_baselines(
     task: &Episode,
     learners: &Learners<'_>,
@@ -153,6 +171,23 @@ pub fn task_baselines(
         );
         out.push((Baseline::NearestMeanPixels, nearest_class_mean(s, q, ways)));
         out.push((Baseline::LinearPixels, softmax_regression(s, q, ways)));
+    }
+    if let (Targets::Values(support), Targets::Values(query)) =
+        (&task.support.targets, &task.query.targets)
+    {
+        let (sx, qx) = pixels.of(task);
+        let (s, q) = (
+            Values {
+                inputs: &sx,
+                values: support,
+            },
+            Values {
+                inputs: &qx,
+                values: query,
+            },
+        );
+        out.push((Baseline::SupportMean, support_mean(s, q)));
+        out.push((Baseline::LeastSquaresInputs, least_squares(s, q)));
     }
     let scratch = learners.fresh.adapt(task, steps, seed)?;
     if let Some(m) = scratch.per_step.last().and_then(metric_value) {

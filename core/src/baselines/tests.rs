@@ -102,6 +102,8 @@ fn scores_summarise_in_report_order_and_name_who_beats_the_adapted_network() {
         [
             "nearest_class_mean_pixels",
             "linear_pixels",
+            "support_mean",
+            "least_squares_inputs",
             "from_scratch",
             "nearest_class_mean_features"
         ]

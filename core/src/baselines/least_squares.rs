@@ -1,0 +1,149 @@
+//! Regressors on raw inputs fitted to a task's support set only: the support's mean value, and
+//! a least-squares linear fit with an intercept. They need no meta-learning, so an adapted
+//! meta-network whose query MSE is above theirs has learnt nothing a user could not get from a
+//! line through the support points.
+
+/// Regression examples as flat rows of `dim` values, one target value each.
+#[derive(Clone, Copy, Debug)]
+pub struct Values<'a> {
+    /// `len * dim` values, row-major.
+    pub inputs: &'a [f32],
+    /// One target per row.
+    pub values: &'a [f32],
+}
+
+impl Values<'_> {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn dim(&self) -> usize {
+        self.inputs.len() / self.len().max(1)
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        let d = self.dim();
+        self.inputs.get(i * d..(i + 1) * d).unwrap_or(&[])
+    }
+
+    fn mean_value(&self) -> f64 {
+        self.values.iter().map(|&v| v as f64).sum::<f64>() / self.len().max(1) as f64
+    }
+}
+
+/// The ridge added to the centred support Gram matrix, as a fraction of its mean diagonal:
+/// small enough that the fit is the least-squares one to about 1e-7 of its size, large enough
+/// that it exists when the support has fewer rows than inputs or repeats a row.
+pub const RIDGE: f64 = 1e-6;
+
+/// Mean squared error of `predictions` on the query's targets (`NaN` without queries).
+fn query_mse(query: Values, predictions: &[f64]) -> f64 {
+    if query.len() == 0 {
+        return f64::NAN;
+    }
+    predictions
+        .iter()
+        .zip(query.values)
+        .map(|(p, &y)| (p - y as f64).powi(2))
+        .sum::<f64>()
+        / query.len() as f64
+}
+
+/// Query MSE of predicting the mean of the support's targets everywhere (`NaN` without
+/// support rows or queries).
+pub fn support_mean(support: Values, query: Values) -> f64 {
+    if support.len() == 0 {
+        return f64::NAN;
+    }
+    query_mse(query, &vec![support.mean_value(); query.len()])
+}
+
+/// Query MSE of the least-squares linear fit `y = w·x + b` to the support rows
+/// ([`least_squares_predictions`]; `NaN` without support rows or queries).
+pub fn least_squares(support: Values, query: Values) -> f64 {
+    match least_squares_predictions(support, query) {
+        Some(p) => query_mse(query, &p),
+        None => f64::NAN,
+    }
+}
+
+/// The query predictions of the least-squares fit `y = w·x + b` to the support rows, with
+/// inputs and targets centred on the support's means (so b is not shrunk) and a ridge of
+/// [`RIDGE`] times the mean squared norm of the centred rows. Computed in the span of the
+/// support rows (`ŷ = ȳ + K_q (K + λ I)⁻¹ (y − ȳ)`, K the centred support Gram matrix), so
+/// its cost does not grow with the input size. Supports whose rows are all equal predict
+/// their mean value. `None` without support rows.
+pub fn least_squares_predictions(support: Values, query: Values) -> Option<Vec<f64>> {
+    let n = support.len();
+    if n == 0 {
+        return None;
+    }
+    let d = support.dim();
+    let mut centre = vec![0.0f64; d];
+    for i in 0..n {
+        for (c, &x) in centre.iter_mut().zip(support.row(i)) {
+            *c += x as f64 / n as f64;
+        }
+    }
+    let dot = |a: &[f32], b: &[f32]| -> f64 {
+        a.iter()
+            .zip(b)
+            .zip(&centre)
+            .map(|((&x, &y), c)| (x as f64 - c) * (y as f64 - c))
+            .sum()
+    };
+    let mean_y = support.mean_value();
+    let mut gram: Vec<f64> = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .map(|(i, j)| dot(support.row(i), support.row(j)))
+        .collect();
+    let spread = (0..n).map(|i| gram[i * n + i]).sum::<f64>() / n as f64;
+    if spread <= 0.0 || !spread.is_finite() {
+        return Some(vec![mean_y; query.len()]);
+    }
+    for i in 0..n {
+        gram[i * n + i] += RIDGE * spread;
+    }
+    let centred: Vec<f64> = support.values.iter().map(|&y| y as f64 - mean_y).collect();
+    let a = cholesky_solve(gram, n, &centred)?;
+    Some(
+        (0..query.len())
+            .map(|q| {
+                let x = query.row(q);
+                mean_y + (0..n).map(|j| dot(x, support.row(j)) * a[j]).sum::<f64>()
+            })
+            .collect(),
+    )
+}
+
+/// Solves `m x = b` for a symmetric positive definite `m` (`n × n`, row-major) by its
+/// Cholesky factor; `None` if `m` is not positive definite.
+fn cholesky_solve(mut m: Vec<f64>, n: usize, b: &[f64]) -> Option<Vec<f64>> {
+    // m becomes L (lower triangle), m = L Lᵀ.
+    for j in 0..n {
+        let diag = m[j * n + j] - (0..j).map(|k| m[j * n + k].powi(2)).sum::<f64>();
+        if diag <= 0.0 || !diag.is_finite() {
+            return None;
+        }
+        let l = diag.sqrt();
+        m[j * n + j] = l;
+        for i in j + 1..n {
+            let s = m[i * n + j] - (0..j).map(|k| m[i * n + k] * m[j * n + k]).sum::<f64>();
+            m[i * n + j] = s / l;
+        }
+    }
+    // L y = b, then Lᵀ x = y.
+    let mut y = vec![0.0f64; n];
+    for i in 0..n {
+        y[i] = (b[i] - (0..i).map(|k| m[i * n + k] * y[k]).sum::<f64>()) / m[i * n + i];
+    }
+    let mut x = vec![0.0f64; n];
+    for i in (0..n).rev() {
+        x[i] = (y[i] - (i + 1..n).map(|k| m[k * n + i] * x[k]).sum::<f64>()) / m[i * n + i];
+    }
+    Some(x)
+}
+
+#[cfg(test)]
+#[path = "least_squares_tests.rs"]
+mod tests;
