@@ -50,6 +50,21 @@ impl Baseline {
         Baseline::NearestMeanFeatures,
     ];
 
+    /// The baselines of a classification task, in report order (accuracy).
+    pub const CLASSIFICATION: [Baseline; 4] = [
+        Baseline::NearestMeanPixels,
+        Baseline::LinearPixels,
+        Baseline::FromScratch,
+        Baseline::NearestMeanFeatures,
+    ];
+
+    /// The baselines of a regression task, in report order (MSE).
+    pub const REGRESSION: [Baseline; 3] = [
+        Baseline::SupportMean,
+        Baseline::LeastSquaresInputs,
+        Baseline::FromScratch,
+    ];
+
     /// Its key in JSON reports.
     pub fn key(self) -> &'static str {
         match self {
