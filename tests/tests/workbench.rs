@@ -271,14 +271,8 @@ fn a_run_adapts_to_tasks_of_a_dataset_it_never_saw() {
         labels(&result.episode.query),
     );
     let ncm = nearest_class_mean(
-        Examples {
-            inputs: &result.episode.support.inputs,
-            labels: &sl,
-        },
-        Examples {
-            inputs: &result.episode.query.inputs,
-            labels: &ql,
-        },
+        Examples::new(&result.episode.support.inputs, &sl),
+        Examples::new(&result.episode.query.inputs, &ql),
         5,
     );
     assert_eq!(b.scores[0].1, ncm);

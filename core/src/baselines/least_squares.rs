@@ -3,32 +3,14 @@
 //! meta-network whose query MSE is above theirs has learnt nothing a user could not get from a
 //! line through the support points.
 
-/// Regression examples as flat rows of `dim` values, one target value each.
-#[derive(Clone, Copy, Debug)]
-pub struct Values<'a> {
-    /// `len * dim` values, row-major.
-    pub inputs: &'a [f32],
-    /// One target per row.
-    pub values: &'a [f32],
-}
+use super::examples::Examples;
 
-impl Values<'_> {
-    fn len(&self) -> usize {
-        self.values.len()
-    }
+/// Regression examples: each row's target is its value.
+pub type Values<'a> = Examples<'a, f32>;
 
-    fn dim(&self) -> usize {
-        self.inputs.len() / self.len().max(1)
-    }
-
-    fn row(&self, i: usize) -> &[f32] {
-        let d = self.dim();
-        self.inputs.get(i * d..(i + 1) * d).unwrap_or(&[])
-    }
-
-    fn mean_value(&self) -> f64 {
-        self.values.iter().map(|&v| v as f64).sum::<f64>() / self.len().max(1) as f64
-    }
+/// The mean of `values` (0 for none).
+fn mean(values: &[f32]) -> f64 {
+    values.iter().map(|&v| v as f64).sum::<f64>() / values.len().max(1) as f64
 }
 
 /// The ridge added to the centred support Gram matrix, as a fraction of its mean diagonal:
@@ -43,7 +25,7 @@ fn query_mse(query: Values, predictions: &[f64]) -> f64 {
     }
     predictions
         .iter()
-        .zip(query.values)
+        .zip(query.targets)
         .map(|(p, &y)| (p - y as f64).powi(2))
         .sum::<f64>()
         / query.len() as f64
@@ -55,7 +37,7 @@ pub fn support_mean(support: Values, query: Values) -> f64 {
     if support.len() == 0 {
         return f64::NAN;
     }
-    query_mse(query, &vec![support.mean_value(); query.len()])
+    query_mse(query, &vec![mean(support.targets); query.len()])
 }
 
 /// Query MSE of the least-squares linear fit `y = w·x + b` to the support rows
@@ -92,7 +74,7 @@ pub fn least_squares_predictions(support: Values, query: Values) -> Option<Vec<f
             .map(|((&x, &y), c)| (x as f64 - c) * (y as f64 - c))
             .sum()
     };
-    let mean_y = support.mean_value();
+    let mean_y = mean(support.targets);
     let mut gram: Vec<f64> = (0..n)
         .flat_map(|i| (0..n).map(move |j| (i, j)))
         .map(|(i, j)| dot(support.row(i), support.row(j)))
@@ -104,7 +86,7 @@ pub fn least_squares_predictions(support: Values, query: Values) -> Option<Vec<f
     for i in 0..n {
         gram[i * n + i] += RIDGE * spread;
     }
-    let centred: Vec<f64> = support.values.iter().map(|&y| y as f64 - mean_y).collect();
+    let centred: Vec<f64> = support.targets.iter().map(|&y| y as f64 - mean_y).collect();
     let a = cholesky_solve(gram, n, &centred)?;
     Some(
         (0..query.len())

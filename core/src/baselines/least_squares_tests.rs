@@ -1,7 +1,7 @@
 use super::*;
 
 fn v<'a>(inputs: &'a [f32], values: &'a [f32]) -> Values<'a> {
-    Values { inputs, values }
+    Values::new(inputs, values)
 }
 
 /// x = 0, 1, 2 with y = 0, 1, 3, by hand: slope Σ(x − x̄)(y − ȳ) / Σ(x − x̄)² = 3 / 2,

@@ -4,6 +4,7 @@
 //! trained from a fresh initialisation for the same steps, and nearest class mean on the
 //! meta-network's own penultimate features.
 
+mod examples;
 mod least_squares;
 mod pixels;
 
@@ -11,8 +12,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use examples::Examples;
 pub use least_squares::{least_squares, least_squares_predictions, support_mean, Values, RIDGE};
-pub use pixels::{nearest_class_mean, softmax_regression, Examples, LINEAR_STEPS};
+pub use pixels::{nearest_class_mean, softmax_regression, LINEAR_STEPS};
 
 use crate::data::Dataset;
 use crate::learners::{LearnerError, MeanCi, MetaLearner};
@@ -169,40 +171,20 @@ pub fn task_baselines(
     seed: u64,
 ) -> Result<Vec<(Baseline, f64)>, LearnerError> {
     let mut out = Vec::with_capacity(Baseline::ALL.len());
-    if let (Targets::Classes(support), Targets::Classes(query)) =
-        (&task.support.targets, &task.query.targets)
-    {
-        let ways = task.classes.len().max(1);
-        let (sx, qx) = pixels.of(task);
-        let (s, q) = (
-            Examples {
-                inputs: &sx,
-                labels: support,
-            },
-            Examples {
-                inputs: &qx,
-                labels: query,
-            },
-        );
-        out.push((Baseline::NearestMeanPixels, nearest_class_mean(s, q, ways)));
-        out.push((Baseline::LinearPixels, softmax_regression(s, q, ways)));
-    }
-    if let (Targets::Values(support), Targets::Values(query)) =
-        (&task.support.targets, &task.query.targets)
-    {
-        let (sx, qx) = pixels.of(task);
-        let (s, q) = (
-            Values {
-                inputs: &sx,
-                values: support,
-            },
-            Values {
-                inputs: &qx,
-                values: query,
-            },
-        );
-        out.push((Baseline::SupportMean, support_mean(s, q)));
-        out.push((Baseline::LeastSquaresInputs, least_squares(s, q)));
+    let (sx, qx) = pixels.of(task);
+    match (&task.support.targets, &task.query.targets) {
+        (Targets::Classes(support), Targets::Classes(query)) => {
+            let ways = task.classes.len().max(1);
+            let (s, q) = (Examples::new(&sx, support), Examples::new(&qx, query));
+            out.push((Baseline::NearestMeanPixels, nearest_class_mean(s, q, ways)));
+            out.push((Baseline::LinearPixels, softmax_regression(s, q, ways)));
+        }
+        (Targets::Values(support), Targets::Values(query)) => {
+            let (s, q) = (Examples::new(&sx, support), Examples::new(&qx, query));
+            out.push((Baseline::SupportMean, support_mean(s, q)));
+            out.push((Baseline::LeastSquaresInputs, least_squares(s, q)));
+        }
+        _ => {}
     }
     let scratch = learners.fresh.adapt(task, steps, seed)?;
     if let Some(m) = scratch.per_step.last().and_then(metric_value) {
@@ -214,14 +196,8 @@ pub fn task_baselines(
         if let Some(f) = learners.meta.features(task, seed)? {
             let ways = task.classes.len().max(1);
             let acc = nearest_class_mean(
-                Examples {
-                    inputs: &f.support,
-                    labels: support,
-                },
-                Examples {
-                    inputs: &f.query,
-                    labels: query,
-                },
+                Examples::new(&f.support, support),
+                Examples::new(&f.query, query),
                 ways,
             );
             out.push((Baseline::NearestMeanFeatures, acc));

@@ -2,31 +2,8 @@
 //! nearest class mean, and softmax regression. They need no meta-learning, so an adapted
 //! meta-network that loses to them has learnt nothing a user could not get for free.
 
+use super::examples::Examples;
 use crate::learners::class_means;
-
-/// Examples as flat rows of `dim` values with their class labels in `0..ways`.
-#[derive(Clone, Copy, Debug)]
-pub struct Examples<'a> {
-    /// `len * dim` values, row-major.
-    pub inputs: &'a [f32],
-    /// One label per row.
-    pub labels: &'a [usize],
-}
-
-impl Examples<'_> {
-    fn dim(&self) -> usize {
-        self.inputs.len() / self.labels.len().max(1)
-    }
-
-    fn row(&self, i: usize) -> &[f32] {
-        let d = self.dim();
-        &self.inputs[i * d..(i + 1) * d]
-    }
-
-    fn len(&self) -> usize {
-        self.labels.len()
-    }
-}
 
 /// Fraction of `query` rows whose prediction equals its label (`NaN` without queries).
 fn accuracy(query: Examples, predict: impl Fn(usize) -> usize) -> f64 {
@@ -34,7 +11,7 @@ fn accuracy(query: Examples, predict: impl Fn(usize) -> usize) -> f64 {
         return f64::NAN;
     }
     let right = (0..query.len())
-        .filter(|&i| predict(i) == query.labels[i])
+        .filter(|&i| predict(i) == query.targets[i])
         .count();
     right as f64 / query.len() as f64
 }
@@ -55,7 +32,7 @@ fn argmax(values: impl Iterator<Item = f64>) -> usize {
 /// chosen). Returns the query accuracy.
 pub fn nearest_class_mean(support: Examples, query: Examples, ways: usize) -> f64 {
     let d = support.dim();
-    let (means, counts) = class_means(support.inputs, d, support.labels, ways);
+    let (means, counts) = class_means(support.inputs, d, support.targets, ways);
     accuracy(query, |i| {
         let x = query.row(i);
         argmax((0..ways).map(|c| {
@@ -153,7 +130,7 @@ pub(crate) fn softmax_regression_logits(
             }
             softmax(&mut probs);
             for (c, p) in probs.iter().enumerate() {
-                let target = if support.labels[i] == c { 1.0 } else { 0.0 };
+                let target = if support.targets[i] == c { 1.0 } else { 0.0 };
                 grad[i * ways + c] = (p - target) / n as f64;
             }
         }

@@ -1,7 +1,7 @@
 use super::*;
 
 fn ex<'a>(inputs: &'a [f32], labels: &'a [usize]) -> Examples<'a> {
-    Examples { inputs, labels }
+    Examples::new(inputs, labels)
 }
 
 /// Class means (1, 0) and (0, 5), by hand: (1, 1) is at squared distance 1 and 17, (0, 3) at
