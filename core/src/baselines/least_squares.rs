@@ -3,7 +3,7 @@
 //! meta-network whose query MSE is above theirs has learnt nothing a user could not get from a
 //! line through the support points.
 
-use super::examples::Examples;
+use super::examples::{centred_dot, Examples};
 
 /// Regression examples: each row's target is its value.
 pub type Values<'a> = Examples<'a, f32>;
@@ -40,8 +40,9 @@ pub fn support_mean(support: Values, query: Values) -> f64 {
     query_mse(query, &vec![mean(support.targets); query.len()])
 }
 
-/// Query MSE of the least-squares linear fit `y = w·x + b` to the support rows
-/// ([`least_squares_predictions`]; `NaN` without support rows or queries).
+/// Query MSE of the least-squares linear fit `y = w·x + b` to the support rows (inputs and
+/// targets centred on the support's means, a ridge of [`RIDGE`] times the mean squared norm of
+/// the centred rows; `NaN` without support rows or queries).
 pub fn least_squares(support: Values, query: Values) -> f64 {
     match least_squares_predictions(support, query) {
         Some(p) => query_mse(query, &p),
@@ -55,30 +56,15 @@ pub fn least_squares(support: Values, query: Values) -> f64 {
 /// support rows (`ŷ = ȳ + K_q (K + λ I)⁻¹ (y − ȳ)`, K the centred support Gram matrix), so
 /// its cost does not grow with the input size. Supports whose rows are all equal predict
 /// their mean value. `None` without support rows.
-pub fn least_squares_predictions(support: Values, query: Values) -> Option<Vec<f64>> {
+pub(crate) fn least_squares_predictions(support: Values, query: Values) -> Option<Vec<f64>> {
     let n = support.len();
     if n == 0 {
         return None;
     }
-    let d = support.dim();
-    let mut centre = vec![0.0f64; d];
-    for i in 0..n {
-        for (c, &x) in centre.iter_mut().zip(support.row(i)) {
-            *c += x as f64 / n as f64;
-        }
-    }
-    let dot = |a: &[f32], b: &[f32]| -> f64 {
-        a.iter()
-            .zip(b)
-            .zip(&centre)
-            .map(|((&x, &y), c)| (x as f64 - c) * (y as f64 - c))
-            .sum()
-    };
+    let centre = support.mean_row();
+    let dot = |a: &[f32], b: &[f32]| centred_dot(a, b, &centre);
     let mean_y = mean(support.targets);
-    let mut gram: Vec<f64> = (0..n)
-        .flat_map(|i| (0..n).map(move |j| (i, j)))
-        .map(|(i, j)| dot(support.row(i), support.row(j)))
-        .collect();
+    let mut gram = support.gram(dot);
     let spread = (0..n).map(|i| gram[i * n + i]).sum::<f64>() / n as f64;
     if spread <= 0.0 || !spread.is_finite() {
         return Some(vec![mean_y; query.len()]);

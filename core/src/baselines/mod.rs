@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use examples::Examples;
-pub use least_squares::{least_squares, least_squares_predictions, support_mean, Values, RIDGE};
+pub use least_squares::{least_squares, support_mean, Values, RIDGE};
 pub use pixels::{nearest_class_mean, softmax_regression, LINEAR_STEPS};
 
 use crate::data::Dataset;

@@ -2,7 +2,7 @@
 //! nearest class mean, and softmax regression. They need no meta-learning, so an adapted
 //! meta-network that loses to them has learnt nothing a user could not get for free.
 
-use super::examples::Examples;
+use super::examples::{centred_dot, Examples};
 use crate::learners::class_means;
 
 /// Fraction of `query` rows whose prediction equals its label (`NaN` without queries).
@@ -86,38 +86,14 @@ pub(crate) fn softmax_regression_logits(
     // Centred on the support mean and scaled to unit mean squared norm: an affine change of
     // the inputs (the same linear classifiers), which makes the bias and the weights equally
     // easy to move whatever the pixels' offset and scale.
-    let d = support.dim();
-    let mut centre = vec![0.0f64; d];
-    for i in 0..n {
-        for (c, &x) in centre.iter_mut().zip(support.row(i)) {
-            *c += x as f64 / n as f64;
-        }
-    }
+    let centre = support.mean_row();
     let spread = (0..n)
-        .map(|i| {
-            support
-                .row(i)
-                .iter()
-                .zip(&centre)
-                .map(|(&x, c)| (x as f64 - c).powi(2))
-                .sum::<f64>()
-        })
+        .map(|i| centred_dot(support.row(i), support.row(i), &centre))
         .sum::<f64>()
         / n as f64;
     let scale = if spread > 0.0 { 1.0 / spread } else { 1.0 };
-    let dot = |a: &[f32], b: &[f32]| -> f64 {
-        let inner: f64 = a
-            .iter()
-            .zip(b)
-            .zip(&centre)
-            .map(|((&x, &y), c)| (x as f64 - c) * (y as f64 - c))
-            .sum();
-        1.0 + inner * scale
-    };
-    let gram: Vec<f64> = (0..n)
-        .flat_map(|i| (0..n).map(move |j| (i, j)))
-        .map(|(i, j)| dot(support.row(i), support.row(j)))
-        .collect();
+    let dot = |a: &[f32], b: &[f32]| 1.0 + centred_dot(a, b, &centre) * scale;
+    let gram = support.gram(dot);
     let mean_norm = (0..n).map(|i| gram[i * n + i]).sum::<f64>() / n as f64;
     let lr = 1.0 / mean_norm;
     let mut a = vec![0.0f64; n * ways];
