@@ -37,10 +37,24 @@ fn build_metanas() -> PathBuf {
         .unwrap_or_default();
     let bin = profile_dir.join(format!("metanas{}", std::env::consts::EXE_SUFFIX));
     {
-        let status = cargo()
-            .args(["build", "-p", "metanas-app", "--bin", "metanas"])
-            .status()
-            .expect("cargo runs");
+        // The same packages, targets kinds and features as the `cargo test --workspace` that
+        // runs this, so that cargo finds the binary it built there up to date: an example is
+        // a target that needs the packages' dev-dependencies, which turn on features of shared
+        // crates (`-p metanas-app --bin metanas` alone resolves them without, and built Burn
+        // and metanas a second time).
+        let mut build = cargo();
+        build.args(["build", "--workspace", "--bins", "--examples"]);
+        let features: Vec<&str> = [
+            (cfg!(feature = "wgpu"), "metanas-tests/wgpu"),
+            (cfg!(feature = "cuda"), "metanas-tests/cuda"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if !features.is_empty() {
+            build.args(["--features", &features.join(",")]);
+        }
+        let status = build.status().expect("cargo runs");
         assert!(status.success(), "building metanas failed");
     }
     bin
