@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use metanas_tests::{json_of, metanas_ok, s, tempdir, tiny_config, tiny_image_space, train_ok};
+use metanas_tests::{
+    edited, json_of, metanas_ok, s, tempdir, tiny_config, tiny_image_space, train_ok,
+};
 
 /// 5 classes of 16x16 grey PNGs, class c at grey level 40 c + 20 with a small per-image
 /// offset: nearest class mean on the pixels gets every query right.
@@ -239,6 +241,58 @@ fn eval_reports_baselines_and_regression_has_its_own() {
     for key in keys {
         assert!(b[key]["mean"].as_f64().unwrap() >= 0.0, "{j}");
     }
+}
+
+/// `eval --per-family` on a run of two regression families reports the baselines family by
+/// family beside the adapted network: the least-squares line fits the linear family's
+/// noiseless lines exactly (MSE 0, whatever the network does), so it beats the network there
+/// and a warning names the family; each family's adapted value is its `by_source` one.
+#[test]
+fn eval_reports_the_baselines_family_by_family() {
+    let tmp = tempdir("baselines-family");
+    let config = edited(
+        &tiny_config(tmp.path(), 4),
+        &tmp.path().join("two_families.toml"),
+        &[(
+            "kind = \"regression\"",
+            "kind = \"regression\"\nfamilies = [\"sinusoid\", \"linear\"]",
+        )],
+    );
+    let run = tmp.path().join("run");
+    train_ok(&config, &run, 2);
+    let eval = ["eval", "--run", s(&run), "--per-family", "3"];
+    let j = json_of(&metanas_ok(&[&eval[..], &["--json"]].concat()));
+    let rows = j["baselines_by_source"].as_array().expect("per family");
+    let names: Vec<&str> = rows.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    assert_eq!(names, ["sinusoid", "linear"], "{j}");
+    for (row, adapted) in rows.iter().zip(j["by_source"].as_array().unwrap()) {
+        let last = adapted["per_step"].as_array().unwrap().last().unwrap();
+        assert_eq!(row["adapted"]["mean"], last["mean"], "{j}");
+    }
+    let line = rows[1]["baselines"]["least_squares_inputs"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(line < 1e-6, "a line through noiseless lines: {line}");
+    assert!(
+        rows[1]["beating_adapted"]
+            .as_array()
+            .unwrap()
+            .contains(&"least_squares_inputs".into()),
+        "{j}"
+    );
+    // Three tasks of each family: the overall mean is the mean of the two families' means.
+    let mean = |v: &serde_json::Value| v["support_mean"]["mean"].as_f64().unwrap();
+    let both = (mean(&rows[0]["baselines"]) + mean(&rows[1]["baselines"])) / 2.0;
+    assert!(
+        (mean(&j["baselines"]) - both).abs() < 1e-9 * both.max(1.0),
+        "{j}"
+    );
+    let text = String::from_utf8_lossy(&metanas_ok(&eval).stdout).to_string();
+    assert!(text.contains("baselines by source (mse"), "{text}");
+    assert!(
+        text.contains("WARNING: on linear, the adapted network"),
+        "{text}"
+    );
 }
 
 /// `--head prototypes` starts adaptation at the meta-features' nearest class mean (the same

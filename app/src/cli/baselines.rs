@@ -2,8 +2,8 @@
 //! (see `metanas_core::baselines`): the option that turns them off, their table and JSON.
 
 use clap::Args;
-use metanas_core::baselines::BaselineScores;
-use metanas_core::learners::MeanCi;
+use metanas_core::baselines::{beating, BaselineScores};
+use metanas_core::learners::{MeanCi, SourceReport};
 use serde_json::{json, Map, Value};
 
 /// The option shared by `adapt` and `eval`.
@@ -58,4 +58,59 @@ pub fn report(
     );
     fields.insert("baseline_pixels".into(), json!(pixels));
     (text, fields)
+}
+
+/// The baselines source by source (regression family or dataset) beside the adapted network's
+/// last step on the same source's tasks (`adapted`, from the evaluation's `by_source`): table
+/// lines, a `WARNING:` line for each source where a baseline beats it, and the JSON field
+/// `baselines_by_source` (`[{source, adapted, baselines: {key: {mean, ci95}}, beating_adapted}]`).
+/// Nothing when the tasks came from one source.
+pub fn report_by_source(
+    scores: &BaselineScores,
+    adapted: &[SourceReport],
+    metric: &str,
+) -> (String, Option<Value>) {
+    let by_source = scores.by_source();
+    if by_source.is_empty() {
+        return (String::new(), None);
+    }
+    let mut text = format!("baselines by source ({metric}, mean ± 95% CI):\n");
+    let mut warnings = String::new();
+    let mut rows = Vec::new();
+    for (source, summary) in by_source {
+        let mine = adapted
+            .iter()
+            .find(|s| s.source == source)
+            .and_then(|s| s.per_step.last().copied());
+        let mut line = format!("  {source:<16}");
+        if let Some(m) = mine {
+            line += &format!(" adapted {:.4} ± {:.4}", m.mean, m.ci95);
+        }
+        let mut by_key = Map::new();
+        for (b, m) in &summary {
+            line += &format!(" | {} {:.4} ± {:.4}", b.key(), m.mean, m.ci95);
+            by_key.insert(b.key().into(), json!({ "mean": m.mean, "ci95": m.ci95 }));
+        }
+        text += &line;
+        text += "\n";
+        let beat = mine.map_or_else(Vec::new, |m| beating(summary.clone(), m.mean, metric));
+        if let (Some(m), false) = (mine, beat.is_empty()) {
+            let names: Vec<String> = beat
+                .iter()
+                .map(|(b, s)| format!("{} ({:.4})", b.label(), s.mean))
+                .collect();
+            warnings += &format!(
+                "WARNING: on {source}, the adapted network ({:.4}) loses to {}\n",
+                m.mean,
+                names.join(", ")
+            );
+        }
+        rows.push(json!({
+            "source": source,
+            "adapted": mine.map(|m| json!({ "mean": m.mean, "ci95": m.ci95 })),
+            "baselines": by_key,
+            "beating_adapted": beat.iter().map(|(b, _)| b.key()).collect::<Vec<_>>(),
+        }));
+    }
+    (text + &warnings, Some(Value::Array(rows)))
 }

@@ -183,6 +183,12 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
         for (k, v) in fields {
             json[k] = v;
         }
+        let (lines, rows) =
+            super::baselines::report_by_source(scores, &report.by_source, &report.metric);
+        text += &lines;
+        if let Some(rows) = rows {
+            json["baselines_by_source"] = rows;
+        }
     }
     Ok(Output { text, json })
 }

@@ -216,51 +216,102 @@ pub fn beats(metric: &str, value: f64, adapted: f64) -> bool {
     }
 }
 
-/// Baseline scores over many tasks, in report order.
+/// Baseline scores over many tasks, in report order, overall and per source.
 #[derive(Clone, Debug, Default)]
 pub struct BaselineScores {
-    scores: Vec<(Baseline, Vec<f64>)>,
+    all: ScoreTable,
+    /// The same per source (regression family or dataset, [`Episode::source_name`]), in order
+    /// of first appearance.
+    sources: Vec<(String, ScoreTable)>,
     /// What the raw-pixel baselines saw, as [`Pixels::describe`] says it for the first task.
     pub pixels: Option<String>,
 }
 
-impl BaselineScores {
-    /// Adds the scores of `task`, whose raw inputs `pixels` gave.
-    pub fn add(&mut self, task: &Episode, pixels: &Pixels, scores: Vec<(Baseline, f64)>) {
-        self.pixels.get_or_insert_with(|| pixels.describe(task));
-        self.push(scores);
-    }
+/// One score per task for each baseline.
+#[derive(Clone, Debug, Default)]
+struct ScoreTable(Vec<(Baseline, Vec<f64>)>);
 
-    /// Adds one task's scores.
-    pub fn push(&mut self, task: Vec<(Baseline, f64)>) {
-        for (b, v) in task {
-            match self.scores.iter_mut().find(|(k, _)| *k == b) {
+impl ScoreTable {
+    fn push(&mut self, task: &[(Baseline, f64)]) {
+        for &(b, v) in task {
+            match self.0.iter_mut().find(|(k, _)| *k == b) {
                 Some((_, values)) => values.push(v),
-                None => self.scores.push((b, vec![v])),
+                None => self.0.push((b, vec![v])),
             }
         }
     }
 
-    /// Each baseline's mean and 95% CI, in [`Baseline::ALL`] order.
-    pub fn summary(&self) -> Vec<(Baseline, MeanCi)> {
+    fn summary(&self) -> Vec<(Baseline, MeanCi)> {
         Baseline::ALL
             .iter()
             .filter_map(|b| {
-                self.scores
+                self.0
                     .iter()
                     .find(|(k, _)| k == b)
                     .map(|(_, v)| (*b, MeanCi::of(v)))
             })
             .collect()
     }
+}
+
+impl BaselineScores {
+    /// Adds the scores of `task`, whose raw inputs `pixels` gave.
+    pub fn add(&mut self, task: &Episode, pixels: &Pixels, scores: Vec<(Baseline, f64)>) {
+        self.pixels.get_or_insert_with(|| pixels.describe(task));
+        let at = match self
+            .sources
+            .iter()
+            .position(|(name, _)| *name == task.source_name)
+        {
+            Some(at) => at,
+            None => {
+                self.sources
+                    .push((task.source_name.clone(), ScoreTable::default()));
+                self.sources.len() - 1
+            }
+        };
+        self.sources[at].1.push(&scores);
+        self.all.push(&scores);
+    }
+
+    /// Adds one task's scores, of no particular source.
+    pub fn push(&mut self, task: Vec<(Baseline, f64)>) {
+        self.all.push(&task);
+    }
+
+    /// Each baseline's mean and 95% CI, in [`Baseline::ALL`] order.
+    pub fn summary(&self) -> Vec<(Baseline, MeanCi)> {
+        self.all.summary()
+    }
+
+    /// [`BaselineScores::summary`] per source, in order of first appearance; empty when all
+    /// tasks came from one source (as [`crate::learners::EvalReport::by_source`]).
+    pub fn by_source(&self) -> Vec<(String, Vec<(Baseline, MeanCi)>)> {
+        if self.sources.len() < 2 {
+            return Vec::new();
+        }
+        self.sources
+            .iter()
+            .map(|(name, table)| (name.clone(), table.summary()))
+            .collect()
+    }
 
     /// The baselines whose mean beats `adapted`, a value of `metric` ([`beats`]).
     pub fn beating(&self, adapted: f64, metric: &str) -> Vec<(Baseline, MeanCi)> {
-        self.summary()
-            .into_iter()
-            .filter(|(_, m)| beats(metric, m.mean, adapted))
-            .collect()
+        beating(self.summary(), adapted, metric)
     }
+}
+
+/// The entries of `summary` whose mean beats `adapted`, a value of `metric` ([`beats`]).
+pub fn beating(
+    summary: Vec<(Baseline, MeanCi)>,
+    adapted: f64,
+    metric: &str,
+) -> Vec<(Baseline, MeanCi)> {
+    summary
+        .into_iter()
+        .filter(|(_, m)| beats(metric, m.mean, adapted))
+        .collect()
 }
 
 #[cfg(test)]

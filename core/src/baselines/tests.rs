@@ -109,3 +109,43 @@ fn scores_summarise_in_report_order_and_name_who_beats_the_adapted_network() {
         ]
     );
 }
+
+/// Scores added task by task are also summarised per source (by name, in order of first
+/// appearance), each source over its own tasks only; one source gives no breakdown.
+#[test]
+fn scores_are_summarised_per_source() {
+    let named = |name: &str| Episode {
+        source_name: name.into(),
+        ..task(0, vec![0, 1], vec![0, 1])
+    };
+    let pixels = Pixels::default();
+    let mut scores = BaselineScores::default();
+    scores.add(
+        &named("linear"),
+        &pixels,
+        vec![(Baseline::SupportMean, 4.0)],
+    );
+    assert!(scores.by_source().is_empty(), "one source so far");
+    scores.add(
+        &named("sinusoid"),
+        &pixels,
+        vec![(Baseline::SupportMean, 1.0)],
+    );
+    scores.add(
+        &named("linear"),
+        &pixels,
+        vec![(Baseline::SupportMean, 2.0)],
+    );
+    let by_source = scores.by_source();
+    let names: Vec<&str> = by_source.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["linear", "sinusoid"]);
+    let mean = |s: &[(Baseline, MeanCi)]| (s[0].0, s[0].1.mean, s[0].1.n);
+    assert_eq!(mean(&by_source[0].1), (Baseline::SupportMean, 3.0, 2));
+    assert_eq!(mean(&by_source[1].1), (Baseline::SupportMean, 1.0, 1));
+    let all = scores.summary();
+    assert!((all[0].1.mean - 7.0 / 3.0).abs() < 1e-12);
+    // The support mean (MSE 3.0) beats an adapted 3.5 on the linear tasks only.
+    assert_eq!(beating(by_source[0].1.clone(), 3.5, "mse").len(), 1);
+    assert!(beating(by_source[1].1.clone(), 0.5, "mse").is_empty());
+    assert_eq!(scores.pixels.as_deref(), Some("2x2 grey"));
+}
