@@ -23,7 +23,8 @@ echo "| learner | meta-steps used (best validation) of | average MSE, 4 families
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 # The baselines of the same tasks (docs/baselines.md) go to a second table, after the runs.
 baselines=$(mktemp)
-trap 'rm -f "$baselines"' EXIT
+families=$(mktemp)
+trap 'rm -f "$baselines" "$families"' EXIT
 for name in ${LEARNERS:-maml mnas}; do
   sed -e "s#^space = .*#space = { file = \"$space\" }#" "$root/assets/configs/${name}_regression.toml" > "$keep/$name.toml"
   "$bin" train --config "$keep/$name.toml" --run "$keep/$name" --max-steps "$steps" --json \
@@ -31,7 +32,7 @@ for name in ${LEARNERS:-maml mnas}; do
   "$bin" eval --run "$keep/$name" --per-family "$per_family" --steps 5 --json > "$keep/$name.eval.json"
   "$bin" eval --run "$keep/$name" --per-family "$per_family" --steps 5 --query-points like_support \
     --json > "$keep/$name.eval_near.json"
-  python3 - "$keep/$name.eval.json" "$keep/$name/metrics.jsonl" "$name" "$keep/$name.eval_near.json" "$baselines" <<'PY'
+  python3 - "$keep/$name.eval.json" "$keep/$name/metrics.jsonl" "$name" "$keep/$name.eval_near.json" "$baselines" "$families" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))
 near = json.load(open(sys.argv[4]))
@@ -53,6 +54,13 @@ with open(sys.argv[5], "a") as out:
     for key, grid in e.get("baselines", {}).items():
         around = near.get("baselines", {}).get(key)
         out.write(f"| {sys.argv[3]} | {key} | {fmt(grid)} | {fmt(around) if around else '-'} |\n")
+with open(sys.argv[6], "a") as out:
+    for row in near.get("baselines_by_source", []):
+        cells = [fmt(row["adapted"]) if row.get("adapted") else "-"]
+        cells += [fmt(row["baselines"][k]) if k in row["baselines"] else "-"
+                  for k in ("least_squares_inputs", "support_mean", "from_scratch")]
+        print_row = f"| {sys.argv[3]} | {row['source']} | " + " | ".join(cells) + " |\n"
+        out.write(print_row)
 PY
 done
 echo
@@ -61,3 +69,9 @@ echo
 echo "| run | baseline | query grid over [-5, 5] | query points around the support |"
 echo "| --- | --- | --- | --- |"
 cat "$baselines"
+echo
+echo "By family, query points around the support (after 5 steps):"
+echo
+echo "| run | family | adapted | least_squares_inputs | support_mean | from_scratch |"
+echo "| --- | --- | --- | --- | --- | --- |"
+cat "$families"
