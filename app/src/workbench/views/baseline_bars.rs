@@ -1,7 +1,7 @@
 //! A horizontal bar chart of the adapted network beside the baselines on the same tasks, each
 //! bar with its 95% CI as a whisker when it is a mean over several tasks.
 
-use egui_plot::{Bar, BarChart, GridMark, Line, Plot, PlotPoints};
+use egui_plot::{AxisHints, Bar, BarChart, GridMark, Line, Plot, PlotPoints};
 
 /// One bar: its name, value and 95% half-width (`None` for a single task).
 pub struct BarRow {
@@ -54,13 +54,17 @@ pub fn baseline_bars(ui: &mut egui::Ui, id: &str, metric: &str, rows: &[BarRow])
                 })
                 .collect()
         })
-        .y_axis_formatter(move |mark, _| {
-            let i = mark.value.round();
-            if (mark.value - i).abs() > 1e-6 || i < 0.0 || i as usize >= n {
-                return String::new();
-            }
-            names[n - 1 - i as usize].clone()
-        })
+        // The names at full contrast: egui_plot fades a tick label in as its ticks spread
+        // from 20 to 30 points apart, and these rows are 20 points apart.
+        .custom_y_axes(vec![AxisHints::new_y().label_spacing(0.0..=1.0).formatter(
+            move |mark, _| {
+                let i = mark.value.round();
+                if (mark.value - i).abs() > 1e-6 || i < 0.0 || i as usize >= n {
+                    return String::new();
+                }
+                names[n - 1 - i as usize].clone()
+            },
+        )])
         .show(ui, |p| {
             p.bar_chart(BarChart::new(metric, bars).horizontal());
             for (i, r) in rows.iter().enumerate() {
