@@ -2,7 +2,7 @@
 //! (see `metanas_core::baselines`): the option that turns them off, their table and JSON.
 
 use clap::Args;
-use metanas_core::baselines::{beating, BaselineScores};
+use metanas_core::baselines::{beating, Baseline, BaselineScores};
 use metanas_core::learners::{MeanCi, SourceReport};
 use serde_json::{json, Map, Value};
 
@@ -31,7 +31,7 @@ pub fn report(
     for (b, m) in &summary {
         let name = b.label_seeing(pixels);
         text += &format!("  {name:<52} {:.4} ± {:.4}\n", m.mean, m.ci95);
-        by_key.insert(b.key().into(), json!({ "mean": m.mean, "ci95": m.ci95 }));
+        by_key.insert(b.key().into(), mean_ci(m));
     }
     let beating = scores.beating(adapted.mean, metric);
     if beating.is_empty() {
@@ -40,14 +40,10 @@ pub fn report(
             adapted.mean
         );
     } else {
-        let names: Vec<String> = beating
-            .iter()
-            .map(|(b, m)| format!("{} ({:.4})", b.label(), m.mean))
-            .collect();
         text += &format!(
             "WARNING: the adapted network ({:.4}) loses to {}\n",
             adapted.mean,
-            names.join(", ")
+            named(&beating)
         );
     }
     let mut fields = Map::new();
@@ -89,28 +85,38 @@ pub fn report_by_source(
         let mut by_key = Map::new();
         for (b, m) in &summary {
             line += &format!(" | {} {:.4} ± {:.4}", b.key(), m.mean, m.ci95);
-            by_key.insert(b.key().into(), json!({ "mean": m.mean, "ci95": m.ci95 }));
+            by_key.insert(b.key().into(), mean_ci(m));
         }
         text += &line;
         text += "\n";
         let beat = mine.map_or_else(Vec::new, |m| beating(summary.clone(), m.mean, metric));
         if let (Some(m), false) = (mine, beat.is_empty()) {
-            let names: Vec<String> = beat
-                .iter()
-                .map(|(b, s)| format!("{} ({:.4})", b.label(), s.mean))
-                .collect();
             warnings += &format!(
                 "WARNING: on {source}, the adapted network ({:.4}) loses to {}\n",
                 m.mean,
-                names.join(", ")
+                named(&beat)
             );
         }
         rows.push(json!({
             "source": source,
-            "adapted": mine.map(|m| json!({ "mean": m.mean, "ci95": m.ci95 })),
+            "adapted": mine.as_ref().map(mean_ci),
             "baselines": by_key,
             "beating_adapted": beat.iter().map(|(b, _)| b.key()).collect::<Vec<_>>(),
         }));
     }
     (text + &warnings, Some(Value::Array(rows)))
+}
+
+/// Baselines with their means, for a warning: `name (0.1234), name (0.5678)`.
+fn named(baselines: &[(Baseline, MeanCi)]) -> String {
+    let names: Vec<String> = baselines
+        .iter()
+        .map(|(b, m)| format!("{} ({:.4})", b.label(), m.mean))
+        .collect();
+    names.join(", ")
+}
+
+/// `{mean, ci95}`.
+fn mean_ci(m: &MeanCi) -> Value {
+    json!({ "mean": m.mean, "ci95": m.ci95 })
 }
