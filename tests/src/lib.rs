@@ -37,7 +37,7 @@ fn build_metanas() -> PathBuf {
         .unwrap_or_default();
     let bin = profile_dir.join(format!("metanas{}", std::env::consts::EXE_SUFFIX));
     {
-        // The same packages, targets kinds and features as the `cargo test --workspace` that
+        // The same packages, target kinds and features as the `cargo test --workspace` that
         // runs this, so that cargo finds the binary it built there up to date: an example is
         // a target that needs the packages' dev-dependencies, which turn on features of shared
         // crates (`-p metanas-app --bin metanas` alone resolves them without, and built Burn
