@@ -89,7 +89,7 @@ pub fn report_by_source(
         }
         text += &line;
         text += "\n";
-        let beat = mine.map_or_else(Vec::new, |m| beating(summary.clone(), m.mean, metric));
+        let beat = mine.map_or_else(Vec::new, |m| beating(&summary, m.mean, metric));
         if let (Some(m), false) = (mine, beat.is_empty()) {
             warnings += &format!(
                 "WARNING: on {source}, the adapted network ({:.4}) loses to {}\n",

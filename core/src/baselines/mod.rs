@@ -17,7 +17,7 @@ pub use least_squares::{least_squares, support_mean, Values, RIDGE};
 pub use pixels::{nearest_class_mean, softmax_regression, LINEAR_STEPS};
 
 use crate::data::Dataset;
-use crate::learners::{LearnerError, MeanCi, MetaLearner};
+use crate::learners::{source_entry, LearnerError, MeanCi, MetaLearner};
 use crate::run::metric_value;
 use crate::tasks::{Episode, Targets};
 
@@ -258,19 +258,7 @@ impl BaselineScores {
     /// Adds the scores of `task`, whose raw inputs `pixels` gave.
     pub fn add(&mut self, task: &Episode, pixels: &Pixels, scores: Vec<(Baseline, f64)>) {
         self.pixels.get_or_insert_with(|| pixels.describe(task));
-        let at = match self
-            .sources
-            .iter()
-            .position(|(name, _)| *name == task.source_name)
-        {
-            Some(at) => at,
-            None => {
-                self.sources
-                    .push((task.source_name.clone(), ScoreTable::default()));
-                self.sources.len() - 1
-            }
-        };
-        self.sources[at].1.push(&scores);
+        source_entry(&mut self.sources, &task.source_name).push(&scores);
         self.all.push(&scores);
     }
 
@@ -298,19 +286,20 @@ impl BaselineScores {
 
     /// The baselines whose mean beats `adapted`, a value of `metric` ([`beats`]).
     pub fn beating(&self, adapted: f64, metric: &str) -> Vec<(Baseline, MeanCi)> {
-        beating(self.summary(), adapted, metric)
+        beating(&self.summary(), adapted, metric)
     }
 }
 
 /// The entries of `summary` whose mean beats `adapted`, a value of `metric` ([`beats`]).
 pub fn beating(
-    summary: Vec<(Baseline, MeanCi)>,
+    summary: &[(Baseline, MeanCi)],
     adapted: f64,
     metric: &str,
 ) -> Vec<(Baseline, MeanCi)> {
     summary
-        .into_iter()
+        .iter()
         .filter(|(_, m)| beats(metric, m.mean, adapted))
+        .copied()
         .collect()
 }
 

@@ -145,7 +145,7 @@ fn scores_are_summarised_per_source() {
     let all = scores.summary();
     assert!((all[0].1.mean - 7.0 / 3.0).abs() < 1e-12);
     // The support mean (MSE 3.0) beats an adapted 3.5 on the linear tasks only.
-    assert_eq!(beating(by_source[0].1.clone(), 3.5, "mse").len(), 1);
-    assert!(beating(by_source[1].1.clone(), 0.5, "mse").is_empty());
+    assert_eq!(beating(&by_source[0].1, 3.5, "mse").len(), 1);
+    assert!(beating(&by_source[1].1, 0.5, "mse").is_empty());
     assert_eq!(scores.pixels.as_deref(), Some("2x2 grey"));
 }

@@ -155,6 +155,22 @@ pub fn evaluate_with(
     Ok(tally.report(metric, tasks))
 }
 
+/// The entry of `source` in `list` (keyed by source name, in order of first appearance), added
+/// empty when it is not there yet.
+pub(crate) fn source_entry<'a, V: Default>(
+    list: &'a mut Vec<(String, V)>,
+    source: &str,
+) -> &'a mut V {
+    let at = match list.iter().position(|(name, _)| name == source) {
+        Some(at) => at,
+        None => {
+            list.push((source.to_string(), V::default()));
+            list.len() - 1
+        }
+    };
+    &mut list[at].1
+}
+
 /// The tasks' values per step, in task order, overall and per source.
 #[derive(Default)]
 struct Tally {
@@ -165,14 +181,8 @@ struct Tally {
 impl Tally {
     /// A task of `source` with `values[s]` after step s.
     fn add(&mut self, source: &str, values: &[f64]) {
-        let at = match self.sources.iter().position(|(n, _)| n == source) {
-            Some(at) => at,
-            None => {
-                self.sources.push((source.to_string(), Vec::new()));
-                self.sources.len() - 1
-            }
-        };
-        for steps in [&mut self.per_step, &mut self.sources[at].1] {
+        let of_source = source_entry(&mut self.sources, source);
+        for steps in [&mut self.per_step, of_source] {
             steps.resize(steps.len().max(values.len()), Vec::new());
             for (s, v) in values.iter().enumerate() {
                 steps[s].push(*v);

@@ -31,6 +31,7 @@ pub use configs::{
 };
 pub use darts::{darts_halves, DartsConfig, DartsSearch, DartsState};
 pub use devices::{mean_of_sum, Cluster, Contribution, DeviceGroup, Summed};
+pub(crate) use eval::source_entry;
 pub use eval::{evaluate, evaluate_with, EvalReport, MeanCi, SourceReport};
 pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
