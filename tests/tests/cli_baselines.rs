@@ -30,21 +30,40 @@ fn digits_run(dir: &Path) -> std::path::PathBuf {
 
 /// [`digits_run`] with `learner.threads = threads` (0: one per core), in `dir/run<threads>`.
 fn digits_run_on(dir: &Path, threads: usize) -> std::path::PathBuf {
-    let config = dir.join(format!("digits{threads}.toml"));
+    let learner = format!("kind = \"base\"\ninner_steps = 1\nthreads = {threads}\n");
+    digits_run_with(dir, &format!("run{threads}"), &learner, "")
+}
+
+/// A 2-meta-step run in `dir/name` on the bundled digits with the `[learner]` table's
+/// `learner` lines and `training` added to the `[training]` table.
+fn digits_run_with(dir: &Path, name: &str, learner: &str, training: &str) -> std::path::PathBuf {
+    let config = dir.join(format!("{name}.toml"));
     std::fs::write(
         &config,
         format!(
             "seed = 1\n{}\n[tasks]\nkind = \"few_shot\"\nways = 5\nshots = 1\nqueries = 3\n\
              split = {{ train = 0.5, val = 0.0 }}\n[[tasks.datasets]]\npath = \"bundled:uci-digits\"\n\
-             [learner]\nkind = \"base\"\ninner_steps = 1\nthreads = {threads}\n[training]\n\
-             meta_batch = 2\nsnapshot_every = 0\nadapt_steps = 2\neval_tasks = 3\n",
+             [learner]\n{learner}[training]\n\
+             meta_batch = 2\nsnapshot_every = 0\nadapt_steps = 2\neval_tasks = 3\n{training}",
             tiny_image_space(5)
         ),
     )
     .unwrap();
-    let run = dir.join(format!("run{threads}"));
+    let run = dir.join(name);
     train_ok(&config, &run, 2);
     run
+}
+
+/// `adapt --tasks 4 --json` on `run`.
+fn adapt_four(run: &Path) -> serde_json::Value {
+    json_of(&metanas_ok(&[
+        "adapt",
+        "--run",
+        s(run),
+        "--tasks",
+        "4",
+        "--json",
+    ]))
 }
 
 fn fifteenths(v: &serde_json::Value) {
@@ -149,14 +168,7 @@ fn adapt_gives_the_same_numbers_on_one_thread_and_two() {
     let tmp = tempdir("baselines-threads");
     let report = |threads| {
         let run = digits_run_on(tmp.path(), threads);
-        let j = json_of(&metanas_ok(&[
-            "adapt",
-            "--run",
-            s(&run),
-            "--tasks",
-            "4",
-            "--json",
-        ]));
+        let j = adapt_four(&run);
         (j["per_task"].clone(), j["baselines"].clone())
     };
     let (one, two) = (report(1), report(2));
@@ -316,6 +328,32 @@ fn adapt_with_the_prototype_head() {
     let err = metanas_tests::stderr(&out);
     assert!(
         err.contains("--head") && err.contains("expected `meta` or `prototypes`"),
+        "{err}"
+    );
+}
+
+/// M-NAS meta-trained from prototype heads (`learner.inner_head`) adapts from the prototypes
+/// (the meta-features' nearest class mean before any step), and `--head meta`, which would
+/// start from a head meta-training never trained, is refused naming the option and the
+/// setting.
+#[test]
+fn a_run_meta_trained_from_prototypes_adapts_from_them_only() {
+    let tmp = tempdir("baselines-inner-head");
+    let run = digits_run_with(
+        tmp.path(),
+        "proto",
+        "kind = \"mnas\"\ninner_steps = 1\ninner_head = \"prototypes\"\n",
+        "adapt_head = \"prototypes\"\n",
+    );
+    let j = adapt_four(&run);
+    assert_eq!(j["head"], "prototypes");
+    let features = &j["baselines"]["nearest_class_mean_features"]["mean"];
+    assert_eq!(j["accuracy_before"], *features, "{j}");
+    let out = metanas_tests::metanas(&["adapt", "--run", s(&run), "--head", "meta"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = metanas_tests::stderr(&out);
+    assert!(
+        err.contains("--head meta") && err.contains("inner_head"),
         "{err}"
     );
 }

@@ -77,9 +77,7 @@ pub fn run(a: &AdaptArgs) -> Result<Output, CliError> {
         }
     }
     let (mut session, used) = checkpoint::open_at(&a.run, &a.checkpoint, a.common.backend)?;
-    if let Some(head) = a.head {
-        session.learner.set_head_init(head);
-    }
+    super::set_head(&mut session, a.head)?;
     let config = &session.config;
     let space = &config.space;
     let run_spec = match &config.tasks {

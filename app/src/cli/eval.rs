@@ -75,9 +75,7 @@ pub struct EvalArgs {
 /// Runs `eval`.
 pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     let (mut session, used) = checkpoint::open_at(&a.run, &a.checkpoint, a.common.backend)?;
-    if let Some(head) = a.head {
-        session.learner.set_head_init(head);
-    }
+    super::set_head(&mut session, a.head)?;
     if let Some(q) = a.query_points {
         session.tasks = session.tasks.with_query_points(q)?;
     }

@@ -232,6 +232,22 @@ pub fn not_finite(session: &metanas_core::run::Session, what: &str) -> CliError 
     ))
 }
 
+/// Sets the head adaptation starts from (`--head`), refused where the run's meta-training
+/// leaves no head of its own to start from.
+pub fn set_head(
+    session: &mut metanas_core::run::Session,
+    head: Option<metanas_core::learners::HeadInit>,
+) -> Result<(), CliError> {
+    let Some(head) = head else {
+        return Ok(());
+    };
+    if let Some(why) = session.config.head_refusal(head) {
+        return Err(CliError::Input(format!("--head {}: {why}", head.name())));
+    }
+    session.learner.set_head_init(head);
+    Ok(())
+}
+
 /// Refuses a count argument outside `min..=max`, naming the flag.
 pub fn check_count(flag: &str, value: usize, min: usize, max: usize) -> Result<(), CliError> {
     if (min..=max).contains(&value) {

@@ -37,7 +37,7 @@ pub use fit::{check_shape, stem_for};
 pub use gradient_learner::GradientLearner;
 pub use grads::{axpy, grads_of, norm, param_ids, scaled, shifted, uniform_scale, ParamGrads};
 pub(crate) use grads::{clip_norm_of, host_scalar};
-pub use head_init::{class_means, prototype_head, HeadInit};
+pub use head_init::{class_means, prototype_head, HeadInit, HeadMeans};
 pub use learner::MetaLearner;
 pub use meta_gradient::{
     inner_loop, meta_gradient, step_sizes, MetaGradient, MetaGradientSpec, Unrolled, FD_SCALE,

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 
 use super::devices::Summed;
-use super::head_init::{prototype_head, HeadInit};
+use super::head_init::{prototype_head, HeadInit, HeadMeans};
 use super::meta_gradient::missing_stem;
 use super::objective::{evaluate_outputs, Predictions, TaskMetrics};
 use super::types::{count_sketch, ArchTables, LearnerError, StepReport, TaskFeatures};
@@ -58,8 +58,26 @@ pub fn posterior_features<B: Backend>(
     })
 }
 
-/// The penultimate features of `q` (mean weights, `arch`) on one batch of inputs of `shape`:
-/// the rows and their length.
+/// The penultimate features `[n, dim]` of `q` (mean weights, `arch`, no noise) on one batch of
+/// inputs of `shape`, as a tensor (tracked, on an autodiff backend).
+pub fn feature_tensor<B: Backend>(
+    q: &Posterior<B>,
+    batch: &Batch,
+    shape: &[usize],
+    stem: usize,
+    arch: ArchUse,
+) -> Result<Tensor<B, 2>, LearnerError> {
+    let x = batch.input_tensor::<B>(shape, &q.arch.normal.val().device());
+    // Noise-free: mean weights, and no architecture sample is drawn for evaluation.
+    let mut rng = SeededRng::new(0);
+    let z = q.arch_weights(arch, &mut rng);
+    let mut sampler = WeightSampler::new(WeightMode::Mean, rng.next_u64());
+    q.net
+        .features(x, stem, z.as_ref(), &mut sampler)
+        .ok_or_else(|| missing_stem(stem))
+}
+
+/// [`feature_tensor`] read back: the rows and their length.
 fn batch_features<B: Backend>(
     q: &Posterior<B>,
     batch: &Batch,
@@ -67,15 +85,7 @@ fn batch_features<B: Backend>(
     stem: usize,
     arch: ArchUse,
 ) -> Result<(Vec<f32>, usize), LearnerError> {
-    let x = batch.input_tensor::<B>(shape, &q.arch.normal.val().device());
-    // Noise-free: mean weights, and no architecture sample is drawn for evaluation.
-    let mut rng = SeededRng::new(0);
-    let z = q.arch_weights(arch, &mut rng);
-    let mut sampler = WeightSampler::new(WeightMode::Mean, rng.next_u64());
-    let out = q
-        .net
-        .features(x, stem, z.as_ref(), &mut sampler)
-        .ok_or_else(|| missing_stem(stem))?;
+    let out = feature_tensor(q, batch, shape, stem, arch)?;
     let [_, dim] = out.dims();
     let values = out
         .into_data()
@@ -83,6 +93,23 @@ fn batch_features<B: Backend>(
         .to_vec::<f32>()
         .map_err(|e| LearnerError::Task(format!("reading features: {e:?}")))?;
     Ok((values, dim))
+}
+
+/// The prototype head of `q` on `task`'s support set (features with mean weights and `arch`),
+/// `None` for a regression task: weights `[dim, outputs]` and biases, tracked to `q` on an
+/// autodiff backend.
+pub fn support_prototypes<B: Backend>(
+    q: &Posterior<B>,
+    task: &Episode,
+    stem: usize,
+    arch: ArchUse,
+) -> Result<Option<HeadMeans<B>>, LearnerError> {
+    let Targets::Classes(labels) = &task.support.targets else {
+        return Ok(None);
+    };
+    let features = feature_tensor(q, &task.support, &task.input_shape, stem, arch)?;
+    let [_, outputs] = q.net.head.weight.mu.val().dims();
+    Ok(Some(prototype_head(features, labels, outputs)))
 }
 
 /// Where adaptation starts from `q` on `task`: `q` itself, or with [`HeadInit::Prototypes`]
@@ -94,19 +121,17 @@ pub fn adaptation_start<B: Backend>(
     arch: ArchUse,
     head: HeadInit,
 ) -> Result<Posterior<B>, LearnerError> {
-    let (HeadInit::Prototypes, Targets::Classes(labels)) = (head, &task.support.targets) else {
+    if head == HeadInit::Meta {
         return Ok(q.clone());
-    };
-    let (support, dim) = batch_features(q, &task.support, &task.input_shape, stem, arch)?;
-    let [_, outputs] = q.net.head.weight.mu.val().dims();
-    let (w, b) = prototype_head(&support, dim, labels, outputs);
-    let device = q.arch.normal.val().device();
-    let mut start = q.clone();
-    start.net = start.net.with_head_means(
-        Tensor::from_data(TensorData::new(w, [dim, outputs]), &device),
-        Tensor::from_data(TensorData::new(b, [outputs]), &device),
-    );
-    Ok(start)
+    }
+    Ok(match support_prototypes(q, task, stem, arch)? {
+        Some((w, b)) => {
+            let mut start = q.clone();
+            start.net = start.net.with_head_means(w, b);
+            start
+        }
+        None => q.clone(),
+    })
 }
 
 /// The architecture probabilities softmax(φ) of `q` as host tables.

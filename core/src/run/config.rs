@@ -295,6 +295,19 @@ impl RunConfig {
         Ok(())
     }
 
+    /// Why adaptation cannot start from `head` on this config's runs, if it cannot: M-NAS
+    /// meta-trained from prototype heads (`learner.inner_head`) trains no head of its own.
+    pub fn head_refusal(&self, head: HeadInit) -> Option<&'static str> {
+        let prototypes_only = matches!(
+            self.learner.engine(0),
+            Ok(Engine::Mnas(c)) if c.inner_head == HeadInit::Prototypes
+        );
+        (prototypes_only && head != HeadInit::Prototypes).then_some(
+            "must be \"prototypes\": the run meta-trains with learner.inner_head = \
+             \"prototypes\", which trains no head of the meta-network's own to start from",
+        )
+    }
+
     /// Checks what the types do not: counts, names, ranges.
     pub fn check(&self, name: &Path) -> Result<(), RunError> {
         let bad =
@@ -312,7 +325,21 @@ impl RunConfig {
             .engine(self.seed)
             .map_err(|e| bad_field(name, &e))?;
         match &engine {
-            Engine::Mnas(c) => c.check().map_err(|e| bad_field(name, &e))?,
+            Engine::Mnas(c) => {
+                c.check().map_err(|e| bad_field(name, &e))?;
+                if let Some(why) = self.head_refusal(self.training.adapt_head) {
+                    return bad("training.adapt_head", why.into());
+                }
+                if c.inner_head == HeadInit::Prototypes
+                    && matches!(self.tasks, TaskConfig::Regression(_))
+                {
+                    return bad(
+                        "learner.inner_head",
+                        "\"prototypes\" needs classification tasks (regression has no classes)"
+                            .into(),
+                    );
+                }
+            }
             Engine::Gradient(plan) => {
                 if let Some(clip) = plan
                     .inner_grad_clip

@@ -352,3 +352,40 @@ fn the_adaptation_head_is_read_from_the_training_table_and_a_misspelling_is_name
         .to_string();
     assert!(e.starts_with("head.toml") && e.contains("proto"), "{e}");
 }
+
+/// `learner.inner_head = "prototypes"` (Proto-MAML meta-training) trains no head of the
+/// meta-network's own: a config that would adapt from that head is refused, and so is one of
+/// regression tasks, which have no classes; the file and the field are named.
+#[test]
+fn a_prototype_inner_head_needs_the_prototype_adaptation_head_and_classes() {
+    let name = Path::new("proto.toml");
+    // The workbench's default meta-trains from prototype heads.
+    let preset = include_str!("../../../assets/configs/image_default.toml");
+    let config = RunConfig::parse(preset, name, Path::new(".")).unwrap();
+    let Ok(Engine::Mnas(m)) = config.learner.engine(0) else {
+        panic!("not M-NAS");
+    };
+    assert_eq!(m.inner_head, crate::learners::HeadInit::Prototypes);
+    let meta_head = preset.replace("adapt_head = \"prototypes\"", "adapt_head = \"meta\"");
+    assert_ne!(meta_head, preset);
+    let e = RunConfig::parse(&meta_head, name, Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("proto.toml") && e.contains("training.adapt_head"),
+        "{e}"
+    );
+    let regression = SMALL_REGRESSION
+        .replace(
+            "kind = \"base\"\ninner_steps = 2\nlr_weights = 0.01",
+            "kind = \"mnas\"\ninner_head = \"prototypes\"",
+        )
+        .replace(
+            "meta_batch = 2",
+            "meta_batch = 2\nadapt_head = \"prototypes\"",
+        );
+    let e = RunConfig::parse(&regression, name, Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("learner.inner_head"), "{e}");
+}

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::learners::{MetaGradient, TemperatureSchedule, FD_SCALE};
+use crate::learners::{HeadInit, MetaGradient, TemperatureSchedule, FD_SCALE};
 use crate::posterior::{PosteriorInit, Relaxation};
 use crate::value_error::FieldError;
 
@@ -73,6 +73,12 @@ pub struct MnasConfig {
     pub temperature: TemperatureSchedule,
     /// How the outer gradient through the inner steps is computed.
     pub meta_gradient: MetaGradient,
+    /// Where the head of every inner loop of meta-training starts: `meta` (the meta-network's
+    /// own head, the paper's) or `prototypes` (Proto-MAML's: the class prototypes of the task
+    /// network's support features, with the meta-gradient carried back through them;
+    /// classification only). With `prototypes` the meta-network trains no head of its own,
+    /// so adaptation must start from the prototypes too (`training.adapt_head`).
+    pub inner_head: HeadInit,
     /// Finite-difference step scale (when finite differences are used).
     pub fd_scale: f64,
     /// Initial values of w̃ and of the shared logits (σ is not used: M-NAS weights are
@@ -100,6 +106,7 @@ impl Default for MnasConfig {
             relaxation: Relaxation::Softmax,
             temperature: TemperatureSchedule::default(),
             meta_gradient: MetaGradient::Auto,
+            inner_head: HeadInit::Meta,
             fd_scale: FD_SCALE,
             init: PosteriorInit::default(),
             seed: 0,

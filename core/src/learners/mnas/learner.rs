@@ -33,7 +33,7 @@ use crate::learners::grads::{grads_of, mean_grads, param_ids, uniform_scale, Par
 use crate::learners::meta_gradient::{inner_loop, meta_gradient, missing_stem, step_sizes};
 use crate::learners::report::{
     adaptation_start, checked_mean_loss, derived_genotype, evaluate_posterior, posterior_features,
-    step_report, summed_report, tables, weight_sketch,
+    step_report, summed_report, support_prototypes, tables, weight_sketch,
 };
 use crate::learners::types::AdaptationLog;
 use crate::learners::update::param_values;
@@ -167,18 +167,44 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         let theta: MnasParams<B> = trainable(params.clone());
         let device = theta.meta.arch.normal.val().device();
         let at = theta.task_start(&input.rows, input.dropped.as_ref());
-        let start = at.start.valid();
+        // Proto-MAML: the head starts at the support's prototypes, which are functions of Θ.
+        let prototypes = match self.config.inner_head {
+            HeadInit::Prototypes => {
+                support_prototypes(&at.start, task, input.stem, self.evaluation())?
+            }
+            HeadInit::Meta => None,
+        };
+        let mut start = at.start.valid();
+        if let Some((w, b)) = &prototypes {
+            start.net = start
+                .net
+                .with_head_means(w.clone().inner(), b.clone().inner());
+        }
         let objective = self.objective(task, input.stem, seed);
         let lrs = step_sizes(&start, self.config.lr_inner, 0.0);
         let u = meta_gradient::<B>(&start, &objective, self.config.inner_steps, &lrs, self.spec)?;
         let (_, metrics) = evaluate_outputs(u.outputs, &task.query);
         // Carry d(query loss)/d(start) back to Θ, with β L_r.
-        let lifted: ParamGrads<B> = u
+        let mut lifted: ParamGrads<B> = u
             .grads
             .into_iter()
             .map(|(id, g)| (id, Tensor::from_inner(g)))
             .collect();
+        // The head's share goes through the prototypes instead of the meta-network's head.
+        let through_prototypes = prototypes.map(|(w, b)| {
+            let head = &at.start.net.head;
+            let mut through = |id, t: Tensor<B, 1>| match lifted.remove(&id) {
+                Some(g) => (t * g).sum(),
+                None => Tensor::zeros([1], &device),
+            };
+            let n = w.dims().iter().product::<usize>();
+            through(head.weight.mu.id, w.reshape([n])) + through(head.bias.mu.id, b)
+        });
         let surrogate = dot_with(&at.start, &lifted, &device) + at.recon * self.config.beta;
+        let surrogate = match through_prototypes {
+            Some(t) => surrogate + t,
+            None => surrogate,
+        };
         let grads = grads_of(&theta, &mut surrogate.backward());
         Ok(TaskOutcome {
             grads,
@@ -237,17 +263,17 @@ impl<B: AutodiffBackend> MnasLearner<B> {
     pub fn outer_objective(&self, task: &Episode, seed: u64) -> Result<f64, LearnerError> {
         let input = self.task_input(task, seed)?;
         let at = self.params.task_start(&input.rows, input.dropped.as_ref());
-        let objective = self.objective(task, input.stem, seed);
-        let lrs = step_sizes(&at.start, self.config.lr_inner, 0.0);
-        let steps = self.config.inner_steps;
-        let (q, _) = inner_loop::<B>(
+        let start = adaptation_start(
             &at.start,
-            &at.start,
-            &objective,
-            (steps, None),
-            &lrs,
-            |_| {},
+            task,
+            input.stem,
+            self.evaluation(),
+            self.config.inner_head,
         )?;
+        let objective = self.objective(task, input.stem, seed);
+        let lrs = step_sizes(&start, self.config.lr_inner, 0.0);
+        let steps = self.config.inner_steps;
+        let (q, _) = inner_loop::<B>(&start, &start, &objective, (steps, None), &lrs, |_| {})?;
         let prior = crate::posterior::PriorTensors::of(&q);
         let (loss, _) = objective
             .outer_loss(&q, &prior)
