@@ -196,8 +196,8 @@ fn prepared_app(app: &mut Workbench) {
         .unwrap();
     let config = digits.load().unwrap();
     let (history, result) = prepared(config.clone());
-    app.draft = config;
-    app.preset = None;
+    // As opening a run does: the learner's settings text follows the config.
+    app.set_draft(config, None);
     app.run = Some(history);
     app.adaptations = vec![result];
     app.shown_adaptation = Some(0);
