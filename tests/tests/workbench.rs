@@ -9,7 +9,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use metanas_app::workbench::{AdaptMethod, Command, Purpose, Tab, TrainState, Workbench};
 use metanas_core::baselines::{nearest_class_mean, Baseline, Examples};
-use metanas_core::learners::DartsConfig;
+use metanas_core::learners::{DartsConfig, HeadInit};
 use metanas_core::run::{
     build_darts, stream_rng, BackendKind, SeedStream, Session, TaskDistribution,
 };
@@ -123,6 +123,45 @@ fn a_user_sets_up_trains_stops_and_adapts() {
         matches!(a.train, TrainState::Paused { target: 50 })
     });
     h.get_by_label("Resume");
+}
+
+/// Setup's "Adaptation head" sets `training.adapt_head`, and the default preset (M-NAS
+/// meta-trained from prototype heads, which trains no head of its own) refuses the meta head
+/// by name until the prototypes are chosen again.
+#[test]
+fn the_adaptation_head_is_chosen_in_setup_and_checked_against_the_learner() {
+    let runs_tmp = tempdir("workbench-head");
+    let mut h = harness(
+        runs_tmp.path().to_path_buf(),
+        Arc::new(FakePicker::default()),
+    );
+    h.run_steps(2);
+    assert_eq!(h.state().draft.training.adapt_head, HeadInit::Prototypes);
+    assert!(
+        h.state().draft_error.is_none(),
+        "{:?}",
+        h.state().draft_error
+    );
+
+    h.get_by_label("Adaptation head").click();
+    h.run_steps(2);
+    h.get_by_label("the meta-network's head").click();
+    h.run_steps(2);
+    assert_eq!(h.state().draft.training.adapt_head, HeadInit::Meta);
+    let error = h.state().draft_error.clone().unwrap_or_default();
+    assert!(error.contains("training.adapt_head"), "{error}");
+    h.get_by_label_contains("cannot start");
+
+    h.get_by_label("Adaptation head").click();
+    h.run_steps(2);
+    h.get_by_label("class prototypes of the support").click();
+    h.run_steps(2);
+    assert_eq!(h.state().draft.training.adapt_head, HeadInit::Prototypes);
+    assert!(
+        h.state().draft_error.is_none(),
+        "{:?}",
+        h.state().draft_error
+    );
 }
 
 #[test]

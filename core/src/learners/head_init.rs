@@ -132,16 +132,16 @@ mod tests {
 
     type AD = Autodiff<CpuBackend>;
 
-    fn head<B: Backend>(
-        rows: &[f32],
-        labels: &[usize],
-        outputs: usize,
-    ) -> (Tensor<B, 2>, Tensor<B, 1>) {
-        let features = Tensor::from_data(
-            TensorData::new(rows.to_vec(), [rows.len() / 2, 2]),
+    /// The hand-worked support set of both tests: class 0 at (1, 0) and (3, 0), class 1 at
+    /// (0, 1), as rows `[3, 2]`.
+    const SUPPORT: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 3.0, 0.0];
+    const LABELS: [usize; 3] = [0, 1, 0];
+
+    fn features<B: Backend>() -> Tensor<B, 2> {
+        Tensor::from_data(
+            TensorData::new(SUPPORT.to_vec(), [3, 2]),
             &Default::default(),
-        );
-        prototype_head(features, labels, outputs)
+        )
     }
 
     fn host<B: Backend>(t: Tensor<B, 1>) -> Vec<f32> {
@@ -154,13 +154,8 @@ mod tests {
     /// The absent output's bias is a constant and adds nothing.
     #[test]
     fn the_gradient_reaches_the_support_features_through_the_prototypes() {
-        let support = [1.0, 0.0, 0.0, 1.0, 3.0, 0.0];
-        let features: Tensor<AD, 2> = Tensor::from_data(
-            TensorData::new(support.to_vec(), [3, 2]),
-            &Default::default(),
-        )
-        .require_grad();
-        let (w, b) = prototype_head(features.clone(), &[0, 1, 0], 3);
+        let features = features::<AD>().require_grad();
+        let (w, b) = prototype_head(features.clone(), &LABELS, 3);
         let grads = (w.sum() + b.sum()).backward();
         let g = features.grad(&grads).unwrap();
         assert_eq!(host(g.reshape([6])), vec![-1.0, 1.0, 2.0, 0.0, -1.0, 1.0]);
@@ -171,8 +166,7 @@ mod tests {
     /// output has no example.
     #[test]
     fn prototype_head_by_hand() {
-        let support = [1.0, 0.0, 0.0, 1.0, 3.0, 0.0];
-        let (w, b) = head::<CpuBackend>(&support, &[0, 1, 0], 3);
+        let (w, b): HeadMeans<CpuBackend> = prototype_head(features(), &LABELS, 3);
         let (w, b) = (host(w.reshape([6])), host(b));
         assert_eq!(w, vec![4.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
         assert_eq!(&b[..2], &[-4.0, -1.0]);

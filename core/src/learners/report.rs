@@ -95,25 +95,29 @@ fn batch_features<B: Backend>(
     Ok((values, dim))
 }
 
-/// The prototype head of `q` on `task`'s support set (features with mean weights and `arch`),
-/// `None` for a regression task: weights `[dim, outputs]` and biases, tracked to `q` on an
-/// autodiff backend.
+/// The head `q` starts a task with under `head`: `None` to keep `q`'s own head
+/// ([`HeadInit::Meta`], or a regression task), else the prototype head of `task`'s support
+/// set (features with mean weights and `arch`): weights `[dim, outputs]` and biases, tracked
+/// to `q` on an autodiff backend.
 pub fn support_prototypes<B: Backend>(
     q: &Posterior<B>,
     task: &Episode,
     stem: usize,
     arch: ArchUse,
+    head: HeadInit,
 ) -> Result<Option<HeadMeans<B>>, LearnerError> {
     let Targets::Classes(labels) = &task.support.targets else {
         return Ok(None);
     };
+    if head == HeadInit::Meta {
+        return Ok(None);
+    }
     let features = feature_tensor(q, &task.support, &task.input_shape, stem, arch)?;
     let [_, outputs] = q.net.head.weight.mu.val().dims();
     Ok(Some(prototype_head(features, labels, outputs)))
 }
 
-/// Where adaptation starts from `q` on `task`: `q` itself, or with [`HeadInit::Prototypes`]
-/// (and a classification task) `q` with the prototype head of its support features.
+/// Where adaptation starts from `q` on `task`: `q` with the head of [`support_prototypes`].
 pub fn adaptation_start<B: Backend>(
     q: &Posterior<B>,
     task: &Episode,
@@ -121,17 +125,11 @@ pub fn adaptation_start<B: Backend>(
     arch: ArchUse,
     head: HeadInit,
 ) -> Result<Posterior<B>, LearnerError> {
-    if head == HeadInit::Meta {
-        return Ok(q.clone());
+    let mut start = q.clone();
+    if let Some((w, b)) = support_prototypes(q, task, stem, arch, head)? {
+        start.net = start.net.with_head_means(w, b);
     }
-    Ok(match support_prototypes(q, task, stem, arch)? {
-        Some((w, b)) => {
-            let mut start = q.clone();
-            start.net = start.net.with_head_means(w, b);
-            start
-        }
-        None => q.clone(),
-    })
+    Ok(start)
 }
 
 /// The architecture probabilities softmax(φ) of `q` as host tables.

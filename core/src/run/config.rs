@@ -299,8 +299,8 @@ impl RunConfig {
     /// meta-trained from prototype heads (`learner.inner_head`) trains no head of its own.
     pub fn head_refusal(&self, head: HeadInit) -> Option<&'static str> {
         let prototypes_only = matches!(
-            self.learner.engine(0),
-            Ok(Engine::Mnas(c)) if c.inner_head == HeadInit::Prototypes
+            &self.learner,
+            LearnerConfig::Mnas(c) if c.inner_head == HeadInit::Prototypes
         );
         (prototypes_only && head != HeadInit::Prototypes).then_some(
             "must be \"prototypes\": the run meta-trains with learner.inner_head = \

@@ -2,7 +2,7 @@
 //! `[learner]` TOML of a run config, checked as you type), the training schedule and the seed.
 
 use metanas_core::learners::{
-    BaseConfig, BaseFewShotConfig, MamlConfig, MnasConfig, MnasVariant, ReptileConfig,
+    BaseConfig, BaseFewShotConfig, HeadInit, MamlConfig, MnasConfig, MnasVariant, ReptileConfig,
 };
 use metanas_core::run::LearnerConfig;
 
@@ -91,6 +91,7 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     heading(ui, "Training");
     let t = &mut app.draft.training;
     let mut changed = false;
+    let mut head_changed = false;
     egui::Grid::new("training-grid").num_columns(2).show(ui, |ui| {
         let mut row = |ui: &mut egui::Ui, label: &str, value: &mut usize, min: usize, hint: &str| {
             ui.label(label).on_hover_text(hint);
@@ -103,6 +104,7 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         row(ui, "Tasks per meta-batch", &mut t.meta_batch, 1, "training.meta_batch");
         row(ui, "Checkpoint every", &mut t.checkpoint_every, 1, "training.checkpoint_every (meta-steps)");
         row(ui, "Adaptation steps", &mut t.adapt_steps, 0, "training.adapt_steps: steps when adapting to a task");
+        head_changed = head_row(ui, &mut t.adapt_head);
         row(ui, "Posterior snapshot every", &mut t.snapshot_every, 0, "training.snapshot_every: meta-steps between snapshots of task posteriors (PCA); 0 = never");
         row(ui, "Tasks per snapshot", &mut t.snapshot_tasks, 0, "training.snapshot_tasks");
         row(ui, "Validation tasks", &mut t.validation_tasks, 0, "training.validation_tasks: validation tasks adapted at every checkpoint; the best checkpoint is kept for adapt and eval; 0 = off");
@@ -110,7 +112,7 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         changed |= ui.add(egui::DragValue::new(&mut app.draft.seed)).changed();
         ui.end_row();
     });
-    if changed {
+    if changed || head_changed {
         app.draft_changed();
     }
     ui.horizontal(|ui| {
@@ -122,4 +124,30 @@ pub fn learner_ui(ui: &mut egui::Ui, app: &mut Workbench) {
     if let Some(e) = &app.draft_error {
         ui.colored_label(ui.visuals().error_fg_color, format!("cannot start: {e}"));
     }
+}
+
+/// The row of `training.adapt_head`: where adaptation's classifier head starts.
+fn head_row(ui: &mut egui::Ui, head: &mut HeadInit) -> bool {
+    const HEADS: [(HeadInit, &str); 2] = [
+        (HeadInit::Meta, "the meta-network's head"),
+        (HeadInit::Prototypes, "class prototypes of the support"),
+    ];
+    let name = |h: HeadInit| HEADS.iter().find(|(k, _)| *k == h).map_or("", |(_, l)| *l);
+    let label = ui.label("Adaptation head").on_hover_text(
+        "training.adapt_head: where adaptation (and validation) starts the classifier head: \
+         the meta-network's own, or the class prototypes of the task's support set in the \
+         meta-network's features (Proto-MAML; docs/adaptation.md)",
+    );
+    let before = *head;
+    egui::ComboBox::from_id_salt("adapt-head")
+        .selected_text(name(*head))
+        .show_ui(ui, |ui| {
+            for (h, l) in HEADS {
+                ui.selectable_value(head, h, l);
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    *head != before
 }

@@ -168,12 +168,13 @@ impl<B: AutodiffBackend> MnasLearner<B> {
         let device = theta.meta.arch.normal.val().device();
         let at = theta.task_start(&input.rows, input.dropped.as_ref());
         // Proto-MAML: the head starts at the support's prototypes, which are functions of Θ.
-        let prototypes = match self.config.inner_head {
-            HeadInit::Prototypes => {
-                support_prototypes(&at.start, task, input.stem, self.evaluation())?
-            }
-            HeadInit::Meta => None,
-        };
+        let prototypes = support_prototypes(
+            &at.start,
+            task,
+            input.stem,
+            self.evaluation(),
+            self.config.inner_head,
+        )?;
         let mut start = at.start.valid();
         if let Some((w, b)) = &prototypes {
             start.net = start
