@@ -11,7 +11,7 @@ use metanas_app::workbench::{AdaptMethod, Command, Purpose, Tab, TrainState, Wor
 use metanas_core::baselines::{nearest_class_mean, Baseline, Examples};
 use metanas_core::learners::{DartsConfig, HeadInit};
 use metanas_core::run::{
-    build_darts, stream_rng, BackendKind, SeedStream, Session, TaskDistribution,
+    build_darts, stream_rng, BackendKind, SeedStream, Session, TaskConfig, TaskDistribution,
 };
 use metanas_core::space::Op;
 use metanas_core::tasks::Split;
@@ -127,9 +127,10 @@ fn a_user_sets_up_trains_stops_and_adapts() {
 
 /// Setup's "Adaptation head" sets `training.adapt_head`, and the default preset (M-NAS
 /// meta-trained from prototype heads, which trains no head of its own) refuses the meta head
-/// by name until the prototypes are chosen again.
+/// by name until the prototypes are chosen again; a dataset's "rotations" box sets its
+/// `rotations`.
 #[test]
-fn the_adaptation_head_is_chosen_in_setup_and_checked_against_the_learner() {
+fn the_adaptation_head_and_rotations_are_set_in_setup() {
     let runs_tmp = tempdir("workbench-head");
     let mut h = harness(
         runs_tmp.path().to_path_buf(),
@@ -157,6 +158,21 @@ fn the_adaptation_head_is_chosen_in_setup_and_checked_against_the_learner() {
     h.get_by_label("class prototypes of the support").click();
     h.run_steps(2);
     assert_eq!(h.state().draft.training.adapt_head, HeadInit::Prototypes);
+    assert!(
+        h.state().draft_error.is_none(),
+        "{:?}",
+        h.state().draft_error
+    );
+
+    // Data: each dataset's "rotations" box sets its `rotations` (Omniglot, the first).
+    let rotations = |h: &Harness<'static, Workbench>| match &h.state().draft.tasks {
+        TaskConfig::FewShot(f) => f.datasets.iter().map(|d| d.rotations).collect::<Vec<_>>(),
+        TaskConfig::Regression(_) => panic!("the default preset is few-shot"),
+    };
+    assert_eq!(rotations(&h), [false, false]);
+    h.get_all_by_label("rotations").next().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(rotations(&h), [true, false]);
     assert!(
         h.state().draft_error.is_none(),
         "{:?}",

@@ -133,6 +133,7 @@ pub fn dataset_config(path: &str) -> DatasetConfig {
         weight: 1.0,
         max_dataset_mb: 2048.0,
         split: None,
+        rotations: false,
     }
 }
 

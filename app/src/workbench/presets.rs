@@ -57,6 +57,11 @@ pub const PRESETS: &[Preset] = &[
         "M-NAS on the Omniglot drawings and digits built into metanas; 300 meta-steps, about half an hour on 2 cores"
     ),
     preset!(
+        "Omniglot 20-way 1-shot, built in · M-NAS",
+        "omniglot_20way.toml",
+        "M-NAS from prototype heads on the built-in Omniglot background sets, 20-way 1-shot (Lake et al.'s one-shot runs); about an hour on 2 cores"
+    ),
+    preset!(
         "Regression families · BASE",
         "base_regression.toml",
         "BASE on the M-NAS toy regression families; minutes on a CPU"

@@ -87,6 +87,11 @@ pub struct DatasetConfig {
     /// draws its tasks from the other datasets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<SplitSpec>,
+    /// Meta-train also on each meta-training class turned by 90°, 180° and 270°, as three
+    /// classes of their own (Omniglot's usual augmentation; square images only). Validation
+    /// and test classes get no copies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rotations: bool,
 }
 
 impl DatasetConfig {
@@ -99,6 +104,7 @@ impl DatasetConfig {
             weight: 1.0,
             max_dataset_mb: default_cap(),
             split: None,
+            rotations: false,
         }
     }
 }

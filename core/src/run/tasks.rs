@@ -15,8 +15,8 @@ use crate::learners::splitmix64;
 use crate::rng::SeededRng;
 use crate::space::{Domain, SearchSpace};
 use crate::tasks::{
-    ClassSplit, Episode, EpisodeSpec, FewShotTasks, QueryPoints, RegressionTasks, Split, SplitSpec,
-    TaskSource,
+    with_rotated_training_classes, ClassSplit, Episode, EpisodeSpec, FewShotTasks, QueryPoints,
+    RegressionTasks, Split, SplitSpec, TaskSource,
 };
 
 /// Tasks of a run.
@@ -70,8 +70,14 @@ impl TaskDistribution {
                 for d in &f.datasets {
                     let name = input_name(space, d);
                     let dataset = load_source(space, d, &name, &mut *progress)?;
+                    let split = ClassSplit::new(dataset.num_classes(), d.split.unwrap_or(f.split));
+                    let (dataset, split) = if d.rotations {
+                        with_rotated_training_classes(dataset, split)?
+                    } else {
+                        (dataset, split)
+                    };
                     sources.push(TaskSource {
-                        split: ClassSplit::new(dataset.num_classes(), d.split.unwrap_or(f.split)),
+                        split,
                         dataset: Arc::new(dataset),
                         name,
                         weight: d.weight,

@@ -389,3 +389,53 @@ fn a_prototype_inner_head_needs_the_prototype_adaptation_head_and_classes() {
         .to_string();
     assert!(e.contains("learner.inner_head"), "{e}");
 }
+
+/// `rotations = true` on the built-in Omniglot: the class split is drawn over the 242
+/// characters first, then every meta-training character gains three turned copies as classes
+/// of its own, each image turned as `rotate_plane` turns it; validation and test characters
+/// are the same as without rotations and have no copies.
+#[test]
+fn rotations_add_turned_copies_of_the_meta_training_characters_only() {
+    let name = Path::new("rotations.toml");
+    let preset = include_str!("../../../assets/configs/omniglot_20way.toml");
+    let plain = RunConfig::parse(preset, name, Path::new(".")).unwrap();
+    let turned_text = preset.replace(
+        "path = \"bundled:omniglot-28\"",
+        "path = \"bundled:omniglot-28\"\nrotations = true",
+    );
+    assert_ne!(turned_text, preset);
+    let turned = RunConfig::parse(&turned_text, name, Path::new(".")).unwrap();
+    let source = |config: &RunConfig| {
+        let TaskDistribution::FewShot(f) =
+            TaskDistribution::build(&config.tasks, &config.space, None).unwrap()
+        else {
+            panic!("few-shot tasks")
+        };
+        f.sources()[0].clone()
+    };
+    let (a, b) = (source(&plain), source(&turned));
+    let characters = a.dataset.num_classes();
+    assert_eq!(characters, 242);
+    let trained = a.split.train.len();
+    assert_eq!(b.dataset.num_classes(), characters + 3 * trained);
+    assert_eq!(b.split.train.len(), 4 * trained);
+    assert_eq!((&b.split.val, &b.split.test), (&a.split.val, &a.split.test));
+    // The first meta-training character's first drawing, turned a half turn, is the first
+    // drawing of its 180° copy (the second copy made for it).
+    let first = a.split.train[0];
+    let copy = characters + 1;
+    assert_eq!(
+        b.dataset.class_names[copy],
+        format!("{} (rotated 180°)", a.dataset.class_names[first])
+    );
+    let drawing = a.dataset.indices_by_class()[first][0];
+    let copied = b.dataset.indices_by_class()[copy][0];
+    assert_eq!(
+        b.dataset.samples.sample(copied),
+        crate::tasks::rotate_plane(a.dataset.samples.sample(drawing), 28, 2).as_slice()
+    );
+    assert_ne!(
+        b.dataset.samples.sample(copied),
+        a.dataset.samples.sample(drawing)
+    );
+}

@@ -6,6 +6,7 @@ mod episode;
 mod few_shot;
 mod one_shot_runs;
 mod regression;
+mod rotations;
 mod split;
 mod whole;
 
@@ -13,6 +14,7 @@ pub use episode::{Batch, Episode, Targets};
 pub use few_shot::{EpisodeSpec, FewShotTasks, TaskSource};
 pub use one_shot_runs::load_one_shot_runs;
 pub use regression::{Family, Function, QueryPoints, RegressionTasks};
+pub use rotations::{rotate_plane, with_rotated_training_classes};
 pub use split::{ClassSplit, Split, SplitSpec};
 pub use whole::{sample_whole_task, WholeTask, WholeTaskSpec};
 

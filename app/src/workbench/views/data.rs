@@ -161,6 +161,13 @@ fn datasets_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                         }
                     });
             }
+            changed |= ui
+                .checkbox(&mut d.rotations, "rotations")
+                .on_hover_text(
+                    "rotations: meta-train also on each training class turned by 90°, 180° \
+                     and 270°, as new classes (square images; docs/config.md)",
+                )
+                .changed();
             if ui.small_button("Remove").clicked() {
                 remove = Some(i);
             }
