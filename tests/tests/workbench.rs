@@ -137,12 +137,15 @@ fn the_adaptation_head_and_rotations_are_set_in_setup() {
         Arc::new(FakePicker::default()),
     );
     h.run_steps(2);
+    let no_draft_error = |h: &Harness<'static, Workbench>| {
+        assert!(
+            h.state().draft_error.is_none(),
+            "{:?}",
+            h.state().draft_error
+        );
+    };
     assert_eq!(h.state().draft.training.adapt_head, HeadInit::Prototypes);
-    assert!(
-        h.state().draft_error.is_none(),
-        "{:?}",
-        h.state().draft_error
-    );
+    no_draft_error(&h);
 
     h.get_by_label("Adaptation head").click();
     h.run_steps(2);
@@ -158,11 +161,7 @@ fn the_adaptation_head_and_rotations_are_set_in_setup() {
     h.get_by_label("class prototypes of the support").click();
     h.run_steps(2);
     assert_eq!(h.state().draft.training.adapt_head, HeadInit::Prototypes);
-    assert!(
-        h.state().draft_error.is_none(),
-        "{:?}",
-        h.state().draft_error
-    );
+    no_draft_error(&h);
 
     // Data: each dataset's "rotations" box sets its `rotations` (Omniglot, the first).
     let rotations = |h: &Harness<'static, Workbench>| match &h.state().draft.tasks {
@@ -173,11 +172,7 @@ fn the_adaptation_head_and_rotations_are_set_in_setup() {
     h.get_all_by_label("rotations").next().unwrap().click();
     h.run_steps(2);
     assert_eq!(rotations(&h), [true, false]);
-    assert!(
-        h.state().draft_error.is_none(),
-        "{:?}",
-        h.state().draft_error
-    );
+    no_draft_error(&h);
 }
 
 #[test]

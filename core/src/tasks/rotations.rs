@@ -109,7 +109,13 @@ mod tests {
         );
     }
 
-    fn dataset(spec: ImageSpec, classes: usize, per_class: usize) -> Dataset {
+    /// `classes` classes of `per_class` grey `height` x `width` images whose pixels count up.
+    fn dataset(height: usize, width: usize, classes: usize, per_class: usize) -> Dataset {
+        let spec = ImageSpec {
+            channels: 1,
+            height,
+            width,
+        };
         let n = classes * per_class;
         let len = spec.channels * spec.height * spec.width;
         Dataset {
@@ -132,17 +138,12 @@ mod tests {
     /// training split, with every image turned; the validation and test classes get none.
     #[test]
     fn training_classes_gain_three_rotated_copies() {
-        let spec = ImageSpec {
-            channels: 1,
-            height: 2,
-            width: 2,
-        };
         let split = ClassSplit {
             train: vec![1, 3],
             val: vec![0],
             test: vec![2],
         };
-        let (d, s) = with_rotated_training_classes(dataset(spec, 4, 2), split).unwrap();
+        let (d, s) = with_rotated_training_classes(dataset(2, 2, 4, 2), split).unwrap();
         assert_eq!(d.num_classes(), 4 + 2 * 3);
         assert_eq!(s.train, vec![1, 3, 4, 5, 6, 7, 8, 9]);
         assert_eq!((s.val, s.test), (vec![0], vec![2]));
@@ -160,17 +161,12 @@ mod tests {
 
     #[test]
     fn images_that_are_not_square_are_refused_by_name() {
-        let spec = ImageSpec {
-            channels: 1,
-            height: 2,
-            width: 3,
-        };
         let split = ClassSplit {
             train: vec![0],
             val: vec![],
             test: vec![1],
         };
-        let e = with_rotated_training_classes(dataset(spec, 2, 1), split)
+        let e = with_rotated_training_classes(dataset(2, 3, 2, 1), split)
             .unwrap_err()
             .to_string();
         assert!(
