@@ -28,7 +28,7 @@ pub fn rotate_plane(plane: &[f32], size: usize, turns: usize) -> Vec<f32> {
 }
 
 /// `dataset` with three more classes for every meta-training class of `split`, its images
-/// turned by 90°, 180° and 270° (named "<class> (rotated 90°)" and so on), and `split`
+/// turned by 90°, 180° and 270° (named `"<class> (rotated 90°)"` and so on), and `split`
 /// with them among its meta-training classes. Validation and test classes are untouched.
 /// The images must be square.
 pub fn with_rotated_training_classes(
