@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use metanas_core::data::{DataError, DatasetFormat, ImageSpec, LoadOptions, LoadProgress};
-use metanas_core::run::{load_dataset, DatasetConfig, DatasetPath};
+use metanas_core::run::load_dataset;
 
 /// Classes that get a thumbnail.
 pub const THUMBNAIL_CLASSES: usize = 40;
@@ -122,18 +122,6 @@ impl DatasetInfo {
                 .collect(),
             problem_count: d.problems.len(),
         })
-    }
-}
-
-/// A config entry for the dataset at `path`, at the default size cap.
-pub fn dataset_config(path: &str) -> DatasetConfig {
-    DatasetConfig {
-        path: DatasetPath::one(path),
-        input: None,
-        weight: 1.0,
-        max_dataset_mb: 2048.0,
-        split: None,
-        rotations: false,
     }
 }
 

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 
-use metanas_core::run::{BackendKind, RunConfig, TaskConfig};
+use metanas_core::run::{BackendKind, DatasetConfig, RunConfig, TaskConfig};
 
 use super::adaptations::AdaptResult;
-use super::dataset_info::{dataset_config, DatasetInfo};
+use super::dataset_info::DatasetInfo;
 use super::learner_text::learner_toml;
 use super::picker::{self, Answer, PathPrompt, Picked, Picker, Purpose};
 use super::presets::PRESETS;
@@ -311,7 +311,7 @@ impl Workbench {
         let usable = !info.regression && info.image.is_some();
         if let TaskConfig::FewShot(f) = &mut self.draft.tasks {
             if usable && !f.datasets.iter().any(|d| d.path.is(&path)) {
-                let mut d = dataset_config(&path);
+                let mut d = DatasetConfig::new(path.as_str());
                 d.input = self.draft.space.inputs.first().map(|i| i.name.clone());
                 f.datasets.push(d);
                 self.draft_changed();

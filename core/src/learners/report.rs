@@ -106,12 +106,9 @@ pub fn support_prototypes<B: Backend>(
     arch: ArchUse,
     head: HeadInit,
 ) -> Result<Option<HeadMeans<B>>, LearnerError> {
-    let Targets::Classes(labels) = &task.support.targets else {
+    let (HeadInit::Prototypes, Targets::Classes(labels)) = (head, &task.support.targets) else {
         return Ok(None);
     };
-    if head == HeadInit::Meta {
-        return Ok(None);
-    }
     let features = feature_tensor(q, &task.support, &task.input_shape, stem, arch)?;
     let [_, outputs] = q.net.head.weight.mu.val().dims();
     Ok(Some(prototype_head(features, labels, outputs)))

@@ -95,16 +95,25 @@ pub struct DatasetConfig {
 }
 
 impl DatasetConfig {
+    /// The dataset at `path` with every other field at its default: the space's one input,
+    /// weight 1, the default size cap, the tasks' split, no rotations.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self {
+            path: DatasetPath::one(path),
+            input: None,
+            weight: one(),
+            max_dataset_mb: default_cap(),
+            split: None,
+            rotations: false,
+        }
+    }
+
     /// The dataset at `path` feeding `input`, with the default weight and size cap (a dataset
     /// given on the command line).
     pub fn at(path: &std::path::Path, input: &str) -> Self {
         Self {
-            path: DatasetPath::one(path.to_string_lossy()),
             input: Some(input.to_string()),
-            weight: 1.0,
-            max_dataset_mb: default_cap(),
-            split: None,
-            rotations: false,
+            ..Self::new(path.to_string_lossy())
         }
     }
 }

@@ -8,7 +8,7 @@ use metanas_core::run::{
 use metanas_core::space::{Domain, SearchSpace};
 use metanas_core::tasks::{Family, RegressionTasks, SplitSpec};
 
-use super::super::dataset_info::{dataset_config, DatasetInfo};
+use super::super::dataset_info::DatasetInfo;
 use super::super::picker::Purpose;
 use super::super::state::Workbench;
 use super::super::view_state::Textures;
@@ -198,10 +198,10 @@ fn switch_to_few_shot(app: &mut Workbench) {
         .datasets
         .iter()
         .filter(|d| !d.regression && d.image.is_some())
-        .map(|d| dataset_config(&d.path.to_string_lossy()))
+        .map(|d| DatasetConfig::new(d.path.to_string_lossy()))
         .collect();
     if datasets.is_empty() {
-        datasets.push(dataset_config(BUNDLED_DIGITS));
+        datasets.push(DatasetConfig::new(BUNDLED_DIGITS));
     }
     let ways = 5;
     app.draft.tasks = TaskConfig::FewShot(FewShotConfig {
