@@ -54,6 +54,8 @@ fn bench_reports_time_arithmetic_rate_and_peak() {
     assert!(j["forward_s"].as_f64().unwrap() > 0.0);
     assert!(j["backward_s"].as_f64().unwrap() > 0.0);
     assert!(j["peak_memory_bytes"].as_u64().unwrap() > 1_000_000);
+    // Counted from /proc on Linux, where the tests run.
+    assert!(j["minor_page_faults_per_meta_step"].as_f64().unwrap() >= 0.0);
     assert!(j["kernel_launches_per_inner_step"].is_null());
     assert_bad_input(&metanas(&["bench", "--steps", "0"]), &["--steps"]);
 }

@@ -109,6 +109,9 @@ fn table(name: &str, r: &BenchReport) -> String {
             |b| format!("{:.0} MB", b as f64 / 1e6)
         )
     );
+    if let Some(f) = r.minor_page_faults_per_meta_step {
+        t += &format!("  page faults             {f:.0} minor faults per meta-step\n");
+    }
     t += &counts_lines(r);
     t
 }

@@ -2,6 +2,7 @@
 //! codes (0 success, 1 run-time failure, 2 bad input, 130 interrupted by Ctrl-C or SIGTERM).
 
 mod adapt;
+mod allocator;
 mod baselines;
 mod bench;
 mod checkpoint;
@@ -122,6 +123,9 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
         .try_init();
+    for refused in allocator::keep_freed_memory() {
+        eprintln!("metanas: warning: the C library refused the allocator setting {refused}");
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

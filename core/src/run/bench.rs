@@ -122,6 +122,10 @@ pub struct BenchReport {
     /// The process's peak resident memory (CPU backend; null on GPU backends, whose device
     /// memory is not read yet).
     pub peak_memory_bytes: Option<u64>,
+    /// Minor page faults of the process (Linux) during the timed meta-steps, divided by
+    /// their number: pages the kernel had to map in because the allocator had handed freed
+    /// memory back. Null where it cannot be read.
+    pub minor_page_faults_per_meta_step: Option<f64>,
     /// A dataset of the config was absent and generated images of its input's size stood in
     /// (the arithmetic does not depend on the pixels).
     pub generated_images: bool,
@@ -243,6 +247,7 @@ fn measure(
     }
     let mut seconds = Vec::with_capacity(opts.steps);
     let mut step_counts = DeviceCounts::default();
+    let faults_before = minor_page_faults();
     for step in 0..opts.steps {
         progress(&format!("timed meta-step {}/{}", step + 1, opts.steps));
         let b = batch(opts.warmup + step)?;
@@ -252,6 +257,9 @@ fn measure(
         seconds.push(started.elapsed().as_secs_f64());
         step_counts = step_counts.plus(counts.unwrap_or_default());
     }
+    let faults = faults_before
+        .zip(minor_page_faults())
+        .map(|(before, after)| after.saturating_sub(before) as f64 / opts.steps.max(1) as f64);
     progress("timing one inner step");
     let (times, inner_counts) = median_inner_step(&*learner, task, 3)?;
     let spread = Spread::of(&seconds);
@@ -284,6 +292,7 @@ fn measure(
         peak_memory_bytes: (backend == BackendKind::Cpu)
             .then(peak_resident_bytes)
             .flatten(),
+        minor_page_faults_per_meta_step: faults,
         generated_images: false,
     })
 }
@@ -457,6 +466,18 @@ pub fn peak_resident_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Minor page faults of this process so far (Linux's `/proc/self/stat`).
+pub fn minor_page_faults() -> Option<u64> {
+    minor_faults_of(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+/// The `minflt` field of a `/proc/<pid>/stat` line: the eighth after the command name, which
+/// is in parentheses and may itself hold spaces and parentheses.
+fn minor_faults_of(stat: &str) -> Option<u64> {
+    let (_, after_name) = stat.rsplit_once(')')?;
+    after_name.split_whitespace().nth(7)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -489,6 +510,19 @@ mod tests {
             a.per_meta_step(2),
             2.0 * (2.0 * 6.0 * 336.0 * 5.0 + 2.0 * 336.0 * 20.0)
         );
+    }
+
+    #[test]
+    fn the_fault_count_is_read_after_the_command_name() {
+        // A line of Linux's proc(5) layout, written out by hand: pid, (comm), state, ppid,
+        // pgrp, session, tty_nr, tpgid, flags, minflt = 4242, cminflt, majflt, ...
+        let line = "917 (metanas) R 1 917 917 0 -1 4194304 4242 0 3 0 120 35";
+        assert_eq!(minor_faults_of(line), Some(4242));
+        // A command name with spaces and parentheses moves every field after it.
+        let odd = "917 (a (b) c) R 1 917 917 0 -1 4194304 77 0 3 0 120 35";
+        assert_eq!(minor_faults_of(odd), Some(77));
+        assert_eq!(minor_faults_of("917 (metanas) R 1 2"), None);
+        assert_eq!(minor_faults_of("no name here"), None);
     }
 
     #[test]
