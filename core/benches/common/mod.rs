@@ -30,10 +30,7 @@ pub fn digit_batches(space: &SearchSpace, count: usize) -> Vec<Vec<Episode>> {
         .collect()
 }
 
-/// Peak resident memory of this process so far (Linux), in MB.
+/// Peak resident memory of this process so far (Linux), in MiB.
 pub fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    metanas_core::run::peak_resident_bytes().map(|b| b as f64 / (1024.0 * 1024.0))
 }
