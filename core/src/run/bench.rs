@@ -123,8 +123,9 @@ pub struct BenchReport {
     /// memory is not read yet).
     pub peak_memory_bytes: Option<u64>,
     /// Minor page faults of the process (Linux) during the timed meta-steps, divided by
-    /// their number: pages the kernel had to map in because the allocator had handed freed
-    /// memory back. Null where it cannot be read.
+    /// their number: pages the system had to map in, first touches of memory new to the
+    /// process (memory handed back and asked for again, unless the allocator keeps it).
+    /// Null where it cannot be read.
     pub minor_page_faults_per_meta_step: Option<f64>,
     /// A dataset of the config was absent and generated images of its input's size stood in
     /// (the arithmetic does not depend on the pixels).
