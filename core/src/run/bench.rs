@@ -11,15 +11,14 @@ use burn::tensor::Distribution;
 use serde::Serialize;
 
 use super::backend::{build_learner, BackendKind};
-use super::config::{Engine, RunConfig, TaskConfig};
-use super::dataset_path::DatasetPath;
+use super::config::{Engine, RunConfig};
 use super::error::RunError;
+use super::process_stats::{minor_page_faults, peak_resident_bytes};
+use super::stand_in_images::generate_missing;
 use super::tasks::{stream_rng, Stream, TaskDistribution};
-use crate::data::is_bundled;
 use crate::device_counts::{counted, DeviceCounts};
 use crate::learners::{stem_for, ArchPlan, InnerStepTimes, LearnerError, MetaLearner, Outer};
 use crate::posterior::Relaxation;
-use crate::rng::SeededRng;
 use crate::space::Domain;
 use crate::supernet::{Network, NetworkInit};
 use crate::tasks::{Episode, Split};
@@ -130,64 +129,6 @@ pub struct BenchReport {
     /// A dataset of the config was absent and generated images of its input's size stood in
     /// (the arithmetic does not depend on the pixels).
     pub generated_images: bool,
-}
-
-/// Classes and images per class of a generated stand-in dataset (Omniglot's 20 drawings a
-/// character).
-const GENERATED_CLASSES: usize = 40;
-const GENERATED_PER_CLASS: usize = 20;
-
-/// Replaces each few-shot dataset of `config` whose files are absent by a folder under
-/// `scratch` of generated PNGs (ImageFolder layout) of its input's size, so that a bench
-/// config runs without its download. Returns the paths replaced.
-fn generate_missing(config: &mut RunConfig, scratch: &Path) -> Result<Vec<String>, RunError> {
-    let TaskConfig::FewShot(f) = &mut config.tasks else {
-        return Ok(Vec::new());
-    };
-    let mut replaced = Vec::new();
-    for (i, d) in f.datasets.iter_mut().enumerate() {
-        let absent = d
-            .path
-            .paths()
-            .iter()
-            .any(|p| !is_bundled(p) && !Path::new(p).exists());
-        if !absent {
-            continue;
-        }
-        let input = match &d.input {
-            Some(name) => config.space.inputs.iter().find(|s| &s.name == name),
-            None => config.space.inputs.first(),
-        };
-        let Some(input) = input.filter(|_| config.space.domain == Domain::Image) else {
-            continue;
-        };
-        let root = scratch.join(format!("dataset{i}"));
-        let mut rng = SeededRng::new(i as u64);
-        for c in 0..GENERATED_CLASSES {
-            let folder = root.join(format!("class{c:02}"));
-            std::fs::create_dir_all(&folder).map_err(|e| RunError::io(&folder, e))?;
-            for k in 0..GENERATED_PER_CLASS {
-                let (w, h) = (input.width as u32, input.height as u32);
-                let n = input.width * input.height;
-                let path = folder.join(format!("{k:02}.png"));
-                let saved = if input.channels == 1 {
-                    let pixels = (0..n).map(|_| rng.below(256) as u8).collect();
-                    image::GrayImage::from_raw(w, h, pixels).map(|img| img.save(&path))
-                } else {
-                    let pixels = (0..3 * n).map(|_| rng.below(256) as u8).collect();
-                    image::RgbImage::from_raw(w, h, pixels).map(|img| img.save(&path))
-                };
-                match saved {
-                    Some(Ok(())) => {}
-                    Some(Err(e)) => return Err(RunError::io(&path, e)),
-                    None => return Err(RunError::io(&path, "image size overflow")),
-                }
-            }
-        }
-        replaced.push(d.path.paths().join(", "));
-        d.path = DatasetPath::one(root.to_string_lossy());
-    }
-    Ok(replaced)
 }
 
 /// Times `config`'s meta-steps on `backend`. `progress` hears what is being done.
@@ -459,26 +400,6 @@ pub fn peak_gflops(backend: BackendKind) -> f64 {
     }
 }
 
-/// Peak resident memory of this process (Linux's `VmHWM`).
-pub fn peak_resident_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Minor page faults of this process so far (Linux's `/proc/self/stat`).
-pub fn minor_page_faults() -> Option<u64> {
-    minor_faults_of(&std::fs::read_to_string("/proc/self/stat").ok()?)
-}
-
-/// The `minflt` field of a `/proc/<pid>/stat` line: the eighth after the command name, which
-/// is in parentheses and may itself hold spaces and parentheses.
-fn minor_faults_of(stat: &str) -> Option<u64> {
-    let (_, after_name) = stat.rsplit_once(')')?;
-    after_name.split_whitespace().nth(7)?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -511,19 +432,6 @@ mod tests {
             a.per_meta_step(2),
             2.0 * (2.0 * 6.0 * 336.0 * 5.0 + 2.0 * 336.0 * 20.0)
         );
-    }
-
-    #[test]
-    fn the_fault_count_is_read_after_the_command_name() {
-        // A line of Linux's proc(5) layout, written out by hand: pid, (comm), state, ppid,
-        // pgrp, session, tty_nr, tpgid, flags, minflt = 4242, cminflt, majflt, ...
-        let line = "917 (metanas) R 1 917 917 0 -1 4194304 4242 0 3 0 120 35";
-        assert_eq!(minor_faults_of(line), Some(4242));
-        // A command name with spaces and parentheses moves every field after it.
-        let odd = "917 (a (b) c) R 1 917 917 0 -1 4194304 77 0 3 0 120 35";
-        assert_eq!(minor_faults_of(odd), Some(77));
-        assert_eq!(minor_faults_of("917 (metanas) R 1 2"), None);
-        assert_eq!(minor_faults_of("no name here"), None);
     }
 
     #[test]

@@ -18,10 +18,12 @@ mod learner_config;
 mod lock;
 mod native_pixels;
 mod orchestrator;
+mod process_stats;
 mod records;
 mod restore;
 mod run_dir;
 mod session;
+mod stand_in_images;
 mod stream;
 mod tasks;
 mod validation;
@@ -30,8 +32,7 @@ pub use adapt_method::AdaptMethod;
 pub use atomic::{write_atomic, TMP_SUFFIX};
 pub use backend::{build_darts, build_learner, BackendChoiceError, BackendKind, Compute, DartsFn};
 pub use bench::{
-    bench, peak_gflops, peak_resident_bytes, Arithmetic, BenchOptions, BenchReport,
-    InnerStepCounts, Spread,
+    bench, peak_gflops, Arithmetic, BenchOptions, BenchReport, InnerStepCounts, Spread,
 };
 pub use checkpoint::{
     decode as decode_checkpoint, encode as encode_checkpoint, Checkpoints, CHECKPOINT_VERSION,
@@ -48,6 +49,7 @@ pub use evaluation::HeldOut;
 pub use lock::{RunLock, LOCK_FILE};
 pub use native_pixels::native_pixels;
 pub use orchestrator::serve_orchestrator;
+pub use process_stats::peak_resident_bytes;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
 pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
 pub use session::{metric_value, LoadProgressFn, Session, StepEvent, TrainEnd};
