@@ -15,6 +15,7 @@ pub mod figure;
 pub mod genotype;
 pub mod interrupt;
 pub mod learners;
+pub mod memory_use;
 pub mod nn;
 pub mod posterior;
 pub mod retrain;

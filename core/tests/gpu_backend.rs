@@ -194,6 +194,56 @@ fn the_device_counters_see_each_upload_launch_and_read() {
     assert!((1..=2).contains(&c.launches), "{c:?}");
 }
 
+/// Device bytes in use before and after a tensor of `values` f32 values is created on the
+/// device, and the probe's peak above its start over its life.
+fn memory_of_one_tensor<B: burn::prelude::Backend>(
+    device: &B::Device,
+    values: usize,
+) -> (u64, u64, u64) {
+    use burn::prelude::*;
+    use metanas_core::memory_use::{device_memory, MemoryProbe};
+    B::sync(device).unwrap();
+    let (before, _) = device_memory::<B>(device).expect("a GPU backend's pools can be read");
+    let mut probe = MemoryProbe::start::<B>(device).expect("a GPU backend can be probed");
+    let x = Tensor::<B, 1>::from_data(TensorData::new(vec![1.5f32; values], [values]), device);
+    B::sync(device).unwrap();
+    let (with, reserved) = device_memory::<B>(device).unwrap();
+    probe.sample::<B>(device);
+    assert!(reserved >= with, "reserved {reserved} below in use {with}");
+    drop(x);
+    B::sync(device).unwrap();
+    probe.sample::<B>(device);
+    (before, with, probe.peak_above_start())
+}
+
+#[test]
+fn the_device_memory_of_a_tensor_is_its_size() {
+    let _alone = DEVICE.write().unwrap_or_else(|e| e.into_inner());
+    let values = 1 << 20;
+    let (before, with, peak) = match gpu() {
+        #[cfg(feature = "wgpu")]
+        BackendKind::Wgpu => {
+            memory_of_one_tensor::<burn::backend::Wgpu>(&Default::default(), values)
+        }
+        #[cfg(feature = "cuda")]
+        BackendKind::Cuda => {
+            memory_of_one_tensor::<burn::backend::Cuda>(&Default::default(), values)
+        }
+        other => panic!("{other:?} is not a GPU backend"),
+    };
+    // 2^20 f32 values are 4 MiB; the pools may round a buffer up to their alignment only.
+    let bytes = 4 * values as u64;
+    let grew = with - before;
+    assert!(
+        (bytes..=bytes + 4096).contains(&grew),
+        "{grew} bytes more in use"
+    );
+    assert!(
+        (bytes..=bytes + 4096).contains(&peak),
+        "peak {peak} above the start"
+    );
+}
+
 /// Device counts of one forward pass of a factorized reduction (the reduce cell's skip op)
 /// of a `size` x `size` input already on the device, mean weights (no noise to upload).
 fn counts_of_a_factorized_reduction<B: burn::prelude::Backend>(

@@ -102,12 +102,27 @@ fn table(name: &str, r: &BenchReport) -> String {
         r.peak_gflops,
         100.0 * r.achieved_gflops / r.peak_gflops
     );
-    t += &format!(
-        "  peak memory             {}\n",
-        r.peak_memory_bytes.map_or_else(
-            || "not measured on this backend".into(),
-            |b| format!("{:.0} MB", b as f64 / 1e6)
+    let mb = |b: Option<u64>| {
+        b.map_or_else(
+            || "not measured".into(),
+            |b| format!("{:.1} MB", b as f64 / 1e6),
         )
+    };
+    let (peak, per_task) = if r.backend == "cpu" {
+        ("resident", "heap, at its peak")
+    } else {
+        (
+            "device, held by the pools",
+            "device, in use after forward / backward",
+        )
+    };
+    t += &format!(
+        "  peak memory             {} ({peak})\n",
+        mb(r.peak_memory_bytes)
+    );
+    t += &format!(
+        "  memory per task         {} (one inner step of one task; {per_task})\n",
+        mb(r.memory_per_task_bytes)
     );
     if let Some(f) = r.minor_page_faults_per_meta_step {
         t += &format!("  page faults             {f:.0} minor faults per meta-step\n");

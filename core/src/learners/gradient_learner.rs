@@ -48,6 +48,7 @@ use super::unroll::TaskObjective;
 use super::update::{flat_params, interpolate_towards, mean_params, param_values, trainable};
 use crate::device_counts::counted;
 use crate::genotype::Genotype;
+use crate::memory_use::{device_memory, MemoryProbe};
 use crate::posterior::{ArchUse, Posterior, PriorTensors};
 use crate::space::SearchSpace;
 use crate::tasks::{Batch, Episode};
@@ -426,6 +427,7 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         let prior = PriorTensors::<B>::constant(&self.meta);
         let leaf: Posterior<B> = trainable(self.meta.clone());
         wait()?;
+        let mut memory = MemoryProbe::start::<B>(&device);
         let started = Instant::now();
         let (loss, forward_counts) = counted(|| -> Result<_, LearnerError> {
             let loss = objective
@@ -436,6 +438,9 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         });
         let loss = loss?;
         let forward = started.elapsed().as_secs_f64();
+        if let Some(m) = &mut memory {
+            m.sample::<B>(&device);
+        }
         let started = Instant::now();
         let (grads, backward_counts) = counted(|| -> Result<_, LearnerError> {
             let grads = loss.total.backward();
@@ -444,12 +449,17 @@ impl<B: AutodiffBackend> MetaLearner for GradientLearner<B> {
         });
         let grads = grads?;
         let backward = started.elapsed().as_secs_f64();
+        if let Some(m) = &mut memory {
+            m.sample::<B>(&device);
+        }
         drop(grads);
         Ok(Some(InnerStepTimes {
             forward,
             backward,
             forward_counts,
             backward_counts,
+            memory_bytes: memory.map(|m| m.peak_above_start()),
+            device_reserved_bytes: device_memory::<B>(&device).map(|(_, reserved)| reserved),
         }))
     }
 

@@ -59,6 +59,14 @@ pub struct InnerStepTimes {
     pub forward_counts: Option<crate::device_counts::DeviceCounts>,
     /// The same of the backward pass.
     pub backward_counts: Option<crate::device_counts::DeviceCounts>,
+    /// The most memory the step held above what was held before it
+    /// ([`crate::memory_use::MemoryProbe`]): heap bytes on the CPU backend (when the binary
+    /// counts them), device bytes in use after the forward and after the backward pass on
+    /// the GPU backends. `None` where neither can be read.
+    pub memory_bytes: Option<u64>,
+    /// GPU backends: the device bytes the backend's memory pools hold (reserved) after the
+    /// step.
+    pub device_reserved_bytes: Option<u64>,
 }
 
 /// The meta-network's penultimate features of one task (see [`super::MetaLearner::features`]).

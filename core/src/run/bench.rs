@@ -118,9 +118,17 @@ pub struct BenchReport {
     /// The same, counted over the timed meta-steps and divided by their number: everything a
     /// meta-step does, task setup and the updates included (GPU backends).
     pub device_counts_per_meta_step: Option<DeviceCounts>,
-    /// The process's peak resident memory (CPU backend; null on GPU backends, whose device
-    /// memory is not read yet).
+    /// The process's peak resident memory on the CPU backend; on GPU backends the device
+    /// memory the backend's pools hold after the timed meta-steps and the inner steps timed
+    /// after them (pools keep what they reserve until cleaned up, so this is about the most
+    /// the run needed). Null where it cannot be read.
     pub peak_memory_bytes: Option<u64>,
+    /// Memory one task needs: the most bytes one inner step of one task (forward with the
+    /// loss, and backward) held above what was held before it. CPU backend: heap bytes,
+    /// counted by the allocator of the `metanas` binary, at their exact peak. GPU backends:
+    /// device bytes in use, read after the forward and after the backward pass. Null for
+    /// M-NAS and where it cannot be read.
+    pub memory_per_task_bytes: Option<u64>,
     /// Minor page faults of the process (Linux) during the timed meta-steps, divided by
     /// their number: pages the system had to map in, first touches of memory new to the
     /// process (memory handed back and asked for again, unless the allocator keeps it).
@@ -203,7 +211,8 @@ fn measure(
         .zip(minor_page_faults())
         .map(|(before, after)| after.saturating_sub(before) as f64 / opts.steps.max(1) as f64);
     progress("timing one inner step");
-    let (times, inner_counts) = median_inner_step(&*learner, task, 3)?;
+    let inner = median_inner_step(&*learner, task, 3)?;
+    let (times, inner_counts) = (inner.times, inner.counts);
     let spread = Spread::of(&seconds);
     let on_device = backend != BackendKind::Cpu;
     let inner_counts = inner_counts.filter(|_| on_device);
@@ -231,9 +240,12 @@ fn measure(
         device_counts_per_task_inner_step: inner_counts,
         device_counts_per_meta_step: (on_device && DeviceCounts::now().is_some())
             .then(|| step_counts.per(opts.steps as u64)),
-        peak_memory_bytes: (backend == BackendKind::Cpu)
-            .then(peak_resident_bytes)
-            .flatten(),
+        peak_memory_bytes: if on_device {
+            inner.device_reserved
+        } else {
+            peak_resident_bytes()
+        },
+        memory_per_task_bytes: inner.memory,
         minor_page_faults_per_meta_step: faults,
         generated_images: false,
     })
@@ -338,23 +350,37 @@ struct MedianTimes {
     backward: f64,
 }
 
-/// The median forward and backward times of `reps` inner steps (after one untimed), and
-/// the device counts of the last of them (every repetition launches the same kernels).
+/// What [`median_inner_step`] measured.
+#[derive(Clone, Copy, Debug, Default)]
+struct InnerStepMeasures {
+    times: Option<MedianTimes>,
+    counts: Option<InnerStepCounts>,
+    /// The most memory any repetition held above its start.
+    memory: Option<u64>,
+    /// Device memory the pools hold after the last repetition.
+    device_reserved: Option<u64>,
+}
+
+/// The median forward and backward times of `reps` inner steps (after one untimed), the
+/// device counts and reserved memory after the last of them (every repetition launches the
+/// same kernels), and the most memory one of them held.
 fn median_inner_step(
     learner: &dyn MetaLearner,
     task: &Episode,
     reps: usize,
-) -> Result<(Option<MedianTimes>, Option<InnerStepCounts>), RunError> {
+) -> Result<InnerStepMeasures, RunError> {
     if learner.time_inner_step(task)?.is_none() {
-        return Ok((None, None));
+        return Ok(InnerStepMeasures::default());
     }
     let mut forward = Vec::with_capacity(reps);
     let mut backward = Vec::with_capacity(reps);
+    let mut memory = Vec::with_capacity(reps);
     let mut last: Option<InnerStepTimes> = None;
     for _ in 0..reps {
         if let Some(t) = learner.time_inner_step(task)? {
             forward.push(t.forward);
             backward.push(t.backward);
+            memory.extend(t.memory_bytes);
             last = Some(t);
         }
     }
@@ -368,7 +394,12 @@ fn median_inner_step(
         forward: Spread::of(&forward).median,
         backward: Spread::of(&backward).median,
     };
-    Ok((Some(times), counts))
+    Ok(InnerStepMeasures {
+        times: Some(times),
+        counts,
+        memory: memory.into_iter().max(),
+        device_reserved: last.and_then(|t| t.device_reserved_bytes),
+    })
 }
 
 /// A 1024 x 1024 matrix product on `backend`, best of 5 after one untimed, in GFLOP/s.

@@ -1,0 +1,96 @@
+//! Memory one piece of work holds: heap bytes on the CPU backend, device bytes on the GPU
+//! backends. `metanas bench` reports it per task (one task's inner step).
+//!
+//! The heap is counted by [`CountingAllocator`], which a binary installs as its global
+//! allocator (`metanas` does); without it the heap counts are `None`. The GPU backends'
+//! bytes are what their memory pools (cubecl's) report in use and reserved.
+
+mod heap;
+
+use std::any::Any;
+
+use burn::prelude::Backend;
+
+pub use heap::{heap_in_use, heap_peak, reset_heap_peak, CountingAllocator};
+
+/// What a GPU backend's memory pools hold on `device`: bytes in use by live tensors and
+/// bytes reserved from the device. `None` on the CPU backends and in builds without GPU
+/// backends.
+pub fn device_memory<B: Backend>(device: &B::Device) -> Option<(u64, u64)>
+where
+    B::Device: 'static,
+{
+    let device: &dyn Any = device;
+    #[cfg(feature = "wgpu")]
+    if let Some(d) = device.downcast_ref::<burn::backend::wgpu::WgpuDevice>() {
+        use cubecl_runtime::runtime::Runtime;
+        let usage = burn::backend::wgpu::WgpuRuntime::client(d)
+            .memory_usage()
+            .ok()?;
+        return Some((usage.bytes_in_use, usage.bytes_reserved));
+    }
+    #[cfg(feature = "cuda")]
+    if let Some(d) = device.downcast_ref::<burn::backend::cuda::CudaDevice>() {
+        use cubecl_runtime::runtime::Runtime;
+        let usage = cubecl_cuda::CudaRuntime::client(d).memory_usage().ok()?;
+        return Some((usage.bytes_in_use, usage.bytes_reserved));
+    }
+    let _ = device;
+    None
+}
+
+/// The peak memory of a stretch of work above what was held when it began: on the CPU
+/// backends the heap's exact peak (with [`CountingAllocator`] installed), on the GPU
+/// backends the most device bytes in use at the moments [`MemoryProbe::sample`] is called
+/// (after the work has been waited for), since the pools keep no peak of their own.
+#[derive(Clone, Copy, Debug)]
+pub struct MemoryProbe {
+    start: u64,
+    most: u64,
+    device: bool,
+}
+
+impl MemoryProbe {
+    /// Starts probing on `device`; `None` when nothing can be read there.
+    pub fn start<B: Backend>(device: &B::Device) -> Option<Self>
+    where
+        B::Device: 'static,
+    {
+        if let Some((in_use, _)) = device_memory::<B>(device) {
+            return Some(Self {
+                start: in_use,
+                most: in_use,
+                device: true,
+            });
+        }
+        let start = heap_in_use()?;
+        reset_heap_peak();
+        Some(Self {
+            start,
+            most: start,
+            device: false,
+        })
+    }
+
+    /// Reads the device's bytes in use now (GPU backends; the heap's peak needs no samples).
+    pub fn sample<B: Backend>(&mut self, device: &B::Device)
+    where
+        B::Device: 'static,
+    {
+        if self.device {
+            if let Some((in_use, _)) = device_memory::<B>(device) {
+                self.most = self.most.max(in_use);
+            }
+        }
+    }
+
+    /// The most bytes held above the start.
+    pub fn peak_above_start(&self) -> u64 {
+        let most = if self.device {
+            self.most
+        } else {
+            heap_peak().unwrap_or(self.most)
+        };
+        most.saturating_sub(self.start)
+    }
+}
