@@ -48,8 +48,9 @@ adapt mnist_1shot --data "$mnist" --shots 1
 adapt mnist_5shot --data "$mnist" --shots 5
 adapt omniglot_eval_1shot --data "$omniglot/all_runs.zip" --shots 1 --queries 1
 adapt omniglot_heldout_5shot --shots 5
-python3 - "$run" "$tasks" <<'PY'
+PYTHONPATH="$root/scripts" python3 - "$run" "$tasks" <<'PY'
 import json, os, sys
+import baseline_columns
 run, tasks = sys.argv[1], sys.argv[2]
 rows = [
     ("mnist_1shot", "MNIST (test set), 5-way 1-shot"),
@@ -57,8 +58,7 @@ rows = [
     ("omniglot_eval_1shot", "Omniglot evaluation alphabets (the one-shot runs' characters), 5-way 1-shot, 1 query"),
     ("omniglot_heldout_5shot", "Omniglot held-out characters of the background alphabets, 5-way 5-shot"),
 ]
-names = ["nearest_class_mean_pixels", "linear_pixels", "from_scratch", "nearest_class_mean_features"]
-heads = ["nearest class mean, raw pixels", "linear classifier, raw pixels", "same network from scratch", "nearest class mean, meta-features"]
+names, heads = baseline_columns.NAMES, baseline_columns.HEADS
 print("| tasks | adapted network | " + " | ".join(heads) + " |")
 print("| --- " * (len(names) + 2) + "|")
 for key, label in rows:

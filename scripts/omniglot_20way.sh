@@ -42,16 +42,16 @@ report() { # name, eval arguments; a finished report in the KEEP folder is kept
 }
 report lake_runs --episodes "$runs_zip"
 report heldout --tasks "$heldout" --no-baselines
-python3 - "$run" "$label" <<'PY'
+PYTHONPATH="$root/scripts" python3 - "$run" "$label" <<'PY'
 import json, sys
+import baseline_columns
 run, label = sys.argv[1], sys.argv[2]
 lake = json.load(open(f"{run}.lake_runs.json"))
 held = json.load(open(f"{run}.heldout.json"))
 fmt = lambda m: f"{m['mean']:.3f} ± {m['ci95']:.3f}"
 ck = lake["checkpoint"]
 base = lake["baselines"]
-names = ["nearest_class_mean_pixels", "linear_pixels", "from_scratch", "nearest_class_mean_features"]
-heads = ["nearest class mean, raw pixels", "linear classifier, raw pixels", "same network from scratch", "nearest class mean, meta-features"]
+names, heads = baseline_columns.NAMES, baseline_columns.HEADS
 last = [json.loads(line) for line in open(f"{run}/metrics.jsonl")][-1]
 print("| meta-training | checkpoint (validation accuracy) | one-shot runs: from the prototypes (0 steps) | after 10 steps | error | "
       + " | ".join(heads) + f" | held-out characters, {held['tasks']} tasks, after 10 steps | meta-steps' wall time |")
