@@ -86,7 +86,7 @@ pub fn run<B: Backend, K: CpuKernel<N>, const N: usize>(
 }
 
 /// A value of type `A` as type `T`; only called where the two are the same type.
-fn cast<A: 'static, T: 'static>(value: A) -> T {
+pub(super) fn cast<A: 'static, T: 'static>(value: A) -> T {
     let boxed: Box<dyn Any> = Box::new(value);
     *boxed
         .downcast::<T>()

@@ -6,7 +6,9 @@
 //! handful of kernels per tap on a GPU: a 5x5 depthwise convolution was about 75 launches
 //! forward and several times that backward. On Burn's wgpu and CUDA backends, and their
 //! first-order autodiff, the ops take Burn's own `conv2d` (grouped for depthwise),
-//! `max_pool2d` and `avg_pool2d` instead: one kernel each way, chosen and tuned by Burn.
+//! `max_pool2d` and `avg_pool2d` instead: one kernel each way, chosen and tuned by Burn,
+//! except the depthwise kernel gradient, which Burn computes one channel at a time and
+//! `gpu_depthwise` (built with the GPU features) computes for all channels at once.
 //! Nested autodiff keeps the tensor-op versions, since Burn's convolution and pooling
 //! backward passes cannot be differentiated again.
 
@@ -43,7 +45,8 @@ pub fn applies<B: Backend>() -> bool {
     false
 }
 
-/// Convolution of `x` with `weight [o, c / groups, kh, kw]`, no bias, by Burn's kernel.
+/// Convolution of `x` with `weight [o, c / groups, kh, kw]`, no bias, by Burn's kernel (a
+/// depthwise one through `gpu_depthwise` in builds with the GPU features).
 pub fn conv2d<B: Backend>(
     x: Tensor<B, 4>,
     weight: Tensor<B, 4>,
@@ -53,6 +56,10 @@ pub fn conv2d<B: Backend>(
     groups: usize,
 ) -> Tensor<B, 4> {
     let options = ConvOptions::new(stride, padding, dilation, groups);
+    #[cfg(any(feature = "wgpu", feature = "cuda"))]
+    if groups > 1 && groups == x.dims()[1] && weight.dims()[1] == 1 {
+        return super::gpu_depthwise::depthwise(x, weight, options);
+    }
     module::conv2d(x, weight, None, options)
 }
 

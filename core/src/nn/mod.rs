@@ -6,6 +6,8 @@ pub mod cpu_kernel;
 pub mod depthwise;
 pub mod depthwise_kernel;
 pub mod gaussian;
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+pub mod gpu_depthwise;
 pub mod gpu_native;
 pub mod lanes;
 pub mod layers;
