@@ -57,17 +57,17 @@ pub fn batch_norm<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     }
 }
 
-/// Batch norm as tensor ops (every backend, nested autodiff).
+/// Batch norm as tensor ops (every backend, nested autodiff). The planes are viewed as
+/// `[n, c, h·w]`, so that each statistic is two reductions (over a plane, then over the
+/// images) and each broadcast's gradient two sums, not three: on the GPU backends each is a
+/// kernel launch.
 pub fn batch_norm_ops<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
-    let mean = x.clone().mean_dim(0).mean_dim(2).mean_dim(3);
+    let [n, c, h, w] = x.dims();
+    let x = x.reshape([n, c, h * w]);
+    let mean = x.clone().mean_dim(2).mean_dim(0);
     let centred = x - mean;
-    let var = centred
-        .clone()
-        .powi_scalar(2)
-        .mean_dim(0)
-        .mean_dim(2)
-        .mean_dim(3);
-    centred / (var + BN_EPS).sqrt()
+    let var = centred.clone().powi_scalar(2).mean_dim(2).mean_dim(0);
+    (centred / (var + BN_EPS).sqrt()).reshape([n, c, h, w])
 }
 
 /// A 2-D convolution without bias whose kernel is Gaussian.
