@@ -23,6 +23,8 @@ fn within(value: u64, expected: u64) -> bool {
 #[test]
 fn the_heap_counter_sees_each_buffer_at_its_size() {
     let before = heap_in_use().expect("the counting allocator is installed");
+    // No peak is kept until one is started.
+    assert_eq!(heap_peak(), None);
 
     // 8 MiB handed out, then back: in use rises by its size and falls back.
     let buffer = vec![1u8; 8 * MB as usize];

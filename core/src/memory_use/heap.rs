@@ -11,9 +11,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 static IN_USE: AtomicU64 = AtomicU64::new(0);
 static PEAK: AtomicU64 = AtomicU64::new(0);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Whether a peak is being kept: only after [`reset_heap_peak`], so that a process that never
+/// asks for one (training, the workbench) pays one atomic addition an allocation, not two.
+static KEEP_PEAK: AtomicBool = AtomicBool::new(false);
 
-/// The system allocator, counting the bytes it has handed out and not yet had back, and the
-/// most of them at any moment since [`reset_heap_peak`]. Install it with
+/// The system allocator, counting the bytes it has handed out and not yet had back, and,
+/// once [`reset_heap_peak`] has been called, the most of them at any moment since. Install it with
 /// `#[global_allocator] static A: CountingAllocator = CountingAllocator;`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CountingAllocator;
@@ -23,7 +26,9 @@ fn grew(bytes: usize) {
         INSTALLED.store(true, Ordering::Relaxed);
     }
     let now = IN_USE.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
-    PEAK.fetch_max(now, Ordering::Relaxed);
+    if KEEP_PEAK.load(Ordering::Relaxed) {
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
 }
 
 fn shrank(bytes: usize) {
@@ -78,15 +83,15 @@ pub fn heap_in_use() -> Option<u64> {
         .then(|| IN_USE.load(Ordering::Relaxed))
 }
 
-/// The most heap bytes in use at any moment since the last [`reset_heap_peak`] (or since
-/// the start), when [`CountingAllocator`] is installed.
+/// The most heap bytes in use at any moment since the last [`reset_heap_peak`], when
+/// [`CountingAllocator`] is installed and a peak has been started.
 pub fn heap_peak() -> Option<u64> {
-    INSTALLED
-        .load(Ordering::Relaxed)
+    (INSTALLED.load(Ordering::Relaxed) && KEEP_PEAK.load(Ordering::Relaxed))
         .then(|| PEAK.load(Ordering::Relaxed))
 }
 
-/// Starts a new peak at the bytes in use now.
+/// Starts a new peak at the bytes in use now (and from then on keeps it).
 pub fn reset_heap_peak() {
     PEAK.store(IN_USE.load(Ordering::Relaxed), Ordering::Relaxed);
+    KEEP_PEAK.store(true, Ordering::Relaxed);
 }

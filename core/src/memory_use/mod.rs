@@ -23,20 +23,21 @@ where
     let device: &dyn Any = device;
     #[cfg(feature = "wgpu")]
     if let Some(d) = device.downcast_ref::<burn::backend::wgpu::WgpuDevice>() {
-        use cubecl_runtime::runtime::Runtime;
-        let usage = burn::backend::wgpu::WgpuRuntime::client(d)
-            .memory_usage()
-            .ok()?;
-        return Some((usage.bytes_in_use, usage.bytes_reserved));
+        return pools_of::<burn::backend::wgpu::WgpuRuntime>(d);
     }
     #[cfg(feature = "cuda")]
     if let Some(d) = device.downcast_ref::<burn::backend::cuda::CudaDevice>() {
-        use cubecl_runtime::runtime::Runtime;
-        let usage = cubecl_cuda::CudaRuntime::client(d).memory_usage().ok()?;
-        return Some((usage.bytes_in_use, usage.bytes_reserved));
+        return pools_of::<cubecl_cuda::CudaRuntime>(d);
     }
     let _ = device;
     None
+}
+
+/// Bytes in use and reserved of runtime `R`'s memory pools on `device`.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+fn pools_of<R: cubecl_runtime::runtime::Runtime>(device: &R::Device) -> Option<(u64, u64)> {
+    let usage = R::client(device).memory_usage().ok()?;
+    Some((usage.bytes_in_use, usage.bytes_reserved))
 }
 
 /// The peak memory of a stretch of work above what was held when it began: on the CPU

@@ -18,6 +18,10 @@
 
 use std::any::TypeId;
 
+#[cfg(feature = "cuda")]
+use burn::backend::Cuda;
+#[cfg(feature = "wgpu")]
+use burn::backend::Wgpu;
 use burn::prelude::*;
 use burn::tensor::module;
 use burn::tensor::ops::ConvOptions;
@@ -38,43 +42,20 @@ pub fn depthwise<B: Backend>(
     weight: Tensor<B, 4>,
     options: ConvOptions<2>,
 ) -> Tensor<B, 4> {
-    match unless_gpu_autodiff(x, weight, &options) {
-        Ok((x, weight)) => module::conv2d(x, weight, None, options),
-        Err(y) => y,
-    }
-}
-
-type Pair<B> = (Tensor<B, 4>, Tensor<B, 4>);
-
-/// The inputs back (`Ok`) unless `B` is a GPU backend's first-order autodiff; then the
-/// output of this module's op, as `Err` so that `?` stops at the first backend that takes it.
-fn unless_gpu_autodiff<B: Backend>(
-    x: Tensor<B, 4>,
-    weight: Tensor<B, 4>,
-    options: &ConvOptions<2>,
-) -> Result<Pair<B>, Tensor<B, 4>> {
     #[cfg(feature = "wgpu")]
-    let (x, weight) = unless_autodiff_of::<burn::backend::Wgpu, B>(x, weight, options)?;
-    #[cfg(feature = "cuda")]
-    let (x, weight) = unless_autodiff_of::<burn::backend::Cuda, B>(x, weight, options)?;
-    Ok((x, weight))
-}
-
-/// The inputs back unless `B` is `Autodiff<I>`; then this module's op (as `Err`).
-fn unless_autodiff_of<I: Backend, B: Backend>(
-    x: Tensor<B, 4>,
-    weight: Tensor<B, 4>,
-    options: &ConvOptions<2>,
-) -> Result<Pair<B>, Tensor<B, 4>> {
-    if TypeId::of::<B>() != TypeId::of::<Autodiff<I>>() {
-        return Ok((x, weight));
+    if TypeId::of::<B>() == TypeId::of::<Autodiff<Wgpu>>() {
+        return cast(tracked::<Wgpu>(cast(x), cast(weight), options));
     }
-    Err(cast(tracked::<I>(cast(x), cast(weight), options.clone())))
+    #[cfg(feature = "cuda")]
+    if TypeId::of::<B>() == TypeId::of::<Autodiff<Cuda>>() {
+        return cast(tracked::<Cuda>(cast(x), cast(weight), options));
+    }
+    module::conv2d(x, weight, None, options)
 }
 
 /// The kernel gradient `[c, 1, kh, kw]` of a depthwise convolution of `x [n, c, h, w]` from
 /// the output gradient `grad [n, c, ho, wo]`, as one grouped convolution and a sum.
-pub fn kernel_gradient<B: Backend>(
+fn kernel_gradient<B: Backend>(
     x: Tensor<B, 4>,
     grad: Tensor<B, 4>,
     [kh, kw]: [usize; 2],
