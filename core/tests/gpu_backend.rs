@@ -13,55 +13,11 @@
 use metanas_core::run::{build_learner, BackendKind, RunConfig, Session};
 use metanas_core::tasks::Episode;
 
+#[macro_use]
+mod gpu_common;
 mod small_run;
+use gpu_common::{gpu, relative_difference, side_by_side, DEVICE};
 use small_run::meta_batch;
-
-/// The backend under test.
-fn gpu() -> BackendKind {
-    let default = if cfg!(feature = "wgpu") {
-        "wgpu"
-    } else {
-        "cuda"
-    };
-    let name = std::env::var("METANAS_TEST_GPU").unwrap_or_else(|_| default.into());
-    name.parse()
-        .unwrap_or_else(|e| panic!("METANAS_TEST_GPU: {e}"))
-}
-
-/// `f::<B>(&device, args...)` with `B` the backend under test ([`gpu()`]) on its default
-/// device, or its first-order autodiff when the call starts with `autodiff`.
-macro_rules! on_gpu {
-    (autodiff $f:ident($($arg:expr),*)) => {
-        match gpu() {
-            #[cfg(feature = "wgpu")]
-            BackendKind::Wgpu => {
-                $f::<burn::backend::Autodiff<burn::backend::Wgpu>>(&Default::default() $(, $arg)*)
-            }
-            #[cfg(feature = "cuda")]
-            BackendKind::Cuda => {
-                $f::<burn::backend::Autodiff<burn::backend::Cuda>>(&Default::default() $(, $arg)*)
-            }
-            other => panic!("{other:?} is not a GPU backend"),
-        }
-    };
-    ($f:ident($($arg:expr),*)) => {
-        match gpu() {
-            #[cfg(feature = "wgpu")]
-            BackendKind::Wgpu => $f::<burn::backend::Wgpu>(&Default::default() $(, $arg)*),
-            #[cfg(feature = "cuda")]
-            BackendKind::Cuda => $f::<burn::backend::Cuda>(&Default::default() $(, $arg)*),
-            other => panic!("{other:?} is not a GPU backend"),
-        }
-    };
-}
-
-/// The device counters are process-wide: the test that checks them exact runs alone, the
-/// others side by side.
-static DEVICE: std::sync::RwLock<()> = std::sync::RwLock::new(());
-
-fn side_by_side() -> std::sync::RwLockReadGuard<'static, ()> {
-    DEVICE.read().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Every learner, second-order meta-gradients included.
 const LEARNERS: [&str; 6] = [
@@ -86,17 +42,6 @@ fn tempdir(name: &str) -> tempfile::TempDir {
 
 fn meta_batches(config: &RunConfig, count: u64) -> Vec<Vec<Episode>> {
     (0..count).map(|step| meta_batch(config, step)).collect()
-}
-
-/// Largest difference relative to the largest magnitude (both vectors the same length).
-fn relative_difference(a: &[f32], b: &[f32]) -> f64 {
-    assert_eq!(a.len(), b.len(), "parameter counts differ");
-    let scale = a.iter().fold(1e-6f64, |m, v| m.max(v.abs() as f64));
-    let worst = a
-        .iter()
-        .zip(b)
-        .fold(0f64, |m, (x, y)| m.max((*x as f64 - *y as f64).abs()));
-    worst / scale
 }
 
 #[test]
@@ -340,122 +285,4 @@ fn a_retrain_takes_the_same_steps_on_the_gpu_backend() {
         );
     }
     assert_eq!(epochs[0].len(), 2);
-}
-
-/// A depthwise convolution's output and its gradients with respect to the input and the
-/// kernel (of the loss `Σ y · r` for fixed `r`), on autodiff backend `B`.
-fn depthwise_and_gradients<B: burn::tensor::backend::AutodiffBackend>(
-    device: &B::Device,
-    [n, c, h, w]: [usize; 4],
-    k: usize,
-    stride: usize,
-    dilation: usize,
-) -> [Vec<f32>; 3] {
-    use burn::prelude::*;
-    let values = |len: usize, seed: usize| -> Vec<f32> {
-        (0..len)
-            .map(|i| (((i * 7919 + seed * 104729) % 1000) as f32 / 500.0) - 1.0)
-            .collect()
-    };
-    let x = Tensor::<B, 4>::from_data(
-        TensorData::new(values(n * c * h * w, 1), [n, c, h, w]),
-        device,
-    )
-    .require_grad();
-    let weight =
-        Tensor::<B, 4>::from_data(TensorData::new(values(c * k * k, 2), [c, 1, k, k]), device)
-            .require_grad();
-    let pad = dilation * (k - 1) / 2;
-    let y = metanas_core::nn::depthwise::depthwise_conv2d(
-        x.clone(),
-        weight.clone(),
-        [stride; 2],
-        [pad; 2],
-        [dilation; 2],
-        false,
-    );
-    let r = Tensor::<B, 4>::from_data(
-        TensorData::new(values(y.dims().iter().product(), 3), y.dims()),
-        device,
-    );
-    let grads = (y.clone() * r).sum().backward();
-    let vec = |t: Tensor<B::InnerBackend, 4>| t.into_data().to_vec::<f32>().unwrap();
-    [
-        y.into_data().to_vec::<f32>().unwrap(),
-        vec(x.grad(&grads).unwrap()),
-        vec(weight.grad(&grads).unwrap()),
-    ]
-}
-
-#[test]
-fn the_gpu_depthwise_kernel_gradient_is_the_cpu_one() {
-    let _shared = side_by_side();
-    // Plain, strided (a reduction edge), dilated, and 5x5 dilated and strided.
-    for (k, stride, dilation) in [(3, 1, 1), (3, 2, 1), (3, 1, 2), (5, 2, 2)] {
-        let shape = [3, 5, 9, 8];
-        let cpu = depthwise_and_gradients::<metanas_core::CpuAutodiff>(
-            &Default::default(),
-            shape,
-            k,
-            stride,
-            dilation,
-        );
-        let on_device = on_gpu!(autodiff depthwise_and_gradients(shape, k, stride, dilation));
-        for (what, (a, b)) in ["output", "input gradient", "kernel gradient"]
-            .iter()
-            .zip(cpu.iter().zip(&on_device))
-        {
-            assert_eq!(a.len(), b.len(), "{what}");
-            let d = relative_difference(a, b);
-            assert!(
-                d < 1e-5,
-                "{what} of a {k}x{k} kernel, stride {stride}, dilation {dilation}: {d}"
-            );
-        }
-    }
-}
-
-/// Kernel launches of one depthwise convolution of `c` channels and its gradients: through
-/// metanas's op, or with `burn_own` through Burn's grouped convolution directly.
-fn depthwise_launches<B: burn::tensor::backend::AutodiffBackend>(
-    device: &B::Device,
-    c: usize,
-    burn_own: bool,
-) -> u64 {
-    use burn::prelude::*;
-    let run = || {
-        if burn_own {
-            let x = Tensor::<B, 4>::ones([4, c, 12, 12], device).require_grad();
-            let w = Tensor::<B, 4>::ones([c, 1, 3, 3], device).require_grad();
-            let options = burn::tensor::ops::ConvOptions::new([1, 1], [1, 1], [1, 1], c);
-            let y = burn::tensor::module::conv2d(x.clone(), w.clone(), None, options);
-            let grads = y.sum().backward();
-            let _ = w.grad(&grads).unwrap().into_data();
-        } else {
-            depthwise_and_gradients::<B>(device, [4, c, 12, 12], 3, 1, 1);
-        }
-    };
-    // Once first, so that compiling and autotuning are not counted.
-    run();
-    let (_, counts) = metanas_core::device_counts::counted(run);
-    counts.expect("a build with a GPU backend counts").launches
-}
-
-#[test]
-fn a_depthwise_kernel_gradient_launches_as_many_kernels_at_any_channel_count() {
-    let _alone = DEVICE.write().unwrap_or_else(|e| e.into_inner());
-    let launches = |c, burn_own| on_gpu!(autodiff depthwise_launches(c, burn_own));
-    let (few, many) = (launches(2, false), launches(16, false));
-    // The same handful at 2 and 16 channels (autotune may choose another variant of a kernel
-    // for another shape, so a launch or two either way).
-    assert!(
-        few.abs_diff(many) <= 4 && many < 40,
-        "2 channels: {few}, 16 channels: {many}"
-    );
-    // Burn's own kernel gradient takes about five launches a channel: 70 more at 16 than at 2.
-    let (burn_few, burn_many) = (launches(2, true), launches(16, true));
-    assert!(
-        burn_many >= burn_few + 50,
-        "Burn's own: {burn_few} and {burn_many}"
-    );
 }

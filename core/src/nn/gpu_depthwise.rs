@@ -16,12 +16,6 @@
 //! gradient's plane used as a kernel dilated by the stride `s`, stepped by the dilation `d`.
 //! The forward pass and the input gradient are Burn's own (one launch each).
 
-use std::any::TypeId;
-
-#[cfg(feature = "cuda")]
-use burn::backend::Cuda;
-#[cfg(feature = "wgpu")]
-use burn::backend::Wgpu;
 use burn::prelude::*;
 use burn::tensor::module;
 use burn::tensor::ops::ConvOptions;
@@ -32,8 +26,6 @@ use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
 use burn_autodiff::Autodiff;
 
-use super::cpu_kernel::cast;
-
 /// Depthwise convolution of `x [n, c, h, w]` by `weight [c, 1, kh, kw]` (no bias) on a GPU
 /// backend: the op of this module under the backend's first-order autodiff, Burn's grouped
 /// convolution otherwise.
@@ -42,14 +34,7 @@ pub fn depthwise<B: Backend>(
     weight: Tensor<B, 4>,
     options: ConvOptions<2>,
 ) -> Tensor<B, 4> {
-    #[cfg(feature = "wgpu")]
-    if TypeId::of::<B>() == TypeId::of::<Autodiff<Wgpu>>() {
-        return cast(tracked::<Wgpu>(cast(x), cast(weight), options));
-    }
-    #[cfg(feature = "cuda")]
-    if TypeId::of::<B>() == TypeId::of::<Autodiff<Cuda>>() {
-        return cast(tracked::<Cuda>(cast(x), cast(weight), options));
-    }
+    on_gpu_autodiff!(B, std::convert::identity, tracked(x, weight; options));
     module::conv2d(x, weight, None, options)
 }
 

@@ -44,30 +44,44 @@ impl Init<'_> {
 pub const BN_EPS: f64 = 1e-5;
 
 /// Batch norm over every dimension but the channels (dim 1), without affine parameters: the
-/// CPU backend's own loops ([`super::norm_kernel`]) where they apply, else
+/// CPU backend's own loops ([`super::norm_kernel`]) where they apply, an autodiff op with the
+/// closed-form gradient on the GPU backends (`gpu_norm`, in builds with them), else
 /// [`batch_norm_ops`].
 pub fn batch_norm<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     let kernel = BatchNorm {
         shape: x.dims(),
         eps: BN_EPS,
     };
-    match cpu_kernel::run(kernel, [x]) {
-        Ok(y) => y,
-        Err([x]) => batch_norm_ops(x),
-    }
+    let x = match cpu_kernel::run(kernel, [x]) {
+        Ok(y) => return y,
+        Err([x]) => x,
+    };
+    #[cfg(any(feature = "wgpu", feature = "cuda"))]
+    let x = match super::gpu_norm::batch_norm(x) {
+        Ok(y) => return y,
+        Err(x) => x,
+    };
+    batch_norm_ops(x)
 }
 
-/// Batch norm as tensor ops (every backend, nested autodiff). The planes are viewed as
-/// `[n, c, h·w]`, so that each statistic is two reductions (over a plane, then over the
-/// images) and each broadcast's gradient two sums, not three: on the GPU backends each is a
-/// kernel launch.
+/// Batch norm as tensor ops (every backend, nested autodiff).
 pub fn batch_norm_ops<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     let [n, c, h, w] = x.dims();
-    let x = x.reshape([n, c, h * w]);
+    standardised(x.reshape([n, c, h * w]))
+        .0
+        .reshape([n, c, h, w])
+}
+
+/// `x [n, c, h·w]` standardised per channel with the statistics of the batch, and the
+/// standard deviation sqrt(variance + ε) `[1, c, 1]` it was divided by. Each statistic is two reductions (over a plane, then
+/// over the images) and each broadcast's gradient two sums, not three as over `[n, c, h, w]`:
+/// on the GPU backends each is a kernel launch.
+pub(super) fn standardised<B: Backend>(x: Tensor<B, 3>) -> (Tensor<B, 3>, Tensor<B, 3>) {
     let mean = x.clone().mean_dim(2).mean_dim(0);
     let centred = x - mean;
     let var = centred.clone().powi_scalar(2).mean_dim(2).mean_dim(0);
-    (centred / (var + BN_EPS).sqrt()).reshape([n, c, h, w])
+    let sd = (var + BN_EPS).sqrt();
+    (centred / sd.clone(), sd)
 }
 
 /// A 2-D convolution without bias whose kernel is Gaussian.

@@ -7,8 +7,13 @@ pub mod depthwise;
 pub mod depthwise_kernel;
 pub mod gaussian;
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
+#[macro_use]
+mod gpu_autodiff;
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
 pub mod gpu_depthwise;
 pub mod gpu_native;
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+pub mod gpu_norm;
 pub mod lanes;
 pub mod layers;
 pub mod norm_kernel;

@@ -8,13 +8,15 @@
 //! the backward pass gives every term's gradient and every weight's gradient from one node.
 //! Same-shaped terms only (every candidate op of an edge has the edge's output shape).
 //!
-//! [`weighted_sum`] takes this loop on the CPU backend and its first-order autodiff, and the
-//! tensor ops everywhere else (the GPU backends, `f64`, nested autodiff).
+//! [`weighted_sum`] takes this loop on the CPU backend and its first-order autodiff, one matrix
+//! product on the GPU backends (when the terms' columns of `z` are side by side, as they are
+//! in every shipped space), and the tensor ops everywhere else (`f64`, nested autodiff).
 
 use burn::prelude::*;
 use rayon::prelude::*;
 
 use super::cpu_kernel::{self, CpuKernel};
+use super::gpu_native;
 use super::lanes::{self, accumulate};
 use super::simd::vectorized;
 
@@ -116,7 +118,8 @@ impl<const N: usize> CpuKernel<N> for WeightedSum {
 }
 
 /// `Σ_k z[row][columns[k]] · terms[k]`, the terms in order (`None` without terms): one loop
-/// and one autodiff node on the CPU, else a product and a sum per term.
+/// and one autodiff node on the CPU, one matrix product on the GPU backends, else a product
+/// and a sum per term.
 pub fn weighted_sum<B: Backend>(
     z: &Tensor<B, 2>,
     row: usize,
@@ -129,6 +132,10 @@ pub fn weighted_sum<B: Backend>(
         columns: columns.to_vec(),
     };
     let same_shapes = terms.iter().all(|t| t.dims() == kernel.shape);
+    let contiguous = columns.windows(2).all(|pair| pair[1] == pair[0] + 1);
+    if same_shapes && contiguous && columns.len() == terms.len() && gpu_native::applies::<B>() {
+        return Some(as_product(z, row, columns[0], terms));
+    }
     let terms = if same_shapes && columns.len() == terms.len() {
         let width = z.dims()[1];
         let weights = z
@@ -155,6 +162,26 @@ pub fn weighted_sum<B: Backend>(
         });
     }
     acc
+}
+
+/// The sum as one matrix product on the GPU backends: the terms side by side as the rows of
+/// a `[k, values]` matrix, multiplied by the row's `k` weights from column `first` on. Burn's
+/// GPU backends concatenate with one launch per term, and the backward pass is two matrix
+/// products and the rows of the terms' gradient taken as views (no launch where a term's size
+/// keeps the rows aligned): about 20 launches for 7 terms, where a product, a sum and a slice
+/// of `z` per term took about 80 (docs/speed.md, "The GPU path so far").
+fn as_product<B: Backend>(
+    z: &Tensor<B, 2>,
+    row: usize,
+    first: usize,
+    terms: Vec<Tensor<B, 4>>,
+) -> Tensor<B, 4> {
+    let shape = terms[0].dims();
+    let values: usize = shape.iter().product();
+    let k = terms.len();
+    let rows: Vec<Tensor<B, 2>> = terms.into_iter().map(|t| t.reshape([1, values])).collect();
+    let weights = z.clone().slice([row..row + 1, first..first + k]);
+    weights.matmul(Tensor::cat(rows, 0)).reshape(shape)
 }
 
 /// The kernel on `[weights, terms...]` when the backend takes it and the arity is one of
