@@ -20,7 +20,11 @@ One BASE multi-task meta-step in plain PyTorch, built like `cargo bench -p metan
 The images are random 28x28 grey values (the arithmetic does not depend on them). Run with
 a Python that has torch installed:
 
-    python3 scripts/pytorch_reference/meta_step.py --steps 3 [--threads 2]
+    python3 scripts/pytorch_reference/meta_step.py --steps 3 [--threads 2] [--device cuda]
+
+`--device cuda` runs it on a GPU (random numbers are still drawn on the host, from the same
+seeded generator, and copied over, as metanas uploads its noise); `--flops` also counts the
+floating-point operations of one inner step with PyTorch's FlopCounterMode.
 """
 
 import argparse
@@ -170,8 +174,11 @@ class Network:
         return pooled @ w[self.head_w] + w[self.head_b]
 
 
+DEVICE = torch.device("cpu")
+
+
 def gumbel_softmax(logits, gen):
-    u = torch.rand(logits.shape, generator=gen).clamp_(1e-10, 1.0 - 1e-7)
+    u = torch.rand(logits.shape, generator=gen).to(DEVICE).clamp_(1e-10, 1.0 - 1e-7)
     return F.softmax((logits - torch.log(-torch.log(u))) / TAU, dim=1)
 
 
@@ -190,7 +197,7 @@ def loss_of(net, params, prior, x, y, gen):
     n = len(net.mu)
     mus, rhos, phi_n, phi_r = params[:n], params[n:2 * n], params[-2], params[-1]
     sigmas = [F.softplus(r) for r in rhos]
-    w = [m + torch.randn(m.shape, generator=gen) * s for m, s in zip(mus, sigmas)]
+    w = [m + torch.randn(m.shape, generator=gen).to(DEVICE) * s for m, s in zip(mus, sigmas)]
     out = net(x, gumbel_softmax(phi_n, gen), gumbel_softmax(phi_r, gen), w)
     p_mu, p_sigma, p_phi_n, p_phi_r = prior
     kl_w = gaussian_kl(torch.cat([m.flatten() for m in mus]),
@@ -226,18 +233,39 @@ def main():
     parser.add_argument("--steps", type=int, default=1, help="timed meta-steps")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch intra-op threads (default: every core)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--flops", action="store_true",
+                        help="count one inner step's FLOPs with FlopCounterMode")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = torch.device(args.device)
+    sync = torch.cuda.synchronize if DEVICE.type == "cuda" else (lambda: None)
     if args.threads:
         torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(1)
     net = Network(gen)
+    net.mu = [m.to(DEVICE) for m in net.mu]
     rho = math.log(math.expm1(SIGMA))
     meta = ([m.clone() for m in net.mu] + [torch.full_like(m, rho) for m in net.mu]
-            + [torch.randn(net.edges, len(OPS), generator=gen) * 1e-3 for _ in range(2)])
+            + [(torch.randn(net.edges, len(OPS), generator=gen) * 1e-3).to(DEVICE)
+               for _ in range(2)])
     n = WAYS * (SHOTS + QUERIES)
-    batches = [[(torch.rand(n, 1, 28, 28, generator=gen),
-                 torch.arange(WAYS).repeat_interleave(SHOTS + QUERIES))
+    batches = [[(torch.rand(n, 1, 28, 28, generator=gen).to(DEVICE),
+                 torch.arange(WAYS).repeat_interleave(SHOTS + QUERIES).to(DEVICE))
                 for _ in range(TASKS)] for _ in range(args.steps)]
+
+    if args.flops:
+        from torch.utils.flop_counter import FlopCounterMode
+        x, y = batches[0][0]
+        q = [p.clone().requires_grad_(True) for p in meta]
+        counter = FlopCounterMode(display=False)
+        with counter:
+            torch.autograd.grad(loss_of(net, q, prior_of(net, meta), x, y, gen), q)
+        print(f"FLOPs of one inner step on {len(y)} images: "
+              f"{counter.get_total_flops() / 1e9:.2f} GFLOP")
+        for op, flops in sorted(counter.get_flop_counts()["Global"].items(),
+                                key=lambda kv: -kv[1]):
+            print(f"  {op}: {flops / 1e9:.3f} GFLOP")
 
     # Where one inner step's time goes (25 images, as the metanas bench splits it).
     x, y = batches[0][0][0][:25], batches[0][0][1][:25]
@@ -246,19 +274,24 @@ def main():
     fwd = bwd = 0.0
     reps = 3
     for _ in range(reps):
+        sync()
         t0 = time.perf_counter()
         loss = loss_of(net, q, prior, x, y, gen)
+        sync()
         t1 = time.perf_counter()
         torch.autograd.grad(loss, q)
+        sync()
         t2 = time.perf_counter()
         fwd, bwd = fwd + t1 - t0, bwd + t2 - t1
     print(f"one inner step on 25 images: forward + loss {fwd / reps:.3f} s, "
           f"backward {bwd / reps:.3f} s")
     print(f"BASE multi-task meta-step, PyTorch {torch.__version__} "
-          f"({torch.get_num_threads()} threads), same configuration as metanas's bench")
+          f"({torch.get_num_threads()} threads, {DEVICE}), same configuration as metanas's bench")
+    sync()
     start = time.perf_counter()
     for tasks in batches:
         meta = meta_step(net, meta, tasks, gen)
+    sync()
     secs = (time.perf_counter() - start) / args.steps
     print(f"{secs:.2f} s per meta-step (mean of {args.steps})")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
