@@ -11,7 +11,7 @@ use std::any::Any;
 
 use burn::prelude::Backend;
 
-pub use heap::{heap_in_use, heap_peak, reset_heap_peak, CountingAllocator};
+pub use heap::{heap_peak_since_start, heap_since_start, start_heap_count, CountingAllocator};
 
 /// What a GPU backend's memory pools hold on `device`: bytes in use by live tensors and
 /// bytes reserved from the device. `None` on the CPU backends and in builds without GPU
@@ -64,11 +64,9 @@ impl MemoryProbe {
                 device: true,
             });
         }
-        let start = heap_in_use()?;
-        reset_heap_peak();
-        Some(Self {
-            start,
-            most: start,
+        start_heap_count().then_some(Self {
+            start: 0,
+            most: 0,
             device: false,
         })
     }
@@ -90,7 +88,7 @@ impl MemoryProbe {
         let most = if self.device {
             self.most
         } else {
-            heap_peak().unwrap_or(self.most)
+            heap_peak_since_start().unwrap_or(self.most)
         };
         most.saturating_sub(self.start)
     }
