@@ -23,33 +23,44 @@ mkdir -p "$dest"
 {
     echo "# device check, $(date -u +%FT%TZ)"
     echo "commit $(cat .device/commit 2>/dev/null || echo unknown) $(wc -l <.device/status 2>/dev/null || echo '?') changed files"
-    (nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true) 2>&1
+    if command -v nvidia-smi >/dev/null; then
+        nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1
+    fi
     echo "$(nproc) cores"
 } >"$summary"
 for f in .device/*.xz; do
     xz -dc "$f" >"$bin/$(basename "$f" .xz)" && chmod +x "$bin/$(basename "$f" .xz)"
 done
+# The whole check stays within BUDGET seconds (a device call may run 600): each step gets at
+# most what is left, and a step with under 20 s left is skipped.
+budget=${BUDGET:-540}
 step() { # limit in seconds, name, command...
     local limit=$1 name=$2
     shift 2
+    local left=$((budget - SECONDS - 5))
+    if [ "$left" -lt 20 ]; then
+        echo "- $name: skipped, no time left" >>"$summary"
+        return 1
+    fi
+    [ "$limit" -gt "$left" ] && limit=$left
     local start=$SECONDS
     timeout "$limit" "$@" >"$out/$name.log" 2>"$out/$name.err"
     local rc=$?
     echo "- $name: exit $rc, $((SECONDS - start)) s" >>"$summary"
     return $rc
 }
-for backend in $backends; do
-    for t in gpu_ops gpu_backend; do
-        METANAS_TEST_GPU=$backend step 240 "test_${t}_$backend" "$bin/$t" --test-threads 1
-        grep -hE "^test result|FAILED|panicked" "$out/test_${t}_$backend".{log,err} | head -5 >>"$summary"
-    done
-done
-for backend in $backends; do
-    for config in $configs; do
-        name="bench_$(basename "$config" .toml)_$backend"
-        step 300 "$name" "$bin/metanas" bench --backend "$backend" --config "$config" \
-            --steps "$steps" --warmup 1 --json
-        python3 - "$out/$name.log" >>"$summary" <<'PY' || true
+tests() { # backend, test binary, limit
+    METANAS_TEST_GPU=$1 step "$3" "test_${2}_$1" "$bin/$2"
+    grep -hE "^test result|FAILED|panicked" "$out/test_${2}_$1".{log,err} 2>/dev/null |
+        head -5 >>"$summary"
+}
+bench() { # backend, config
+    local name
+    name="bench_$(basename "$2" .toml)_$1"
+    step 300 "$name" "$bin/metanas" bench --backend "$1" --config "$2" \
+        --steps "$steps" --warmup 1 --json
+    [ -s "$out/$name.log" ] || return
+    python3 - "$out/$name.log" >>"$summary" 2>/dev/null <<'PY' || true
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d.get("seconds_per_meta_step") or {}
@@ -58,15 +69,25 @@ print(f"  {sys.argv[1].rsplit('/', 1)[-1]}: median {s.get('median')} s per meta-
       f"launches per inner step {d.get('kernel_launches_per_inner_step')}, "
       f"peak memory {d.get('peak_memory_bytes')}, per task {d.get('memory_per_task_bytes')}")
 PY
-    done
+}
+torch() { # device
+    [ -n "${SKIP_TORCH:-}" ] && return
+    step 300 "pytorch_$1" python3 scripts/pytorch_reference/meta_step.py --steps "$steps" \
+        --device "$1"
+    tail -3 "$out/pytorch_$1.log" 2>/dev/null | sed 's/^/  /' >>"$summary"
+}
+# In order of what matters most when time runs short: the op tests, the first config's bench
+# and the PyTorch reference on the GPU, then the other configs, the learner tests and
+# PyTorch on the CPU.
+read -r -a config_list <<<"$configs"
+for backend in $backends; do tests "$backend" gpu_ops 120; done
+for backend in $backends; do bench "$backend" "${config_list[0]}"; done
+torch cuda
+for config in "${config_list[@]:1}"; do
+    for backend in $backends; do bench "$backend" "$config"; done
 done
-if [ -z "${SKIP_TORCH:-}" ]; then
-    for device in cuda cpu; do
-        step 300 "pytorch_$device" python3 scripts/pytorch_reference/meta_step.py \
-            --steps "$steps" --device "$device"
-        tail -3 "$out/pytorch_$device.log" | sed 's/^/  /' >>"$summary"
-    done
-fi
+for backend in $backends; do tests "$backend" gpu_backend 300; done
+torch cpu
 cp "$summary" "$dest/summary.md"
 tar -cJf "$dest/results.tar.xz" -C "$out" .
 cat "$summary"
