@@ -10,20 +10,16 @@
 macro_rules! on_gpu_autodiff {
     ($B:ty, $wrap:expr, $f:ident($($arg:expr),*; $($plain:expr),*)) => {
         #[cfg(feature = "wgpu")]
-        if std::any::TypeId::of::<$B>()
-            == std::any::TypeId::of::<burn_autodiff::Autodiff<burn::backend::Wgpu>>()
-            && !$crate::nn::cpu_kernel::switched_off()
-        {
-            use $crate::nn::cpu_kernel::cast;
-            return $wrap(cast($f::<burn::backend::Wgpu>($(cast($arg)),* $(, $plain)*)));
-        }
+        on_gpu_autodiff!(@one burn::backend::Wgpu, $B, $wrap, $f($($arg),*; $($plain),*));
         #[cfg(feature = "cuda")]
-        if std::any::TypeId::of::<$B>()
-            == std::any::TypeId::of::<burn_autodiff::Autodiff<burn::backend::Cuda>>()
+        on_gpu_autodiff!(@one burn::backend::Cuda, $B, $wrap, $f($($arg),*; $($plain),*));
+    };
+    (@one $I:ty, $B:ty, $wrap:expr, $f:ident($($arg:expr),*; $($plain:expr),*)) => {
+        if std::any::TypeId::of::<$B>() == std::any::TypeId::of::<burn_autodiff::Autodiff<$I>>()
             && !$crate::nn::cpu_kernel::switched_off()
         {
             use $crate::nn::cpu_kernel::cast;
-            return $wrap(cast($f::<burn::backend::Cuda>($(cast($arg)),* $(, $plain)*)));
+            return $wrap(cast($f::<$I>($(cast($arg)),* $(, $plain)*)));
         }
     };
 }
