@@ -16,7 +16,7 @@ use metanas_core::tasks::Episode;
 #[macro_use]
 mod gpu_common;
 mod small_run;
-use gpu_common::{gpu, relative_difference, side_by_side, DEVICE};
+use gpu_common::{counted_when_warm, gpu, relative_difference, side_by_side, DEVICE};
 use small_run::meta_batch;
 
 /// Every learner, second-order meta-gradients included.
@@ -139,11 +139,9 @@ fn counts_of_one_small_computation<B: burn::prelude::Backend>(
         let x = Tensor::<B, 1>::from_data(TensorData::new(values.clone(), [1000]), device);
         (x * 2.0 + 1.0).into_data().to_vec::<f32>().unwrap()
     };
-    // Once first, so that compiling the kernel is not in the counted stretch.
-    run();
-    let (y, counts) = metanas_core::device_counts::counted(run);
+    let (y, counts) = counted_when_warm(run);
     assert_eq!(y[3], 7.0);
-    counts.expect("a build with a GPU backend counts")
+    counts
 }
 
 #[test]
@@ -217,11 +215,9 @@ fn counts_of_a_factorized_reduction<B: burn::prelude::Backend>(
         let y = reduce.forward(x.clone(), &mut WeightSampler::mean());
         y.into_data().to_vec::<f32>().unwrap()
     };
-    // Once first, so that compiling the kernels is not in the counted stretch.
-    run();
-    let (y, counts) = metanas_core::device_counts::counted(run);
+    let (y, counts) = counted_when_warm(run);
     assert_eq!(y.len(), 2 * 4 * size.div_ceil(2) * size.div_ceil(2));
-    counts.expect("a build with a GPU backend counts")
+    counts
 }
 
 #[test]

@@ -10,7 +10,7 @@ use metanas_core::run::BackendKind;
 
 #[macro_use]
 mod gpu_common;
-use gpu_common::{gpu, relative_difference, side_by_side, DEVICE};
+use gpu_common::{counted_when_warm, gpu, relative_difference, side_by_side, DEVICE};
 
 /// Values in [-1, 1) that differ from element to element, the same for every backend.
 fn values(len: usize, seed: usize) -> Vec<f32> {
@@ -51,12 +51,9 @@ fn assert_close(what: &str, cpu: &[Vec<f32>], gpu: &[Vec<f32>], names: &[&str], 
     }
 }
 
-/// Kernel launches of `run` after one untimed call (so that compiling and autotuning are not
-/// counted).
+/// Kernel launches of `run`, warmed up ([`counted_when_warm`]).
 fn launches(run: impl Fn()) -> u64 {
-    run();
-    let (_, counts) = metanas_core::device_counts::counted(run);
-    counts.expect("a build with a GPU backend counts").launches
+    counted_when_warm(run).1.launches
 }
 
 /// A depthwise convolution's output and its gradients with respect to the input and the

@@ -16,10 +16,11 @@ use std::fmt::Debug;
 use burn::prelude::*;
 use burn::tensor::{TensorMetadata, TensorPrimitive};
 use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_autodiff::ops::{Backward, Ops};
 use burn_ndarray::NdArrayTensor;
+
+use super::autodiff_step::record;
 
 use crate::{CpuAutodiff, CpuBackend};
 
@@ -164,15 +165,12 @@ fn tracked<K: CpuKernel<N>, const N: usize>(
     let inputs = inputs.map(|t| t.into_primitive().tensor());
     let primitives = inputs.each_ref().map(|t| t.primitive.clone());
     let (y, saved) = forward(&kernel, &primitives);
-    let nodes = inputs.each_ref().map(|t| t.node.clone());
-    let out = match KernelBackward::<K>(std::marker::PhantomData)
-        .prepare::<NoCheckpointing>(nodes)
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish((kernel, primitives, saved), y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    };
+    let out = record(
+        KernelBackward::<K>(std::marker::PhantomData),
+        inputs.each_ref(),
+        (kernel, primitives, saved),
+        y,
+    );
     Tensor::from_primitive(TensorPrimitive::Float(out))
 }
 

@@ -21,10 +21,11 @@ use burn::tensor::module;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::TensorPrimitive;
 use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_autodiff::ops::{Backward, Ops};
 use burn_autodiff::Autodiff;
+
+use super::autodiff_step::record;
 
 /// Depthwise convolution of `x [n, c, h, w]` by `weight [c, 1, kh, kw]` (no bias) on a GPU
 /// backend: the op of this module under the backend's first-order autodiff, Burn's grouped
@@ -112,13 +113,7 @@ fn tracked<I: Backend>(
         None,
         options.clone(),
     );
-    let out = match DepthwiseBackward
-        .prepare::<NoCheckpointing>([x.node.clone(), weight.node.clone()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish((x.primitive, weight.primitive, options), y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    };
+    let state = (x.primitive.clone(), weight.primitive.clone(), options);
+    let out = record(DepthwiseBackward, [&x, &weight], state, y);
     Tensor::from_primitive(TensorPrimitive::Float(out))
 }

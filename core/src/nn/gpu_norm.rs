@@ -16,10 +16,11 @@
 use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
 use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::NoCheckpointing;
 use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_autodiff::ops::{Backward, Ops};
 use burn_autodiff::Autodiff;
+
+use super::autodiff_step::record;
 
 use super::layers::standardised;
 
@@ -75,16 +76,12 @@ fn tracked<I: Backend>(x: Tensor<Autodiff<I>, 4>) -> Tensor<Autodiff<I>, 4> {
     let inner = Tensor::<I, 4>::from_primitive(TensorPrimitive::Float(x.primitive.clone()));
     let (y, sd) = standardised(inner.reshape([n, c, h * w]));
     let out = y.clone().reshape(shape).into_primitive().tensor();
-    let out = match NormBackward
-        .prepare::<NoCheckpointing>([x.node.clone()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => {
-            let primitive = |t: Tensor<I, 3>| t.into_primitive().tensor();
-            prep.finish((primitive(y), primitive(sd), shape), out)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(out),
-    };
+    let primitive = |t: Tensor<I, 3>| t.into_primitive().tensor();
+    let out = record(
+        NormBackward,
+        [&x],
+        (primitive(y), primitive(sd), shape),
+        out,
+    );
     Tensor::from_primitive(TensorPrimitive::Float(out))
 }

@@ -73,9 +73,9 @@ pub fn batch_norm_ops<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
 }
 
 /// `x [n, c, h·w]` standardised per channel with the statistics of the batch, and the
-/// standard deviation sqrt(variance + ε) `[1, c, 1]` it was divided by. Each statistic is two reductions (over a plane, then
-/// over the images) and each broadcast's gradient two sums, not three as over `[n, c, h, w]`:
-/// on the GPU backends each is a kernel launch.
+/// standard deviation sqrt(variance + ε) `[1, c, 1]` it was divided by. Each statistic is two
+/// reductions (over a plane, then over the images) and each broadcast's gradient two sums, not
+/// three as over `[n, c, h, w]`: on the GPU backends each is a kernel launch.
 pub(super) fn standardised<B: Backend>(x: Tensor<B, 3>) -> (Tensor<B, 3>, Tensor<B, 3>) {
     let mean = x.clone().mean_dim(2).mean_dim(0);
     let centred = x - mean;

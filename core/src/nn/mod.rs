@@ -1,6 +1,7 @@
 //! Building blocks with Gaussian weights: layers and the candidate operations.
 
 pub mod affine_norm;
+mod autodiff_step;
 pub mod conv;
 pub mod cpu_kernel;
 pub mod depthwise;

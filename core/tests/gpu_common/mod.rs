@@ -1,5 +1,5 @@
 //! What the GPU test binaries share: the backend under test, a lock for the process-wide
-//! device counters, and a relative difference.
+//! device counters, the counts of a warmed-up computation, and a relative difference.
 #![allow(dead_code)]
 
 use metanas_core::run::BackendKind;
@@ -49,6 +49,14 @@ pub static DEVICE: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 pub fn side_by_side() -> std::sync::RwLockReadGuard<'static, ()> {
     DEVICE.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What `run` returns and what the device counters saw while it ran, after one call that is
+/// not counted (so that compiling and autotuning kernels are not in the counts).
+pub fn counted_when_warm<R>(run: impl Fn() -> R) -> (R, metanas_core::device_counts::DeviceCounts) {
+    run();
+    let (result, counts) = metanas_core::device_counts::counted(run);
+    (result, counts.expect("a build with a GPU backend counts"))
 }
 
 /// Largest difference relative to the largest magnitude (both vectors the same length).
