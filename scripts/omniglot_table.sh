@@ -154,7 +154,6 @@ for name in ${LEARNERS:-maml reptile base mnas}; do
   python3 - "$work/$name" "$name" "$steps" <<'PY'
 import json, sys
 base, name, steps = sys.argv[1:]
-t = json.load(open(base + ".train.json"))
 e = json.load(open(base + ".eval.json"))
 r = json.load(open(base + ".runs.json"))
 first, last = e["per_step"][0], e["per_step"][-1]
@@ -162,8 +161,11 @@ used = e["checkpoint"]["step"]
 cells = [name, steps if str(used) == steps else f"{steps} (evaluated at {used})", f"{first['mean']:.3f} ± {first['ci95']:.3f}", f"{last['mean']:.3f} ± {last['ci95']:.3f}"]
 if r:
     cells.append(f"{r['final']['mean']:.3f} ± {r['final']['ci95']:.3f}")
-# Meta-steps only (the datasets' loading is not counted).
-cells.append(f"{t['last']['elapsed_seconds'] / t['steps_done']:.2f}")
+# Meta-steps only (the datasets' loading is not counted), from the run's own metrics, whose
+# elapsed time carries over resumptions (a resumed run's train output has no last step when
+# it was already finished).
+last_record = json.loads(open(base + "/metrics.jsonl").read().splitlines()[-1])
+cells.append(f"{last_record['elapsed_seconds'] / last_record['step']:.2f}")
 print("| " + " | ".join(cells) + " |")
 PY
 done

@@ -1,7 +1,7 @@
 //! Snapshots of every main view of the workbench from a prepared state (a digits run with a
 //! made-up but deterministic history, an adaptation to a task of real bundled digits),
 //! rendered with wgpu (Mesa's lavapipe on machines without a GPU). Create or update them with
-//! `UPDATE_SNAPSHOTS=1 cargo test -p metanas-tests --test workbench_snapshots`.
+//! `UPDATE_SNAPSHOTS=1 cargo test -p metanas-tests --test workbench snapshots::`.
 
 use metanas_app::plots::RunHistory;
 use metanas_app::workbench::{
