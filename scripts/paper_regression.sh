@@ -9,7 +9,8 @@
 # query points lie).
 #   scripts/paper_regression.sh [STEPS] [PER_FAMILY]      (defaults 30000 and 1000)
 # The runs live in KEEP (default runs/paper_reg) and resume where they stopped: run the
-# script again after an interruption. LEARNERS="mnas" runs only that row. Uses METANAS
+# script again after an interruption. LEARNERS="mnas" runs only that row. SPACE=FILE trains
+# both in another space file (default assets/spaces/mnas_regression.toml). Uses METANAS
 # (default: the release build).
 set -euo pipefail
 steps=${1:-30000}
@@ -18,7 +19,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${METANAS:-$root/target/release/metanas}
 keep=${KEEP:-$root/runs/paper_reg}
 mkdir -p "$keep"
-space="$root/assets/spaces/mnas_regression.toml"
+space=${SPACE:-$root/assets/spaces/mnas_regression.toml}
+space=$(cd "$(dirname "$space")" && pwd)/$(basename "$space")
 echo "| learner | meta-steps used (best validation) of | average MSE, 4 families | harmonics MSE | the same, query points around the support | paper: average / harmonics | training wall time |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 # The baselines of the same tasks (docs/baselines.md) go to a second table, after the runs.

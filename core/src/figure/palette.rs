@@ -19,6 +19,7 @@ pub fn op_colour_hex(op: Op) -> &'static str {
         Op::DilConv5x5 => "#cc79a7",
         Op::Conv7x1_1x7 => "#44aa99",
         Op::Linear => "#117733",
+        Op::LinearRelu => "#999933",
     }
 }
 

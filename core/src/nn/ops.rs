@@ -330,6 +330,8 @@ pub enum CandidateOp<B: Backend> {
     Conv7(Conv7x1x7<B>),
     /// `linear`.
     Linear(LinearReluBn<B>),
+    /// `linear_relu`.
+    LinearRelu(GaussianLinear<B>),
     /// `skip_connect` with stride 1.
     Identity(Identity),
 }
@@ -357,6 +359,7 @@ impl<B: Backend> CandidateOp<B> {
             Op::DilConv5x5 => CandidateOp::Dil(DilConv::new(c, c, 5, stride, 2, init, device)),
             Op::Conv7x1_1x7 => CandidateOp::Conv7(Conv7x1x7::new(c, stride, init, device)),
             Op::Linear => CandidateOp::Linear(LinearReluBn::new(c, c, init, device)),
+            Op::LinearRelu => CandidateOp::LinearRelu(GaussianLinear::new(c, c, init, device)),
         })
     }
 
@@ -369,6 +372,7 @@ impl<B: Backend> CandidateOp<B> {
             CandidateOp::Dil(m) => m.forward(x, sampler),
             CandidateOp::Conv7(m) => m.forward(x, sampler),
             CandidateOp::Linear(m) => m.forward(x, sampler),
+            CandidateOp::LinearRelu(m) => relu(m.forward_nchw(x, sampler)),
             CandidateOp::Identity(_) => x,
         }
     }
@@ -383,6 +387,7 @@ impl<B: Backend> CandidateOp<B> {
             CandidateOp::Dil(m) => m.macs(hw),
             CandidateOp::Conv7(m) => m.macs(hw),
             CandidateOp::Linear(m) => (m.linear.macs(), hw),
+            CandidateOp::LinearRelu(m) => (m.macs(), hw),
             CandidateOp::Identity(_) => (0, hw),
         }
     }
@@ -457,6 +462,73 @@ mod tests {
                 assert!((g - e).abs() < 1e-3, "{h}x{w}: {y:?} vs {expect:?}");
             }
         }
+    }
+
+    /// `linear_relu` is relu(x W + b) for each example on its own, computed here by hand from
+    /// the weights; `linear` standardises the same features by the batch, so one example's
+    /// output moves when the rest of its batch does.
+    #[test]
+    fn linear_relu_is_per_example_and_linear_standardises_by_the_batch() {
+        let device = Default::default();
+        let mut rng = SeededRng::new(3);
+        let mut init = Init {
+            sigma: 0.01,
+            rng: &mut rng,
+            affine_norm: false,
+        };
+        let c = 3;
+        let Some(plain) = CandidateOp::<B>::new(Op::LinearRelu, c, 1, true, &mut init, &device)
+        else {
+            panic!("linear_relu built no op");
+        };
+        let CandidateOp::LinearRelu(layer) = &plain else {
+            panic!("linear_relu built another op");
+        };
+        let w = layer.weight.mu.val().into_data().to_vec::<f32>().unwrap();
+        let b = layer.bias.mu.val().into_data().to_vec::<f32>().unwrap();
+        let by_hand = |x: &[f32]| -> Vec<f32> {
+            (0..c)
+                .map(|o| (b[o] + (0..c).map(|i| x[i] * w[i * c + o]).sum::<f32>()).max(0.0))
+                .collect()
+        };
+        let rows = [[1.0f32, -2.0, 0.5], [3.0, 1.0, -1.0], [-0.5, 4.0, 2.0]];
+        let batch = |rows: &[[f32; 3]]| {
+            let values: Vec<f32> = rows.iter().flatten().copied().collect();
+            Tensor::<B, 4>::from_data(TensorData::new(values, [rows.len(), c, 1, 1]), &device)
+        };
+        let run = |op: &CandidateOp<B>, rows: &[[f32; 3]]| -> Vec<f32> {
+            op.forward(batch(rows), &mut WeightSampler::mean())
+                .into_data()
+                .to_vec::<f32>()
+                .unwrap()
+        };
+        let all = run(&plain, &rows);
+        for (k, row) in rows.iter().enumerate() {
+            let alone = run(&plain, &rows[k..k + 1]);
+            for o in 0..c {
+                assert!((all[k * c + o] - by_hand(row)[o]).abs() < 1e-5, "{all:?}");
+                assert_eq!(alone[o], all[k * c + o]);
+            }
+        }
+        // `linear` on the same weights: relu(x W + b), then each feature standardised over
+        // the batch.
+        let with_bn = CandidateOp::Linear(LinearReluBn {
+            linear: layer.clone(),
+            norm: None,
+        });
+        let two = run(&with_bn, &rows[..2]);
+        let three = run(&with_bn, &rows);
+        for o in 0..c {
+            let feature: Vec<f32> = rows.iter().map(|r| by_hand(r)[o]).collect();
+            let expect = standardise(&feature);
+            for k in 0..3 {
+                assert!((three[k * c + o] - expect[k]).abs() < 1e-3, "{three:?}");
+            }
+        }
+        assert!(
+            (0..c).any(|o| (two[o] - three[o]).abs() > 1e-3),
+            "the first example's output did not move with its batch: {two:?} {three:?}"
+        );
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub enum Op {
     Conv7x1_1x7,
     /// Linear-ReLU-BN on vectors (M-NAS).
     Linear,
+    /// Linear-ReLU on vectors, without the batch norm: its features are not standardised by
+    /// each batch's statistics, so a support set and a query set at other inputs see the same
+    /// function (docs/results.md, "Batch norm on the regression tasks").
+    LinearRelu,
 }
 
 /// Whether a space works on images (NCHW) or on vectors (N x features).
@@ -51,7 +55,7 @@ pub enum Domain {
 
 impl Op {
     /// Every operation, in canonical order.
-    pub const ALL: [Op; 11] = [
+    pub const ALL: [Op; 12] = [
         Op::None,
         Op::SkipConnect,
         Op::MaxPool3x3,
@@ -63,6 +67,7 @@ impl Op {
         Op::DilConv5x5,
         Op::Conv7x1_1x7,
         Op::Linear,
+        Op::LinearRelu,
     ];
 
     /// The DARTS name of the op (`sep_conv_3x3`, ...).
@@ -79,6 +84,7 @@ impl Op {
             Op::DilConv5x5 => "dil_conv_5x5",
             Op::Conv7x1_1x7 => "conv_7x1_1x7",
             Op::Linear => "linear",
+            Op::LinearRelu => "linear_relu",
         }
     }
 
@@ -86,7 +92,7 @@ impl Op {
     pub fn allowed_in(self, domain: Domain) -> bool {
         match self {
             Op::None | Op::SkipConnect => true,
-            Op::Linear => domain == Domain::Vector,
+            Op::Linear | Op::LinearRelu => domain == Domain::Vector,
             _ => domain == Domain::Image,
         }
     }
@@ -133,7 +139,7 @@ impl fmt::Display for Op {
 
 /// An op name that metanas does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown op `{0}` (known: none, skip_connect, max_pool_3x3, avg_pool_3x3, sep_conv_3x3, sep_conv_5x5, sep_conv_7x7, dil_conv_3x3, dil_conv_5x5, conv_7x1_1x7, linear)")]
+#[error("unknown op `{0}` (known: none, skip_connect, max_pool_3x3, avg_pool_3x3, sep_conv_3x3, sep_conv_5x5, sep_conv_7x7, dil_conv_3x3, dil_conv_5x5, conv_7x1_1x7, linear, linear_relu)")]
 pub struct UnknownOp(pub String);
 
 impl FromStr for Op {
