@@ -62,15 +62,18 @@ fn build_metanas() -> PathBuf {
 
 /// `metanas train --config CONFIG --run RUN --max-steps STEPS`, which must succeed.
 pub fn train_ok(config: &Path, run: &Path, steps: usize) -> Output {
-    metanas_ok(&[
-        "train",
-        "--config",
-        s(config),
-        "--run",
-        s(run),
-        "--max-steps",
-        &steps.to_string(),
-    ])
+    metanas_ok(&train_args(
+        config,
+        run,
+        &["--max-steps", &steps.to_string()],
+    ))
+}
+
+/// The arguments of `metanas train --config CONFIG --run RUN`, then `extra`.
+pub fn train_args<'a>(config: &'a Path, run: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["train", "--config", s(config), "--run", s(run)];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// A fresh folder for one test, removed with everything in it when the guard is dropped.

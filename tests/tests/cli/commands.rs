@@ -3,7 +3,7 @@
 
 use metanas_tests::{
     assert_bad_input, image_folder, json_of, metanas, metanas_ok, run_json, s, stderr, tempdir,
-    tiny_config, tiny_image_space, train_ok, workspace_root,
+    tiny_config, tiny_image_space, train_args, train_ok, workspace_root,
 };
 
 #[test]
@@ -208,13 +208,7 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
     };
     // A missing config field.
     let missing = write("missing.toml", &good.replace("kind = \"base\"\n", ""));
-    let out = metanas(&[
-        "train",
-        "--config",
-        s(&missing),
-        "--run",
-        s(&dir.join("r1")),
-    ]);
+    let out = metanas(&train_args(&missing, &dir.join("r1"), &[]));
     assert_bad_input(&out, &["missing.toml", "missing field `kind`"]);
     assert!(
         !dir.join("r1").exists(),
@@ -225,7 +219,7 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
         "op.toml",
         &good.replace("\"linear\"]", "\"linear\", \"conv_9x9\"]"),
     );
-    let out = metanas(&["train", "--config", s(&op), "--run", s(&dir.join("r2"))]);
+    let out = metanas(&train_args(&op, &dir.join("r2"), &[]));
     assert_bad_input(&out, &["op.toml", "conv_9x9"]);
     // Several machines: a rank outside the nodes, an address that is not ws://, no devices.
     let cfg = tiny_config(dir, 2);
@@ -270,7 +264,7 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
             s(&data)
         ),
     );
-    let out = metanas(&["train", "--config", s(&few), "--run", s(&dir.join("r3"))]);
+    let out = metanas(&train_args(&few, &dir.join("r3"), &[]));
     assert_bad_input(&out, &["two-classes", "2 classes", "5-way"]);
     // A run directory that is not a run, and an unknown backend.
     let out = metanas(&["eval", "--run", s(dir)]);

@@ -3,20 +3,13 @@
 
 use std::path::Path;
 
-use metanas_tests::{json_of, metanas, metanas_ok, s, tempdir, tiny_config_with};
+use metanas_tests::{json_of, metanas, metanas_ok, s, tempdir, tiny_config_with, train_args};
 
 /// Trains `config` straight to its end, and again in two parts (`--max-steps 20`, then a
 /// resume); returns both parameter digests.
 fn straight_and_resumed(dir: &Path, config: &Path) -> (serde_json::Value, serde_json::Value) {
     let straight = dir.join("straight");
-    let out = metanas_ok(&[
-        "train",
-        "--config",
-        s(config),
-        "--run",
-        s(&straight),
-        "--json",
-    ]);
+    let out = metanas_ok(&train_args(config, &straight, &["--json"]));
     let want = json_of(&out)["parameter_digest"].clone();
     let parts = dir.join("parts");
     let args = ["train", "--config", s(config), "--run", s(&parts), "--json"];
@@ -84,15 +77,7 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
     let dir = dir_tmp.path();
     let base = tiny_config_with(dir, "base.toml", 10, "kind = \"base\"\ninner_steps = 2");
     let run = dir.join("base-run");
-    metanas_ok(&[
-        "train",
-        "--config",
-        s(&base),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "10",
-    ]);
+    metanas_ok(&train_args(&base, &run, &["--max-steps", "10"]));
     let export = dir.join("export");
     metanas_ok(&["export", "--run", s(&run), "--out", s(&export)]);
     let genotype = export.join("genotype.json");
@@ -101,16 +86,11 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
     let learner = "kind = \"maml\"\ninner_steps = 2\narchitecture = { genotype_file = \"export/genotype.json\" }";
     let config = tiny_config_with(dir, "fixed.toml", 10, learner);
     let fixed = dir.join("fixed-run");
-    let out = metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&fixed),
-        "--max-steps",
-        "5",
-        "--json",
-    ]);
+    let out = metanas_ok(&train_args(
+        &config,
+        &fixed,
+        &["--max-steps", "5", "--json"],
+    ));
     assert_eq!(json_of(&out)["steps_done"], 5);
     // The run keeps the genotype itself, not the path.
     let resolved = std::fs::read_to_string(fixed.join("config.toml")).unwrap();
@@ -128,7 +108,7 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
     // A genotype file that does not exist, and one of the wrong space, are bad input (exit 2).
     let missing = "kind = \"maml\"\narchitecture = { genotype_file = \"nope.json\" }";
     let config = tiny_config_with(dir, "missing.toml", 10, missing);
-    let out = metanas(&["train", "--config", s(&config), "--run", s(&dir.join("x"))]);
+    let out = metanas(&train_args(&config, &dir.join("x"), &[]));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nope.json"), "{err}");

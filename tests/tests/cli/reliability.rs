@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use metanas_tests::{
     assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, tempdir,
-    tiny_config, train_ok,
+    tiny_config, train_args, train_ok,
 };
 
 fn spawn_train(config: &Path, run: &Path) -> Child {
     Command::new(metanas_binary())
-        .args(["train", "--config", s(config), "--run", s(run), "--json"])
+        .args(train_args(config, run, &["--json"]))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -47,7 +47,7 @@ fn a_second_writer_exits_2_naming_the_first_while_readers_work() {
     let pid = format!("PID {}", first.id());
     let out = metanas(&["train", "--run", s(&run)]);
     assert_bad_input(&out, &[&pid, "another metanas process"]);
-    let out = metanas(&["train", "--config", s(&config), "--run", s(&run), "--force"]);
+    let out = metanas(&train_args(&config, &run, &["--force"]));
     assert_bad_input(&out, &[&pid]);
     // Readers do not wait for the writer.
     let out = metanas_ok(&["eval", "--run", s(&run), "--tasks", "2", "--json"]);
@@ -104,7 +104,7 @@ fn twenty_kills_and_resumes_leave_the_same_bytes_as_one_run() {
         }
         child = spawn_train(&config, &run);
     }
-    let out = metanas_ok(&["train", "--config", s(&config), "--run", s(&run), "--json"]);
+    let out = metanas_ok(&train_args(&config, &run, &["--json"]));
     assert_eq!(json_of(&out)["steps_done"], 1000);
     assert!(
         kills >= 10,
@@ -153,19 +153,13 @@ fn bad_paths_and_values_exit_2_naming_what_is_wrong() {
     let dir = tmp.path();
     let config = tiny_config(dir, 4);
     let run = dir.join("run");
-    let out = metanas(&[
-        "train",
-        "--config",
-        s(&dir.join("nope.toml")),
-        "--run",
-        s(&run),
-    ]);
+    let out = metanas(&train_args(&dir.join("nope.toml"), &run, &[]));
     assert_bad_input(&out, &["nope.toml", "cannot read the config"]);
-    let out = metanas(&["train", "--config", s(dir), "--run", s(&run)]);
+    let out = metanas(&train_args(dir, &run, &[]));
     assert_bad_input(&out, &["is a folder, not a config file"]);
     let binary = dir.join("binary.toml");
     std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).unwrap();
-    let out = metanas(&["train", "--config", s(&binary), "--run", s(&run)]);
+    let out = metanas(&train_args(&binary, &run, &[]));
     assert_bad_input(&out, &["binary.toml", "not UTF-8"]);
     let out = metanas(&["train", "--run", s(&config)]);
     assert_bad_input(&out, &["is a file, not a run directory"]);
@@ -174,17 +168,9 @@ fn bad_paths_and_values_exit_2_naming_what_is_wrong() {
         &dir.join("nan.toml"),
         &[("inner_steps = 2", "inner_steps = 2\nlr_weights = nan")],
     );
-    let out = metanas(&["train", "--config", s(&nan), "--run", s(&run)]);
+    let out = metanas(&train_args(&nan, &run, &[]));
     assert_bad_input(&out, &["nan.toml", "learner.lr_weights"]);
-    let out = metanas(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "1000000000",
-    ]);
+    let out = metanas(&train_args(&config, &run, &["--max-steps", "1000000000"]));
     assert_bad_input(&out, &["--max-steps"]);
     assert!(!run.exists(), "a refused config creates nothing");
 
@@ -204,21 +190,15 @@ fn bad_paths_and_values_exit_2_naming_what_is_wrong() {
     }
     // A run whose manifest is gone is refused, not restarted.
     std::fs::remove_file(run.join("run.json")).unwrap();
-    let out = metanas(&["train", "--config", s(&config), "--run", s(&run)]);
+    let out = metanas(&train_args(&config, &run, &[]));
     assert_bad_input(&out, &["no run.json", "metrics.jsonl", "--force"]);
     let out = metanas(&["train", "--run", s(&run)]);
     assert_bad_input(&out, &["no run.json"]);
-    let out = metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--force",
-        "--max-steps",
-        "1",
-        "--json",
-    ]);
+    let out = metanas_ok(&train_args(
+        &config,
+        &run,
+        &["--force", "--max-steps", "1", "--json"],
+    ));
     assert_eq!(json_of(&out)["start_step"], 0);
 }
 
@@ -247,17 +227,11 @@ fn no_usable_checkpoint_exits_2_and_force_starts_over() {
         })
         .count();
     assert_eq!(damaged, 3);
-    let out = metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--force",
-        "--max-steps",
-        "2",
-        "--json",
-    ]);
+    let out = metanas_ok(&train_args(
+        &config,
+        &run,
+        &["--force", "--max-steps", "2", "--json"],
+    ));
     assert_eq!(json_of(&out)["steps_done"], 2);
 }
 

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use metanas_tests::{
     assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, stderr,
-    stream_steps, tempdir, tiny_config, train_ok,
+    stream_steps, tempdir, tiny_config, train_args, train_ok,
 };
 
 /// The parameter digest of `config` trained to its end in one go.
 fn uninterrupted_digest(dir: &Path, config: &Path) -> serde_json::Value {
     let run = dir.join("straight");
-    let out = metanas_ok(&["train", "--config", s(config), "--run", s(&run), "--json"]);
+    let out = metanas_ok(&train_args(config, &run, &["--json"]));
     json_of(&out)["parameter_digest"].clone()
 }
 
@@ -126,30 +126,15 @@ fn an_existing_run_is_resumed_not_overwritten() {
         &dir.join("other.toml"),
         &[("seed = 3", "seed = 4")],
     );
-    let out = metanas(&["train", "--config", s(&other), "--run", s(&run)]);
+    let out = metanas(&train_args(&other, &run, &[]));
     assert_bad_input(&out, &["different config", "--force"]);
-    let out = metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "3",
-        "--json",
-    ]);
+    let out = metanas_ok(&train_args(&config, &run, &["--max-steps", "3", "--json"]));
     assert_eq!(json_of(&out)["start_step"], 2);
-    let out = metanas_ok(&[
-        "train",
-        "--config",
-        s(&other),
-        "--run",
-        s(&run),
-        "--max-steps",
-        "1",
-        "--force",
-        "--json",
-    ]);
+    let out = metanas_ok(&train_args(
+        &other,
+        &run,
+        &["--max-steps", "1", "--force", "--json"],
+    ));
     assert_eq!(json_of(&out)["start_step"], 0);
 }
 
@@ -160,7 +145,7 @@ fn ctrl_c_checkpoints_and_exits_with_130() {
     let config = tiny_config(dir, 100);
     let run = dir.join("run");
     let child = Command::new(metanas_binary())
-        .args(["train", "--config", s(&config), "--run", s(&run), "--json"])
+        .args(train_args(&config, &run, &["--json"]))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -4,7 +4,8 @@
 //! points where the run puts them or around the support (`--query-points`).
 
 use metanas_tests::{
-    json_of, metanas, metanas_ok, run_json, s, stream_steps, tempdir, tiny_config, train_ok,
+    json_of, metanas, metanas_ok, run_json, s, stream_steps, tempdir, tiny_config, train_args,
+    train_ok,
 };
 
 #[test]
@@ -12,14 +13,7 @@ fn eval_and_adapt_use_the_best_validation_checkpoint_unless_told_otherwise() {
     let tmp = tempdir("cli-best");
     let config = tiny_config(tmp.path(), 5);
     let run = tmp.path().join("r");
-    let trained = json_of(&metanas_ok(&[
-        "train",
-        "--config",
-        s(&config),
-        "--run",
-        s(&run),
-        "--json",
-    ]));
+    let trained = json_of(&metanas_ok(&train_args(&config, &run, &["--json"])));
     let best = &trained["best_validation"];
     // The tiny config validates on 3 tasks at every checkpoint: steps 0, 5, ..., 40.
     let steps = stream_steps(&run.join("validation.jsonl"));
