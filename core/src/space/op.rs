@@ -139,7 +139,7 @@ impl fmt::Display for Op {
 
 /// An op name that metanas does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown op `{0}` (known: none, skip_connect, max_pool_3x3, avg_pool_3x3, sep_conv_3x3, sep_conv_5x5, sep_conv_7x7, dil_conv_3x3, dil_conv_5x5, conv_7x1_1x7, linear, linear_relu)")]
+#[error("unknown op `{0}` (known: {known})", known = Op::ALL.map(Op::name).join(", "))]
 pub struct UnknownOp(pub String);
 
 impl FromStr for Op {
