@@ -19,6 +19,8 @@ pub mod lanes;
 pub mod layers;
 pub mod norm_kernel;
 pub mod ops;
+#[cfg(test)]
+mod ops_tests;
 pub mod phases;
 pub mod pointwise_kernel;
 pub mod pool;
