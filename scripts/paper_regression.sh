@@ -10,8 +10,10 @@
 #   scripts/paper_regression.sh [STEPS] [PER_FAMILY]      (defaults 30000 and 1000)
 # The runs live in KEEP (default runs/paper_reg) and resume where they stopped: run the
 # script again after an interruption. LEARNERS="mnas" runs only that row. SPACE=FILE trains
-# both in another space file (default assets/spaces/mnas_regression.toml). Uses METANAS
-# (default: the release build).
+# both in another space file (default assets/spaces/mnas_regression.toml). SUPPORT=uniform
+# draws the support inputs uniformly over [-5, 5] (`tasks.support_points`, the protocol of
+# the MuMoMAML and HSML papers) instead of around a centre. Uses METANAS (default: the
+# release build).
 set -euo pipefail
 steps=${1:-30000}
 per_family=${2:-1000}
@@ -21,6 +23,7 @@ keep=${KEEP:-$root/runs/paper_reg}
 mkdir -p "$keep"
 space=${SPACE:-$root/assets/spaces/mnas_regression.toml}
 space=$(cd "$(dirname "$space")" && pwd)/$(basename "$space")
+support=${SUPPORT:-concentrated}
 echo "| learner | meta-steps used (best validation) of | average MSE, 4 families | harmonics MSE | the same, query points around the support | paper: average / harmonics | training wall time |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 # The baselines of the same tasks (docs/baselines.md) go to a second table, after the runs.
@@ -28,7 +31,9 @@ baselines=$(mktemp)
 families=$(mktemp)
 trap 'rm -f "$baselines" "$families"' EXIT
 for name in ${LEARNERS:-maml mnas}; do
-  sed -e "s#^space = .*#space = { file = \"$space\" }#" "$root/assets/configs/${name}_regression.toml" > "$keep/$name.toml"
+  sed -e "s#^space = .*#space = { file = \"$space\" }#" \
+    -e "s#^\[tasks\]#[tasks]\nsupport_points = \"$support\"#" \
+    "$root/assets/configs/${name}_regression.toml" > "$keep/$name.toml"
   "$bin" train --config "$keep/$name.toml" --run "$keep/$name" --max-steps "$steps" --json \
     > "$keep/$name.train.json" 2> "$keep/$name.train.err"
   "$bin" eval --run "$keep/$name" --per-family "$per_family" --steps 5 --json > "$keep/$name.eval.json"

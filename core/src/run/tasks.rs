@@ -146,10 +146,10 @@ impl TaskDistribution {
         }
     }
 
-    /// Where regression tasks' query points lie (`None` for few-shot tasks).
-    pub fn query_points(&self) -> Option<QueryPoints> {
+    /// The regression task distribution (`None` for few-shot tasks).
+    pub fn regression(&self) -> Option<&RegressionTasks> {
         match self {
-            Self::Regression(r) => Some(r.query_points),
+            Self::Regression(r) => Some(r),
             Self::FewShot(_) => None,
         }
     }

@@ -13,7 +13,7 @@ mod whole;
 pub use episode::{Batch, Episode, Targets};
 pub use few_shot::{EpisodeSpec, FewShotTasks, TaskSource};
 pub use one_shot_runs::load_one_shot_runs;
-pub use regression::{Family, Function, QueryPoints, RegressionTasks};
+pub use regression::{Family, Function, QueryPoints, RegressionTasks, SupportPoints};
 pub use rotations::{rotate_plane, with_rotated_training_classes};
 pub use split::{ClassSplit, Split, SplitSpec};
 pub use whole::{sample_whole_task, WholeTask, WholeTaskSpec};

@@ -11,7 +11,10 @@
 //! Support inputs are concentrated: x ~ N(u, 2) with u ~ U[-4, 4], reading N(u, 2) as mean
 //! u and variance 2 (standard deviation √2). Queries lie on an even grid over [-5, 5] so that
 //! extrapolation away from the support is measured, or, with `query_points = "like_support"`,
-//! are drawn as the support is (the function where the support lies).
+//! are drawn as the support is (the function where the support lies). With
+//! `support_points = "uniform"` the support inputs are drawn uniformly over the grid's range
+//! instead, the protocol of the multimodal-regression papers (MuMoMAML, HSML) whose MAML and
+//! HSML numbers M-NAS's Table 1 lists beside its own.
 
 use std::f64::consts::TAU;
 
@@ -137,6 +140,27 @@ impl std::str::FromStr for QueryPoints {
     }
 }
 
+/// How a regression task's support inputs are drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportPoints {
+    /// From N(u, input_variance) around a centre u ~ U[centre_range] (M-NAS's protocol).
+    #[default]
+    Concentrated,
+    /// Uniformly over `grid` (no centre): the support covers the whole query range.
+    Uniform,
+}
+
+impl SupportPoints {
+    /// The name in configs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SupportPoints::Concentrated => "concentrated",
+            SupportPoints::Uniform => "uniform",
+        }
+    }
+}
+
 /// A distribution over regression tasks: a family (uniformly among `families`), a function,
 /// K support points around a random centre, query points (a grid, or around the centre).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -156,6 +180,8 @@ pub struct RegressionTasks {
     pub input_variance: f64,
     /// Where the query points lie.
     pub query_points: QueryPoints,
+    /// How the support inputs are drawn.
+    pub support_points: SupportPoints,
 }
 
 impl Default for RegressionTasks {
@@ -168,6 +194,7 @@ impl Default for RegressionTasks {
             centre_range: [-4.0, 4.0],
             input_variance: 2.0,
             query_points: QueryPoints::Grid,
+            support_points: SupportPoints::Concentrated,
         }
     }
 }
@@ -187,9 +214,16 @@ impl RegressionTasks {
 
     /// A task for a given function (its support drawn from `rng`).
     pub fn episode_for(&self, f: &Function, source: usize, rng: &mut SeededRng) -> Episode {
+        let [lo, hi] = self.grid;
         let u = rng.uniform_range(self.centre_range[0], self.centre_range[1]);
         let sd = self.input_variance.max(0.0).sqrt();
-        let xs: Vec<f64> = (0..self.shots).map(|_| u + sd * rng.normal()).collect();
+        // One draw per point either way: a uniform support is drawn from the same stream
+        // after the (unused) centre, so the functions of a seed do not depend on it.
+        let draw = |rng: &mut SeededRng| match self.support_points {
+            SupportPoints::Concentrated => u + sd * rng.normal(),
+            SupportPoints::Uniform => rng.uniform_range(lo, hi),
+        };
+        let xs: Vec<f64> = (0..self.shots).map(|_| draw(rng)).collect();
         let q = self.queries.max(1);
         let query: Vec<f64> = match self.query_points {
             QueryPoints::Grid => (0..q)
@@ -199,10 +233,10 @@ impl RegressionTasks {
                     } else {
                         i as f64 / (q - 1) as f64
                     };
-                    self.grid[0] + t * (self.grid[1] - self.grid[0])
+                    lo + t * (hi - lo)
                 })
                 .collect(),
-            QueryPoints::LikeSupport => (0..q).map(|_| u + sd * rng.normal()).collect(),
+            QueryPoints::LikeSupport => (0..q).map(|_| draw(rng)).collect(),
         };
         let batch = |xs: &[f64]| Batch {
             inputs: xs.iter().map(|&x| x as f32).collect(),

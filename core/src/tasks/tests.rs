@@ -425,6 +425,34 @@ fn query_points_like_support_lie_where_the_support_does() {
 }
 
 #[test]
+fn a_uniform_support_covers_the_grid_with_the_same_functions() {
+    let uniform = RegressionTasks {
+        support_points: SupportPoints::Uniform,
+        ..RegressionTasks::default()
+    };
+    let (mut sum, mut sum_sq, mut n) = (0.0, 0.0, 0.0);
+    for seed in 0..400 {
+        let e = uniform.sample(&mut SeededRng::new(seed));
+        // The same seed draws the same function as the concentrated default.
+        let c = RegressionTasks::default().sample(&mut SeededRng::new(seed));
+        assert_eq!(e.function, c.function);
+        assert_eq!(e.query, c.query, "the grid does not depend on the support");
+        for &x in &e.support.inputs {
+            let x = f64::from(x);
+            assert!((-5.0..=5.0).contains(&x), "{x}");
+            sum += x;
+            sum_sq += x * x;
+            n += 1.0;
+        }
+    }
+    // U[-5, 5]: mean 0, variance 10² / 12 = 8.33 (4000 draws: standard errors 0.05 and 0.12).
+    let mean = sum / n;
+    let var = sum_sq / n - mean * mean;
+    assert!(mean.abs() < 0.2, "{mean}");
+    assert!((var - 100.0 / 12.0).abs() < 0.5, "{var}");
+}
+
+#[test]
 fn a_source_without_classes_in_a_split_is_left_out_of_its_draws() {
     let spec = EpisodeSpec {
         ways: 5,

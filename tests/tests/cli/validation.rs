@@ -132,6 +132,7 @@ fn eval_can_put_the_query_points_where_the_support_lies() {
     };
     let grid = eval(&[]);
     assert_eq!(grid["query_points"], "grid");
+    assert_eq!(grid["support_points"], "concentrated");
     let near = eval(&["--query-points", "like_support"]);
     assert_eq!(near["query_points"], "like_support");
     assert_eq!(near["tasks"], 8);
