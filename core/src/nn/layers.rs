@@ -262,6 +262,7 @@ impl<B: Backend> GaussianLinear<B> {
 mod tests {
     use super::*;
     use crate::nn::gaussian::WeightSampler;
+    use crate::nn::test_util::{mu_values, search_init};
     use burn::backend::NdArray;
 
     type B = NdArray<f32>;
@@ -306,11 +307,7 @@ mod tests {
     fn conv_output_size_and_macs() {
         let device = Default::default();
         let mut rng = SeededRng::new(0);
-        let mut init = Init {
-            sigma: 0.01,
-            rng: &mut rng,
-            affine_norm: false,
-        };
+        let mut init = search_init(&mut rng);
         let conv: GaussianConv2d<B> = ConvSpec::square(3, 4, 3, 2, 1).init(&mut init, &device);
         let x = Tensor::<B, 4>::zeros([1, 3, 7, 7], &device);
         let y = conv.forward(x, &mut WeightSampler::mean());
@@ -323,14 +320,10 @@ mod tests {
     fn linear_is_xw_plus_b() {
         let device = Default::default();
         let mut rng = SeededRng::new(0);
-        let mut init = Init {
-            sigma: 0.01,
-            rng: &mut rng,
-            affine_norm: false,
-        };
+        let mut init = search_init(&mut rng);
         let lin = GaussianLinear::<B>::new(2, 1, &mut init, &device);
-        let w = lin.weight.mu.val().into_data().to_vec::<f32>().unwrap();
-        let b = lin.bias.mu.val().into_data().to_vec::<f32>().unwrap();
+        let w = mu_values(&lin.weight);
+        let b = mu_values(&lin.bias);
         let x = Tensor::<B, 2>::from_data(TensorData::new(vec![3.0f32, -1.0], [1, 2]), &device);
         let y = lin
             .forward(x, &mut WeightSampler::mean())

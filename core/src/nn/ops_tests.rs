@@ -2,7 +2,7 @@
 //! batch norm does to `linear` and not to `linear_relu`.
 
 use super::gaussian::WeightSampler;
-use super::layers::Init;
+use super::test_util::{mu_values, search_init};
 use super::ops::*;
 use crate::rng::SeededRng;
 use crate::space::Op;
@@ -20,28 +20,10 @@ fn standardise(v: &[f32]) -> Vec<f32> {
 fn factorized_reduce_reads_even_and_shifted_pixels() {
     let device = Default::default();
     let mut rng = SeededRng::new(0);
-    let mut init = Init {
-        sigma: 0.01,
-        rng: &mut rng,
-        affine_norm: false,
-    };
+    let mut init = search_init(&mut rng);
     let fr = FactorizedReduce::<B>::new(1, 2, &mut init, &device);
-    let wa = fr
-        .conv_a
-        .weight
-        .mu
-        .val()
-        .into_data()
-        .to_vec::<f32>()
-        .unwrap()[0];
-    let wb = fr
-        .conv_b
-        .weight
-        .mu
-        .val()
-        .into_data()
-        .to_vec::<f32>()
-        .unwrap()[0];
+    let wa = mu_values(&fr.conv_a.weight)[0];
+    let wb = mu_values(&fr.conv_b.weight)[0];
     // Input x[i][j] = (w·i + j)²: half a reads (even i, even j), half b reads (odd i,
     // odd j) and, past the edge of an odd size, the zero padding.
     for [h, w] in [[5usize, 5], [4, 6], [6, 5], [5, 4]] {
@@ -81,11 +63,7 @@ fn factorized_reduce_reads_even_and_shifted_pixels() {
 fn linear_relu_is_per_example_and_linear_standardises_by_the_batch() {
     let device = Default::default();
     let mut rng = SeededRng::new(3);
-    let mut init = Init {
-        sigma: 0.01,
-        rng: &mut rng,
-        affine_norm: false,
-    };
+    let mut init = search_init(&mut rng);
     let c = 3;
     let Some(plain) = CandidateOp::<B>::new(Op::LinearRelu, c, 1, true, &mut init, &device) else {
         panic!("linear_relu built no op");
@@ -93,8 +71,8 @@ fn linear_relu_is_per_example_and_linear_standardises_by_the_batch() {
     let CandidateOp::LinearRelu(layer) = &plain else {
         panic!("linear_relu built another op");
     };
-    let w = layer.weight.mu.val().into_data().to_vec::<f32>().unwrap();
-    let b = layer.bias.mu.val().into_data().to_vec::<f32>().unwrap();
+    let w = mu_values(&layer.weight);
+    let b = mu_values(&layer.bias);
     let by_hand = |x: &[f32]| -> Vec<f32> {
         (0..c)
             .map(|o| (b[o] + (0..c).map(|i| x[i] * w[i * c + o]).sum::<f32>()).max(0.0))
@@ -144,11 +122,7 @@ fn linear_relu_is_per_example_and_linear_standardises_by_the_batch() {
 fn every_image_op_keeps_or_halves_the_size() {
     let device = Default::default();
     let mut rng = SeededRng::new(0);
-    let mut init = Init {
-        sigma: 0.01,
-        rng: &mut rng,
-        affine_norm: false,
-    };
+    let mut init = search_init(&mut rng);
     for op in Op::base_image_set() {
         for stride in [1, 2] {
             let Some(m) = CandidateOp::<B>::new(op, 4, stride, true, &mut init, &device) else {

@@ -3,8 +3,25 @@
 use burn::backend::Autodiff;
 use burn::prelude::*;
 
+use super::gaussian::GaussianParam;
+use super::layers::Init;
 use crate::rng::SeededRng;
 use crate::CpuBackend;
+
+/// The initialiser of a search network (no affine batch norms) with σ = 0.01, drawing from
+/// `rng`.
+pub fn search_init(rng: &mut SeededRng) -> Init<'_> {
+    Init {
+        sigma: 0.01,
+        rng,
+        affine_norm: false,
+    }
+}
+
+/// The means of a Gaussian weight, as they are stored.
+pub fn mu_values<B: Backend, const D: usize>(p: &GaussianParam<B, D>) -> Vec<f32> {
+    p.mu.val().into_data().to_vec::<f32>().unwrap()
+}
 
 /// The CPU backend with autodiff.
 pub type Ad = Autodiff<CpuBackend>;
