@@ -240,5 +240,38 @@ pub fn tiny_image_space(ways: usize) -> String {
     IMAGE_SPACE.replace("num_outputs = 5", &format!("num_outputs = {ways}"))
 }
 
+/// A few-shot config on [`tiny_image_space`], written to `path`: `seed`, `ways`-way
+/// `shots`-shot tasks with `queries` per class from the one dataset `dataset`, the class
+/// `split` (a TOML inline table), then `rest` (the `[learner]` and `[training]` sections).
+pub fn few_shot_config(
+    path: &Path,
+    seed: u64,
+    [ways, shots, queries]: [usize; 3],
+    split: &str,
+    dataset: &str,
+    rest: &str,
+) -> PathBuf {
+    let space = tiny_image_space(ways);
+    std::fs::write(
+        path,
+        format!(
+            r#"seed = {seed}
+{space}
+[tasks]
+kind = "few_shot"
+ways = {ways}
+shots = {shots}
+queries = {queries}
+split = {split}
+[[tasks.datasets]]
+path = "{dataset}"
+
+{rest}"#
+        ),
+    )
+    .unwrap();
+    path.to_path_buf()
+}
+
 /// The small image space the test configs share (also used by metanas-core's tests).
 const IMAGE_SPACE: &str = include_str!("../../core/tests/fixtures/tiny_image_space.toml");

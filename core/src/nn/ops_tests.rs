@@ -2,8 +2,8 @@
 //! batch norm does to `linear` and not to `linear_relu`.
 
 use super::gaussian::WeightSampler;
-use super::test_util::{mu_values, search_init};
 use super::ops::*;
+use super::test_util::{mu_values, search_init};
 use crate::rng::SeededRng;
 use crate::space::Op;
 use crate::CpuBackend as B;

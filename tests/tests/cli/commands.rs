@@ -2,8 +2,8 @@
 //! config and on a few-shot run; bad inputs.
 
 use metanas_tests::{
-    assert_bad_input, image_folder, json_of, metanas, metanas_ok, run_json, s, stderr, tempdir,
-    tiny_config, tiny_image_space, train_args, train_ok, workspace_root,
+    assert_bad_input, few_shot_config, image_folder, json_of, metanas, metanas_ok, run_json, s,
+    stderr, tempdir, tiny_config, train_args, train_ok, workspace_root,
 };
 
 #[test]
@@ -278,22 +278,13 @@ fn bad_inputs_exit_with_2_and_a_clear_message() {
 fn few_shot_run_adapts_to_a_dataset_given_on_the_command_line() {
     let dir_tmp = tempdir("fewshot");
     let dir = dir_tmp.path();
-    let config = dir.join("digits.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"seed = 1
-{}
-[tasks]
-kind = "few_shot"
-ways = 5
-shots = 1
-queries = 3
-split = {{ train = 0.5, val = 0.0 }}
-[[tasks.datasets]]
-path = "bundled:uci-digits"
-
-[learner]
+    let config = few_shot_config(
+        &dir.join("digits.toml"),
+        1,
+        [5, 1, 3],
+        "{ train = 0.5, val = 0.0 }",
+        "bundled:uci-digits",
+        r#"[learner]
 kind = "base"
 inner_steps = 2
 
@@ -303,10 +294,7 @@ snapshot_every = 2
 snapshot_tasks = 1
 adapt_steps = 2
 "#,
-            tiny_image_space(5)
-        ),
-    )
-    .unwrap();
+    );
     let run = dir.join("run");
     let out = train_ok(&config, &run, 2);
     // Multi-task BASE reports its tasks' query accuracy after the inner loops: the mean over

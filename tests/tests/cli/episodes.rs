@@ -4,7 +4,7 @@
 //! and the inputs it refuses.
 
 use metanas_tests::{
-    assert_bad_input, json_of, metanas, metanas_ok, s, tempdir, tiny_image_space, train_ok,
+    assert_bad_input, few_shot_config, json_of, metanas, metanas_ok, s, tempdir, train_ok,
 };
 
 #[test]
@@ -12,22 +12,13 @@ fn a_20_way_run_is_evaluated_on_the_one_shot_runs() {
     let dir_tmp = tempdir("episodes");
     let dir = dir_tmp.path();
     let omniglot = metanas_tests::workspace_root().join("../shared/datasets/omniglot");
-    let config = dir.join("omniglot20.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"seed = 2
-{}
-[tasks]
-kind = "few_shot"
-ways = 20
-shots = 1
-queries = 1
-split = {{ train = 0.7, val = 0.1 }}
-[[tasks.datasets]]
-path = "{}"
-
-[learner]
+    let config = few_shot_config(
+        &dir.join("omniglot20.toml"),
+        2,
+        [20, 1, 1],
+        "{ train = 0.7, val = 0.1 }",
+        s(&omniglot.join("images_background_small1.zip")),
+        r#"[learner]
 kind = "base"
 inner_steps = 1
 
@@ -35,11 +26,7 @@ inner_steps = 1
 meta_batch = 1
 snapshot_every = 0
 "#,
-            tiny_image_space(20),
-            omniglot.join("images_background_small1.zip").display()
-        ),
-    )
-    .unwrap();
+    );
     let run = dir.join("run");
     train_ok(&config, &run, 1);
     let runs = omniglot.join("all_runs.zip");
