@@ -14,7 +14,7 @@ use metanas_core::run::{
     build_darts, stream_rng, BackendKind, SeedStream, Session, TaskConfig, TaskDistribution,
 };
 use metanas_core::space::Op;
-use metanas_core::tasks::Split;
+use metanas_core::tasks::{Split, SupportPoints};
 use metanas_tests::tempdir;
 use metanas_tests::workbench::{harness, use_preset, wait_for, FakePicker};
 
@@ -43,6 +43,14 @@ fn a_user_sets_up_trains_stops_and_adapts() {
     h.get_by_label("skip_connect").click();
     h.run_steps(2);
     assert!(!h.state().draft.space.ops.contains(&Op::SkipConnect));
+
+    // Data: the support inputs drawn over the whole grid, by its radio button.
+    h.get_by_label("uniform over the grid").click();
+    h.run_steps(2);
+    let TaskConfig::Regression(r) = &h.state().draft.tasks else {
+        panic!("the regression preset has regression tasks");
+    };
+    assert_eq!(r.support_points, SupportPoints::Uniform);
     assert!(
         h.state().draft_error.is_none(),
         "{:?}",

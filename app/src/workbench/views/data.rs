@@ -6,7 +6,7 @@ use metanas_core::run::{
     DatasetConfig, FewShotConfig, TaskConfig, BUNDLED_DIGITS, BUNDLED_OMNIGLOT,
 };
 use metanas_core::space::{Domain, SearchSpace};
-use metanas_core::tasks::{Family, RegressionTasks, SplitSpec};
+use metanas_core::tasks::{Family, QueryPoints, RegressionTasks, SplitSpec, SupportPoints};
 
 use super::super::dataset_info::DatasetInfo;
 use super::super::picker::Purpose;
@@ -52,12 +52,37 @@ pub fn data_ui(ui: &mut egui::Ui, app: &mut Workbench) {
                     .add(egui::DragValue::new(&mut r.shots).range(1..=1000))
                     .changed();
                 ui.end_row();
-                ui.label("Query grid points");
+                ui.label("Query points");
                 changed |= ui
                     .add(egui::DragValue::new(&mut r.queries).range(1..=10_000))
                     .changed();
                 ui.end_row();
             });
+            ui.label("Support inputs:");
+            for (value, text, hover) in [
+                (
+                    SupportPoints::Concentrated,
+                    "around a centre, N(u, variance) (M-NAS)",
+                    "u drawn per task: the queries far from the support measure extrapolation",
+                ),
+                (
+                    SupportPoints::Uniform,
+                    "uniform over the grid",
+                    "drawn uniformly over the query grid's range, as MuMoMAML and HSML draw them",
+                ),
+            ] {
+                changed |= ui
+                    .radio_value(&mut r.support_points, value, text)
+                    .on_hover_text(hover)
+                    .changed();
+            }
+            ui.label("Queries:");
+            for (value, text) in [
+                (QueryPoints::Grid, "evenly over the grid"),
+                (QueryPoints::LikeSupport, "drawn as the support is"),
+            ] {
+                changed |= ui.radio_value(&mut r.query_points, value, text).changed();
+            }
             if changed {
                 app.draft_changed();
             }
