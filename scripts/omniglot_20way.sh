@@ -13,7 +13,9 @@
 # character also turned by 90°, 180° and 270°, as classes of their own; docs/config.md), in
 # DIR/omniglot_20way_rotations. KEEP=DIR keeps the runs and reports in DIR (default: a
 # temporary folder); with a KEEP folder from an interrupted call the run resumes where it
-# stopped and finished reports are kept. Uses METANAS (default: the release build).
+# stopped and finished reports are kept. STEPS=N meta-trains for N meta-steps instead of the
+# config's 300 (`train --max-steps`; a finished run given more steps resumes and goes on).
+# Uses METANAS (default: the release build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${METANAS:-$root/target/release/metanas}
@@ -31,7 +33,9 @@ if [ -n "${ROTATIONS:-}" ]; then
   config=$run.toml
 fi
 start=$(date +%s)
-"$bin" train --config "$config" --run "$run" --json > "$run.train.json"
+steps=()
+if [ -n "${STEPS:-}" ]; then steps=(--max-steps "$STEPS"); fi
+"$bin" train --config "$config" --run "$run" "${steps[@]}" --json > "$run.train.json"
 echo "trained in $(( $(date +%s) - start )) s" >&2
 report() { # name, eval arguments; a finished report in the KEEP folder is kept
   local name=$1
