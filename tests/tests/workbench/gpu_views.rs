@@ -27,8 +27,13 @@ fn px(image: &image::RgbaImage, x: u32, y: u32) -> [u8; 4] {
     image.get_pixel(x, y).0
 }
 
-fn close(a: [u8; 4], b: [u8; 3], tolerance: i32) -> bool {
-    (0..3).all(|k| (a[k] as i32 - b[k] as i32).abs() <= tolerance)
+/// Asserts that pixel (x, y) of `image` has colour `want` within `tolerance` per channel.
+fn assert_colour(image: &image::RgbaImage, [x, y]: [u32; 2], want: [u8; 3], tolerance: i32) {
+    let got = px(image, x, y);
+    assert!(
+        (0..3).all(|k| (got[k] as i32 - want[k] as i32).abs() <= tolerance),
+        "({x}, {y}): {got:?}, want {want:?}"
+    );
 }
 
 #[test]
@@ -51,10 +56,7 @@ fn a_straight_curve_covers_its_width_and_nothing_more() {
     // Centre line y = 8 + 50; half width 5: rows 54..=62 are inside, 64 and beyond outside.
     for x in [40, 108, 170] {
         for y in 54..=62 {
-            assert!(
-                close(px(&image, x, y), [200, 30, 40], 2),
-                "({x}, {y}) inside"
-            );
+            assert_colour(&image, [x, y], [200, 30, 40], 2);
         }
         for y in [50, 66, 80] {
             assert_eq!(px(&image, x, y), [255, 255, 255, 255], "({x}, {y}) outside");
@@ -85,9 +87,9 @@ fn a_point_lands_where_its_data_coordinates_map() {
         painter.add(callback_shape(rect, callback));
     });
     let (cx, cy) = (8 + 50, 8 + 25);
-    assert!(close(px(&image, cx, cy), [20, 120, 220], 2));
-    assert!(close(px(&image, cx + 4, cy), [20, 120, 220], 2));
-    assert!(close(px(&image, cx, cy - 4), [20, 120, 220], 2));
+    for at in [[cx, cy], [cx + 4, cy], [cx, cy - 4]] {
+        assert_colour(&image, at, [20, 120, 220], 2);
+    }
     for (x, y) in [(cx + 8, cy), (cx, cy + 8), (cx + 6, cy + 6), (150, 80)] {
         assert_eq!(px(&image, x, y), [255, 255, 255, 255], "({x}, {y}) outside");
     }
@@ -109,25 +111,13 @@ fn heat_map_cells_take_viridis_colours_and_grey_for_no_value() {
     let viridis_0 = [68, 1, 84];
     let viridis_1 = [253, 231, 37];
     let viridis_half = [33, 145, 140];
-    let quadrant = |x: u32, y: u32| px(&image, 8 + x, 8 + y);
-    assert!(
-        close(quadrant(50, 25), viridis_0, 5),
-        "{:?}",
-        quadrant(50, 25)
-    );
-    assert!(
-        close(quadrant(150, 25), viridis_1, 5),
-        "{:?}",
-        quadrant(150, 25)
-    );
-    assert!(
-        close(quadrant(50, 75), [128, 128, 128], 2),
-        "{:?}",
-        quadrant(50, 75)
-    );
-    assert!(
-        close(quadrant(150, 75), viridis_half, 5),
-        "{:?}",
-        quadrant(150, 75)
-    );
+    // The quadrants' centres, 8 pixels in from the image's corner.
+    for ([x, y], want, tolerance) in [
+        ([50, 25], viridis_0, 5),
+        ([150, 25], viridis_1, 5),
+        ([50, 75], [128, 128, 128], 2),
+        ([150, 75], viridis_half, 5),
+    ] {
+        assert_colour(&image, [8 + x, 8 + y], want, tolerance);
+    }
 }
