@@ -13,7 +13,7 @@ use metanas_core::baselines::Pixels;
 use metanas_core::learners::{DartsConfig, EvalReport, HeadInit};
 use metanas_core::posterior::Relaxation;
 use metanas_core::run::{AdaptMethod, HeldOut};
-use metanas_core::tasks::QueryPoints;
+use metanas_core::tasks::{QueryPoints, SupportPoints};
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
@@ -39,6 +39,11 @@ pub struct EvalArgs {
     /// `tasks.query_points`.
     #[arg(long, value_name = "WHERE", conflicts_with = "episodes")]
     query_points: Option<QueryPoints>,
+    /// Regression runs: how the held-out tasks' support inputs are drawn, `concentrated`
+    /// (around a centre, M-NAS's protocol) or `uniform` (over the run's `tasks.grid`);
+    /// default: the run's `tasks.support_points`.
+    #[arg(long, value_name = "HOW", conflicts_with = "episodes")]
+    support_points: Option<SupportPoints>,
     /// Adaptation steps; default: the run's `training.adapt_steps`.
     #[arg(long, value_name = "S")]
     steps: Option<usize>,
@@ -77,7 +82,14 @@ pub fn run(a: &EvalArgs) -> Result<Output, CliError> {
     let (mut session, used) = checkpoint::open_at(&a.run, &a.checkpoint, a.common.backend)?;
     super::set_head(&mut session, a.head)?;
     if let Some(q) = a.query_points {
-        session.tasks = session.tasks.with_query_points(q)?;
+        session.tasks = session
+            .tasks
+            .with_regression("query points", |r| r.query_points = q)?;
+    }
+    if let Some(p) = a.support_points {
+        session.tasks = session
+            .tasks
+            .with_regression("support points", |r| r.support_points = p)?;
     }
     let (held_out, what) = match (&a.episodes, a.per_family) {
         (Some(path), _) => (

@@ -15,8 +15,8 @@ use crate::learners::splitmix64;
 use crate::rng::SeededRng;
 use crate::space::{Domain, SearchSpace};
 use crate::tasks::{
-    with_rotated_training_classes, ClassSplit, Episode, EpisodeSpec, FewShotTasks, QueryPoints,
-    RegressionTasks, Split, SplitSpec, TaskSource,
+    with_rotated_training_classes, ClassSplit, Episode, EpisodeSpec, FewShotTasks, RegressionTasks,
+    Split, SplitSpec, TaskSource,
 };
 
 /// Tasks of a run.
@@ -132,16 +132,21 @@ impl TaskDistribution {
         }
     }
 
-    /// The same regression tasks with their query points at `query_points` (regression
-    /// tasks only).
-    pub fn with_query_points(&self, query_points: QueryPoints) -> Result<Self, RunError> {
+    /// The same regression tasks changed by `edit` (regression tasks only; `what` names
+    /// the setting in the error for few-shot tasks).
+    pub fn with_regression(
+        &self,
+        what: &str,
+        edit: impl FnOnce(&mut RegressionTasks),
+    ) -> Result<Self, RunError> {
         match self {
-            Self::Regression(r) => Ok(Self::Regression(RegressionTasks {
-                query_points,
-                ..r.clone()
-            })),
+            Self::Regression(r) => {
+                let mut r = r.clone();
+                edit(&mut r);
+                Ok(Self::Regression(r))
+            }
             Self::FewShot(_) => Err(RunError::Learner(crate::learners::LearnerError::Task(
-                "query points apply to regression tasks; these are few-shot tasks".into(),
+                format!("{what} apply to regression tasks; these are few-shot tasks"),
             ))),
         }
     }

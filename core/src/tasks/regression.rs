@@ -130,14 +130,26 @@ impl std::str::FromStr for QueryPoints {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "grid" => Ok(QueryPoints::Grid),
-            "like_support" => Ok(QueryPoints::LikeSupport),
-            other => Err(format!(
-                "unknown query points `{other}`: expected `grid` or `like_support`"
-            )),
-        }
+        by_name(
+            s,
+            &[QueryPoints::Grid, QueryPoints::LikeSupport],
+            Self::name,
+            "query points",
+        )
     }
+}
+
+/// The one of `all` whose `name` is `s`, or an error that names `what` and the choices.
+fn by_name<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(&T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter().copied().find(|v| name(v) == s).ok_or_else(|| {
+        let names: Vec<String> = all.iter().map(|v| format!("`{}`", name(v))).collect();
+        format!("unknown {what} `{s}`: expected {}", names.join(" or "))
+    })
 }
 
 /// How a regression task's support inputs are drawn.
@@ -158,6 +170,15 @@ impl SupportPoints {
             SupportPoints::Concentrated => "concentrated",
             SupportPoints::Uniform => "uniform",
         }
+    }
+}
+
+impl std::str::FromStr for SupportPoints {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let all = [SupportPoints::Concentrated, SupportPoints::Uniform];
+        by_name(s, &all, Self::name, "support points")
     }
 }
 

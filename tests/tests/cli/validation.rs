@@ -114,7 +114,7 @@ fn per_family_evaluation_gives_each_family_the_same_number_of_tasks() {
 }
 
 #[test]
-fn eval_can_put_the_query_points_where_the_support_lies() {
+fn eval_can_put_the_query_and_support_points_elsewhere() {
     let tmp = tempdir("cli-query-points");
     let config = tiny_config(tmp.path(), 20);
     let run = tmp.path().join("r");
@@ -144,4 +144,20 @@ fn eval_can_put_the_query_points_where_the_support_lies() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown query points `middle`"), "{err}");
+
+    // The support drawn over the grid instead: the same functions and query grid, so the
+    // same errors before adaptation, and other support points, so others after its step.
+    let uniform = eval(&["--support-points", "uniform"]);
+    assert_eq!(uniform["support_points"], "uniform");
+    assert_eq!(uniform["query_points"], "grid");
+    assert_eq!(first(&grid), first(&uniform));
+    let after = |v: &serde_json::Value| v["final"]["mean"].as_f64().unwrap();
+    assert_ne!(after(&grid), after(&uniform));
+    let out = metanas(&["eval", "--run", s(&run), "--support-points", "wide"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown support points `wide`: expected `concentrated` or `uniform`"),
+        "{err}"
+    );
 }
