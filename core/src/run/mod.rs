@@ -51,7 +51,7 @@ pub use native_pixels::native_pixels;
 pub use orchestrator::serve_orchestrator;
 pub use process_stats::peak_resident_bytes;
 pub use records::{ArchRecord, GenotypeRecord, MetricRecord, SnapshotRecord};
-pub use run_dir::{RunDir, RunInfo, RUN_FORMAT_VERSION};
+pub use run_dir::{RunDir, RunInfo, REPRODUCIBLE_FILES, RUN_FORMAT_VERSION};
 pub use session::{metric_value, LoadProgressFn, Session, StepEvent, TrainEnd};
 pub use stream::{Stream as RunStream, StreamRead};
 pub use tasks::{

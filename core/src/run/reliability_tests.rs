@@ -314,13 +314,7 @@ fn identical_runs_and_resumed_runs_write_identical_bytes() {
                 other.display()
             );
         }
-        for f in [
-            "arch.jsonl",
-            "genotypes.jsonl",
-            "posteriors.jsonl",
-            "split.json",
-            "config.toml",
-        ] {
+        for f in REPRODUCIBLE_FILES {
             assert!(
                 std::fs::read(a.join(f)).ok() == std::fs::read(other.join(f)).ok(),
                 "{f} of {} differs",

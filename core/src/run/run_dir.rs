@@ -65,6 +65,17 @@ const OWNED: [&str; 7] = [
     "genotypes.jsonl",
 ];
 
+/// The files of [`OWNED`] that hold no times or machine details: the same config and seed
+/// write them byte for byte, however often the run was interrupted and resumed (with the
+/// checkpoints; `run.json` and `metrics.jsonl` record times too).
+pub const REPRODUCIBLE_FILES: [&str; 5] = [
+    "config.toml",
+    "split.json",
+    "arch.jsonl",
+    "posteriors.jsonl",
+    "genotypes.jsonl",
+];
+
 /// Whether the folder entry `name` belongs to a run (its files, checkpoints, lock, or a
 /// temporary file of one of them).
 fn is_run_entry(name: &str) -> bool {

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use metanas_core::run::REPRODUCIBLE_FILES;
 use metanas_tests::{
     assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, tempdir,
     tiny_config, train_args, train_ok,
@@ -119,13 +120,11 @@ fn twenty_kills_and_resumes_leave_the_same_bytes_as_one_run() {
         names
     };
     assert_eq!(files(&run), files(&straight));
-    for f in files(&straight).iter().map(String::as_str).chain([
-        "arch.jsonl",
-        "genotypes.jsonl",
-        "posteriors.jsonl",
-        "split.json",
-        "config.toml",
-    ]) {
+    for f in files(&straight)
+        .iter()
+        .map(String::as_str)
+        .chain(REPRODUCIBLE_FILES)
+    {
         assert!(
             std::fs::read(run.join(f)).unwrap() == std::fs::read(straight.join(f)).unwrap(),
             "{f} differs after {kills} kills"
