@@ -116,41 +116,37 @@ pub enum QueryPoints {
     LikeSupport,
 }
 
-impl QueryPoints {
-    /// The name in configs and on the command line.
-    pub fn name(&self) -> &'static str {
-        match self {
-            QueryPoints::Grid => "grid",
-            QueryPoints::LikeSupport => "like_support",
+/// `name()` (the name in configs and on the command line) and `FromStr` for an enum of
+/// named choices; the error names `what` and every choice.
+macro_rules! named_choices {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The name in configs and on the command line.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
         }
-    }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($name => Ok($ty::$variant),)+
+                    other => Err(format!(
+                        "unknown {} `{other}`: expected {}",
+                        $what,
+                        [$(concat!("`", $name, "`")),+].join(" or ")
+                    )),
+                }
+            }
+        }
+    };
 }
 
-impl std::str::FromStr for QueryPoints {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        by_name(
-            s,
-            &[QueryPoints::Grid, QueryPoints::LikeSupport],
-            Self::name,
-            "query points",
-        )
-    }
-}
-
-/// The one of `all` whose `name` is `s`, or an error that names `what` and the choices.
-fn by_name<T: Copy>(
-    s: &str,
-    all: &[T],
-    name: fn(&T) -> &'static str,
-    what: &str,
-) -> Result<T, String> {
-    all.iter().copied().find(|v| name(v) == s).ok_or_else(|| {
-        let names: Vec<String> = all.iter().map(|v| format!("`{}`", name(v))).collect();
-        format!("unknown {what} `{s}`: expected {}", names.join(" or "))
-    })
-}
+named_choices!(QueryPoints, "query points", { Grid => "grid", LikeSupport => "like_support" });
 
 /// How a regression task's support inputs are drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,24 +159,10 @@ pub enum SupportPoints {
     Uniform,
 }
 
-impl SupportPoints {
-    /// The name in configs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            SupportPoints::Concentrated => "concentrated",
-            SupportPoints::Uniform => "uniform",
-        }
-    }
-}
-
-impl std::str::FromStr for SupportPoints {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let all = [SupportPoints::Concentrated, SupportPoints::Uniform];
-        by_name(s, &all, Self::name, "support points")
-    }
-}
+named_choices!(SupportPoints, "support points", {
+    Concentrated => "concentrated",
+    Uniform => "uniform",
+});
 
 /// A distribution over regression tasks: a family (uniformly among `families`), a function,
 /// K support points around a random centre, query points (a grid, or around the centre).
