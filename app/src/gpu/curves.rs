@@ -2,11 +2,9 @@
 //! colour per curve. The curves are few (edges × ops), so they are uploaded every frame and
 //! an animated replay costs nothing extra.
 
-use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 
-use super::pipeline::{next_generation, ViewData, ViewPipeline};
-use super::GpuViews;
+use super::pipeline::{next_generation, GpuView, ViewData, ViewKind, ViewPipeline};
 
 /// Segments per curve (must match `SEGMENTS` in `curves.wgsl`).
 const SEGMENTS: u32 = 32;
@@ -60,42 +58,26 @@ pub fn pipeline(device: &wgpu::Device, format: wgpu::TextureFormat) -> ViewPipel
     )
 }
 
-impl CallbackTrait for CurvesCallback {
-    fn prepare(
-        &self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        screen: &ScreenDescriptor,
-        _encoder: &mut wgpu::CommandEncoder,
-        resources: &mut CallbackResources,
-    ) -> Vec<wgpu::CommandBuffer> {
-        let Some(views) = resources.get_mut::<GpuViews>() else {
-            return Vec::new();
-        };
+impl GpuView for CurvesCallback {
+    const KIND: ViewKind = ViewKind::Curves;
+    const VERTICES: u32 = SEGMENTS * 6;
+
+    fn view(&self) -> u64 {
+        self.view
+    }
+
+    fn upload(&self, pixels_per_point: f32, prepare: &mut dyn FnMut(ViewData<'_>)) {
         let uniforms = Uniforms {
             viewport: [self.size.x.max(1.0), self.size.y.max(1.0)],
-            pixels_per_point: screen.pixels_per_point,
+            pixels_per_point,
             _pad: 0.0,
         };
-        let data = ViewData {
+        prepare(ViewData {
             view: self.view,
             uniforms: bytemuck::bytes_of(&uniforms),
             data: bytemuck::cast_slice(&self.curves),
             count: self.curves.len() as u32,
             generation: next_generation(),
-        };
-        views.curves.prepare(device, queue, data);
-        Vec::new()
-    }
-
-    fn paint(
-        &self,
-        _info: egui::PaintCallbackInfo,
-        pass: &mut wgpu::RenderPass<'static>,
-        resources: &CallbackResources,
-    ) {
-        if let Some(views) = resources.get::<GpuViews>() {
-            views.curves.draw(pass, self.view, SEGMENTS * 6);
-        }
+        });
     }
 }

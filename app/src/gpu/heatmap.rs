@@ -3,12 +3,10 @@
 
 use std::sync::Arc;
 
-use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 use metanas_core::figure::ProbabilityHeat;
 
-use super::pipeline::{next_generation, ViewData, ViewPipeline};
-use super::GpuViews;
+use super::pipeline::{next_generation, GpuView, ViewData, ViewKind, ViewPipeline};
 
 /// Values handed to the GPU: row-major, negative where there is no value.
 #[derive(Debug)]
@@ -98,43 +96,27 @@ pub fn pipeline(device: &wgpu::Device, format: wgpu::TextureFormat) -> ViewPipel
     )
 }
 
-impl CallbackTrait for HeatCallback {
-    fn prepare(
-        &self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        _screen: &ScreenDescriptor,
-        _encoder: &mut wgpu::CommandEncoder,
-        resources: &mut CallbackResources,
-    ) -> Vec<wgpu::CommandBuffer> {
-        let Some(views) = resources.get_mut::<GpuViews>() else {
-            return Vec::new();
-        };
+impl GpuView for HeatCallback {
+    const KIND: ViewKind = ViewKind::Heat;
+    const VERTICES: u32 = 6;
+
+    fn view(&self) -> u64 {
+        self.view
+    }
+
+    fn upload(&self, _pixels_per_point: f32, prepare: &mut dyn FnMut(ViewData<'_>)) {
         let uniforms = Uniforms {
             rows: self.grid.rows as u32,
             columns: self.grid.columns as u32,
             first: self.first,
             last: self.last,
         };
-        let data = ViewData {
+        prepare(ViewData {
             view: self.view,
             uniforms: bytemuck::bytes_of(&uniforms),
             data: bytemuck::cast_slice(&self.grid.values),
             count: self.grid.values.len() as u32,
             generation: self.grid.generation,
-        };
-        views.heat.prepare(device, queue, data);
-        Vec::new()
-    }
-
-    fn paint(
-        &self,
-        _info: egui::PaintCallbackInfo,
-        pass: &mut wgpu::RenderPass<'static>,
-        resources: &CallbackResources,
-    ) {
-        if let Some(views) = resources.get::<GpuViews>() {
-            views.heat.draw(pass, self.view, 6);
-        }
+        });
     }
 }

@@ -3,8 +3,11 @@
 
 use std::collections::HashMap;
 
+use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 use eframe::wgpu::util::DeviceExt;
+
+use super::GpuViews;
 
 /// A pipeline drawing triangle lists from `source` into `format` targets.
 fn render_pipeline(
@@ -293,12 +296,88 @@ impl ViewPipeline {
     }
 }
 
-/// The egui shape that runs `callback` over `rect`.
-pub fn callback_shape(
-    rect: egui::Rect,
-    callback: impl eframe::egui_wgpu::CallbackTrait + 'static,
-) -> egui::Shape {
+/// One kind of GPU view's paint callback: which of the installed pipelines draws it, what it
+/// hands to the GPU in a frame, and how many vertices each of its instances has.
+pub trait GpuView: Send + Sync + 'static {
+    /// The pipeline that draws it.
+    const KIND: ViewKind;
+    /// Vertices per instance.
+    const VERTICES: u32;
+    /// Which view's buffers it uses (an egui id's value).
+    fn view(&self) -> u64;
+    /// Calls `prepare` with this frame's uniforms and data at `pixels_per_point`.
+    fn upload(&self, pixels_per_point: f32, prepare: &mut dyn FnMut(ViewData<'_>));
+}
+
+/// The kinds of GPU view, one pipeline each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    /// Instanced discs.
+    Points,
+    /// Instanced Bézier curves.
+    Curves,
+    /// A heat map read from a storage buffer.
+    Heat,
+}
+
+impl GpuViews {
+    fn pipeline(&self, kind: ViewKind) -> &ViewPipeline {
+        match kind {
+            ViewKind::Points => &self.points,
+            ViewKind::Curves => &self.curves,
+            ViewKind::Heat => &self.heat,
+        }
+    }
+
+    fn pipeline_mut(&mut self, kind: ViewKind) -> &mut ViewPipeline {
+        match kind {
+            ViewKind::Points => &mut self.points,
+            ViewKind::Curves => &mut self.curves,
+            ViewKind::Heat => &mut self.heat,
+        }
+    }
+}
+
+/// egui's paint callback for a [`GpuView`]: prepares its buffers, then draws it (nothing when
+/// the views are not installed).
+struct ViewCallback<V>(V);
+
+impl<V: GpuView> CallbackTrait for ViewCallback<V> {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        screen: &ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(views) = resources.get_mut::<GpuViews>() {
+            let pipeline = views.pipeline_mut(V::KIND);
+            self.0.upload(screen.pixels_per_point, &mut |data| {
+                pipeline.prepare(device, queue, data)
+            });
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &CallbackResources,
+    ) {
+        if let Some(views) = resources.get::<GpuViews>() {
+            views
+                .pipeline(V::KIND)
+                .draw(pass, self.0.view(), V::VERTICES);
+        }
+    }
+}
+
+/// The egui shape that draws `view` over `rect`.
+pub fn callback_shape(rect: egui::Rect, view: impl GpuView) -> egui::Shape {
     egui::Shape::Callback(eframe::egui_wgpu::Callback::new_paint_callback(
-        rect, callback,
+        rect,
+        ViewCallback(view),
     ))
 }

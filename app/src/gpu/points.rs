@@ -3,11 +3,9 @@
 
 use std::sync::Arc;
 
-use eframe::egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 
-use super::pipeline::{next_generation, ViewData, ViewPipeline};
-use super::GpuViews;
+use super::pipeline::{next_generation, GpuView, ViewData, ViewKind, ViewPipeline};
 
 /// One point: position in data units, sRGBA colour (not premultiplied).
 #[repr(C)]
@@ -79,18 +77,15 @@ pub fn pipeline(device: &wgpu::Device, format: wgpu::TextureFormat) -> ViewPipel
     )
 }
 
-impl CallbackTrait for PointsCallback {
-    fn prepare(
-        &self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        screen: &ScreenDescriptor,
-        _encoder: &mut wgpu::CommandEncoder,
-        resources: &mut CallbackResources,
-    ) -> Vec<wgpu::CommandBuffer> {
-        let Some(views) = resources.get_mut::<GpuViews>() else {
-            return Vec::new();
-        };
+impl GpuView for PointsCallback {
+    const KIND: ViewKind = ViewKind::Points;
+    const VERTICES: u32 = 6;
+
+    fn view(&self) -> u64 {
+        self.view
+    }
+
+    fn upload(&self, pixels_per_point: f32, prepare: &mut dyn FnMut(ViewData<'_>)) {
         // NDC = data · scale + offset, with the data range spanning [-1, 1] on both axes.
         let span = |k: usize| (self.max[k] - self.min[k]).abs().max(1e-12);
         let scale = [2.0 / span(0), 2.0 / span(1)];
@@ -101,32 +96,19 @@ impl CallbackTrait for PointsCallback {
                 (-1.0 - self.min[1] * scale[1]) as f32,
             ],
             viewport_px: [
-                (self.size.x * screen.pixels_per_point).max(1.0),
-                (self.size.y * screen.pixels_per_point).max(1.0),
+                (self.size.x * pixels_per_point).max(1.0),
+                (self.size.y * pixels_per_point).max(1.0),
             ],
-            radius_px: self.radius * screen.pixels_per_point,
+            radius_px: self.radius * pixels_per_point,
             _pad: 0.0,
         };
         let instances = self.cloud.instances();
-        let data = ViewData {
+        prepare(ViewData {
             view: self.view,
             uniforms: bytemuck::bytes_of(&uniforms),
             data: bytemuck::cast_slice(instances),
             count: instances.len() as u32,
             generation: self.cloud.generation,
-        };
-        views.points.prepare(device, queue, data);
-        Vec::new()
-    }
-
-    fn paint(
-        &self,
-        _info: egui::PaintCallbackInfo,
-        pass: &mut wgpu::RenderPass<'static>,
-        resources: &CallbackResources,
-    ) {
-        if let Some(views) = resources.get::<GpuViews>() {
-            views.points.draw(pass, self.view, 6);
-        }
+        });
     }
 }
