@@ -76,6 +76,13 @@ pub fn train_args<'a>(config: &'a Path, run: &'a Path, extra: &[&'a str]) -> Vec
     args
 }
 
+/// The arguments of `metanas export --run RUN --out OUT`, then `extra`.
+pub fn export_args<'a>(run: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["export", "--run", s(run), "--out", s(out)];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// A fresh folder for one test, removed with everything in it when the guard is dropped.
 pub fn tempdir(name: &str) -> tempfile::TempDir {
     tempfile::Builder::new()

@@ -2,8 +2,8 @@
 //! config and on a few-shot run; bad inputs.
 
 use metanas_tests::{
-    assert_bad_input, few_shot_config, image_folder, json_of, metanas, metanas_ok, run_json, s,
-    stderr, tempdir, tiny_config, train_args, train_ok, workspace_root,
+    assert_bad_input, export_args, few_shot_config, image_folder, json_of, metanas, metanas_ok,
+    run_json, s, stderr, tempdir, tiny_config, train_args, train_ok, workspace_root,
 };
 
 #[test]
@@ -120,7 +120,7 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
     assert_bad_input(&out, &["--darts-lr-arch NaN", "finite"]);
 
     let export = dir.join("export");
-    let out = metanas_ok(&["export", "--run", s(&run), "--out", s(&export), "--json"]);
+    let out = metanas_ok(&export_args(&run, &export, &["--json"]));
     let genotype: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(export.join("genotype.json")).unwrap())
             .unwrap();
@@ -143,17 +143,11 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
 
     // PNG figures, rendered offscreen (Mesa's lavapipe where there is no GPU).
     let png = dir.join("png");
-    let out = metanas_ok(&[
-        "export",
-        "--run",
-        s(&run),
-        "--out",
-        s(&png),
-        "--png",
-        "--scale",
-        "1.5",
-        "--json",
-    ]);
+    let out = metanas_ok(&export_args(
+        &run,
+        &png,
+        &["--png", "--scale", "1.5", "--json"],
+    ));
     let files = json_of(&out)["files"].as_array().unwrap().len();
     assert_eq!(files, 7, "genotype x2, csv, svg and three PNGs");
     for name in ["cells.png", "heatmap.png", "metrics.png"] {
@@ -182,16 +176,7 @@ fn train_adapt_eval_export_on_the_bundled_regression_config() {
         .count();
     assert!(near > 1000, "{near} heat map pixels near viridis(1/3)");
     let bad = dir.join("png-bad");
-    let out = metanas(&[
-        "export",
-        "--run",
-        s(&run),
-        "--out",
-        s(&bad),
-        "--png",
-        "--scale",
-        "0",
-    ]);
+    let out = metanas(&export_args(&run, &bad, &["--png", "--scale", "0"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--scale 0"), "{}", stderr(&out));
 }
@@ -378,16 +363,7 @@ fn png_export_includes_the_pca_of_the_posteriors_sampled_in_training() {
     let run = dir.join("run");
     train_ok(&config, &run, 2);
     let png = dir.join("png");
-    metanas_ok(&[
-        "export",
-        "--run",
-        s(&run),
-        "--out",
-        s(&png),
-        "--png",
-        "--scale",
-        "1",
-    ]);
+    metanas_ok(&export_args(&run, &png, &["--png", "--scale", "1"]));
     let image = image::open(png.join("pca.png")).unwrap().to_rgba8();
     assert_eq!(image.width(), 1000, "figure width times the scale");
     // Six posteriors (two snapshot steps of three tasks) drawn as coloured discs: pixels far

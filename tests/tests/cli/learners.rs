@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use metanas_tests::{json_of, metanas, metanas_ok, s, tempdir, tiny_config_with, train_args};
+use metanas_tests::{
+    export_args, json_of, metanas, metanas_ok, s, tempdir, tiny_config_with, train_args,
+};
 
 /// Trains `config` straight to its end, and again in two parts (`--max-steps 20`, then a
 /// resume); returns both parameter digests.
@@ -79,7 +81,7 @@ fn maml_trains_the_fixed_architecture_a_base_run_exported() {
     let run = dir.join("base-run");
     metanas_ok(&train_args(&base, &run, &["--max-steps", "10"]));
     let export = dir.join("export");
-    metanas_ok(&["export", "--run", s(&run), "--out", s(&export)]);
+    metanas_ok(&export_args(&run, &export, &[]));
     let genotype = export.join("genotype.json");
     assert!(genotype.is_file());
 
@@ -131,14 +133,7 @@ fn maml_on_the_supernet_reports_no_genotype() {
     assert!(adapt["genotype"].is_null(), "{adapt}");
     assert!(adapt["prior_genotype"].is_null(), "{adapt}");
     let out = dir.join("export");
-    let export = json_of(&metanas_ok(&[
-        "export",
-        "--run",
-        s(&run),
-        "--out",
-        s(&out),
-        "--json",
-    ]));
+    let export = json_of(&metanas_ok(&export_args(&run, &out, &["--json"])));
     assert!(export["genotype"].is_null(), "{export}");
     assert!(!out.join("genotype.json").exists());
     assert!(out.join("normal.svg").is_file() && out.join("metrics.csv").is_file());

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use metanas_tests::{
-    assert_bad_input, edited, json_of, metanas, metanas_binary, metanas_ok, s, stderr,
+    assert_bad_input, edited, export_args, json_of, metanas, metanas_binary, metanas_ok, s, stderr,
     stream_steps, tempdir, tiny_config, train_args, train_ok,
 };
 
@@ -89,7 +89,7 @@ fn a_corrupt_newest_checkpoint_and_a_torn_metric_line_are_survived() {
     drop(metrics);
 
     let export = dir.join("export");
-    let out = metanas_ok(&["export", "--run", s(&run), "--out", s(&export), "--json"]);
+    let out = metanas_ok(&export_args(&run, &export, &["--json"]));
     let err = stderr(&out);
     assert!(
         err.contains("step-00000006.ckpt") && err.contains("checksum"),
