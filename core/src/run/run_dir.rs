@@ -65,7 +65,7 @@ const OWNED: [&str; 7] = [
     "genotypes.jsonl",
 ];
 
-/// The files of [`OWNED`] that hold no times or machine details: the same config and seed
+/// The files a run owns that hold no times or machine details: the same config and seed
 /// write them byte for byte, however often the run was interrupted and resumed (with the
 /// checkpoints; `run.json` and `metrics.jsonl` record times too).
 pub const REPRODUCIBLE_FILES: [&str; 5] = [

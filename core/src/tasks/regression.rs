@@ -152,7 +152,7 @@ named_choices!(QueryPoints, "query points", { Grid => "grid", LikeSupport => "li
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SupportPoints {
-    /// From N(u, input_variance) around a centre u ~ U[centre_range] (M-NAS's protocol).
+    /// From N(u, input_variance) around a centre u ~ U(centre_range) (M-NAS's protocol).
     #[default]
     Concentrated,
     /// Uniformly over `grid` (no centre): the support covers the whole query range.
