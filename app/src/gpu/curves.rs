@@ -73,7 +73,6 @@ impl GpuView for CurvesCallback {
             _pad: 0.0,
         };
         prepare(ViewData {
-            view: self.view,
             uniforms: bytemuck::bytes_of(&uniforms),
             data: bytemuck::cast_slice(&self.curves),
             count: self.curves.len() as u32,

@@ -112,7 +112,6 @@ impl GpuView for HeatCallback {
             last: self.last,
         };
         prepare(ViewData {
-            view: self.view,
             uniforms: bytemuck::bytes_of(&uniforms),
             data: bytemuck::cast_slice(&self.grid.values),
             count: self.grid.values.len() as u32,

@@ -179,8 +179,6 @@ pub struct ViewPipeline {
 
 /// What one view hands to the GPU in a frame.
 pub struct ViewData<'a> {
-    /// Which view (an egui id's value).
-    pub view: u64,
     /// The uniforms' bytes.
     pub uniforms: &'a [u8],
     /// The data's bytes (instances, or values for a storage buffer).
@@ -244,9 +242,15 @@ impl ViewPipeline {
         }
     }
 
-    /// Uploads a view's data when its generation changed, (re)binds, writes its uniforms.
-    pub fn prepare(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, d: ViewData<'_>) {
-        let slot = self.slots.get(device, d.view, d.uniforms.len() as u64);
+    /// Uploads `view`'s data when its generation changed, (re)binds, writes its uniforms.
+    pub fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        view: u64,
+        d: ViewData<'_>,
+    ) {
+        let slot = self.slots.get(device, view, d.uniforms.len() as u64);
         let usage = if self.storage {
             wgpu::BufferUsages::STORAGE
         } else {
@@ -353,8 +357,9 @@ impl<V: GpuView> CallbackTrait for ViewCallback<V> {
     ) -> Vec<wgpu::CommandBuffer> {
         if let Some(views) = resources.get_mut::<GpuViews>() {
             let pipeline = views.pipeline_mut(V::KIND);
+            let view = self.0.view();
             self.0.upload(screen.pixels_per_point, &mut |data| {
-                pipeline.prepare(device, queue, data)
+                pipeline.prepare(device, queue, view, data)
             });
         }
         Vec::new()

@@ -104,7 +104,6 @@ impl GpuView for PointsCallback {
         };
         let instances = self.cloud.instances();
         prepare(ViewData {
-            view: self.view,
             uniforms: bytemuck::bytes_of(&uniforms),
             data: bytemuck::cast_slice(instances),
             count: instances.len() as u32,

@@ -44,11 +44,39 @@ fn a_second_writer_is_refused_while_readers_work() {
 }
 
 #[test]
+fn run_files_name_every_file_a_trained_run_writes() {
+    let tmp = temp_dir("owned");
+    let path = tmp.path().join("r");
+    drop(train(&path, 2));
+    let mut on_disk: Vec<String> = std::fs::read_dir(&path)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                format!("{name}/")
+            } else {
+                name
+            }
+        })
+        .filter(|n| n != super::lock::LOCK_FILE)
+        .collect();
+    let mut listed = RunDir::run_files(&path);
+    assert_eq!(listed[0], "run.json");
+    on_disk.sort();
+    listed.sort();
+    assert_eq!(listed, on_disk);
+}
+
+#[test]
 fn run_files_without_a_manifest_are_refused_and_force_replaces_them_whole() {
     let tmp = temp_dir("manifest");
     let path = tmp.path().join("r");
     drop(train(&path, 2));
     std::fs::write(path.join("notes.txt"), b"mine").unwrap();
+    assert!(std::fs::read_to_string(path.join("validation.jsonl"))
+        .unwrap()
+        .contains("\"step\":2"));
     std::fs::remove_file(path.join("run.json")).unwrap();
     let before = std::fs::read(path.join("metrics.jsonl")).unwrap();
     for e in [
@@ -74,6 +102,14 @@ fn run_files_without_a_manifest_are_refused_and_force_replaces_them_whole() {
         0
     );
     assert_eq!(s.dir.checkpoints().steps().unwrap(), vec![0]);
+    // Nor is the old validation history carried over into the new run.
+    let validated: Vec<usize> = s
+        .validation_records()
+        .unwrap()
+        .iter()
+        .map(|r| r.step)
+        .collect();
+    assert!(validated.iter().all(|&step| step == 0), "{validated:?}");
     assert_eq!(std::fs::read(path.join("notes.txt")).unwrap(), b"mine");
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()

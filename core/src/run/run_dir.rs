@@ -55,32 +55,31 @@ pub struct RunDir {
 }
 
 /// The files a run owns besides `checkpoints/` and the lock (what `--force` replaces).
-const OWNED: [&str; 7] = [
-    "run.json",
-    "config.toml",
-    "split.json",
-    "metrics.jsonl",
-    "arch.jsonl",
-    "posteriors.jsonl",
-    "genotypes.jsonl",
-];
+/// The files a run owns that record times or machine details besides its results.
+const TIMED_FILES: [&str; 2] = ["run.json", "metrics.jsonl"];
 
 /// The files a run owns that hold no times or machine details: the same config and seed
 /// write them byte for byte, however often the run was interrupted and resumed (with the
 /// checkpoints; `run.json` and `metrics.jsonl` record times too).
-pub const REPRODUCIBLE_FILES: [&str; 5] = [
+pub const REPRODUCIBLE_FILES: [&str; 6] = [
     "config.toml",
     "split.json",
     "arch.jsonl",
     "posteriors.jsonl",
     "genotypes.jsonl",
+    "validation.jsonl",
 ];
+
+/// Every file a run owns: the timed ones, then the reproducible ones.
+fn owned_files() -> impl Iterator<Item = &'static str> {
+    TIMED_FILES.into_iter().chain(REPRODUCIBLE_FILES)
+}
 
 /// Whether the folder entry `name` belongs to a run (its files, checkpoints, lock, or a
 /// temporary file of one of them).
 fn is_run_entry(name: &str) -> bool {
     let base = name.strip_suffix(TMP_SUFFIX).unwrap_or(name);
-    OWNED.contains(&base) || base == "checkpoints" || base == LOCK_FILE
+    owned_files().any(|f| f == base) || base == "checkpoints" || base == LOCK_FILE
 }
 
 impl RunDir {
@@ -103,8 +102,7 @@ impl RunDir {
     /// The run files in `path` (besides the lock; a `checkpoints/` folder counts when it holds
     /// anything): what makes a folder more than an empty one.
     pub fn run_files(path: &Path) -> Vec<String> {
-        let mut found: Vec<String> = OWNED
-            .iter()
+        let mut found: Vec<String> = owned_files()
             .filter(|f| path.join(f).exists())
             .map(|f| f.to_string())
             .collect();
