@@ -30,20 +30,27 @@ fn millis(mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn row(name: &str, forward: f64, backward: f64) {
-    println!("{name:<34} {forward:>9.3} {backward:>10.3}");
-}
-
-/// Forward, and backward for every input, of a kernel with `N` inputs.
+/// Forward, backward for every input, and (for kernels with two inputs) backward for each
+/// input alone, of a kernel with `N` inputs.
 fn time<K: CpuKernel<N>, const N: usize>(name: &str, kernel: K, inputs: [&[f32]; N]) {
     let forward = millis(|| {
         let _ = kernel.forward(inputs);
     });
     let (y, _, saved) = kernel.forward(inputs);
-    let backward = millis(|| {
-        let _ = kernel.backward(inputs, &saved, &y, [true; N]);
-    });
-    row(name, forward, backward);
+    let backward = |wanted: [bool; N]| {
+        millis(|| {
+            let _ = kernel.backward(inputs, &saved, &y, wanted);
+        })
+    };
+    let all = backward([true; N]);
+    let each = if N > 1 {
+        (0..N)
+            .map(|i| format!("{:>9.3}", backward(std::array::from_fn(|j| j == i))))
+            .collect::<String>()
+    } else {
+        String::new()
+    };
+    println!("{name:<34} {forward:>9.3} {all:>10.3} {each}");
 }
 
 fn window(k: usize, stride: usize, dilation: usize) -> Window {
@@ -65,7 +72,7 @@ fn main() {
     }
     let mut rng = SeededRng::new(1);
     let x = rng.normal_vec(SHAPE.iter().product());
-    println!("30x8x28x28, ms per call           forward   backward");
+    println!("30x8x28x28, ms per call           forward   backward  (input, weight alone)");
     time(
         "batch norm",
         BatchNorm {

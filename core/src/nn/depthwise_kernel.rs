@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::cpu_kernel::CpuKernel;
 use super::lanes::{self, accumulate};
-use super::phases::{axpy, Phases};
+use super::phases::Phases;
 use super::simd::vectorized;
 use super::window::Window;
 
@@ -101,12 +101,10 @@ pub fn grad_input(g: &Window, relu: bool, grad: &[f32], weight: &[f32], x: &[f32
                 #[inline(always)]
                 || {
                     let k = &weight[(plane % g.c) * taps..(plane % g.c + 1) * taps];
-                    layout.to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], grid);
+                    layout.to_grid_padded(&grad[plane * plane_out..(plane + 1) * plane_out], grid);
                     buffer.clear();
                     buffer.resize(layout.buffer_len(), 0.0);
-                    for (t, &wt) in k.iter().enumerate() {
-                        axpy(layout.tap_mut(buffer, t), wt, grid);
-                    }
+                    layout.scatter_taps(buffer, grid, k);
                     layout.gather(buffer, dx);
                     if relu {
                         let x = &x[plane * plane_in..(plane + 1) * plane_in];
@@ -146,9 +144,7 @@ pub fn grad_weight(g: &Window, relu: bool, grad: &[f32], x: &[f32]) -> Vec<f32> 
                         );
                         layout
                             .to_grid(&grad[plane * plane_out..(plane + 1) * plane_out], &mut grid);
-                        for (t, a) in acc.iter_mut().enumerate() {
-                            *a += lanes::dot(&grid, layout.tap(&buffer, t));
-                        }
+                        lanes::dots(&mut acc, &grid, |t| layout.tap(&buffer, t));
                     }
                 },
             );

@@ -92,6 +92,43 @@ pub fn dot_centred(a: &[f32], b: &[f32], m: f32) -> f32 {
     fold(total) + tail
 }
 
+/// Runs one pass of [`dots`] takes at a time: with their lanes, the shared slice's block and
+/// one run's block, they fit in the sixteen vector registers of AVX2.
+const GROUP: usize = 9;
+
+/// `acc[t] += Σ a[i]·run(t)[i]` for every `t < acc.len()`, every run at least as long as
+/// `a`: the dot products of one slice with several, each in [`LANES`] partial sums added in
+/// a fixed order at the end (`fold`), the values past the last full block one at a time.
+///
+/// Runs are taken [`GROUP`] at a time in one pass over `a`, so each block of `a` is loaded
+/// once per group rather than once per run, and the group's sums are independent chains of
+/// additions. A last group that is not full repeats its first run for the missing ones and
+/// drops their sums.
+#[inline(always)]
+pub fn dots<'a>(acc: &mut [f32], a: &[f32], run: impl Fn(usize) -> &'a [f32]) {
+    let n = a.len();
+    let full = n - n % LANES;
+    for (g, out) in acc.chunks_mut(GROUP).enumerate() {
+        let first = g * GROUP;
+        let runs: [&[f32]; GROUP] =
+            std::array::from_fn(|j| &run(first + if j < out.len() { j } else { 0 })[..n]);
+        let mut lanes = [[0.0f32; LANES]; GROUP];
+        for (b, x) in a[..full].chunks_exact(LANES).enumerate() {
+            let at = b * LANES;
+            for (set, r) in lanes.iter_mut().zip(&runs) {
+                let r: &[f32; LANES] = r[at..at + LANES].try_into().expect("a block");
+                for k in 0..LANES {
+                    set[k] += x[k] * r[k];
+                }
+            }
+        }
+        for ((o, set), r) in out.iter_mut().zip(lanes).zip(&runs) {
+            let tail: f32 = a[full..].iter().zip(&r[full..]).map(|(x, y)| x * y).sum();
+            *o += fold(set) + tail;
+        }
+    }
+}
+
 /// Values of `acc` one [`accumulate`] block keeps in registers: eight AVX2 vectors.
 const BLOCK: usize = 64;
 
@@ -151,6 +188,39 @@ mod tests {
             }
             // dot is the product with nothing subtracted.
             assert_eq!(dot(&a, &b).to_bits(), dot_centred(&a, &b, 0.0).to_bits());
+        }
+    }
+
+    #[test]
+    fn dots_match_sums_in_f64_for_every_count_of_runs() {
+        // Run counts below, at and past a group (3x3 and 5x5 kernels' taps among them);
+        // lengths around the lane count.
+        for runs in [1usize, 8, 9, 10, 25] {
+            for n in [0usize, 1, 7, 8, 9, 33, 900] {
+                let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+                let rs: Vec<Vec<f32>> = (0..runs)
+                    .map(|t| {
+                        (0..n + t)
+                            .map(|i| ((i + 3 * t) as f32 * 0.11).cos())
+                            .collect()
+                    })
+                    .collect();
+                let start: Vec<f32> = (0..runs).map(|t| t as f32 * 0.5).collect();
+                let mut acc = start.clone();
+                dots(&mut acc, &a, |t| &rs[t]);
+                for t in 0..runs {
+                    let want = f64::from(start[t])
+                        + a.iter()
+                            .zip(&rs[t])
+                            .map(|(&x, &y)| f64::from(x) * f64::from(y))
+                            .sum::<f64>();
+                    let got = f64::from(acc[t]);
+                    assert!(
+                        (got - want).abs() < 1e-4 * (1.0 + want.abs()),
+                        "{runs} runs, n {n}, run {t}: {got} vs {want}"
+                    );
+                }
+            }
         }
     }
 

@@ -8,6 +8,7 @@
 //! compiler vectorizes. With stride `s`, the padded plane is first split into `s`x`s` phases
 //! (rows `≡ a`, columns `≡ b` modulo `s`); a tap then reads one phase at stride 1.
 
+use super::lanes::accumulate;
 use super::window::Window;
 
 /// The phase layout of one plane of a [`Window`].
@@ -23,6 +24,13 @@ pub struct Phases {
     phase_len: usize,
     /// Per tap (row-major over the kernel): where its run starts in the buffer.
     starts: Vec<usize>,
+    /// Per tap: where its run starts within its phase.
+    within: Vec<usize>,
+    /// Per phase: its taps, in tap order.
+    by_phase: Vec<Vec<usize>>,
+    /// Zeros in front of a padded grid ([`Phases::to_grid_padded`]): the latest start of a
+    /// run within its phase.
+    margin: usize,
     /// Buffer index of input row `ih`'s first value, less its column part.
     row_at: Vec<usize>,
     /// Column part of the buffer index of input column `iw`.
@@ -56,6 +64,14 @@ impl Phases {
             .iter()
             .map(|&(phase, at)| phase * phase_len + at)
             .collect();
+        let by_phase = (0..stride[0] * stride[1])
+            .map(|phase| {
+                (0..within.len())
+                    .filter(|&t| within[t].0 == phase)
+                    .collect()
+            })
+            .collect();
+        let margin = within.iter().map(|&(_, at)| at).max().unwrap_or(0);
         let row_at = (0..g.input[0])
             .map(|ih| {
                 let r = ih + g.padding[0];
@@ -77,6 +93,9 @@ impl Phases {
             wq,
             phase_len,
             starts,
+            within: within.iter().map(|&(_, at)| at).collect(),
+            by_phase,
+            margin,
         }
     }
 
@@ -101,13 +120,6 @@ impl Phases {
     #[inline(always)]
     pub fn tap<'a>(&self, buffer: &'a [f32], t: usize) -> &'a [f32] {
         &buffer[self.starts[t]..self.starts[t] + self.grid_len()]
-    }
-
-    /// The run of tap `t`, to write into.
-    #[inline(always)]
-    pub fn tap_mut<'a>(&self, buffer: &'a mut [f32], t: usize) -> &'a mut [f32] {
-        let len = self.grid_len();
-        &mut buffer[self.starts[t]..self.starts[t] + len]
     }
 
     /// Lays out the plane `x [h, w]` (each value through `map`) with `pad` everywhere else.
@@ -163,6 +175,39 @@ impl Phases {
         }
         for (row, out) in grid.chunks_exact_mut(self.wq).zip(plane.chunks_exact(wo)) {
             row[..wo].copy_from_slice(out);
+        }
+    }
+
+    /// An output plane `[ho, wo]` placed on a grid as [`Phases::to_grid`] does, behind
+    /// `margin` zeros and followed by zeros up to `margin + phase_len` values: the layout
+    /// [`Phases::scatter_taps`] reads.
+    #[inline(always)]
+    pub fn to_grid_padded(&self, plane: &[f32], grid: &mut Vec<f32>) {
+        grid.clear();
+        grid.resize(self.margin + self.phase_len, 0.0);
+        let wo = self.out[1];
+        if wo == 0 {
+            return;
+        }
+        let rows = grid[self.margin..].chunks_exact_mut(self.wq);
+        for (row, out) in rows.zip(plane.chunks_exact(wo)) {
+            row[..wo].copy_from_slice(out);
+        }
+    }
+
+    /// `buffer`'s run of every tap `t`, in tap order, plus `weight[t]` times the grid that
+    /// `grid` holds as [`Phases::to_grid_padded`] lays it out: the adjoint of reading the
+    /// taps, as one [`super::lanes::accumulate`] per phase. Each buffer value gets its taps'
+    /// terms in tap order, as one [`axpy`] per tap into its run would give it, and `weight · 0`
+    /// from taps whose run does not cover it (no change, but for the sign of a zero).
+    #[inline(always)]
+    pub fn scatter_taps(&self, buffer: &mut [f32], grid: &[f32], weight: &[f32]) {
+        let phases = buffer.chunks_exact_mut(self.phase_len).zip(&self.by_phase);
+        for (out, taps) in phases {
+            accumulate(out, taps.len(), |k| {
+                let t = taps[k];
+                (weight[t], &grid[self.margin - self.within[t]..])
+            });
         }
     }
 
@@ -249,6 +294,24 @@ mod tests {
                         assert_eq!(got, want, "{what} tap {t} output ({oh}, {ow})");
                     }
                 }
+            }
+            // Scattering a grid into the taps' runs: the same values as one axpy per tap.
+            let plane_out: Vec<f32> = (0..ho * wo).map(|i| (i as f32 * 0.7).sin()).collect();
+            let weight: Vec<f32> = (0..k * k).map(|t| 0.5 - t as f32 * 0.13).collect();
+            let mut grid = Vec::new();
+            layout.to_grid(&plane_out, &mut grid);
+            let mut want = vec![0.0f32; layout.buffer_len()];
+            for (t, &wt) in weight.iter().enumerate() {
+                let run = &mut want[layout.starts[t]..layout.starts[t] + layout.grid_len()];
+                axpy(run, wt, &grid);
+            }
+            let mut padded = Vec::new();
+            layout.to_grid_padded(&plane_out, &mut padded);
+            let mut got = vec![0.0f32; layout.buffer_len()];
+            layout.scatter_taps(&mut got, &padded, &weight);
+            for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+                // Equal as numbers: bit for bit but for the sign of a zero.
+                assert!(a == b, "{what} scatter at {i}: {a} vs {b}");
             }
             let mut back = vec![0.0; h * w];
             layout.gather(&buffer, &mut back);

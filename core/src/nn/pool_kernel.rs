@@ -195,6 +195,7 @@ impl CpuKernel<1> for AvgPool {
             let mut dx = vec![0.0f32; g.n * g.c * plane_in];
             if plane_in > 0 && plane_out > 0 {
                 let layout = Phases::new(g);
+                let ones = vec![1.0f32; layout.taps()];
                 dx.par_chunks_mut(plane_in).enumerate().for_each_init(
                     || (Vec::new(), Vec::new(), Vec::new()),
                     |(buffer, grid, scaled), (plane, dx)| {
@@ -204,12 +205,10 @@ impl CpuKernel<1> for AvgPool {
                                 let gy = &grad[plane * plane_out..(plane + 1) * plane_out];
                                 scaled.clear();
                                 scaled.extend(gy.iter().zip(scale).map(|(gv, s)| gv * s));
-                                layout.to_grid(scaled, grid);
+                                layout.to_grid_padded(scaled, grid);
                                 buffer.clear();
                                 buffer.resize(layout.buffer_len(), 0.0);
-                                for t in 0..layout.taps() {
-                                    axpy(layout.tap_mut(buffer, t), 1.0, grid);
-                                }
+                                layout.scatter_taps(buffer, grid, &ones);
                                 layout.gather(buffer, dx);
                             },
                         )
