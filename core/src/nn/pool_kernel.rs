@@ -27,14 +27,32 @@ fn out_shape(g: &Window) -> [usize; 4] {
 
 /// Marks an output whose window holds no input value (cannot happen with padding 1 and a 3x3
 /// window; kept so that the backward pass never indexes padding).
-const NOWHERE: u32 = u32::MAX;
+const NOWHERE: u8 = u8::MAX;
+
+/// Per tap (row-major over the kernel): the input index it reads less the index of its
+/// output's window corner.
+fn tap_offsets(g: &Window) -> Vec<isize> {
+    let w_in = g.input[1] as isize;
+    (0..g.kernel[0])
+        .flat_map(|i| (0..g.kernel[1]).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let r = (i * g.dilation[0]) as isize - g.padding[0] as isize;
+            let c = (j * g.dilation[1]) as isize - g.padding[1] as isize;
+            r * w_in + c
+        })
+        .collect()
+}
 
 impl CpuKernel<1> for MaxPool {
-    /// Per output value, its input's index within its plane.
-    type Saved = Vec<u32>;
+    /// Per output value, the tap its maximum came from ([`NOWHERE`] for none).
+    type Saved = Vec<u8>;
 
-    fn forward(&self, [x]: [&[f32]; 1]) -> (Vec<f32>, [usize; 4], Vec<u32>) {
+    fn forward(&self, [x]: [&[f32]; 1]) -> (Vec<f32>, [usize; 4], Vec<u8>) {
         let g = &self.0;
+        assert!(
+            g.taps() < usize::from(NOWHERE),
+            "a pooling window of at most 254 taps"
+        );
         let (plane_in, plane_out) = (g.plane_in(), g.plane_out());
         let mut y = vec![0.0f32; g.n * g.c * plane_out];
         let mut arg = vec![NOWHERE; y.len()];
@@ -44,16 +62,6 @@ impl CpuKernel<1> for MaxPool {
         let layout = Phases::new(g);
         let [_, wo] = layout.out();
         let wq = layout.grid_width();
-        let (stride, w_in) = (g.stride.map(|s| s.max(1)), g.input[1]);
-        // Per tap: input index of the value it reads less the output's base index.
-        let delta: Vec<isize> = (0..g.kernel[0])
-            .flat_map(|i| (0..g.kernel[1]).map(move |j| (i, j)))
-            .map(|(i, j)| {
-                let r = (i * g.dilation[0]) as isize - g.padding[0] as isize;
-                let c = (j * g.dilation[1]) as isize - g.padding[1] as isize;
-                r * w_in as isize + c
-            })
-            .collect();
         y.par_chunks_mut(plane_out)
             .zip(arg.par_chunks_mut(plane_out))
             .enumerate()
@@ -66,7 +74,9 @@ impl CpuKernel<1> for MaxPool {
                             let x = &x[plane * plane_in..(plane + 1) * plane_in];
                             layout.fill(x, f32::NEG_INFINITY, |v| v, buffer);
                             // The maximum first (a loop that vectorizes), then per output the
-                            // first tap that holds it, scanning the taps from the last.
+                            // first tap that holds it, scanning the taps from the last; an
+                            // output whose maximum is the padding's -inf has none (only with
+                            // -inf inputs).
                             best.clear();
                             best.resize(layout.grid_len(), f32::NEG_INFINITY);
                             for t in 0..layout.taps() {
@@ -75,30 +85,18 @@ impl CpuKernel<1> for MaxPool {
                                 }
                             }
                             tap_of.clear();
-                            tap_of.resize(layout.grid_len(), 0.0f32);
+                            tap_of.resize(layout.grid_len(), NOWHERE);
                             for t in (0..layout.taps()).rev() {
-                                let tf = t as f32;
                                 let run = layout.tap(buffer, t);
-                                for ((a, &b), &v) in tap_of.iter_mut().zip(best.iter()).zip(run) {
-                                    *a = if v == b { tf } else { *a };
+                                let cells = tap_of.iter_mut().zip(best.iter()).zip(run);
+                                for ((a, &b), &v) in cells {
+                                    let holds = v == b && b > f32::NEG_INFINITY;
+                                    *a = if holds { t as u8 } else { *a };
                                 }
                             }
                             layout.from_grid(best, out);
-                            // Input index = the output's base + the tap's offset; an output whose
-                            // maximum is the padding's -inf has none (only with -inf inputs).
-                            let rows = arg.chunks_exact_mut(wo).zip(tap_of.chunks(wq));
-                            for (oh, ((args, taps), bests)) in rows.zip(best.chunks(wq)).enumerate()
-                            {
-                                let base = (oh * stride[0] * w_in) as isize;
-                                let cells = args.iter_mut().zip(taps).zip(bests);
-                                for (ow, ((a, &t), &b)) in cells.enumerate() {
-                                    let at = base + (ow * stride[1]) as isize + delta[t as usize];
-                                    *a = if b > f32::NEG_INFINITY {
-                                        at as u32
-                                    } else {
-                                        NOWHERE
-                                    };
-                                }
+                            for (a, taps) in arg.chunks_exact_mut(wo).zip(tap_of.chunks(wq)) {
+                                a.copy_from_slice(&taps[..wo]);
                             }
                         },
                     )
@@ -110,12 +108,15 @@ impl CpuKernel<1> for MaxPool {
     fn backward(
         &self,
         _: [&[f32]; 1],
-        arg: &Vec<u32>,
+        arg: &Vec<u8>,
         grad: &[f32],
         [want]: [bool; 1],
     ) -> [Option<Vec<f32>>; 1] {
         let g = &self.0;
         let (plane_in, plane_out) = (g.plane_in(), g.plane_out());
+        let [_, wo] = g.output();
+        let (stride, w_in) = (g.stride.map(|s| s.max(1)), g.input[1]);
+        let offsets = tap_offsets(g);
         [want.then(|| {
             let mut dx = vec![0.0f32; g.n * g.c * plane_in];
             if plane_in > 0 && plane_out > 0 {
@@ -123,9 +124,15 @@ impl CpuKernel<1> for MaxPool {
                     .enumerate()
                     .for_each(|(plane, dx)| {
                         let range = plane * plane_out..(plane + 1) * plane_out;
-                        for (&at, &gv) in arg[range.clone()].iter().zip(&grad[range]) {
-                            if at != NOWHERE {
-                                dx[at as usize] += gv;
+                        let rows = arg[range.clone()].chunks_exact(wo);
+                        for (oh, (taps, gs)) in rows.zip(grad[range].chunks_exact(wo)).enumerate() {
+                            let base = (oh * stride[0] * w_in) as isize;
+                            for (ow, (&t, &gv)) in taps.iter().zip(gs).enumerate() {
+                                if t != NOWHERE {
+                                    let at =
+                                        base + (ow * stride[1]) as isize + offsets[usize::from(t)];
+                                    dx[at as usize] += gv;
+                                }
                             }
                         }
                     });
@@ -217,5 +224,47 @@ impl CpuKernel<1> for AvgPool {
             }
             dx
         })]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(input: [usize; 2]) -> Window {
+        Window {
+            n: 1,
+            c: 1,
+            input,
+            kernel: [3, 3],
+            stride: [1, 1],
+            padding: [1, 1],
+            dilation: [1, 1],
+        }
+    }
+
+    #[test]
+    fn max_pool_sends_each_gradient_to_the_first_maximum_in_tap_order() {
+        // 5 1 5 / 5 2 -inf: every window's maximum is 5. In tap order (row-major over the
+        // window) the first 5 is x[0][0] for the windows at columns 0 and 1, and x[0][2] for
+        // column 2 (whose window does not reach column 0).
+        let kernel = MaxPool(window([2, 3]));
+        let x = [5.0, 1.0, 5.0, 5.0, 2.0, f32::NEG_INFINITY];
+        let (y, shape, arg) = kernel.forward([&x]);
+        assert_eq!(shape, [1, 1, 2, 3]);
+        assert_eq!(y, vec![5.0; 6]);
+        let grad = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let [dx] = kernel.backward([&x], &arg, &grad, [true]);
+        assert_eq!(dx.unwrap(), vec![1.0 + 2.0 + 4.0 + 5.0, 0.0, 3.0 + 6.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_max_pool_window_of_minus_infinity_passes_no_gradient() {
+        let kernel = MaxPool(window([1, 1]));
+        let x = [f32::NEG_INFINITY];
+        let (y, _, arg) = kernel.forward([&x]);
+        assert_eq!(y, vec![f32::NEG_INFINITY]);
+        let [dx] = kernel.backward([&x], &arg, &[1.0], [true]);
+        assert_eq!(dx.unwrap(), vec![0.0]);
     }
 }
