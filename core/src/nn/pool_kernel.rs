@@ -255,7 +255,10 @@ mod tests {
         assert_eq!(y, vec![5.0; 6]);
         let grad = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let [dx] = kernel.backward([&x], &arg, &grad, [true]);
-        assert_eq!(dx.unwrap(), vec![1.0 + 2.0 + 4.0 + 5.0, 0.0, 3.0 + 6.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            dx.unwrap(),
+            vec![1.0 + 2.0 + 4.0 + 5.0, 0.0, 3.0 + 6.0, 0.0, 0.0, 0.0]
+        );
     }
 
     #[test]
