@@ -97,10 +97,10 @@ pub fn dot_centred(a: &[f32], b: &[f32], m: f32) -> f32 {
 const GROUP: usize = 9;
 
 /// `acc[t] += Σ a[i]·run(t)[i]` for every `t < acc.len()`, every run at least as long as
-/// `a`: the dot products of one slice with several, each in [`LANES`] partial sums added in
+/// `a`: the dot products of one slice with several, each in `LANES` (eight) partial sums added in
 /// a fixed order at the end (`fold`), the values past the last full block one at a time.
 ///
-/// Runs are taken [`GROUP`] at a time in one pass over `a`, so each block of `a` is loaded
+/// Runs are taken `GROUP` (nine) at a time in one pass over `a`, so each block of `a` is loaded
 /// once per group rather than once per run, and the group's sums are independent chains of
 /// additions. A last group that is not full repeats its first run for the missing ones and
 /// drops their sums.

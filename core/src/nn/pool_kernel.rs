@@ -44,7 +44,7 @@ fn tap_offsets(g: &Window) -> Vec<isize> {
 }
 
 impl CpuKernel<1> for MaxPool {
-    /// Per output value, the tap its maximum came from ([`NOWHERE`] for none).
+    /// Per output value, the tap its maximum came from (`u8::MAX` for none).
     type Saved = Vec<u8>;
 
     fn forward(&self, [x]: [&[f32]; 1]) -> (Vec<f32>, [usize; 4], Vec<u8>) {
