@@ -167,13 +167,20 @@ impl Phases {
     /// An output plane `[ho, wo]` placed on a grid (zeros in the columns past `wo`).
     #[inline(always)]
     pub fn to_grid(&self, plane: &[f32], grid: &mut Vec<f32>) {
+        self.place_on_grid(plane, grid, 0, self.grid_len());
+    }
+
+    /// `plane`'s rows on a grid of `len` zeros, the first row at `front`.
+    #[inline(always)]
+    fn place_on_grid(&self, plane: &[f32], grid: &mut Vec<f32>, front: usize, len: usize) {
         grid.clear();
-        grid.resize(self.grid_len(), 0.0);
+        grid.resize(len, 0.0);
         let wo = self.out[1];
         if wo == 0 {
             return;
         }
-        for (row, out) in grid.chunks_exact_mut(self.wq).zip(plane.chunks_exact(wo)) {
+        let rows = grid[front..].chunks_exact_mut(self.wq);
+        for (row, out) in rows.zip(plane.chunks_exact(wo)) {
             row[..wo].copy_from_slice(out);
         }
     }
@@ -183,16 +190,7 @@ impl Phases {
     /// [`Phases::scatter_taps`] reads.
     #[inline(always)]
     pub fn to_grid_padded(&self, plane: &[f32], grid: &mut Vec<f32>) {
-        grid.clear();
-        grid.resize(self.margin + self.phase_len, 0.0);
-        let wo = self.out[1];
-        if wo == 0 {
-            return;
-        }
-        let rows = grid[self.margin..].chunks_exact_mut(self.wq);
-        for (row, out) in rows.zip(plane.chunks_exact(wo)) {
-            row[..wo].copy_from_slice(out);
-        }
+        self.place_on_grid(plane, grid, self.margin, self.margin + self.phase_len);
     }
 
     /// `buffer`'s run of every tap `t`, in tap order, plus `weight[t]` times the grid that
@@ -211,9 +209,9 @@ impl Phases {
         }
     }
 
-    /// The output plane `[ho, wo]` of a grid.
+    /// The output plane `[ho, wo]` of a grid (of values or of anything else laid out the same).
     #[inline(always)]
-    pub fn from_grid(&self, grid: &[f32], plane: &mut [f32]) {
+    pub fn from_grid<T: Copy>(&self, grid: &[T], plane: &mut [T]) {
         let wo = self.out[1];
         if wo == 0 {
             return;
@@ -221,11 +219,6 @@ impl Phases {
         for (row, out) in grid.chunks_exact(self.wq).zip(plane.chunks_exact_mut(wo)) {
             out.copy_from_slice(&row[..wo]);
         }
-    }
-
-    /// Output height and width.
-    pub fn out(&self) -> [usize; 2] {
-        self.out
     }
 
     /// Columns of the grid.

@@ -60,8 +60,6 @@ impl CpuKernel<1> for MaxPool {
             return (y, out_shape(g), arg);
         }
         let layout = Phases::new(g);
-        let [_, wo] = layout.out();
-        let wq = layout.grid_width();
         y.par_chunks_mut(plane_out)
             .zip(arg.par_chunks_mut(plane_out))
             .enumerate()
@@ -95,9 +93,7 @@ impl CpuKernel<1> for MaxPool {
                                 }
                             }
                             layout.from_grid(best, out);
-                            for (a, taps) in arg.chunks_exact_mut(wo).zip(tap_of.chunks(wq)) {
-                                a.copy_from_slice(&taps[..wo]);
-                            }
+                            layout.from_grid(tap_of, arg);
                         },
                     )
                 },
