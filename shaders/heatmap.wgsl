@@ -1,7 +1,8 @@
 // Heat map of architecture probabilities: rows are (cell, edge, op), columns are bins of
 // meta-steps. Values live in a storage buffer (row-major), so the number of columns is not
 // bound by the texture size limit. A negative value marks "no value" (a switched-off op) and
-// is drawn grey (not NaN: WGSL lets implementations assume there are no NaNs).
+// is drawn grey (not NaN: WGSL lets implementations assume there are no NaNs). Values from
+// `low` to `high` span the colour scale (0 and 1 unless the view stretches the colours).
 
 struct View {
     rows: u32,
@@ -9,6 +10,12 @@ struct View {
     // The visible range of columns, as fractions of the column count.
     first: f32,
     last: f32,
+    // The values at the bottom and the top of the colour scale (high > low).
+    low: f32,
+    high: f32,
+    // Padding: a uniform buffer's size is a multiple of 16 bytes.
+    pad0: f32,
+    pad1: f32,
 };
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -55,7 +62,7 @@ fn colour_at(uv: vec2<f32>) -> vec3<f32> {
     if v < 0.0 {
         return vec3<f32>(0.5, 0.5, 0.5);
     }
-    return viridis(v);
+    return viridis((v - view.low) / (view.high - view.low));
 }
 
 @fragment

@@ -54,6 +54,17 @@ impl HeatGrid {
         }
     }
 
+    /// The lowest and the highest value of the grid (`None` when it holds none).
+    pub fn span(&self) -> Option<[f32; 2]> {
+        self.values
+            .iter()
+            .filter(|v| **v >= 0.0)
+            .fold(None, |span, &v| match span {
+                None => Some([v, v]),
+                Some([lo, hi]) => Some([lo.min(v), hi.max(v)]),
+            })
+    }
+
     /// The value at `row`, `column` (`None` for no value).
     pub fn value(&self, row: usize, column: usize) -> Option<f32> {
         (row < self.rows && column < self.columns)
@@ -69,6 +80,9 @@ struct Uniforms {
     columns: u32,
     first: f32,
     last: f32,
+    low: f32,
+    high: f32,
+    pad: [f32; 2],
 }
 
 /// Draws `grid` over the callback's rect, columns `first..last` (fractions of the column
@@ -82,6 +96,9 @@ pub struct HeatCallback {
     pub first: f32,
     /// End of the visible columns as a fraction of the columns.
     pub last: f32,
+    /// The values at the bottom and the top of the colour scale (`[0, 1]` for probabilities
+    /// as they are; a narrower range stretches the colours over it).
+    pub colours: [f32; 2],
 }
 
 /// The heat map pipeline.
@@ -110,6 +127,9 @@ impl GpuView for HeatCallback {
             columns: self.grid.columns as u32,
             first: self.first,
             last: self.last,
+            low: self.colours[0],
+            high: self.colours[1],
+            pad: [0.0; 2],
         };
         prepare(ViewData {
             uniforms: bytemuck::bytes_of(&uniforms),

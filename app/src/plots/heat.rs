@@ -11,25 +11,56 @@ use crate::gpu::{self, viridis, HeatCallback, HeatGrid};
 /// Width of the row labels in points.
 const LABEL_WIDTH: f32 = 190.0;
 
-/// The heat map's zoom and cached data.
+/// The heat map's zoom, colour scale and cached data.
 pub struct HeatState {
     /// Visible columns as fractions `[first, last]` of all columns.
     pub range: [f32; 2],
+    /// Whether the colour scale runs from the lowest to the highest probability of the run
+    /// instead of from 0 to 1.
+    pub stretch: bool,
     grid: Option<(usize, Arc<HeatGrid>)>,
-    texture: Option<(usize, egui::TextureHandle)>,
+    texture: Option<(TextureKey, egui::TextureHandle)>,
 }
+
+/// What the egui texture was drawn from: the records and the colour scale.
+type TextureKey = (usize, [u32; 2]);
 
 impl Default for HeatState {
     fn default() -> Self {
         Self {
             range: [0.0, 1.0],
+            stretch: false,
             grid: None,
             texture: None,
         }
     }
 }
 
+/// The values at the bottom and the top of the colour scale: 0 and 1, or with `stretch` the
+/// grid's lowest and highest value (widened to at least 1e-4 so that a run whose
+/// probabilities never moved still has a scale).
+pub fn colour_scale(grid: &HeatGrid, stretch: bool) -> [f32; 2] {
+    match grid.span().filter(|_| stretch) {
+        Some([lo, hi]) if hi - lo >= 1e-4 => [lo, hi],
+        Some([lo, _]) => {
+            let lo = lo.min(1.0 - 1e-4);
+            [lo, lo + 1e-4]
+        }
+        None => [0.0, 1.0],
+    }
+}
+
+/// `v` on a colour scale from `low` to `high`, as a fraction in [0, 1].
+fn on_scale(v: f32, [low, high]: [f32; 2]) -> f32 {
+    ((v - low) / (high - low)).clamp(0.0, 1.0)
+}
+
 impl HeatState {
+    /// The lowest and the highest probability of `heat` (`None` when it has none).
+    pub fn span(&mut self, heat: &ProbabilityHeat) -> Option<[f32; 2]> {
+        self.grid(heat).span()
+    }
+
     /// The grid of `heat`, rebuilt when records were added.
     fn grid(&mut self, heat: &ProbabilityHeat) -> Arc<HeatGrid> {
         match &self.grid {
@@ -67,17 +98,20 @@ pub fn heat_map(
         zoom_and_pan(ui, &response, map, &mut state.range);
     }
     let [first, last] = state.range;
+    let colours = colour_scale(&grid, state.stretch);
     if use_gpu && gpu::available(ui.ctx()) {
         let callback = HeatCallback {
             view: response.id.value(),
             grid: grid.clone(),
             first,
             last,
+            colours,
         };
         painter.add(gpu::callback_shape(map, callback));
     } else {
+        let key = (heat.records(), colours.map(f32::to_bits));
         let texture = match &state.texture {
-            Some((n, t)) if *n == heat.records() => t.clone(),
+            Some((k, t)) if *k == key => t.clone(),
             _ => {
                 let pixels = grid
                     .values
@@ -86,7 +120,7 @@ pub fn heat_map(
                         if v < 0.0 {
                             egui::Color32::GRAY
                         } else {
-                            viridis(v)
+                            viridis(on_scale(v, colours))
                         }
                     })
                     .collect();
@@ -94,7 +128,7 @@ pub fn heat_map(
                 let t = ui
                     .ctx()
                     .load_texture("heat map", image, egui::TextureOptions::NEAREST);
-                state.texture = Some((heat.records(), t.clone()));
+                state.texture = Some((key, t.clone()));
                 t
             }
         };
@@ -149,6 +183,7 @@ pub fn heat_map(
     colour_bar(
         &painter,
         egui::pos2(outer.left() + 8.0, map.bottom() + 24.0),
+        colours,
         text,
     );
     if interactive {
@@ -190,8 +225,8 @@ fn zoom_and_pan(ui: &egui::Ui, response: &egui::Response, map: egui::Rect, range
     *range = [left, left + span];
 }
 
-/// A horizontal viridis bar from 0 to 1.
-fn colour_bar(painter: &egui::Painter, at: egui::Pos2, text: egui::Color32) {
+/// A horizontal viridis bar labelled with the values at its ends.
+fn colour_bar(painter: &egui::Painter, at: egui::Pos2, [low, high]: [f32; 2], text: egui::Color32) {
     let (w, h) = (120.0, 8.0);
     for k in 0..60 {
         let x = at.x + k as f32 * w / 60.0;
@@ -205,15 +240,63 @@ fn colour_bar(painter: &egui::Painter, at: egui::Pos2, text: egui::Color32) {
     painter.text(
         at + egui::vec2(0.0, h + 1.0),
         egui::Align2::LEFT_TOP,
-        "0",
+        scale_label(low),
         font.clone(),
         text,
     );
     painter.text(
         at + egui::vec2(w, h + 1.0),
         egui::Align2::RIGHT_TOP,
-        "p = 1",
+        format!("p = {}", scale_label(high)),
         font,
         text,
     );
+}
+
+/// An end of the colour scale as text: `0` and `1` as they are, other values with enough
+/// decimals to tell a stretched scale's ends apart.
+fn scale_label(v: f32) -> String {
+    if v == 0.0 || v == 1.0 {
+        format!("{v}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(values: &[f32]) -> HeatGrid {
+        HeatGrid::from_values(1, values.len(), values.to_vec())
+    }
+
+    #[test]
+    fn the_colour_scale_is_zero_to_one_or_the_values_range() {
+        let g = grid(&[0.3, 0.2, -1.0, 0.4]);
+        assert_eq!(colour_scale(&g, false), [0.0, 1.0]);
+        assert_eq!(colour_scale(&g, true), [0.2, 0.4]);
+        // Values that never moved still get a scale, inside [0, 1].
+        assert_eq!(colour_scale(&grid(&[0.5, 0.5]), true), [0.5, 0.5 + 1e-4]);
+        assert_eq!(colour_scale(&grid(&[1.0]), true), [1.0 - 1e-4, 1.0]);
+        // No value at all (every op switched off): the plain scale.
+        assert_eq!(colour_scale(&grid(&[-1.0, -1.0]), true), [0.0, 1.0]);
+    }
+
+    #[test]
+    fn values_map_onto_the_scale_and_clamp_outside_it() {
+        let scale = [0.2, 0.4];
+        assert_eq!(on_scale(0.2, scale), 0.0);
+        assert!((on_scale(0.3, scale) - 0.5).abs() < 1e-6);
+        assert_eq!(on_scale(0.4, scale), 1.0);
+        assert_eq!(on_scale(0.9, scale), 1.0);
+        assert_eq!(on_scale(0.0, scale), 0.0);
+    }
+
+    #[test]
+    fn scale_ends_read_as_numbers() {
+        assert_eq!(scale_label(0.0), "0");
+        assert_eq!(scale_label(1.0), "1");
+        assert_eq!(scale_label(0.15234), "0.1523");
+    }
 }

@@ -104,9 +104,33 @@ fn heat_map_cells_take_viridis_colours_and_grey_for_no_value() {
             grid,
             first: 0.0,
             last: 1.0,
+            colours: [0.0, 1.0],
         };
         painter.add(callback_shape(rect, callback));
     });
+    assert_quadrants(&image);
+}
+
+#[test]
+fn a_stretched_heat_map_spans_the_colours_over_its_scale() {
+    // The same colours as above from values between 0.2 and 0.4 on a scale from 0.2 to 0.4.
+    let image = render(|painter, rect| {
+        let grid = Arc::new(HeatGrid::from_values(2, 2, vec![0.2, 0.4, -1.0, 0.3]));
+        let callback = HeatCallback {
+            view: 4,
+            grid,
+            first: 0.0,
+            last: 1.0,
+            colours: [0.2, 0.4],
+        };
+        painter.add(callback_shape(rect, callback));
+    });
+    assert_quadrants(&image);
+}
+
+/// The quadrants of a 2x2 heat map hold viridis at 0, viridis at 1, grey (no value) and
+/// viridis at 0.5 on their scale.
+fn assert_quadrants(image: &image::RgbaImage) {
     // matplotlib's viridis at 0, 1 and 0.5, as bytes.
     let viridis_0 = [68, 1, 84];
     let viridis_1 = [253, 231, 37];
@@ -118,6 +142,6 @@ fn heat_map_cells_take_viridis_colours_and_grey_for_no_value() {
         ([50, 75], [128, 128, 128], 2),
         ([150, 75], viridis_half, 5),
     ] {
-        assert_colour(&image, [8 + x, 8 + y], want, tolerance);
+        assert_colour(image, [8 + x, 8 + y], want, tolerance);
     }
 }

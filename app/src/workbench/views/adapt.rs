@@ -204,8 +204,13 @@ pub fn adapt_ui(ui: &mut egui::Ui, app: &mut Workbench) {
             .filter(|(_, v)| v.is_finite())
             .map(|(i, v)| [i as f64, *v])
             .collect();
+        // The scale starts at 0 (and, for accuracy, ends at 1), so that a flat curve, an
+        // adaptation that changes nothing, reads as a level and not as an axis around it.
+        let top = if metric_name == "accuracy" { 1.0 } else { 0.0 };
         Plot::new("adapt-metric")
             .height(140.0)
+            .include_y(0.0)
+            .include_y(top)
             .x_axis_label(if how.uses_meta_network() {
                 "adaptation step"
             } else {

@@ -207,7 +207,7 @@ fn progress(ui: &mut egui::Ui, app: &Workbench) {
         _ => run.config.training.max_steps,
     };
     let fraction = run.steps as f32 / target.max(1) as f32;
-    let mut text = format!("step {} / {target}", run.steps);
+    let mut text = progress_text(run.steps, target);
     if let TrainState::Running {
         from_step, since, ..
     } = app.train
@@ -225,6 +225,16 @@ fn progress(ui: &mut egui::Ui, app: &Workbench) {
             .desired_width(320.0)
             .text(text),
     );
+}
+
+/// The progress bar's text: the step and the target, or, for a run trained past its
+/// config's `max_steps` (`train --max-steps`), the step and the config's number as such.
+pub fn progress_text(steps: usize, target: usize) -> String {
+    if steps > target {
+        format!("step {steps} (past the config's {target} meta-steps)")
+    } else {
+        format!("step {steps} / {target}")
+    }
 }
 
 /// `75` -> `1m 15s`.
@@ -346,5 +356,15 @@ mod tests {
         assert_eq!(duration_text(5.2), "5s");
         assert_eq!(duration_text(75.0), "1m 15s");
         assert_eq!(duration_text(7322.0), "2h 02m");
+    }
+
+    #[test]
+    fn progress_names_a_run_trained_past_its_config() {
+        assert_eq!(progress_text(250, 300), "step 250 / 300");
+        assert_eq!(progress_text(300, 300), "step 300 / 300");
+        assert_eq!(
+            progress_text(1000, 300),
+            "step 1000 (past the config's 300 meta-steps)"
+        );
     }
 }

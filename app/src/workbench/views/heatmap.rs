@@ -1,7 +1,8 @@
 //! The History view: a heat map of every (cell, edge, op) probability over meta-steps (rows
 //! × step bins, viridis), for runs of any length — the history is binned to at most a few
 //! thousand columns ([`ProbabilityHeat`]). Scroll zooms into a range of steps, dragging pans,
-//! hovering shows the row, the steps and the value. Drawn by the GPU heat map view, or as an
+//! hovering shows the row, the steps and the value. The colours run from 0 to 1, or stretched
+//! over the run's lowest to highest probability. Drawn by the GPU heat map view, or as an
 //! egui texture where wgpu is not the renderer.
 
 use super::super::state::Workbench;
@@ -38,6 +39,19 @@ pub fn heatmap_ui(ui: &mut egui::Ui, app: &mut Workbench) {
         }
         ui.label("· scroll to zoom, drag to pan");
     });
+    if let Some([lo, hi]) = state.span(heat) {
+        ui.checkbox(
+            &mut state.stretch,
+            format!(
+                "Stretch the colours over the run's probabilities ({lo:.4} to {hi:.4}) instead \
+                 of 0 to 1"
+            ),
+        )
+        .on_hover_text(
+            "Shows small changes, as when the architecture learning rate is low; the colours \
+             are then not comparable with another run's.",
+        );
+    }
     let size = ui.available_size();
     heat_map(ui, heat, state, size, true, true);
 }
