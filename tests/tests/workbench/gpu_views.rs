@@ -97,35 +97,27 @@ fn a_point_lands_where_its_data_coordinates_map() {
 
 #[test]
 fn heat_map_cells_take_viridis_colours_and_grey_for_no_value() {
-    let image = render(|painter, rect| {
-        let grid = Arc::new(HeatGrid::from_values(2, 2, vec![0.0, 1.0, -1.0, 0.5]));
-        let callback = HeatCallback {
-            view: 3,
-            grid,
-            first: 0.0,
-            last: 1.0,
-            colours: [0.0, 1.0],
-        };
-        painter.add(callback_shape(rect, callback));
-    });
-    assert_quadrants(&image);
+    assert_quadrants(&heat_image(3, vec![0.0, 1.0, -1.0, 0.5], [0.0, 1.0]));
 }
 
 #[test]
 fn a_stretched_heat_map_spans_the_colours_over_its_scale() {
     // The same colours as above from values between 0.2 and 0.4 on a scale from 0.2 to 0.4.
-    let image = render(|painter, rect| {
-        let grid = Arc::new(HeatGrid::from_values(2, 2, vec![0.2, 0.4, -1.0, 0.3]));
+    assert_quadrants(&heat_image(4, vec![0.2, 0.4, -1.0, 0.3], [0.2, 0.4]));
+}
+
+/// A 2x2 heat map of `values` (row-major) on the colour scale `colours`, drawn by view `view`.
+fn heat_image(view: u64, values: Vec<f32>, colours: [f32; 2]) -> image::RgbaImage {
+    render(|painter, rect| {
         let callback = HeatCallback {
-            view: 4,
-            grid,
+            view,
+            grid: Arc::new(HeatGrid::from_values(2, 2, values.clone())),
             first: 0.0,
             last: 1.0,
-            colours: [0.2, 0.4],
+            colours,
         };
         painter.add(callback_shape(rect, callback));
-    });
-    assert_quadrants(&image);
+    })
 }
 
 /// The quadrants of a 2x2 heat map hold viridis at 0, viridis at 1, grey (no value) and
