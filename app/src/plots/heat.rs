@@ -18,7 +18,8 @@ pub struct HeatState {
     /// Whether the colour scale runs from the lowest to the highest probability of the run
     /// instead of from 0 to 1.
     pub stretch: bool,
-    grid: Option<(usize, Arc<HeatGrid>)>,
+    /// The grid of the run's records and its value span, built once per record count.
+    grid: Option<(usize, Arc<HeatGrid>, Option<[f32; 2]>)>,
     texture: Option<(TextureKey, egui::TextureHandle)>,
 }
 
@@ -37,10 +38,10 @@ impl Default for HeatState {
 }
 
 /// The values at the bottom and the top of the colour scale: 0 and 1, or with `stretch` the
-/// grid's lowest and highest value (widened to at least 1e-4 so that a run whose
+/// grid's lowest and highest value `span` (widened to at least 1e-4 so that a run whose
 /// probabilities never moved still has a scale).
-pub fn colour_scale(grid: &HeatGrid, stretch: bool) -> [f32; 2] {
-    match grid.span().filter(|_| stretch) {
+pub fn colour_scale(span: Option<[f32; 2]>, stretch: bool) -> [f32; 2] {
+    match span.filter(|_| stretch) {
         Some([lo, hi]) if hi - lo >= 1e-4 => [lo, hi],
         Some([lo, _]) => {
             let lo = lo.min(1.0 - 1e-4);
@@ -58,17 +59,18 @@ fn on_scale(v: f32, [low, high]: [f32; 2]) -> f32 {
 impl HeatState {
     /// The lowest and the highest probability of `heat` (`None` when it has none).
     pub fn span(&mut self, heat: &ProbabilityHeat) -> Option<[f32; 2]> {
-        self.grid(heat).span()
+        self.grid(heat).1
     }
 
-    /// The grid of `heat`, rebuilt when records were added.
-    fn grid(&mut self, heat: &ProbabilityHeat) -> Arc<HeatGrid> {
+    /// The grid of `heat` and its span, rebuilt when records were added.
+    fn grid(&mut self, heat: &ProbabilityHeat) -> (Arc<HeatGrid>, Option<[f32; 2]>) {
         match &self.grid {
-            Some((n, g)) if *n == heat.records() => g.clone(),
+            Some((n, g, span)) if *n == heat.records() => (g.clone(), *span),
             _ => {
                 let g = HeatGrid::new(heat);
-                self.grid = Some((heat.records(), g.clone()));
-                g
+                let span = g.span();
+                self.grid = Some((heat.records(), g.clone(), span));
+                (g, span)
             }
         }
     }
@@ -84,7 +86,7 @@ pub fn heat_map(
     interactive: bool,
     use_gpu: bool,
 ) {
-    let grid = state.grid(heat);
+    let (grid, span) = state.grid(heat);
     let (outer, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
     let map = egui::Rect::from_min_max(
         outer.min + egui::vec2(LABEL_WIDTH, 0.0),
@@ -98,7 +100,7 @@ pub fn heat_map(
         zoom_and_pan(ui, &response, map, &mut state.range);
     }
     let [first, last] = state.range;
-    let colours = colour_scale(&grid, state.stretch);
+    let colours = colour_scale(span, state.stretch);
     if use_gpu && gpu::available(ui.ctx()) {
         let callback = HeatCallback {
             view: response.id.value(),
@@ -274,13 +276,16 @@ mod tests {
     #[test]
     fn the_colour_scale_is_zero_to_one_or_the_values_range() {
         let g = grid(&[0.3, 0.2, -1.0, 0.4]);
-        assert_eq!(colour_scale(&g, false), [0.0, 1.0]);
-        assert_eq!(colour_scale(&g, true), [0.2, 0.4]);
+        assert_eq!(colour_scale(g.span(), false), [0.0, 1.0]);
+        assert_eq!(colour_scale(g.span(), true), [0.2, 0.4]);
         // Values that never moved still get a scale, inside [0, 1].
-        assert_eq!(colour_scale(&grid(&[0.5, 0.5]), true), [0.5, 0.5 + 1e-4]);
-        assert_eq!(colour_scale(&grid(&[1.0]), true), [1.0 - 1e-4, 1.0]);
+        assert_eq!(
+            colour_scale(grid(&[0.5, 0.5]).span(), true),
+            [0.5, 0.5 + 1e-4]
+        );
+        assert_eq!(colour_scale(grid(&[1.0]).span(), true), [1.0 - 1e-4, 1.0]);
         // No value at all (every op switched off): the plain scale.
-        assert_eq!(colour_scale(&grid(&[-1.0, -1.0]), true), [0.0, 1.0]);
+        assert_eq!(colour_scale(grid(&[-1.0, -1.0]).span(), true), [0.0, 1.0]);
     }
 
     #[test]
